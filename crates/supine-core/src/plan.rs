@@ -1,0 +1,1089 @@
+//! The plan compiler: routine + settings + conditions -> an exact timeline of segments.
+//!
+//! Every segment lasts a whole number of breaths and the plan starts on an inhale, so breath
+//! boundaries fall at multiples of the breath length from the start of the plan: the voice, the
+//! chimes and the breath bar stay in step without any clock of their own.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::{Content, DoseKind, Pose, Range3, Step, Variant};
+use crate::safety::Condition;
+
+/// Breath pace: how long the inhale and the exhale last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pace {
+    /// Inhale length in milliseconds.
+    pub inhale_ms: u32,
+    /// Exhale length in milliseconds.
+    pub exhale_ms: u32,
+}
+
+impl Default for Pace {
+    /// 4 s in, 6 s out: 6 breaths a minute with a longer exhale (CLINICAL.md).
+    fn default() -> Self {
+        Pace {
+            inhale_ms: 4000,
+            exhale_ms: 6000,
+        }
+    }
+}
+
+impl Pace {
+    /// Allowed inhale range in milliseconds.
+    pub const INHALE_MS: (u32, u32) = (2000, 8000);
+    /// Allowed exhale range in milliseconds.
+    pub const EXHALE_MS: (u32, u32) = (2000, 12000);
+
+    /// One whole breath in milliseconds.
+    pub fn breath_ms(&self) -> u64 {
+        u64::from(self.inhale_ms) + u64::from(self.exhale_ms)
+    }
+
+    /// Breaths per minute, for display.
+    pub fn per_minute(&self) -> f64 {
+        60_000.0 / self.breath_ms() as f64
+    }
+}
+
+/// How much to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// For recent pain: the smallest dose and the easier variants.
+    Gentle,
+    /// The routine's own dose.
+    #[default]
+    Standard,
+}
+
+/// Settings that shape a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Breath pace.
+    pub pace: Pace,
+    /// Dose level.
+    pub level: Level,
+    /// Target length in minutes; the dose is scaled within safe bounds to come close.
+    pub minutes: Option<f64>,
+    /// Use the easier variant of every pose that has one.
+    #[serde(default)]
+    pub easier: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            pace: Pace::default(),
+            level: Level::Standard,
+            minutes: None,
+            easier: false,
+        }
+    }
+}
+
+/// Allowed range for `--minutes`.
+pub const MINUTES_RANGE: (f64, f64) = (1.0, 60.0);
+
+/// Errors from [`compile`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// The routine id is unknown.
+    #[error("unknown routine \"{0}\"")]
+    UnknownRoutine(String),
+    /// A pose override names a pose or variant that does not exist.
+    #[error("unknown variant \"{variant}\" for pose \"{pose}\"")]
+    UnknownVariant {
+        /// Pose id.
+        pose: String,
+        /// Variant id.
+        variant: String,
+    },
+    /// A setting is out of range.
+    #[error("{0}")]
+    BadSetting(String),
+}
+
+/// A per-pose choice made during a session ("this hurts" -> easier version or skip).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "choice", content = "variant", rename_all = "snake_case")]
+pub enum PoseChoice {
+    /// Use this variant.
+    Variant(String),
+    /// Leave the pose out.
+    Skip,
+}
+
+/// Everything the compiler needs besides the content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanInput {
+    /// Which routine.
+    pub routine_id: String,
+    /// Pace, level and length.
+    pub settings: Settings,
+    /// Conditions from the screening.
+    pub conditions: Vec<Condition>,
+    /// Choices made during the session, by pose id.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, PoseChoice>,
+}
+
+/// What kind of moment a segment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentKind {
+    /// Quiet breathing: settling in or resting.
+    Rest,
+    /// Getting into position for a pose.
+    Intro,
+    /// One knee circle.
+    Circle,
+    /// Changing circle direction.
+    Switch,
+    /// Leaving a pose.
+    Finish,
+    /// Lifting into a bridge.
+    Lift,
+    /// Holding a position.
+    Hold,
+    /// Lowering out of a bridge.
+    Lower,
+    /// A breath of rest between rounds.
+    Pause,
+    /// Moving into a twist.
+    Move,
+    /// Coming back to the middle.
+    Return,
+}
+
+/// Sounds the player makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Chime {
+    /// The session begins.
+    Start,
+    /// A new pose or a new part of one.
+    Transition,
+    /// A hold is over.
+    HoldEnd,
+    /// An inhale begins (only with breath chimes on).
+    Inhale,
+    /// Paused.
+    Pause,
+    /// The routine is over.
+    End,
+}
+
+/// One stretch of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Position in the plan.
+    pub index: usize,
+    /// Index of the routine step it belongs to.
+    pub step: usize,
+    /// Pose id, if it belongs to a pose.
+    pub pose: Option<String>,
+    /// What kind of moment it is.
+    pub kind: SegmentKind,
+    /// Start, from the beginning of the plan, in milliseconds.
+    pub start_ms: u64,
+    /// Length in milliseconds (a whole number of breaths).
+    pub duration_ms: u64,
+    /// Length in breaths.
+    pub breaths: u32,
+    /// Heading: the pose (or variant) name, or the rest title.
+    pub title: String,
+    /// The instruction shown in large type.
+    pub show: String,
+    /// What is spoken at the start of each breath of the segment; empty strings are silence.
+    pub speak: Vec<String>,
+    /// Counter text, e.g. "circle 2 of 5, clockwise".
+    pub counter: Option<String>,
+    /// The chime at its start, if any.
+    pub chime: Option<Chime>,
+    /// Why the pose helps (on the pose's first segment).
+    pub why: Option<String>,
+}
+
+impl Segment {
+    /// End time in milliseconds.
+    pub fn end_ms(&self) -> u64 {
+        self.start_ms + self.duration_ms
+    }
+}
+
+/// A routine step as planned: dose, variant, or why it was left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedStep {
+    /// Index in the routine.
+    pub index: usize,
+    /// Name as shown (pose, variant or rest title).
+    pub title: String,
+    /// Pose id, for pose steps.
+    pub pose: Option<String>,
+    /// Variant id in use.
+    pub variant: Option<String>,
+    /// Circles per direction or rounds.
+    pub reps: Option<u32>,
+    /// Hold in breaths.
+    pub hold_breaths: Option<u32>,
+    /// Length in breaths (rest steps and totals).
+    pub breaths: u32,
+    /// Whether it was left out.
+    pub skipped: bool,
+    /// First segment index (equal to the next step's when skipped).
+    pub first_segment: usize,
+    /// Number of segments.
+    pub segment_count: usize,
+}
+
+/// A change the plan made, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adaptation {
+    /// Routine step index.
+    pub step: usize,
+    /// What changed, e.g. "Bridge: Supported bridge instead".
+    pub change: String,
+    /// Why, e.g. "with a neck or shoulder injury, ...".
+    pub why: String,
+}
+
+/// A compiled plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Routine id.
+    pub routine_id: String,
+    /// Routine name.
+    pub routine_name: String,
+    /// The settings it was compiled with.
+    pub settings: Settings,
+    /// One breath in milliseconds.
+    pub breath_ms: u64,
+    /// Total length in milliseconds.
+    pub total_ms: u64,
+    /// The steps as planned.
+    pub steps: Vec<PlannedStep>,
+    /// The timeline.
+    pub segments: Vec<Segment>,
+    /// Changes made for conditions, the level or choices, with reasons.
+    pub adaptations: Vec<Adaptation>,
+    /// Other notes, e.g. when the asked length could not be reached safely.
+    pub notes: Vec<String>,
+}
+
+/// Where a moment falls in the breath cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BreathState {
+    /// Breathing in (true) or out.
+    pub inhale: bool,
+    /// 0..1 through the current phase.
+    pub phase_progress: f64,
+    /// How full the breath shape is: grows 0->1 on the inhale, shrinks 1->0 on the exhale.
+    pub fill: f64,
+}
+
+impl Plan {
+    /// The segment playing at `pos_ms` (the last one at or after the end).
+    pub fn segment_at(&self, pos_ms: u64) -> usize {
+        self.segments
+            .partition_point(|s| s.end_ms() <= pos_ms)
+            .min(self.segments.len().saturating_sub(1))
+    }
+
+    /// The breath state at `pos_ms`.
+    pub fn breath_at(&self, pos_ms: u64) -> BreathState {
+        let inhale_ms = u64::from(self.settings.pace.inhale_ms);
+        let exhale_ms = u64::from(self.settings.pace.exhale_ms);
+        let t = pos_ms % self.breath_ms;
+        if t < inhale_ms {
+            let p = t as f64 / inhale_ms as f64;
+            BreathState {
+                inhale: true,
+                phase_progress: p,
+                fill: p,
+            }
+        } else {
+            let p = (t - inhale_ms) as f64 / exhale_ms as f64;
+            BreathState {
+                inhale: false,
+                phase_progress: p,
+                fill: 1.0 - p,
+            }
+        }
+    }
+
+    /// The first segment of routine step `step`, or `segments.len()` if it has none left.
+    pub fn first_segment_of_step(&self, step: usize) -> usize {
+        self.segments.partition_point(|s| s.step < step)
+    }
+}
+
+/// The dose knobs of one step.
+#[derive(Debug, Clone, Copy)]
+struct Knobs {
+    reps: Range3,
+    hold: Range3,
+    rest: Range3,
+}
+
+/// A step resolved against content, conditions and choices, before sizing.
+struct Resolved<'a> {
+    step: &'a Step,
+    pose: Option<&'a Pose>,
+    variant: Option<&'a Variant>,
+    skipped: bool,
+    knobs: Knobs,
+    intro_breaths: u32,
+    reps: u32,
+    hold: u32,
+    rest: u32,
+}
+
+impl Resolved<'_> {
+    fn kind(&self) -> Option<DoseKind> {
+        self.pose.map(|p| p.dose.kind)
+    }
+
+    fn cue(&self, key: &str) -> Option<&str> {
+        self.variant
+            .and_then(|v| v.cues.get(key))
+            .or_else(|| self.pose.and_then(|p| p.cues.get(key)))
+            .map(String::as_str)
+    }
+
+    fn title(&self) -> String {
+        match (self.step, self.variant, self.pose) {
+            (Step::Rest { title, .. }, _, _) => title.clone(),
+            (_, Some(v), _) => v.name.clone(),
+            (_, None, Some(p)) => p.name.clone(),
+            (_, None, None) => String::new(),
+        }
+    }
+
+    fn setup(&self) -> Vec<String> {
+        self.variant
+            .and_then(|v| v.setup.clone())
+            .or_else(|| self.pose.map(|p| p.setup.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Length of the step in breaths with the current knob values.
+    fn breaths(&self) -> u32 {
+        if self.skipped {
+            return 0;
+        }
+        let (r, h) = (self.reps, self.hold);
+        match self.kind() {
+            None => self.rest,
+            Some(DoseKind::Circles) => {
+                self.intro_breaths + 2 * r + 1 + u32::from(self.cue("finish").is_some())
+            }
+            Some(DoseKind::Rounds) => {
+                let rest = if self.cue("rest").is_some() { r - 1 } else { 0 };
+                self.intro_breaths + r * (2 + h) + rest
+            }
+            Some(DoseKind::Sides) => self.intro_breaths + 2 * (2 + h),
+        }
+    }
+}
+
+/// Speaking rate used to size intros, in words per second (about 150 words a minute).
+const WORDS_PER_SECOND: f64 = 2.5;
+
+fn intro_breaths(text: &str, breath_ms: u64) -> u32 {
+    let words = text.split_whitespace().count() as f64;
+    let needed_ms = (words / WORDS_PER_SECOND + 2.0) * 1000.0;
+    ((needed_ms / breath_ms as f64).ceil() as u32).max(2)
+}
+
+fn validate(settings: &Settings) -> Result<(), PlanError> {
+    let p = settings.pace;
+    let (lo, hi) = Pace::INHALE_MS;
+    if !(lo..=hi).contains(&p.inhale_ms) {
+        return Err(PlanError::BadSetting(format!(
+            "inhale must be {}-{} seconds, got {}",
+            lo / 1000,
+            hi / 1000,
+            f64::from(p.inhale_ms) / 1000.0
+        )));
+    }
+    let (lo, hi) = Pace::EXHALE_MS;
+    if !(lo..=hi).contains(&p.exhale_ms) {
+        return Err(PlanError::BadSetting(format!(
+            "exhale must be {}-{} seconds, got {}",
+            lo / 1000,
+            hi / 1000,
+            f64::from(p.exhale_ms) / 1000.0
+        )));
+    }
+    if let Some(m) = settings.minutes
+        && !(m.is_finite() && (MINUTES_RANGE.0..=MINUTES_RANGE.1).contains(&m))
+    {
+        return Err(PlanError::BadSetting(format!(
+            "minutes must be between {} and {}, got {m}",
+            MINUTES_RANGE.0, MINUTES_RANGE.1
+        )));
+    }
+    Ok(())
+}
+
+/// Compiles a plan. Pure and deterministic.
+pub fn compile(content: &Content, input: &PlanInput) -> Result<Plan, PlanError> {
+    let settings = &input.settings;
+    validate(settings)?;
+    let routine = content
+        .routine(&input.routine_id)
+        .ok_or_else(|| PlanError::UnknownRoutine(input.routine_id.clone()))?;
+    let breath_ms = settings.pace.breath_ms();
+    let mut adaptations = Vec::new();
+    let mut resolved = Vec::with_capacity(routine.steps.len());
+    for (i, step) in routine.steps.iter().enumerate() {
+        resolved.push(resolve(
+            content,
+            input,
+            i,
+            step,
+            &routine.cautions,
+            breath_ms,
+            &mut adaptations,
+        )?);
+    }
+    let mut notes = Vec::new();
+    if let Some(minutes) = settings.minutes {
+        size_to(&mut resolved, minutes, breath_ms, &mut notes);
+    }
+    let mut plan = Plan {
+        routine_id: routine.id.clone(),
+        routine_name: routine.name.clone(),
+        settings: settings.clone(),
+        breath_ms,
+        total_ms: 0,
+        steps: Vec::new(),
+        segments: Vec::new(),
+        adaptations,
+        notes,
+    };
+    for (i, r) in resolved.iter().enumerate() {
+        let first = plan.segments.len();
+        if !r.skipped {
+            expand(r, i, &mut plan.segments, breath_ms);
+        }
+        let count = plan.segments.len() - first;
+        let pose_kind = r.kind();
+        plan.steps.push(PlannedStep {
+            index: i,
+            title: r.title(),
+            pose: r.pose.map(|p| p.id.clone()),
+            variant: r.variant.map(|v| v.id.clone()),
+            reps: matches!(pose_kind, Some(DoseKind::Circles | DoseKind::Rounds)).then_some(r.reps),
+            hold_breaths: matches!(pose_kind, Some(DoseKind::Rounds | DoseKind::Sides))
+                .then_some(r.hold),
+            breaths: r.breaths(),
+            skipped: r.skipped,
+            first_segment: first,
+            segment_count: count,
+        });
+    }
+    if let Some(first) = plan.segments.first_mut() {
+        first.chime = Some(Chime::Start);
+    }
+    plan.total_ms = plan.segments.last().map_or(0, Segment::end_ms);
+    Ok(plan)
+}
+
+fn resolve<'a>(
+    content: &'a Content,
+    input: &PlanInput,
+    index: usize,
+    step: &'a Step,
+    routine_cautions: &[crate::content::RoutineCaution],
+    breath_ms: u64,
+    adaptations: &mut Vec<Adaptation>,
+) -> Result<Resolved<'a>, PlanError> {
+    let gentle = input.settings.level == Level::Gentle;
+    let has = |c: Condition| input.conditions.contains(&c);
+    let (pose_id, step_reps, step_hold) = match step {
+        Step::Rest { breaths, .. } => {
+            let mut rest = *breaths;
+            for c in routine_cautions.iter().filter(|c| has(c.condition)) {
+                if let Some(cap) = c.max_rest_breaths {
+                    rest = cap_range(rest, cap);
+                    adaptations.push(Adaptation {
+                        step: index,
+                        change: format!("{}: at most {cap} breaths", step_title(step)),
+                        why: c.why.clone(),
+                    });
+                }
+            }
+            let zero = Range3 {
+                default: 0,
+                min: 0,
+                max: 0,
+            };
+            return Ok(Resolved {
+                step,
+                pose: None,
+                variant: None,
+                skipped: false,
+                knobs: Knobs {
+                    reps: zero,
+                    hold: zero,
+                    rest,
+                },
+                intro_breaths: 0,
+                reps: 0,
+                hold: 0,
+                rest: rest.default,
+            });
+        }
+        Step::Pose {
+            pose,
+            reps,
+            hold_breaths,
+        } => (pose, *reps, *hold_breaths),
+    };
+    let pose = content
+        .pose(pose_id)
+        .ok_or_else(|| PlanError::UnknownRoutine(format!("{} (pose {pose_id})", input.routine_id)))?;
+    let mut reps = pose.dose.reps;
+    let mut hold = pose.dose.hold;
+    if let Some(r) = step_reps {
+        reps.default = reps.clamp(r);
+    }
+    if let Some(h) = step_hold {
+        hold.default = hold.clamp(h);
+    }
+    if gentle {
+        reps = Range3 {
+            default: reps.min,
+            min: reps.min,
+            max: reps.default,
+        };
+        hold = Range3 {
+            default: hold.min,
+            min: hold.min,
+            max: hold.default,
+        };
+    }
+    let mut skipped = false;
+    let mut variant: Option<&Variant> = None;
+    for c in pose.cautions.iter().filter(|c| has(c.condition)) {
+        let mut changes = Vec::new();
+        if c.skip && !skipped {
+            skipped = true;
+            changes.push("left out".to_owned());
+        }
+        if let Some(v) = c.variant.as_deref().and_then(|id| pose.variant(id))
+            && variant.is_none()
+        {
+            variant = Some(v);
+            changes.push(format!("{} instead", v.name));
+        }
+        if let Some(cap) = c.max_reps {
+            reps = cap_range(reps, cap);
+            changes.push(format!("at most {cap} each time"));
+        }
+        if let Some(cap) = c.max_hold_breaths {
+            hold = cap_range(hold, cap);
+            changes.push(format!("holds of at most {cap} breaths"));
+        }
+        if !changes.is_empty() {
+            adaptations.push(Adaptation {
+                step: index,
+                change: format!("{}: {}", pose.name, changes.join(", ")),
+                why: c.why.clone(),
+            });
+        }
+    }
+    if variant.is_none()
+        && !skipped
+        && (gentle || input.settings.easier)
+        && let Some(v) = pose.easier_variant()
+    {
+        variant = Some(v);
+        adaptations.push(Adaptation {
+            step: index,
+            change: format!("{}: {} instead", pose.name, v.name),
+            why: if gentle {
+                "the gentle level uses the easier version".into()
+            } else {
+                "you chose easier versions".into()
+            },
+        });
+    }
+    match input.overrides.get(pose_id) {
+        Some(PoseChoice::Skip) => {
+            skipped = true;
+            adaptations.push(Adaptation {
+                step: index,
+                change: format!("{}: left out", pose.name),
+                why: "you chose to skip it after it hurt".into(),
+            });
+        }
+        Some(PoseChoice::Variant(id)) => {
+            let v = pose.variant(id).ok_or_else(|| PlanError::UnknownVariant {
+                pose: pose_id.clone(),
+                variant: id.clone(),
+            })?;
+            variant = Some(v);
+            adaptations.push(Adaptation {
+                step: index,
+                change: format!("{}: {} instead", pose.name, v.name),
+                why: "you asked for an easier version".into(),
+            });
+        }
+        None => {}
+    }
+    let mut r = Resolved {
+        step,
+        pose: Some(pose),
+        variant,
+        skipped,
+        knobs: Knobs {
+            reps,
+            hold,
+            rest: Range3 {
+                default: 0,
+                min: 0,
+                max: 0,
+            },
+        },
+        intro_breaths: 0,
+        reps: reps.default,
+        hold: hold.default,
+        rest: 0,
+    };
+    let intro_text = format!("{}. {}", r.title(), r.setup().join(" "));
+    r.intro_breaths = intro_breaths(&intro_text, breath_ms);
+    Ok(r)
+}
+
+fn step_title(step: &Step) -> String {
+    match step {
+        Step::Rest { title, .. } => title.clone(),
+        Step::Pose { pose, .. } => pose.clone(),
+    }
+}
+
+fn cap_range(r: Range3, cap: u32) -> Range3 {
+    Range3 {
+        default: r.default.min(cap),
+        min: r.min.min(cap),
+        max: r.max.min(cap),
+    }
+}
+
+/// Scales the dose of every step, within its bounds, so the total comes as close to `minutes` as
+/// it can without going over (unless even the smallest dose is longer).
+fn size_to(steps: &mut [Resolved<'_>], minutes: f64, breath_ms: u64, notes: &mut Vec<String>) {
+    let target = (minutes * 60_000.0 / breath_ms as f64).round() as u32;
+    for s in steps.iter_mut() {
+        s.reps = s.knobs.reps.min;
+        s.hold = s.knobs.hold.min;
+        s.rest = s.knobs.rest.min;
+    }
+    let total = |steps: &[Resolved<'_>]| steps.iter().map(Resolved::breaths).sum::<u32>();
+    let mut now = total(steps);
+    let min_total = now;
+    // Round-robin over the pose knobs so every pose grows together, then fill with rest breaths.
+    for pass in 0..2 {
+        loop {
+            let mut grew = false;
+            for i in 0..steps.len() {
+                let knobs = if pass == 0 { [0, 1] } else { [2, 2] };
+                for k in knobs {
+                    let s = &mut steps[i];
+                    let (value, max) = match k {
+                        0 => (&mut s.reps, s.knobs.reps.max),
+                        1 => (&mut s.hold, s.knobs.hold.max),
+                        _ => (&mut s.rest, s.knobs.rest.max),
+                    };
+                    if *value >= max {
+                        continue;
+                    }
+                    *value += 1;
+                    let after = total(steps);
+                    if after <= target {
+                        now = after;
+                        grew = true;
+                    } else {
+                        let s = &mut steps[i];
+                        match k {
+                            0 => s.reps -= 1,
+                            1 => s.hold -= 1,
+                            _ => s.rest -= 1,
+                        }
+                    }
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+    }
+    let as_minutes = |b: u32| f64::from(b) * breath_ms as f64 / 60_000.0;
+    if target < min_total {
+        notes.push(format!(
+            "{minutes} minutes is shorter than the smallest safe dose at this breath pace; the plan takes {:.1} minutes",
+            as_minutes(min_total)
+        ));
+    } else if now + 1 < target {
+        notes.push(format!(
+            "the largest safe dose at this breath pace takes {:.1} minutes",
+            as_minutes(now)
+        ));
+    }
+}
+
+/// English number words for spoken counts.
+pub fn number_word(n: u32) -> String {
+    const WORDS: [&str; 13] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    WORDS
+        .get(n as usize)
+        .map_or_else(|| n.to_string(), |w| (*w).to_owned())
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Builds the segments of one resolved step.
+fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64) {
+    let pose_id = r.pose.map(|p| p.id.clone());
+    let title = r.title();
+    let mut push = |kind: SegmentKind,
+                    breaths: u32,
+                    show: String,
+                    speak: Vec<String>,
+                    counter: Option<String>,
+                    chime: Option<Chime>,
+                    why: Option<String>| {
+        let start_ms = out.last().map_or(0, Segment::end_ms);
+        let mut speak = speak;
+        speak.resize(breaths as usize, String::new());
+        out.push(Segment {
+            index: out.len(),
+            step,
+            pose: pose_id.clone(),
+            kind,
+            start_ms,
+            duration_ms: u64::from(breaths) * breath_ms,
+            breaths,
+            title: title.clone(),
+            show,
+            speak,
+            counter,
+            chime,
+            why,
+        });
+    };
+    let cue = |k: &str| r.cue(k).unwrap_or_default().to_owned();
+    // Spoken counts for a hold: "<cue> One.", "Two.", ...
+    let hold_speech = |text: &str, breaths: u32| -> Vec<String> {
+        (1..=breaths)
+            .map(|b| {
+                let n = capitalised(&number_word(b));
+                if b == 1 {
+                    format!("{text} {n}.")
+                } else {
+                    format!("{n}.")
+                }
+            })
+            .collect()
+    };
+    let Some(pose) = r.pose else {
+        if let Step::Rest { say, .. } = r.step {
+            push(
+                SegmentKind::Rest,
+                r.rest,
+                say.clone(),
+                vec![format!("{title}. {say}")],
+                None,
+                Some(Chime::Transition),
+                None,
+            );
+        }
+        return;
+    };
+    let setup = r.setup();
+    push(
+        SegmentKind::Intro,
+        r.intro_breaths,
+        setup.join("\n"),
+        vec![format!("{title}. {}", setup.join(" "))],
+        None,
+        Some(Chime::Transition),
+        Some(pose.why.clone()),
+    );
+    match pose.dose.kind {
+        DoseKind::Circles => {
+            for (d, direction) in ["clockwise", "anticlockwise"].into_iter().enumerate() {
+                if d == 1 {
+                    push(
+                        SegmentKind::Switch,
+                        1,
+                        cue("switch"),
+                        vec![cue("switch")],
+                        None,
+                        Some(Chime::Transition),
+                        None,
+                    );
+                }
+                let start = cue("start").replace("{direction}", direction);
+                let moving = r.cue("move").map_or_else(|| start.clone(), str::to_owned);
+                for k in 1..=r.reps {
+                    let (show, speak) = if k == 1 {
+                        (start.clone(), format!("{start} One."))
+                    } else {
+                        (moving.clone(), format!("{}.", capitalised(&number_word(k))))
+                    };
+                    push(
+                        SegmentKind::Circle,
+                        1,
+                        show,
+                        vec![speak],
+                        Some(format!("circle {k} of {}, {direction}", r.reps)),
+                        None,
+                        None,
+                    );
+                }
+            }
+            if let Some(finish) = r.cue("finish") {
+                push(
+                    SegmentKind::Finish,
+                    1,
+                    finish.to_owned(),
+                    vec![finish.to_owned()],
+                    None,
+                    Some(Chime::Transition),
+                    None,
+                );
+            }
+        }
+        DoseKind::Rounds => {
+            for k in 1..=r.reps {
+                let counter = Some(format!("round {k} of {}", r.reps));
+                push(
+                    SegmentKind::Lift,
+                    1,
+                    cue("lift"),
+                    vec![format!(
+                        "Round {}. {}",
+                        number_word(k),
+                        cue("lift")
+                    )],
+                    counter.clone(),
+                    Some(Chime::Transition),
+                    None,
+                );
+                push(
+                    SegmentKind::Hold,
+                    r.hold,
+                    cue("hold"),
+                    hold_speech(&cue("hold"), r.hold),
+                    counter.clone(),
+                    None,
+                    None,
+                );
+                push(
+                    SegmentKind::Lower,
+                    1,
+                    cue("lower"),
+                    vec![cue("lower")],
+                    counter.clone(),
+                    Some(Chime::HoldEnd),
+                    None,
+                );
+                if k < r.reps
+                    && let Some(rest) = r.cue("rest")
+                {
+                    push(
+                        SegmentKind::Pause,
+                        1,
+                        rest.to_owned(),
+                        vec![rest.to_owned()],
+                        counter,
+                        None,
+                        None,
+                    );
+                }
+            }
+        }
+        DoseKind::Sides => {
+            for side in ["left", "right"] {
+                let counter = Some(format!("{side} side"));
+                let mv = cue("move").replace("{side}", side);
+                push(
+                    SegmentKind::Move,
+                    1,
+                    mv.clone(),
+                    vec![mv],
+                    counter.clone(),
+                    Some(Chime::Transition),
+                    None,
+                );
+                push(
+                    SegmentKind::Hold,
+                    r.hold,
+                    cue("hold"),
+                    hold_speech(&cue("hold"), r.hold),
+                    counter.clone(),
+                    None,
+                    None,
+                );
+                push(
+                    SegmentKind::Return,
+                    1,
+                    cue("back"),
+                    vec![cue("back")],
+                    counter,
+                    Some(Chime::HoldEnd),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> PlanInput {
+        PlanInput {
+            routine_id: crate::content::DEFAULT_ROUTINE.into(),
+            settings: Settings::default(),
+            conditions: vec![],
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    fn count(plan: &Plan, kind: SegmentKind, needle: &str) -> usize {
+        plan.segments
+            .iter()
+            .filter(|s| s.kind == kind && s.counter.as_deref().is_some_and(|c| c.contains(needle)))
+            .count()
+    }
+
+    #[test]
+    fn default_plan_has_both_directions_three_rounds_and_both_sides() {
+        let plan = compile(&Content::builtin(), &input()).unwrap();
+        assert_eq!(count(&plan, SegmentKind::Circle, "anticlockwise"), 5);
+        assert_eq!(
+            count(&plan, SegmentKind::Circle, "clockwise"),
+            10,
+            "both directions"
+        );
+        assert_eq!(count(&plan, SegmentKind::Lift, "of 3"), 3);
+        assert_eq!(count(&plan, SegmentKind::Hold, "left side"), 1);
+        assert_eq!(count(&plan, SegmentKind::Hold, "right side"), 1);
+        let bridge_hold = plan
+            .segments
+            .iter()
+            .find(|s| s.kind == SegmentKind::Hold && s.pose.as_deref() == Some("bridge"))
+            .unwrap();
+        assert_eq!(bridge_hold.breaths, 3);
+        assert_eq!(bridge_hold.speak[1], "Two.");
+        assert!(plan.segments[0].speak[0].starts_with("Settle in."));
+        assert_eq!(plan.segments[0].chime, Some(Chime::Start));
+        // about ten minutes at 6 breaths a minute
+        assert!((8 * 60_000..=12 * 60_000).contains(&plan.total_ms), "{}", plan.total_ms);
+    }
+
+    #[test]
+    fn osteoporosis_uses_small_versions_and_says_why() {
+        let mut i = input();
+        i.conditions = vec![Condition::Osteoporosis];
+        let plan = compile(&Content::builtin(), &i).unwrap();
+        let variants: Vec<_> = plan.steps.iter().filter_map(|s| s.variant.as_deref()).collect();
+        assert_eq!(variants, ["small-circles", "small-twist"]);
+        assert!(plan.adaptations.iter().any(|a| a.why.contains("osteoporosis")));
+    }
+
+    #[test]
+    fn recent_surgery_skips_the_twist() {
+        let mut i = input();
+        i.conditions = vec![Condition::RecentSurgeryOrInjury];
+        let plan = compile(&Content::builtin(), &i).unwrap();
+        let twist = plan.steps.iter().find(|s| s.pose.as_deref() == Some("supine-twist")).unwrap();
+        assert!(twist.skipped);
+        assert_eq!(twist.segment_count, 0);
+        assert!(!plan.segments.iter().any(|s| s.pose.as_deref() == Some("supine-twist")));
+        assert!(plan.adaptations.iter().any(|a| a.change.contains("left out")));
+    }
+
+    #[test]
+    fn pregnancy_caps_holds_and_rest() {
+        let mut i = input();
+        i.conditions = vec![Condition::Pregnancy];
+        let plan = compile(&Content::builtin(), &i).unwrap();
+        assert!(plan
+            .segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::Hold)
+            .all(|s| s.breaths <= 3));
+        assert!(plan
+            .segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::Rest)
+            .all(|s| s.breaths <= 2));
+    }
+
+    #[test]
+    fn gentle_level_is_smaller_and_easier() {
+        let mut i = input();
+        i.settings.level = Level::Gentle;
+        let gentle = compile(&Content::builtin(), &i).unwrap();
+        let standard = compile(&Content::builtin(), &input()).unwrap();
+        assert!(gentle.total_ms < standard.total_ms);
+        assert_eq!(count(&gentle, SegmentKind::Circle, "clockwise"), 6);
+        assert!(gentle.steps.iter().filter(|s| s.pose.is_some()).all(|s| s.variant.is_some()));
+    }
+
+    #[test]
+    fn minutes_scale_the_dose_and_unreachable_lengths_are_noted() {
+        let mut i = input();
+        i.settings.minutes = Some(15.0);
+        let long = compile(&Content::builtin(), &i).unwrap();
+        assert!((long.total_ms as f64 / 60_000.0 - 15.0).abs() <= 10.0 / 60.0, "{}", long.total_ms);
+        i.settings.minutes = Some(2.0);
+        let short = compile(&Content::builtin(), &i).unwrap();
+        assert!(short.notes[0].contains("shorter than the smallest safe dose"));
+        assert_eq!(count(&short, SegmentKind::Lift, "of 3"), 3, "never fewer than 3 rounds");
+    }
+
+    #[test]
+    fn bad_settings_are_rejected_with_the_range() {
+        let mut i = input();
+        i.settings.pace.inhale_ms = 500;
+        let e = compile(&Content::builtin(), &i).unwrap_err();
+        assert_eq!(e.to_string(), "inhale must be 2-8 seconds, got 0.5");
+        let mut i = input();
+        i.settings.minutes = Some(f64::NAN);
+        assert!(compile(&Content::builtin(), &i).is_err());
+        let mut i = input();
+        i.routine_id = "nope".into();
+        assert_eq!(
+            compile(&Content::builtin(), &i).unwrap_err(),
+            PlanError::UnknownRoutine("nope".into())
+        );
+    }
+
+    #[test]
+    fn breath_state_grows_on_inhale_and_shrinks_on_exhale() {
+        let plan = compile(&Content::builtin(), &input()).unwrap();
+        let b = plan.breath_at(2000);
+        assert!(b.inhale && (b.fill - 0.5).abs() < 1e-9);
+        let b = plan.breath_at(7000);
+        assert!(!b.inhale && (b.fill - 0.5).abs() < 1e-9);
+        assert_eq!(plan.segment_at(0), 0);
+        assert_eq!(plan.segment_at(plan.total_ms + 5), plan.segments.len() - 1);
+    }
+}

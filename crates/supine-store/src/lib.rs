@@ -1,0 +1,224 @@
+//! supine's journal: what happened in each practice session, the safety screenings a person took,
+//! and their saved settings.
+//!
+//! The crate owns the [`Journal`] trait, the plain data types it stores, and its backends
+//! ([`SqliteJournal`] today; PostgreSQL later, behind the same trait and the same
+//! [`conformance`] suite). It does not depend on `supine-core`: the binary maps domain types to
+//! these records.
+//!
+//! The journal never reads a clock. Every timestamp is an RFC 3339 string with the caller's local
+//! offset (`2026-11-26T14:05:00+01:00`); the store keeps that text for display and the same instant
+//! as UTC milliseconds for ordering, so sessions sort correctly across offset changes.
+//!
+//! Every record belongs to a profile; [`SqliteJournal::open`] uses [`DEFAULT_PROFILE`].
+
+pub mod conformance;
+mod error;
+mod sqlite;
+mod time;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::StoreError;
+pub use sqlite::SqliteJournal;
+
+/// The profile that [`SqliteJournal::open`] uses; the first migration creates it.
+pub const DEFAULT_PROFILE: &str = "local";
+
+/// Identifies a session within a journal.
+pub type SessionId = i64;
+
+/// A session that is about to start, as given to [`Journal::start_session`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSession {
+    /// When the session started (RFC 3339 with offset).
+    pub started_at: String,
+    /// Stable id of the routine, e.g. `"supine-basics"`.
+    pub routine_id: String,
+    /// The routine's name as the person saw it.
+    pub routine_name: String,
+    /// The settings the session ran with (pace, variants, …), stored as given.
+    pub settings: serde_json::Value,
+    /// Planned length of the whole session in milliseconds.
+    pub plan_total_ms: u64,
+    /// How many segments the plan has.
+    pub segments_total: u32,
+    /// Self-reported pain before the session, 0 to 10.
+    pub pain_before: Option<u8>,
+}
+
+/// Something that happened during a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionEvent {
+    /// When it happened (RFC 3339 with offset).
+    pub at: String,
+    /// What happened: `"segment_done"`, `"hurt"`, `"variant"`, `"skip"`, …
+    pub kind: String,
+    /// Details. For `"segment_done"` this must hold a non-negative integer `"index"`,
+    /// e.g. `{"index": 3, "pose": "bridge"}`.
+    pub data: serde_json::Value,
+}
+
+/// How a session ended, as given to [`Journal::finish_session`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionFinish {
+    /// When it ended (RFC 3339 with offset).
+    pub ended_at: String,
+    /// Why it ended, e.g. `"completed"`, `"stopped"`, `"hurt"`.
+    pub end_reason: String,
+    /// Self-reported pain after the session, 0 to 10.
+    pub pain_after: Option<u8>,
+}
+
+/// Where a session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    /// Started and still being recorded.
+    Open,
+    /// Ended through [`Journal::finish_session`].
+    Finished,
+    /// Stopped being recorded without finishing (crash, power loss, closed terminal); found by
+    /// [`Journal::mark_interrupted`].
+    Interrupted,
+}
+
+impl SessionStatus {
+    /// The lowercase name used in storage and serde: `"open"`, `"finished"`, `"interrupted"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Finished => "finished",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Self::Open),
+            "finished" => Some(Self::Finished),
+            "interrupted" => Some(Self::Interrupted),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A session as stored, with all its events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The session's id.
+    pub id: SessionId,
+    /// When it started, as given.
+    pub started_at: String,
+    /// The last sign of life: the start, the latest event or heartbeat, or the end.
+    pub last_seen_at: String,
+    /// When it ended; only for [`SessionStatus::Finished`] sessions.
+    pub ended_at: Option<String>,
+    /// Stable id of the routine.
+    pub routine_id: String,
+    /// The routine's name as the person saw it.
+    pub routine_name: String,
+    /// The settings the session ran with.
+    pub settings: serde_json::Value,
+    /// Where the session stands.
+    pub status: SessionStatus,
+    /// Why it ended; only for finished sessions.
+    pub end_reason: Option<String>,
+    /// Pain before, 0 to 10.
+    pub pain_before: Option<u8>,
+    /// Pain after, 0 to 10.
+    pub pain_after: Option<u8>,
+    /// Planned length in milliseconds.
+    pub plan_total_ms: u64,
+    /// How many segments the plan has.
+    pub segments_total: u32,
+    /// How many different segments were completed: the number of distinct `index` values among
+    /// the `"segment_done"` events.
+    pub segments_done: u32,
+    /// Every event, in the order it was recorded.
+    pub events: Vec<SessionEvent>,
+}
+
+/// Which safety screening was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScreeningKind {
+    /// The full red-flag questionnaire.
+    Full,
+    /// The short check before a day's session.
+    Daily,
+}
+
+impl ScreeningKind {
+    /// The lowercase name used in storage and serde: `"full"` or `"daily"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Daily => "daily",
+        }
+    }
+}
+
+/// The answers a screening accepts.
+pub const SCREENING_ANSWERS: [&str; 3] = ["yes", "no", "not_sure"];
+
+/// A screening as taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningRecord {
+    /// When it was taken (RFC 3339 with offset).
+    pub taken_at: String,
+    /// Full or daily.
+    pub kind: ScreeningKind,
+    /// `(question id, answer)` in the order asked; each answer is one of [`SCREENING_ANSWERS`],
+    /// and each question id appears once.
+    pub answers: Vec<(String, String)>,
+    /// What the screening concluded, e.g. `"clear"` or `"see_clinician"`.
+    pub outcome: String,
+}
+
+/// Storage for sessions, screenings and settings of one profile.
+///
+/// Every backend must pass the [`conformance`] suite. Methods validate their input and return
+/// [`StoreError::InvalidValue`] rather than storing something malformed.
+pub trait Journal: Send {
+    /// Records a new, open session and returns its id. `last_seen_at` starts at `started_at`.
+    fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError>;
+
+    /// Appends an event to an open session and sets its `last_seen_at` to `ev.at`.
+    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError>;
+
+    /// Sets an open session's `last_seen_at` to `at`, so that it is not taken for interrupted.
+    fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError>;
+
+    /// Finishes an open session. Fails for an unknown session and for one that is already
+    /// finished or interrupted.
+    fn finish_session(&mut self, id: SessionId, f: &SessionFinish) -> Result<(), StoreError>;
+
+    /// Marks every open session whose `last_seen_at` is before `stale_before` as interrupted,
+    /// keeping its events, and returns those sessions, newest first.
+    fn mark_interrupted(&mut self, stale_before: &str) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// The session with this id, or `None` if this profile has none.
+    fn session(&self, id: SessionId) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Up to `limit` sessions, newest start first.
+    fn recent_sessions(&self, limit: usize) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Stores a screening.
+    fn save_screening(&mut self, r: &ScreeningRecord) -> Result<(), StoreError>;
+
+    /// The most recently taken screening of this kind, if any.
+    fn latest_screening(&self, kind: ScreeningKind) -> Result<Option<ScreeningRecord>, StoreError>;
+
+    /// Stores a setting, replacing any earlier value under the same key.
+    fn save_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<(), StoreError>;
+
+    /// The value saved under this key, if any.
+    fn load_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+}

@@ -1,0 +1,872 @@
+//! The SQLite backend: one file, WAL mode, append-only migrations embedded in the binary.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::types::Type;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::time::utc_millis;
+use crate::{
+    DEFAULT_PROFILE, Journal, NewSession, SCREENING_ANSWERS, ScreeningKind, ScreeningRecord,
+    SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus, StoreError,
+};
+
+/// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
+struct Migration {
+    version: i64,
+    file: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    file: "0001_init.sql",
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+
+/// The newest schema version this build knows.
+fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
+
+/// Longest profile name, in characters.
+const PROFILE_NAME_MAX: usize = 64;
+
+/// A [`Journal`] kept in an SQLite file (or in memory, for tests).
+///
+/// Each write is one transaction, committed with `synchronous=FULL` in WAL mode: once a method
+/// returns `Ok`, what it wrote survives a crash of the process. Several `SqliteJournal`s (in
+/// threads or processes) may use the same file; a writer waits up to 5 s for another's lock.
+#[derive(Debug)]
+pub struct SqliteJournal {
+    conn: Connection,
+    ctx: Ctx,
+}
+
+/// Who and where: kept apart from the connection so that a transaction can borrow the connection
+/// while helpers read the context.
+#[derive(Debug)]
+struct Ctx {
+    location: String,
+    profile: String,
+    profile_id: i64,
+}
+
+impl SqliteJournal {
+    /// Opens (or creates) the journal at `path` with the [`DEFAULT_PROFILE`].
+    ///
+    /// Creates missing parent folders, and brings the schema up to date. A file that is not a
+    /// supine journal, or whose schema is newer than this build, is refused and left untouched.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_profile(path, DEFAULT_PROFILE)
+    }
+
+    /// Like [`SqliteJournal::open`], for the profile called `profile`, created if missing.
+    ///
+    /// A profile name has 1 to 64 characters, no control characters and no surrounding spaces.
+    pub fn open_profile(path: &Path, profile: &str) -> Result<Self, StoreError> {
+        validate_profile(profile)?;
+        let location = path.display().to_string();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        // No SQLITE_OPEN_URI: a path is a path, never `file:...?mode=...`.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| map_error(e, &location, "opening the journal"))?;
+        Self::init(conn, location, profile)
+    }
+
+    /// A fresh journal that lives in memory only, with the [`DEFAULT_PROFILE`]; for tests.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let location = "in-memory journal".to_owned();
+        let conn = Connection::open_in_memory()
+            .map_err(|e| map_error(e, &location, "opening the journal"))?;
+        Self::init(conn, location, DEFAULT_PROFILE)
+    }
+
+    /// The profile this journal reads and writes.
+    pub fn profile(&self) -> &str {
+        &self.ctx.profile
+    }
+
+    /// Sets the connection up, checks that the file is ours and not from the future, then
+    /// migrates. Nothing is written before those checks pass.
+    fn init(mut conn: Connection, location: String, profile: &str) -> Result<Self, StoreError> {
+        let fail = |action| {
+            let location = location.clone();
+            move |e| map_error(e, &location, action)
+        };
+        // Connection settings only: these do not touch the file.
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(fail("setting the busy timeout"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(fail("enabling foreign keys"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail("setting synchronous=FULL"))?;
+
+        // The first read: a file that is not a database fails here, before any write.
+        let found = schema_version(&conn, &location)?;
+        if found.is_some_and(|v| v > latest_version()) {
+            return Err(StoreError::NewerSchema {
+                location,
+                found: found.unwrap_or_default(),
+                supported: latest_version(),
+            });
+        }
+        if conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(fail("checking write access"))?
+        {
+            return Err(StoreError::ReadOnly {
+                location,
+                source: "the database file was opened read-only".into(),
+            });
+        }
+
+        // Persistent: set once per file. In memory, SQLite keeps "memory".
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(fail("switching to WAL mode"))?;
+        if found != Some(latest_version()) {
+            migrate(&mut conn, &location)?;
+        }
+        let profile_id = profile_id(&conn, profile).map_err(fail("selecting the profile"))?;
+        Ok(Self {
+            conn,
+            ctx: Ctx {
+                location,
+                profile: profile.to_owned(),
+                profile_id,
+            },
+        })
+    }
+}
+
+/// The schema version of an existing journal, `None` for an empty database. Refuses a database
+/// that has tables but no migration history: it belongs to something else.
+fn schema_version(conn: &Connection, location: &str) -> Result<Option<i64>, StoreError> {
+    let fail = |e| map_error(e, location, "reading the schema");
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+        .map_err(fail)?;
+    let tables = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(fail)?
+        .collect::<Result<BTreeSet<_>, _>>()
+        .map_err(fail)?;
+    if tables.is_empty() {
+        return Ok(None);
+    }
+    if !tables.contains("schema_migrations") {
+        return Err(StoreError::ForeignDatabase {
+            location: location.to_owned(),
+        });
+    }
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |row| row.get(0),
+    )
+    .map(Some)
+    .map_err(fail)
+}
+
+/// Applies each pending migration in its own `BEGIN IMMEDIATE` transaction, re-reading the version
+/// inside it so that two processes opening a new file at once do not both apply a step.
+fn migrate(conn: &mut Connection, location: &str) -> Result<(), StoreError> {
+    for m in MIGRATIONS {
+        let fail = |e| map_error(e, location, "migrating the schema");
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    INTEGER PRIMARY KEY,
+                 applied_at TEXT NOT NULL
+             )",
+        )
+        .map_err(fail)?;
+        let current: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(fail)?;
+        if current > latest_version() {
+            return Err(StoreError::NewerSchema {
+                location: location.to_owned(),
+                found: current,
+                supported: latest_version(),
+            });
+        }
+        if current >= m.version {
+            continue;
+        }
+        tx.execute_batch(m.sql).map_err(fail)?;
+        // The one clock the store reads: SQLite's, for bookkeeping only.
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at)
+             VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            [m.version],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn validate_profile(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= PROFILE_NAME_MAX
+        && name.trim() == name
+        && !name.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "profile",
+            name,
+            "a profile name has 1 to 64 characters, no control characters and no surrounding spaces",
+        ))
+    }
+}
+
+fn profile_id(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO profiles (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+        [name],
+    )?;
+    conn.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |row| {
+        row.get(0)
+    })
+}
+
+/// Sorts an SQLite failure into the [`StoreError`] a person can act on.
+fn map_error(e: rusqlite::Error, location: &str, action: &'static str) -> StoreError {
+    let location = location.to_owned();
+    let code = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+        _ => None,
+    };
+    match code {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::NotADatabase {
+            location,
+            reason: e.to_string(),
+        },
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => StoreError::ReadOnly {
+            location,
+            source: Box::new(e),
+        },
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull { location },
+        Some(ErrorCode::CannotOpen) => StoreError::CannotOpen {
+            location,
+            source: Box::new(e),
+        },
+        _ => StoreError::Database {
+            action,
+            location,
+            source: Box::new(e),
+        },
+    }
+}
+
+fn check_pain(field: &'static str, pain: Option<u8>) -> Result<(), StoreError> {
+    match pain {
+        Some(p) if p > 10 => Err(StoreError::invalid(
+            field,
+            p,
+            "pain is a whole number from 0 (none) to 10 (worst imaginable)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_not_empty(field: &'static str, value: &str) -> Result<(), StoreError> {
+    if value.trim().is_empty() {
+        Err(StoreError::invalid(field, value, "it must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A column value that the schema should have made impossible.
+fn bad_column(index: usize, ty: Type, what: impl Into<String>) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, ty, what.into().into())
+}
+
+fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<serde_json::Value> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
+}
+
+const SESSION_COLUMNS: &str = "id, started_at, last_seen_at, ended_at, routine_id, routine_name, \
+     settings, status, end_reason, pain_before, pain_after, plan_total_ms, segments_total";
+
+/// A session row without its events.
+fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
+    let status: String = row.get(7)?;
+    let plan_total_ms: i64 = row.get(11)?;
+    Ok(SessionRecord {
+        id: row.get(0)?,
+        started_at: row.get(1)?,
+        last_seen_at: row.get(2)?,
+        ended_at: row.get(3)?,
+        routine_id: row.get(4)?,
+        routine_name: row.get(5)?,
+        settings: json_column(row, 6)?,
+        status: SessionStatus::parse(&status)
+            .ok_or_else(|| bad_column(7, Type::Text, format!("unknown session status {status:?}")))?,
+        end_reason: row.get(8)?,
+        pain_before: row.get(9)?,
+        pain_after: row.get(10)?,
+        plan_total_ms: u64::try_from(plan_total_ms)
+            .map_err(|_| bad_column(11, Type::Integer, "negative plan_total_ms"))?,
+        segments_total: row.get(12)?,
+        segments_done: 0,
+        events: Vec::new(),
+    })
+}
+
+/// How many different segments the events completed.
+fn segments_done(events: &[SessionEvent]) -> u32 {
+    let indexes: BTreeSet<u64> = events
+        .iter()
+        .filter(|ev| ev.kind == "segment_done")
+        .filter_map(|ev| ev.data.get("index").and_then(serde_json::Value::as_u64))
+        .collect();
+    u32::try_from(indexes.len()).unwrap_or(u32::MAX)
+}
+
+impl Ctx {
+    fn fail(&self, action: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |e| map_error(e, &self.location, action)
+    }
+
+    /// Fails unless `id` is an open session of this profile.
+    fn require_open(&self, conn: &Connection, id: SessionId) -> Result<(), StoreError> {
+        let status: Option<String> = conn
+            .query_row(
+                "SELECT status FROM sessions WHERE id = ?1 AND profile_id = ?2",
+                params![id, self.profile_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.fail("looking up the session"))?;
+        match status.as_deref().map(SessionStatus::parse) {
+            None => Err(StoreError::UnknownSession {
+                id,
+                profile: self.profile.clone(),
+                location: self.location.clone(),
+            }),
+            Some(Some(SessionStatus::Open)) => Ok(()),
+            Some(Some(status)) => Err(StoreError::SessionNotOpen { id, status }),
+            Some(None) => Err(self.fail("looking up the session")(bad_column(
+                0,
+                Type::Text,
+                format!("unknown session status {status:?}"),
+            ))),
+        }
+    }
+
+    /// The session with its events; call inside a transaction for a consistent view.
+    fn load_session(
+        &self,
+        conn: &Connection,
+        id: SessionId,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let fail = self.fail("reading a session");
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1 AND profile_id = ?2"
+            ))
+            .map_err(&fail)?;
+        let Some(mut record) = stmt
+            .query_row(params![id, self.profile_id], session_from_row)
+            .optional()
+            .map_err(&fail)?
+        else {
+            return Ok(None);
+        };
+        let mut stmt = conn
+            .prepare_cached("SELECT at, kind, data FROM session_events WHERE session_id = ?1 ORDER BY id")
+            .map_err(&fail)?;
+        record.events = stmt
+            .query_map([id], |row| {
+                Ok(SessionEvent {
+                    at: row.get(0)?,
+                    kind: row.get(1)?,
+                    data: json_column(row, 2)?,
+                })
+            })
+            .map_err(&fail)?
+            .collect::<Result<_, _>>()
+            .map_err(&fail)?;
+        record.segments_done = segments_done(&record.events);
+        Ok(Some(record))
+    }
+
+    /// Loads each listed session, keeping the order.
+    fn load_sessions(
+        &self,
+        conn: &Connection,
+        ids: &[SessionId],
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            out.extend(self.load_session(conn, id)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Journal for SqliteJournal {
+    fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError> {
+        let started_ms = utc_millis("started_at", &s.started_at)?;
+        check_not_empty("routine_id", &s.routine_id)?;
+        check_pain("pain_before", s.pain_before)?;
+        let plan_total_ms = i64::try_from(s.plan_total_ms).map_err(|_| {
+            StoreError::invalid("plan_total_ms", s.plan_total_ms, "at most i64::MAX milliseconds")
+        })?;
+        self.conn
+            .query_row(
+                "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                     last_seen_at_ms, routine_id, routine_name, settings, status, pain_before,
+                     plan_total_ms, segments_total)
+                 VALUES (?1, ?2, ?3, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9)
+                 RETURNING id",
+                params![
+                    self.ctx.profile_id,
+                    s.started_at,
+                    started_ms,
+                    s.routine_id,
+                    s.routine_name,
+                    s.settings.to_string(),
+                    s.pain_before,
+                    plan_total_ms,
+                    s.segments_total,
+                ],
+                |row| row.get(0),
+            )
+            .map_err(self.ctx.fail("starting a session"))
+    }
+
+    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
+        let at_ms = utc_millis("event at", &ev.at)?;
+        check_not_empty("event kind", &ev.kind)?;
+        if ev.kind == "segment_done"
+            && ev
+                .data
+                .get("index")
+                .and_then(serde_json::Value::as_u64)
+                .is_none()
+        {
+            return Err(StoreError::invalid(
+                "segment_done data",
+                &ev.data,
+                r#"a segment_done event needs a non-negative whole "index", like {"index": 3}"#,
+            ));
+        }
+        let fail = self.ctx.fail("recording an event");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        self.ctx.require_open(&tx, id)?;
+        tx.prepare_cached(
+            "INSERT INTO session_events (session_id, at, at_ms, kind, data)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms, ev.kind, ev.data.to_string()]))
+        .map_err(&fail)?;
+        tx.prepare_cached("UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1")
+            .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms]))
+            .map_err(&fail)?;
+        tx.commit().map_err(&fail)
+    }
+
+    fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError> {
+        let at_ms = utc_millis("heartbeat at", at)?;
+        let fail = self.ctx.fail("recording a heartbeat");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        self.ctx.require_open(&tx, id)?;
+        tx.prepare_cached("UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1")
+            .and_then(|mut stmt| stmt.execute(params![id, at, at_ms]))
+            .map_err(&fail)?;
+        tx.commit().map_err(&fail)
+    }
+
+    fn finish_session(&mut self, id: SessionId, f: &SessionFinish) -> Result<(), StoreError> {
+        let ended_ms = utc_millis("ended_at", &f.ended_at)?;
+        check_not_empty("end_reason", &f.end_reason)?;
+        check_pain("pain_after", f.pain_after)?;
+        let fail = self.ctx.fail("finishing a session");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        self.ctx.require_open(&tx, id)?;
+        tx.execute(
+            "UPDATE sessions
+             SET status = 'finished', ended_at = ?2, ended_at_ms = ?3, end_reason = ?4,
+                 pain_after = ?5, last_seen_at = ?2, last_seen_at_ms = ?3
+             WHERE id = ?1",
+            params![id, f.ended_at, ended_ms, f.end_reason, f.pain_after],
+        )
+        .map_err(&fail)?;
+        tx.commit().map_err(&fail)
+    }
+
+    fn mark_interrupted(&mut self, stale_before: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let stale_ms = utc_millis("stale_before", stale_before)?;
+        let fail = self.ctx.fail("marking interrupted sessions");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let ids: Vec<SessionId> = tx
+            .prepare(
+                "SELECT id FROM sessions
+                 WHERE profile_id = ?1 AND status = 'open' AND last_seen_at_ms < ?2
+                 ORDER BY started_at_ms DESC, id DESC",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![self.ctx.profile_id, stale_ms], |row| row.get(0))?
+                    .collect()
+            })
+            .map_err(&fail)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        tx.execute(
+            "UPDATE sessions SET status = 'interrupted'
+             WHERE profile_id = ?1 AND status = 'open' AND last_seen_at_ms < ?2",
+            params![self.ctx.profile_id, stale_ms],
+        )
+        .map_err(&fail)?;
+        let records = self.ctx.load_sessions(&tx, &ids)?;
+        tx.commit().map_err(&fail)?;
+        Ok(records)
+    }
+
+    fn session(&self, id: SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(self.ctx.fail("reading a session"))?;
+        self.ctx.load_session(&tx, id)
+    }
+
+    fn recent_sessions(&self, limit: usize) -> Result<Vec<SessionRecord>, StoreError> {
+        let fail = self.ctx.fail("listing sessions");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let tx = self.conn.unchecked_transaction().map_err(&fail)?;
+        let ids: Vec<SessionId> = tx
+            .prepare_cached(
+                "SELECT id FROM sessions WHERE profile_id = ?1
+                 ORDER BY started_at_ms DESC, id DESC LIMIT ?2",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![self.ctx.profile_id, limit], |row| row.get(0))?
+                    .collect()
+            })
+            .map_err(&fail)?;
+        self.ctx.load_sessions(&tx, &ids)
+    }
+
+    fn save_screening(&mut self, r: &ScreeningRecord) -> Result<(), StoreError> {
+        let taken_ms = utc_millis("taken_at", &r.taken_at)?;
+        check_not_empty("screening outcome", &r.outcome)?;
+        let mut seen = BTreeSet::new();
+        for (question, answer) in &r.answers {
+            check_not_empty("screening question id", question)?;
+            if !SCREENING_ANSWERS.contains(&answer.as_str()) {
+                return Err(StoreError::invalid(
+                    "screening answer",
+                    answer,
+                    format!("the answer to {question:?} must be yes, no or not_sure"),
+                ));
+            }
+            if !seen.insert(question.as_str()) {
+                return Err(StoreError::invalid(
+                    "screening question id",
+                    question,
+                    "each question is answered once per screening",
+                ));
+            }
+        }
+        let fail = self.ctx.fail("saving a screening");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let screening_id: i64 = tx
+            .query_row(
+                "INSERT INTO screenings (profile_id, taken_at, taken_at_ms, kind, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                params![
+                    self.ctx.profile_id,
+                    r.taken_at,
+                    taken_ms,
+                    r.kind.as_str(),
+                    r.outcome
+                ],
+                |row| row.get(0),
+            )
+            .map_err(&fail)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO screening_answers (screening_id, position, question_id, answer)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(&fail)?;
+            for (position, (question, answer)) in r.answers.iter().enumerate() {
+                let position = i64::try_from(position).unwrap_or(i64::MAX);
+                stmt.execute(params![screening_id, position, question, answer])
+                    .map_err(&fail)?;
+            }
+        }
+        tx.commit().map_err(&fail)
+    }
+
+    fn latest_screening(&self, kind: ScreeningKind) -> Result<Option<ScreeningRecord>, StoreError> {
+        let fail = self.ctx.fail("reading the latest screening");
+        let tx = self.conn.unchecked_transaction().map_err(&fail)?;
+        let Some((id, taken_at, outcome)) = tx
+            .query_row(
+                "SELECT id, taken_at, outcome FROM screenings
+                 WHERE profile_id = ?1 AND kind = ?2
+                 ORDER BY taken_at_ms DESC, id DESC LIMIT 1",
+                params![self.ctx.profile_id, kind.as_str()],
+                |row| Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(&fail)?
+        else {
+            return Ok(None);
+        };
+        let answers = tx
+            .prepare_cached(
+                "SELECT question_id, answer FROM screening_answers
+                 WHERE screening_id = ?1 ORDER BY position",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .map_err(&fail)?;
+        Ok(Some(ScreeningRecord {
+            taken_at,
+            kind,
+            answers,
+            outcome,
+        }))
+    }
+
+    fn save_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        check_not_empty("setting key", key)?;
+        self.conn
+            .execute(
+                "INSERT INTO settings (profile_id, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value",
+                params![self.ctx.profile_id, key, value.to_string()],
+            )
+            .map(drop)
+            .map_err(self.ctx.fail("saving a setting"))
+    }
+
+    fn load_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM settings WHERE profile_id = ?1 AND key = ?2",
+                params![self.ctx.profile_id, key],
+                |row| json_column(row, 0),
+            )
+            .optional()
+            .map_err(self.ctx.fail("loading a setting"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_session(started_at: &str) -> NewSession {
+        NewSession {
+            started_at: started_at.into(),
+            routine_id: "basics".into(),
+            routine_name: "Basics".into(),
+            settings: serde_json::json!({}),
+            plan_total_ms: 600_000,
+            segments_total: 3,
+            pain_before: None,
+        }
+    }
+
+    #[test]
+    fn migrations_are_numbered_from_one_and_match_the_folder() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "{}", m.file);
+            assert!(
+                m.file.starts_with(&format!("{:04}_", m.version)),
+                "{} does not start with its version",
+                m.file
+            );
+        }
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        on_disk.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|m| m.file).collect();
+        assert_eq!(on_disk, listed, "every file in {dir:?} must be listed in MIGRATIONS");
+    }
+
+    #[test]
+    fn a_new_journal_is_at_the_latest_version_with_the_local_profile() {
+        let j = SqliteJournal::open_in_memory().unwrap();
+        assert_eq!(j.profile(), "local");
+        let version: i64 = j
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, latest_version());
+        let fk: i64 = j
+            .conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let sync: i64 = j
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    #[test]
+    fn the_schema_rejects_out_of_range_pain_even_past_validation() {
+        let j = SqliteJournal::open_in_memory().unwrap();
+        let err = j
+            .conn
+            .execute(
+                "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                     last_seen_at_ms, routine_id, routine_name, settings, pain_before,
+                     plan_total_ms, segments_total)
+                 VALUES (1, 'x', 0, 'x', 0, 'r', 'r', '{}', 11, 0, 0)",
+                [],
+            )
+            .unwrap_err();
+        assert_eq!(err.sqlite_error_code(), Some(ErrorCode::ConstraintViolation));
+    }
+
+    #[test]
+    fn a_journal_opened_read_only_is_refused_at_open() {
+        // Root ignores file modes, so make SQLite itself open the file read-only: the same state
+        // it falls back to when a non-root user lacks write permission.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        drop(SqliteJournal::open(&path).unwrap());
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let err = SqliteJournal::init(conn, path.display().to_string(), "local").unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
+        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+        assert!(err.to_string().contains("read-only"), "{err}");
+    }
+
+    #[test]
+    fn a_write_refused_as_read_only_maps_to_read_only() {
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        j.conn.pragma_update(None, "query_only", true).unwrap();
+        let err = j.start_session(&new_session("2026-11-26T14:05:00+01:00")).unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
+        let err = j.save_setting("pace", &serde_json::json!(6)).unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_full_database_maps_to_disk_full_and_keeps_earlier_writes() {
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        let id = j.start_session(&new_session("2026-11-26T14:05:00+01:00")).unwrap();
+        let pages: i64 = j
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .unwrap();
+        j.conn
+            .pragma_update(None, "max_page_count", pages + 2)
+            .unwrap();
+        let big = serde_json::json!({ "note": "x".repeat(2000) });
+        let mut written = 0;
+        let err = loop {
+            let ev = SessionEvent {
+                at: "2026-11-26T14:06:00+01:00".into(),
+                kind: "note".into(),
+                data: big.clone(),
+            };
+            match j.record_event(id, &ev) {
+                Ok(()) => written += 1,
+                Err(e) => break e,
+            }
+            assert!(written < 100, "max_page_count was not enforced");
+        };
+        assert!(matches!(err, StoreError::DiskFull { .. }), "{err:?}");
+        assert!(err.to_string().contains("disk is full"), "{err}");
+        let record = j.session(id).unwrap().unwrap();
+        assert_eq!(record.events.len(), written);
+        assert_eq!(record.status, SessionStatus::Open);
+    }
+
+    #[test]
+    fn sqlite_codes_map_to_the_variant_a_person_can_act_on() {
+        fn failure(code: i32) -> rusqlite::Error {
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+        }
+        let map = |code| map_error(failure(code), "/j.db", "testing");
+        use rusqlite::ffi;
+        assert!(matches!(map(ffi::SQLITE_NOTADB), StoreError::NotADatabase { .. }));
+        assert!(matches!(map(ffi::SQLITE_CORRUPT), StoreError::NotADatabase { .. }));
+        assert!(matches!(map(ffi::SQLITE_READONLY), StoreError::ReadOnly { .. }));
+        assert!(matches!(
+            map(ffi::SQLITE_READONLY_DIRECTORY),
+            StoreError::ReadOnly { .. }
+        ));
+        assert!(matches!(map(ffi::SQLITE_READONLY_DBMOVED), StoreError::ReadOnly { .. }));
+        assert!(matches!(map(ffi::SQLITE_PERM), StoreError::ReadOnly { .. }));
+        assert!(matches!(map(ffi::SQLITE_FULL), StoreError::DiskFull { .. }));
+        assert!(matches!(map(ffi::SQLITE_CANTOPEN), StoreError::CannotOpen { .. }));
+        let err = map(ffi::SQLITE_IOERR_FSYNC);
+        assert!(
+            matches!(err, StoreError::Database { action: "testing", .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "testing failed in the journal at /j.db");
+    }
+
+    #[test]
+    fn profile_names_are_checked() {
+        for bad in ["", " local", "local ", "a\nb", &"p".repeat(65)] {
+            let err = validate_profile(bad).unwrap_err();
+            assert!(
+                matches!(err, StoreError::InvalidValue { field: "profile", .. }),
+                "{bad:?}"
+            );
+        }
+        for good in ["local", "Anna", "ñandú 2", &"p".repeat(64)] {
+            validate_profile(good).unwrap();
+        }
+    }
+}
