@@ -209,7 +209,11 @@ pub struct ContentError {
 
 impl fmt::Display for ContentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, " (hint: {hint})")?;
         }
@@ -562,8 +566,7 @@ fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
                 Some("add a [[variants]] entry with that id, or fix the name".into()),
             ));
         }
-        if c.variant.is_none() && !c.skip && c.max_reps.is_none() && c.max_hold_breaths.is_none()
-        {
+        if c.variant.is_none() && !c.skip && c.max_reps.is_none() && c.max_hold_breaths.is_none() {
             return Err(locate(
                 src,
                 span,
@@ -650,7 +653,13 @@ fn parse_routine(src: &Source) -> Result<(Routine, Vec<Spanned<String>>), Conten
             }
             (None, Some(title)) => Step::Rest {
                 title,
-                breaths: range(src, span, "rest breaths", (s.breaths, s.min, s.max), (3, 1, 12))?,
+                breaths: range(
+                    src,
+                    span,
+                    "rest breaths",
+                    (s.breaths, s.min, s.max),
+                    (3, 1, 12),
+                )?,
                 say: s.say.unwrap_or_default(),
             },
             _ => {
@@ -665,7 +674,12 @@ fn parse_routine(src: &Source) -> Result<(Routine, Vec<Spanned<String>>), Conten
         steps.push(step);
     }
     if steps.is_empty() {
-        return Err(locate(src, 0..0, "a routine needs at least one step".into(), None));
+        return Err(locate(
+            src,
+            0..0,
+            "a routine needs at least one step".into(),
+            None,
+        ));
     }
     let routine = Routine {
         id: raw.id,
@@ -722,7 +736,10 @@ mod tests {
         let err = Content::load(&pose_src("id = \"bridge\"\nname = \n")).unwrap_err();
         assert_eq!(err.file, "user/poses/bridge.toml");
         assert_eq!(err.line, 2);
-        assert!(err.to_string().starts_with("user/poses/bridge.toml:2:"), "{err}");
+        assert!(
+            err.to_string().starts_with("user/poses/bridge.toml:2:"),
+            "{err}"
+        );
         assert!(err.hint.is_some());
     }
 
@@ -775,15 +792,21 @@ mod tests {
     #[test]
     fn user_pose_overrides_builtin() {
         let base = include_str!("../../../content/poses/bridge.toml");
-        let c = Content::load(&pose_src(&base.replace("name = \"Bridge\"", "name = \"My bridge\"")))
-            .unwrap();
+        let c = Content::load(&pose_src(
+            &base.replace("name = \"Bridge\"", "name = \"My bridge\""),
+        ))
+        .unwrap();
         assert_eq!(c.pose("bridge").unwrap().name, "My bridge");
     }
 
     #[test]
     fn line_col_counts_characters() {
         assert_eq!(line_col("ab\ncdé", 7), (2, 4));
-        assert_eq!(line_col("ab\ncdé", 6), (2, 3), "mid-character offsets round down");
+        assert_eq!(
+            line_col("ab\ncdé", 6),
+            (2, 3),
+            "mid-character offsets round down"
+        );
         assert_eq!(line_col("", 0), (1, 1));
     }
 }

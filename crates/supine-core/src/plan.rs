@@ -543,9 +543,9 @@ fn resolve<'a>(
             hold_breaths,
         } => (pose, *reps, *hold_breaths),
     };
-    let pose = content
-        .pose(pose_id)
-        .ok_or_else(|| PlanError::UnknownRoutine(format!("{} (pose {pose_id})", input.routine_id)))?;
+    let pose = content.pose(pose_id).ok_or_else(|| {
+        PlanError::UnknownRoutine(format!("{} (pose {pose_id})", input.routine_id))
+    })?;
     let mut reps = pose.dose.reps;
     let mut hold = pose.dose.hold;
     if let Some(r) = step_reps {
@@ -874,11 +874,7 @@ fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64)
                     SegmentKind::Lift,
                     1,
                     cue("lift"),
-                    vec![format!(
-                        "Round {}. {}",
-                        number_word(k),
-                        cue("lift")
-                    )],
+                    vec![format!("Round {}. {}", number_word(k), cue("lift"))],
                     counter.clone(),
                     Some(Chime::Transition),
                     None,
@@ -994,7 +990,11 @@ mod tests {
         assert!(plan.segments[0].speak[0].starts_with("Settle in."));
         assert_eq!(plan.segments[0].chime, Some(Chime::Start));
         // about ten minutes at 6 breaths a minute
-        assert!((8 * 60_000..=12 * 60_000).contains(&plan.total_ms), "{}", plan.total_ms);
+        assert!(
+            (8 * 60_000..=12 * 60_000).contains(&plan.total_ms),
+            "{}",
+            plan.total_ms
+        );
     }
 
     #[test]
@@ -1002,9 +1002,17 @@ mod tests {
         let mut i = input();
         i.conditions = vec![Condition::Osteoporosis];
         let plan = compile(&Content::builtin(), &i).unwrap();
-        let variants: Vec<_> = plan.steps.iter().filter_map(|s| s.variant.as_deref()).collect();
+        let variants: Vec<_> = plan
+            .steps
+            .iter()
+            .filter_map(|s| s.variant.as_deref())
+            .collect();
         assert_eq!(variants, ["small-circles", "small-twist"]);
-        assert!(plan.adaptations.iter().any(|a| a.why.contains("osteoporosis")));
+        assert!(
+            plan.adaptations
+                .iter()
+                .any(|a| a.why.contains("osteoporosis"))
+        );
     }
 
     #[test]
@@ -1012,11 +1020,24 @@ mod tests {
         let mut i = input();
         i.conditions = vec![Condition::RecentSurgeryOrInjury];
         let plan = compile(&Content::builtin(), &i).unwrap();
-        let twist = plan.steps.iter().find(|s| s.pose.as_deref() == Some("supine-twist")).unwrap();
+        let twist = plan
+            .steps
+            .iter()
+            .find(|s| s.pose.as_deref() == Some("supine-twist"))
+            .unwrap();
         assert!(twist.skipped);
         assert_eq!(twist.segment_count, 0);
-        assert!(!plan.segments.iter().any(|s| s.pose.as_deref() == Some("supine-twist")));
-        assert!(plan.adaptations.iter().any(|a| a.change.contains("left out")));
+        assert!(
+            !plan
+                .segments
+                .iter()
+                .any(|s| s.pose.as_deref() == Some("supine-twist"))
+        );
+        assert!(
+            plan.adaptations
+                .iter()
+                .any(|a| a.change.contains("left out"))
+        );
     }
 
     #[test]
@@ -1024,16 +1045,18 @@ mod tests {
         let mut i = input();
         i.conditions = vec![Condition::Pregnancy];
         let plan = compile(&Content::builtin(), &i).unwrap();
-        assert!(plan
-            .segments
-            .iter()
-            .filter(|s| s.kind == SegmentKind::Hold)
-            .all(|s| s.breaths <= 3));
-        assert!(plan
-            .segments
-            .iter()
-            .filter(|s| s.kind == SegmentKind::Rest)
-            .all(|s| s.breaths <= 2));
+        assert!(
+            plan.segments
+                .iter()
+                .filter(|s| s.kind == SegmentKind::Hold)
+                .all(|s| s.breaths <= 3)
+        );
+        assert!(
+            plan.segments
+                .iter()
+                .filter(|s| s.kind == SegmentKind::Rest)
+                .all(|s| s.breaths <= 2)
+        );
     }
 
     #[test]
@@ -1044,7 +1067,13 @@ mod tests {
         let standard = compile(&Content::builtin(), &input()).unwrap();
         assert!(gentle.total_ms < standard.total_ms);
         assert_eq!(count(&gentle, SegmentKind::Circle, "clockwise"), 6);
-        assert!(gentle.steps.iter().filter(|s| s.pose.is_some()).all(|s| s.variant.is_some()));
+        assert!(
+            gentle
+                .steps
+                .iter()
+                .filter(|s| s.pose.is_some())
+                .all(|s| s.variant.is_some())
+        );
     }
 
     #[test]
@@ -1052,11 +1081,19 @@ mod tests {
         let mut i = input();
         i.settings.minutes = Some(15.0);
         let long = compile(&Content::builtin(), &i).unwrap();
-        assert!((long.total_ms as f64 / 60_000.0 - 15.0).abs() <= 10.0 / 60.0, "{}", long.total_ms);
+        assert!(
+            (long.total_ms as f64 / 60_000.0 - 15.0).abs() <= 10.0 / 60.0,
+            "{}",
+            long.total_ms
+        );
         i.settings.minutes = Some(2.0);
         let short = compile(&Content::builtin(), &i).unwrap();
         assert!(short.notes[0].contains("shorter than the smallest safe dose"));
-        assert_eq!(count(&short, SegmentKind::Lift, "of 3"), 3, "never fewer than 3 rounds");
+        assert_eq!(
+            count(&short, SegmentKind::Lift, "of 3"),
+            3,
+            "never fewer than 3 rounds"
+        );
     }
 
     #[test]

@@ -400,7 +400,10 @@ mod tests {
     use super::*;
 
     fn all(answer: Answer) -> Vec<(String, Answer)> {
-        QUESTIONS.iter().map(|q| (q.id.to_owned(), answer)).collect()
+        QUESTIONS
+            .iter()
+            .map(|q| (q.id.to_owned(), answer))
+            .collect()
     }
 
     fn with(id: &str, a: Answer) -> Vec<(String, Answer)> {
@@ -453,13 +456,19 @@ mod tests {
         assert!(matches!(evaluate(&a), Err(ScreeningError::Missing(_))));
         let mut a = all(Answer::No);
         a.push(("typo".into(), Answer::No));
-        assert!(matches!(evaluate(&a), Err(ScreeningError::UnknownQuestion(_))));
+        assert!(matches!(
+            evaluate(&a),
+            Err(ScreeningError::UnknownQuestion(_))
+        ));
     }
 
     #[test]
     fn daily_check_stops_on_anything_but_no() {
         assert_eq!(evaluate_daily(Answer::No).code(), "clear");
-        assert_eq!(evaluate_daily(Answer::NotSure).code(), "see_clinician_urgently");
+        assert_eq!(
+            evaluate_daily(Answer::NotSure).code(),
+            "see_clinician_urgently"
+        );
     }
 
     #[test]
@@ -470,13 +479,34 @@ mod tests {
             spreading,
             numb,
         };
-        assert_eq!(stop_rule(&r(2, false, true, false), Some(2)), StopRule::StopNow);
-        assert_eq!(stop_rule(&r(2, false, false, true), None), StopRule::StopNow);
-        assert_eq!(stop_rule(&r(3, true, false, false), Some(3)), StopRule::StopPose);
-        assert_eq!(stop_rule(&r(5, false, false, false), Some(3)), StopRule::StopPose);
-        assert_eq!(stop_rule(&r(7, false, false, false), None), StopRule::StopPose);
-        assert_eq!(stop_rule(&r(4, false, false, false), Some(3)), StopRule::Adjust);
-        assert_eq!(stop_rule(&r(4, false, false, false), None), StopRule::Adjust);
+        assert_eq!(
+            stop_rule(&r(2, false, true, false), Some(2)),
+            StopRule::StopNow
+        );
+        assert_eq!(
+            stop_rule(&r(2, false, false, true), None),
+            StopRule::StopNow
+        );
+        assert_eq!(
+            stop_rule(&r(3, true, false, false), Some(3)),
+            StopRule::StopPose
+        );
+        assert_eq!(
+            stop_rule(&r(5, false, false, false), Some(3)),
+            StopRule::StopPose
+        );
+        assert_eq!(
+            stop_rule(&r(7, false, false, false), None),
+            StopRule::StopPose
+        );
+        assert_eq!(
+            stop_rule(&r(4, false, false, false), Some(3)),
+            StopRule::Adjust
+        );
+        assert_eq!(
+            stop_rule(&r(4, false, false, false), None),
+            StopRule::Adjust
+        );
     }
 
     #[test]

@@ -1,3 +1,784 @@
-//! placeholder
-#![allow(missing_docs)]
-pub struct Session; pub enum Event {} pub enum Effect {}
+//! The session state machine: events in, effects out, time passed in as values.
+//!
+//! The same machine drives the terminal player and the web app. It holds a compiled plan and a
+//! position in it; `Tick(now)` moves the position while running, and crossing a breath or segment
+//! boundary produces the cues to speak, the chimes to play and the records to keep. "This hurts"
+//! walks through the stop rule of [`crate::safety`] and may recompile the plan with an easier
+//! variant or without the pose.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::Content;
+use crate::plan::{
+    BreathState, Chime, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, compile,
+};
+use crate::safety::{HurtReport, STOP_NOW_MESSAGE, StopRule, stop_rule};
+
+/// Something that happened: a key, a tap, or time passing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Event {
+    /// The clock, in milliseconds from any fixed origin (monotonic).
+    Tick(u64),
+    /// Pause everything, voice included.
+    Pause,
+    /// Carry on from exactly where it paused.
+    Resume,
+    /// Pause if running, resume if paused.
+    TogglePause,
+    /// Go to the next segment.
+    Next,
+    /// Restart this segment, or go to the previous one if it has only just begun.
+    Back,
+    /// "This hurts".
+    Hurt,
+    /// Ask to end the session (confirmed with `Answer(true)` or a second `Quit`).
+    Quit,
+    /// Yes or no to the question on screen.
+    Answer(bool),
+    /// A pain score, 0-10.
+    Pain(u8),
+    /// A choice after "this hurts".
+    Choose(HurtChoice),
+}
+
+/// What can be chosen after "this hurts".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HurtChoice {
+    /// Try the easier version of this pose.
+    Easier,
+    /// Skip this pose.
+    Skip,
+    /// End the session.
+    End,
+    /// Carry on (only offered outside poses).
+    Resume,
+}
+
+impl HurtChoice {
+    /// Words for the choice.
+    pub fn label(self) -> &'static str {
+        match self {
+            HurtChoice::Easier => "easier version",
+            HurtChoice::Skip => "skip this pose",
+            HurtChoice::End => "end for today",
+            HurtChoice::Resume => "carry on",
+        }
+    }
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The whole routine was done.
+    Completed,
+    /// The person chose to stop.
+    Quit,
+    /// The person ended it after something hurt.
+    StoppedForPain,
+    /// The stop rule ended it (pain down a leg, numbness or weakness).
+    StopRule,
+}
+
+impl EndReason {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Completed => "completed",
+            EndReason::Quit => "quit",
+            EndReason::StoppedForPain => "stopped_for_pain",
+            EndReason::StopRule => "stop_rule",
+        }
+    }
+}
+
+/// A fact to keep in the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// A segment played to its end.
+    SegmentDone {
+        /// Segment index in the current plan.
+        index: usize,
+        /// Routine step index.
+        step: usize,
+        /// Pose id, if any.
+        pose: Option<String>,
+    },
+    /// What was reported after "this hurts", and what the stop rule said.
+    Hurt {
+        /// Pose id, if any.
+        pose: Option<String>,
+        /// The report.
+        report: HurtReport,
+        /// The stop rule's verdict.
+        rule: StopRule,
+    },
+    /// What was chosen after "this hurts".
+    Choice {
+        /// Pose id, if any.
+        pose: Option<String>,
+        /// The choice.
+        choice: HurtChoice,
+        /// The variant now used, for `Easier`.
+        variant: Option<String>,
+    },
+    /// Pain at the end, 0-10.
+    PainAfter {
+        /// The score.
+        pain: u8,
+    },
+}
+
+/// Which screen the front end should show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "screen", rename_all = "snake_case")]
+pub enum Screen {
+    /// Playing a segment.
+    Playing,
+    /// Paused.
+    Paused,
+    /// "End the session?"
+    ConfirmQuit,
+    /// A question after "this hurts".
+    Hurt,
+    /// "How is your pain now?"
+    PainAfter,
+    /// Over.
+    Ended,
+}
+
+/// What the caller must do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "effect", content = "value", rename_all = "snake_case")]
+pub enum Effect {
+    /// Say this (replacing anything still being said).
+    Speak(String),
+    /// Stop speaking now.
+    StopSpeech,
+    /// Play a chime.
+    Chime(Chime),
+    /// Switch to this screen.
+    Show(Screen),
+    /// Keep this in the journal now.
+    Record(Record),
+    /// The session is over.
+    Ended(EndReason),
+}
+
+/// What kind of answer the screen asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "choices", rename_all = "snake_case")]
+pub enum PromptKind {
+    /// A pain score 0-10.
+    Pain,
+    /// Yes or no.
+    YesNo,
+    /// One of these.
+    Choices(Vec<HurtChoice>),
+    /// Just a message; the session is over.
+    Message,
+}
+
+/// A question or message on screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Prompt {
+    /// The words.
+    pub text: String,
+    /// The answer it wants.
+    pub kind: PromptKind,
+}
+
+/// Everything a front end needs to draw the current moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    /// Which screen.
+    pub screen: Screen,
+    /// Routine name.
+    pub routine_name: String,
+    /// Current segment index.
+    pub segment: usize,
+    /// Kind of the current segment.
+    pub kind: SegmentKind,
+    /// Heading (pose or rest title).
+    pub title: String,
+    /// The instruction in large type.
+    pub instruction: String,
+    /// Counter, e.g. "round 2 of 3".
+    pub counter: Option<String>,
+    /// Why the pose helps (while getting into position).
+    pub why: Option<String>,
+    /// Breath now.
+    pub breath: BreathState,
+    /// Which breath of the segment, 1-based.
+    pub breath_number: u32,
+    /// Breaths in the segment.
+    pub breaths_in_segment: u32,
+    /// Time left in the segment, milliseconds.
+    pub segment_left_ms: u64,
+    /// Time left in the routine, milliseconds.
+    pub total_left_ms: u64,
+    /// 0..1 through the routine.
+    pub progress: f64,
+    /// (pose number, pose count) among poses still in the plan.
+    pub pose_number: Option<(usize, usize)>,
+    /// What comes next.
+    pub next: Option<String>,
+    /// A question or message, when not simply playing.
+    pub prompt: Option<Prompt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HurtStage {
+    Pain,
+    Sharp,
+    Spreading,
+    Numb,
+    Choose(StopRule),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HurtFlow {
+    stage: HurtStage,
+    report: HurtReport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Running,
+    Paused,
+    ConfirmQuit { resume: bool },
+    Hurt(HurtFlow),
+    PainAfter(EndReason),
+    Ended(EndReason),
+}
+
+/// Going back within this much of a segment's start goes to the previous segment.
+const BACK_GRACE_MS: u64 = 2000;
+
+const ASK_PAIN: &str = "Let's pause for a moment. How strong is the pain now, from zero to ten?";
+const ASK_SHARP: &str = "Is it a sharp pain?";
+const ASK_SPREADING: &str = "Is the pain spreading down a leg?";
+const ASK_NUMB: &str = "Any numbness, tingling or weakness in your legs?";
+const ASK_PAIN_AFTER: &str = "How is your pain now, from zero to ten?";
+const ASK_QUIT: &str = "End the session now?";
+
+/// A guided session in progress.
+#[derive(Debug, Clone)]
+pub struct Session {
+    content: Arc<Content>,
+    input: PlanInput,
+    plan: Plan,
+    pos_ms: u64,
+    last_now: Option<u64>,
+    mode: Mode,
+    pain_before: Option<u8>,
+    breath_chimes: bool,
+}
+
+impl Session {
+    /// Compiles the plan and gets ready; nothing happens until the first `Tick`.
+    pub fn new(
+        content: Arc<Content>,
+        input: PlanInput,
+        pain_before: Option<u8>,
+        breath_chimes: bool,
+    ) -> Result<Session, PlanError> {
+        let plan = compile(&content, &input)?;
+        Ok(Session {
+            content,
+            input,
+            plan,
+            pos_ms: 0,
+            last_now: None,
+            mode: Mode::Running,
+            pain_before,
+            breath_chimes,
+        })
+    }
+
+    /// The plan being played (it changes when an easier version is chosen or a pose skipped).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The plan input, with any choices made so far.
+    pub fn input(&self) -> &PlanInput {
+        &self.input
+    }
+
+    /// Position in the plan, in milliseconds.
+    pub fn position_ms(&self) -> u64 {
+        self.pos_ms
+    }
+
+    /// Whether the session is over.
+    pub fn is_ended(&self) -> bool {
+        matches!(self.mode, Mode::Ended(_))
+    }
+
+    /// Whether time is moving.
+    pub fn is_running(&self) -> bool {
+        self.mode == Mode::Running
+    }
+
+    /// The position at which the next breath (or segment) boundary falls, if running.
+    pub fn next_boundary_ms(&self) -> Option<u64> {
+        (self.mode == Mode::Running)
+            .then(|| (self.pos_ms / self.plan.breath_ms + 1) * self.plan.breath_ms)
+    }
+
+    /// Handles one event.
+    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match (self.mode, event) {
+            (Mode::Ended(_), _) => {}
+            (_, Event::Tick(now)) => self.tick(now, &mut fx),
+            (Mode::Running, Event::Pause | Event::TogglePause) => {
+                self.mode = Mode::Paused;
+                fx.extend([
+                    Effect::StopSpeech,
+                    Effect::Chime(Chime::Pause),
+                    Effect::Show(Screen::Paused),
+                ]);
+            }
+            (Mode::Paused, Event::Resume | Event::TogglePause) => self.resume(&mut fx),
+            (Mode::Running | Mode::Paused, Event::Next) => {
+                let i = self.current();
+                if i + 1 >= self.plan.segments.len() {
+                    self.finish(&mut fx);
+                } else {
+                    self.jump(i + 1, &mut fx);
+                }
+            }
+            (Mode::Running | Mode::Paused, Event::Back) => {
+                let i = self.current();
+                let seg = &self.plan.segments[i];
+                let target = if self.pos_ms - seg.start_ms < BACK_GRACE_MS {
+                    i.saturating_sub(1)
+                } else {
+                    i
+                };
+                self.jump(target, &mut fx);
+            }
+            (Mode::Running | Mode::Paused | Mode::ConfirmQuit { .. }, Event::Hurt) => {
+                self.mode = Mode::Hurt(HurtFlow {
+                    stage: HurtStage::Pain,
+                    report: HurtReport {
+                        pain: 0,
+                        sharp: false,
+                        spreading: false,
+                        numb: false,
+                    },
+                });
+                fx.extend([
+                    Effect::StopSpeech,
+                    Effect::Show(Screen::Hurt),
+                    Effect::Speak(ASK_PAIN.into()),
+                ]);
+            }
+            (Mode::Running | Mode::Paused | Mode::Hurt(_), Event::Quit) => {
+                let resume = self.mode == Mode::Running;
+                self.mode = Mode::ConfirmQuit { resume };
+                fx.extend([
+                    Effect::StopSpeech,
+                    Effect::Show(Screen::ConfirmQuit),
+                    Effect::Speak(ASK_QUIT.into()),
+                ]);
+            }
+            (Mode::ConfirmQuit { .. }, Event::Quit | Event::Answer(true)) => {
+                self.ask_pain_after(EndReason::Quit, &mut fx);
+            }
+            (Mode::ConfirmQuit { resume }, Event::Answer(false)) => {
+                if resume {
+                    self.resume(&mut fx);
+                } else {
+                    self.mode = Mode::Paused;
+                    fx.push(Effect::Show(Screen::Paused));
+                }
+            }
+            (Mode::Hurt(flow), e) => self.hurt(flow, e, &mut fx),
+            (Mode::PainAfter(reason), Event::Pain(p)) if p <= 10 => {
+                fx.push(Effect::Record(Record::PainAfter { pain: p }));
+                fx.push(Effect::Speak("Thank you. Well done for today.".into()));
+                self.end(reason, &mut fx);
+            }
+            (Mode::PainAfter(reason), Event::Quit) => self.end(reason, &mut fx),
+            _ => {}
+        }
+        fx
+    }
+
+    fn current(&self) -> usize {
+        self.plan.segment_at(self.pos_ms)
+    }
+
+    fn tick(&mut self, now: u64, fx: &mut Vec<Effect>) {
+        let Some(last) = self.last_now else {
+            self.last_now = Some(now);
+            if self.mode == Mode::Running && self.pos_ms == 0 {
+                self.enter(0, true, fx);
+            }
+            return;
+        };
+        let delta = now.saturating_sub(last);
+        self.last_now = Some(now.max(last));
+        if self.mode != Mode::Running || delta == 0 {
+            return;
+        }
+        let old = self.pos_ms;
+        let new = (old + delta).min(self.plan.total_ms);
+        self.pos_ms = new;
+        let breath = self.plan.breath_ms;
+        // Breath starts crossed in (old, new]; only the last one is spoken, all are recorded.
+        let first_k = old / breath + 1;
+        let last_k = new / breath;
+        let mut boundaries = (first_k..=last_k).map(|k| k * breath).peekable();
+        while let Some(at) = boundaries.next() {
+            let is_last = boundaries.peek().is_none();
+            if at >= self.plan.total_ms {
+                self.record_done(self.plan.segments.len() - 1, fx);
+                self.finish(fx);
+                return;
+            }
+            let i = self.plan.segment_at(at);
+            let seg = &self.plan.segments[i];
+            if seg.start_ms == at {
+                if i > 0 {
+                    self.record_done(i - 1, fx);
+                }
+                if is_last {
+                    self.enter(i, true, fx);
+                }
+            } else if is_last {
+                let b = ((at - seg.start_ms) / breath) as usize;
+                let text = &seg.speak[b];
+                if self.breath_chimes {
+                    fx.push(Effect::Chime(Chime::Inhale));
+                }
+                if !text.is_empty() {
+                    fx.push(Effect::Speak(text.clone()));
+                }
+            }
+        }
+        if new >= self.plan.total_ms && self.mode == Mode::Running {
+            self.record_done(self.plan.segments.len() - 1, fx);
+            self.finish(fx);
+        }
+    }
+
+    fn record_done(&self, i: usize, fx: &mut Vec<Effect>) {
+        let seg = &self.plan.segments[i];
+        fx.push(Effect::Record(Record::SegmentDone {
+            index: i,
+            step: seg.step,
+            pose: seg.pose.clone(),
+        }));
+    }
+
+    /// Effects of a segment starting.
+    fn enter(&self, i: usize, speak: bool, fx: &mut Vec<Effect>) {
+        let seg = &self.plan.segments[i];
+        match (seg.chime, self.breath_chimes) {
+            (Some(c), _) => fx.push(Effect::Chime(c)),
+            (None, true) => fx.push(Effect::Chime(Chime::Inhale)),
+            (None, false) => {}
+        }
+        fx.push(Effect::Show(Screen::Playing));
+        if speak && !seg.speak[0].is_empty() {
+            fx.push(Effect::Speak(seg.speak[0].clone()));
+        }
+    }
+
+    fn jump(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        self.pos_ms = self.plan.segments[i].start_ms;
+        let running = self.mode == Mode::Running;
+        fx.push(Effect::StopSpeech);
+        self.enter(i, running, fx);
+        if !running {
+            fx.push(Effect::Show(Screen::Paused));
+        }
+    }
+
+    fn resume(&mut self, fx: &mut Vec<Effect>) {
+        self.mode = Mode::Running;
+        let seg = &self.plan.segments[self.current()];
+        fx.push(Effect::Show(Screen::Playing));
+        fx.push(Effect::Speak(seg.show.replace('\n', " ")));
+    }
+
+    fn finish(&mut self, fx: &mut Vec<Effect>) {
+        self.pos_ms = self.plan.total_ms;
+        fx.push(Effect::Chime(Chime::End));
+        fx.push(Effect::Speak("That's the whole routine. Well done.".into()));
+        self.ask_pain_after(EndReason::Completed, fx);
+    }
+
+    fn ask_pain_after(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
+        self.mode = Mode::PainAfter(reason);
+        fx.push(Effect::Show(Screen::PainAfter));
+        fx.push(Effect::Speak(ASK_PAIN_AFTER.into()));
+    }
+
+    fn end(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
+        self.mode = Mode::Ended(reason);
+        fx.push(Effect::Show(Screen::Ended));
+        fx.push(Effect::Ended(reason));
+    }
+
+    fn current_pose(&self) -> Option<String> {
+        self.plan.segments[self.current()].pose.clone()
+    }
+
+    /// The choices the stop rule allows here.
+    fn choices(&self, rule: StopRule) -> Vec<HurtChoice> {
+        let Some(pose_id) = self.current_pose() else {
+            return match rule {
+                StopRule::Adjust => vec![HurtChoice::Resume, HurtChoice::End],
+                _ => vec![HurtChoice::End],
+            };
+        };
+        let mut v = Vec::new();
+        if rule == StopRule::Adjust && self.easier_variant(&pose_id).is_some() {
+            v.push(HurtChoice::Easier);
+        }
+        v.extend([HurtChoice::Skip, HurtChoice::End]);
+        v
+    }
+
+    /// The easier variant of a pose, unless it is already in use.
+    fn easier_variant(&self, pose_id: &str) -> Option<String> {
+        let pose = self.content.pose(pose_id)?;
+        let v = pose.easier_variant()?;
+        let step = &self.plan.steps[self.plan.segments[self.current()].step];
+        (step.variant.as_deref() != Some(v.id.as_str())).then(|| v.id.clone())
+    }
+
+    fn choices_text(choices: &[HurtChoice], rule: StopRule) -> String {
+        let opener = match rule {
+            StopRule::StopPose => "Let's not push through that. ",
+            _ => "",
+        };
+        let words: Vec<&str> = choices
+            .iter()
+            .map(|c| match c {
+                HurtChoice::Easier => "try an easier version",
+                HurtChoice::Skip => "skip this pose",
+                HurtChoice::End => "end for today",
+                HurtChoice::Resume => "carry on gently",
+            })
+            .collect();
+        let list = match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{}, or {last}", rest.join(", ")),
+            Some((last, _)) => (*last).to_owned(),
+            None => String::new(),
+        };
+        format!("{opener}You can {list}.")
+    }
+
+    fn hurt(&mut self, mut flow: HurtFlow, event: Event, fx: &mut Vec<Effect>) {
+        let ask = |fx: &mut Vec<Effect>, text: &str| {
+            fx.push(Effect::Show(Screen::Hurt));
+            fx.push(Effect::Speak(text.into()));
+        };
+        match (flow.stage, event) {
+            (HurtStage::Pain, Event::Pain(p)) if p <= 10 => {
+                flow.report.pain = p;
+                flow.stage = HurtStage::Sharp;
+                ask(fx, ASK_SHARP);
+            }
+            (HurtStage::Sharp, Event::Answer(b)) => {
+                flow.report.sharp = b;
+                flow.stage = HurtStage::Spreading;
+                ask(fx, ASK_SPREADING);
+            }
+            (HurtStage::Spreading, Event::Answer(b)) => {
+                flow.report.spreading = b;
+                flow.stage = HurtStage::Numb;
+                ask(fx, ASK_NUMB);
+            }
+            (HurtStage::Numb, Event::Answer(b)) => {
+                flow.report.numb = b;
+                let rule = stop_rule(&flow.report, self.pain_before);
+                fx.push(Effect::Record(Record::Hurt {
+                    pose: self.current_pose(),
+                    report: flow.report,
+                    rule,
+                }));
+                if rule == StopRule::StopNow {
+                    fx.push(Effect::Record(Record::PainAfter {
+                        pain: flow.report.pain,
+                    }));
+                    fx.push(Effect::Speak(STOP_NOW_MESSAGE.into()));
+                    self.end(EndReason::StopRule, fx);
+                    return;
+                }
+                flow.stage = HurtStage::Choose(rule);
+                let text = Self::choices_text(&self.choices(rule), rule);
+                ask(fx, &text);
+            }
+            (HurtStage::Choose(rule), Event::Choose(choice))
+                if self.choices(rule).contains(&choice) =>
+            {
+                self.choose(flow, choice, fx);
+                return;
+            }
+            _ => return,
+        }
+        self.mode = Mode::Hurt(flow);
+    }
+
+    fn choose(&mut self, flow: HurtFlow, choice: HurtChoice, fx: &mut Vec<Effect>) {
+        let pose = self.current_pose();
+        let step = self.plan.segments[self.current()].step;
+        let mut variant = None;
+        let override_choice = match choice {
+            HurtChoice::Easier => {
+                variant = pose.as_deref().and_then(|p| self.easier_variant(p));
+                variant.clone().map(PoseChoice::Variant)
+            }
+            HurtChoice::Skip => Some(PoseChoice::Skip),
+            HurtChoice::End | HurtChoice::Resume => None,
+        };
+        fx.push(Effect::Record(Record::Choice {
+            pose: pose.clone(),
+            choice,
+            variant,
+        }));
+        match choice {
+            HurtChoice::End => {
+                fx.push(Effect::Record(Record::PainAfter {
+                    pain: flow.report.pain,
+                }));
+                fx.push(Effect::Speak(
+                    "Well done for listening to your body. Rest in a comfortable position.".into(),
+                ));
+                self.end(EndReason::StoppedForPain, fx);
+            }
+            HurtChoice::Resume => self.resume(fx),
+            HurtChoice::Easier | HurtChoice::Skip => {
+                if let (Some(pose), Some(c)) = (pose, override_choice) {
+                    let mut input = self.input.clone();
+                    input.overrides.insert(pose, c);
+                    // The content and the variant were checked when the plan was first compiled.
+                    if let Ok(plan) = compile(&self.content, &input) {
+                        self.input = input;
+                        self.plan = plan;
+                    }
+                }
+                self.mode = Mode::Running;
+                let i = self.plan.first_segment_of_step(step);
+                if i >= self.plan.segments.len() {
+                    self.finish(fx);
+                } else {
+                    self.jump(i, fx);
+                }
+            }
+        }
+    }
+
+    /// What to draw now.
+    pub fn view(&self) -> View {
+        let i = self.current();
+        let seg = &self.plan.segments[i];
+        let breath_ms = self.plan.breath_ms;
+        let into = self.pos_ms.saturating_sub(seg.start_ms);
+        let pose_steps: Vec<usize> = self
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.pose.is_some() && !s.skipped)
+            .map(|s| s.index)
+            .collect();
+        let pose_number = pose_steps
+            .iter()
+            .position(|&s| s == seg.step)
+            .map(|n| (n + 1, pose_steps.len()));
+        let next = self
+            .plan
+            .steps
+            .iter()
+            .find(|s| s.index > seg.step && !s.skipped)
+            .map(|s| s.title.clone());
+        let (screen, prompt) = match self.mode {
+            Mode::Running => (Screen::Playing, None),
+            Mode::Paused => (Screen::Paused, None),
+            Mode::ConfirmQuit { .. } => (
+                Screen::ConfirmQuit,
+                Some(Prompt {
+                    text: ASK_QUIT.into(),
+                    kind: PromptKind::YesNo,
+                }),
+            ),
+            Mode::Hurt(flow) => (
+                Screen::Hurt,
+                Some(match flow.stage {
+                    HurtStage::Pain => Prompt {
+                        text: ASK_PAIN.into(),
+                        kind: PromptKind::Pain,
+                    },
+                    HurtStage::Sharp => Prompt {
+                        text: ASK_SHARP.into(),
+                        kind: PromptKind::YesNo,
+                    },
+                    HurtStage::Spreading => Prompt {
+                        text: ASK_SPREADING.into(),
+                        kind: PromptKind::YesNo,
+                    },
+                    HurtStage::Numb => Prompt {
+                        text: ASK_NUMB.into(),
+                        kind: PromptKind::YesNo,
+                    },
+                    HurtStage::Choose(rule) => {
+                        let choices = self.choices(rule);
+                        Prompt {
+                            text: Self::choices_text(&choices, rule),
+                            kind: PromptKind::Choices(choices),
+                        }
+                    }
+                }),
+            ),
+            Mode::PainAfter(_) => (
+                Screen::PainAfter,
+                Some(Prompt {
+                    text: ASK_PAIN_AFTER.into(),
+                    kind: PromptKind::Pain,
+                }),
+            ),
+            Mode::Ended(reason) => (
+                Screen::Ended,
+                Some(Prompt {
+                    text: match reason {
+                        EndReason::StopRule => STOP_NOW_MESSAGE.into(),
+                        EndReason::Completed => "Well done. That's today's routine.".into(),
+                        _ => "Session ended. Well done for listening to your body.".into(),
+                    },
+                    kind: PromptKind::Message,
+                }),
+            ),
+        };
+        View {
+            screen,
+            routine_name: self.plan.routine_name.clone(),
+            segment: i,
+            kind: seg.kind,
+            title: seg.title.clone(),
+            instruction: seg.show.clone(),
+            counter: seg.counter.clone(),
+            why: seg.why.clone(),
+            breath: self.plan.breath_at(self.pos_ms),
+            breath_number: ((into / breath_ms) as u32 + 1).min(seg.breaths),
+            breaths_in_segment: seg.breaths,
+            segment_left_ms: seg.end_ms().saturating_sub(self.pos_ms),
+            total_left_ms: self.plan.total_ms.saturating_sub(self.pos_ms),
+            progress: self.pos_ms as f64 / self.plan.total_ms.max(1) as f64,
+            pose_number,
+            next,
+            prompt,
+        }
+    }
+}

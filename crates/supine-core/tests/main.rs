@@ -1,0 +1,4 @@
+//! Integration tests for supine-core: plan properties and whole sessions driven by events.
+
+mod plan_props;
+mod session;
