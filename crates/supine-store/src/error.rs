@@ -61,6 +61,20 @@ pub enum StoreError {
         location: String,
     },
 
+    /// Another connection (another supine, or a tool such as `sqlite3`) held the journal's lock
+    /// for longer than the busy timeout (5 s). Nothing was written by the failed call.
+    #[error(
+        "the journal at {location} is busy: another program has held it for more than 5 s; \
+         close other supine windows or tools using it and try again"
+    )]
+    Busy {
+        /// Where the journal lives.
+        location: String,
+        /// What the database engine said.
+        #[source]
+        source: BackendError,
+    },
+
     /// The journal was written by a newer supine. It was not modified.
     #[error(
         "the journal at {location} has schema version {found}, newer than this supine knows \
@@ -90,7 +104,9 @@ pub enum StoreError {
     },
 
     /// The folder that should hold the journal cannot be created.
-    #[error("cannot create the folder {path} for the journal; create it yourself or point --db elsewhere")]
+    #[error(
+        "cannot create the folder {path} for the journal; create it yourself or point --db elsewhere"
+    )]
     CreateDir {
         /// The folder.
         path: PathBuf,

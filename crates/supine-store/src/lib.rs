@@ -19,7 +19,7 @@ mod time;
 
 use serde::{Deserialize, Serialize};
 
-pub use error::StoreError;
+pub use error::{BackendError, StoreError};
 pub use sqlite::SqliteJournal;
 
 /// The profile that [`SqliteJournal::open`] uses; the first migration creates it.

@@ -16,20 +16,32 @@ use crate::{
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
 struct Migration {
     version: i64,
-    file: &'static str,
+    /// For error messages: `applying migration 0001_init.sql`.
+    action: &'static str,
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    file: "0001_init.sql",
-    sql: include_str!("../migrations/sqlite/0001_init.sql"),
-}];
+/// A [`Migration`] from `migrations/sqlite/<file>`, embedded at build time.
+macro_rules! migration {
+    ($version:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            action: concat!("applying migration ", $file),
+            sql: include_str!(concat!("../migrations/sqlite/", $file)),
+        }
+    };
+}
+
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_init.sql")];
 
 /// The newest schema version this build knows.
 fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
+
+/// `PRAGMA application_id` of a supine journal (`b"SUPN"`), set by the first migration: tells
+/// our files from other programs' SQLite databases.
+const APPLICATION_ID: i32 = 0x5355_504E;
 
 const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 
@@ -116,10 +128,10 @@ impl SqliteJournal {
 
         // The first read: a file that is not a database fails here, before any write.
         let found = schema_version(&conn, &location)?;
-        if found.is_some_and(|v| v > latest_version()) {
+        if let Some(found) = found.filter(|&v| v > latest_version()) {
             return Err(StoreError::NewerSchema {
                 location,
-                found: found.unwrap_or_default(),
+                found,
                 supported: latest_version(),
             });
         }
@@ -133,9 +145,7 @@ impl SqliteJournal {
             });
         }
 
-        // Persistent: set once per file. In memory, SQLite keeps "memory".
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-            .map_err(fail("switching to WAL mode"))?;
+        enable_wal(&conn, &location)?;
         if found != Some(latest_version()) {
             migrate(&mut conn, &location)?;
         }
@@ -151,25 +161,63 @@ impl SqliteJournal {
     }
 }
 
+/// Switches the file to WAL mode (persistent: once per file; in memory SQLite keeps "memory").
+///
+/// Changing the journal mode needs an exclusive lock, and SQLite reports `SQLITE_BUSY` at once,
+/// without calling the busy handler, when another connection is opening the same new file; so
+/// retry for about as long as the busy timeout.
+fn enable_wal(conn: &Connection, location: &str) -> Result<(), StoreError> {
+    const PAUSE: Duration = Duration::from_millis(10);
+    let attempts = BUSY_TIMEOUT.as_millis() / PAUSE.as_millis();
+    let mut attempt = 0;
+    loop {
+        let mode = conn.pragma_query_value(None, "journal_mode", |row| row.get::<_, String>(0));
+        if mode.as_deref().is_ok_and(|m| m.eq_ignore_ascii_case("wal")) {
+            return Ok(());
+        }
+        let result = mode.and_then(|_| {
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        });
+        match result {
+            Ok(_) => return Ok(()),
+            Err(e) if is_busy(&e) && attempt < attempts => {
+                attempt += 1;
+                std::thread::sleep(PAUSE);
+            }
+            Err(e) => return Err(map_error(e, location, "switching to WAL mode")),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
 /// The schema version of an existing journal, `None` for an empty database. Refuses a database
-/// that has tables but no migration history: it belongs to something else.
+/// that is not marked as a supine journal: it belongs to another program.
 fn schema_version(conn: &Connection, location: &str) -> Result<Option<i64>, StoreError> {
     let fail = |e| map_error(e, location, "reading the schema");
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    let foreign = || StoreError::ForeignDatabase {
+        location: location.to_owned(),
+    };
+    // Reads page 1: a file that is not a database fails here.
+    let objects: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| row.get(0))
         .map_err(fail)?;
-    let tables = stmt
-        .query_map([], |row| row.get::<_, String>(0))
-        .map_err(fail)?
-        .collect::<Result<BTreeSet<_>, _>>()
+    let application_id: i32 = conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
         .map_err(fail)?;
-    if tables.is_empty() {
+    if application_id != 0 && application_id != APPLICATION_ID {
+        return Err(foreign());
+    }
+    if objects == 0 {
         return Ok(None);
     }
-    if !tables.contains("schema_migrations") {
-        return Err(StoreError::ForeignDatabase {
-            location: location.to_owned(),
-        });
+    if application_id != APPLICATION_ID {
+        return Err(foreign());
     }
     conn.query_row(
         "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
@@ -212,7 +260,8 @@ fn migrate(conn: &mut Connection, location: &str) -> Result<(), StoreError> {
         if current >= m.version {
             continue;
         }
-        tx.execute_batch(m.sql).map_err(fail)?;
+        tx.execute_batch(m.sql)
+            .map_err(|e| map_error(e, location, m.action))?;
         // The one clock the store reads: SQLite's, for bookkeeping only.
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at)
@@ -241,7 +290,17 @@ fn validate_profile(name: &str) -> Result<(), StoreError> {
     }
 }
 
+/// The id of the named profile, created if missing (only then does this write).
 fn profile_id(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+    let select = |conn: &Connection| {
+        conn.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .optional()
+    };
+    if let Some(id) = select(conn)? {
+        return Ok(id);
+    }
     conn.execute(
         "INSERT INTO profiles (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
         [name],
@@ -268,6 +327,10 @@ fn map_error(e: rusqlite::Error, location: &str, action: &'static str) -> StoreE
             source: Box::new(e),
         },
         Some(ErrorCode::DiskFull) => StoreError::DiskFull { location },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy {
+            location,
+            source: Box::new(e),
+        },
         Some(ErrorCode::CannotOpen) => StoreError::CannotOpen {
             location,
             source: Box::new(e),
@@ -325,8 +388,9 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> 
         routine_id: row.get(4)?,
         routine_name: row.get(5)?,
         settings: json_column(row, 6)?,
-        status: SessionStatus::parse(&status)
-            .ok_or_else(|| bad_column(7, Type::Text, format!("unknown session status {status:?}")))?,
+        status: SessionStatus::parse(&status).ok_or_else(|| {
+            bad_column(7, Type::Text, format!("unknown session status {status:?}"))
+        })?,
         end_reason: row.get(8)?,
         pain_before: row.get(9)?,
         pain_after: row.get(10)?,
@@ -399,7 +463,9 @@ impl Ctx {
             return Ok(None);
         };
         let mut stmt = conn
-            .prepare_cached("SELECT at, kind, data FROM session_events WHERE session_id = ?1 ORDER BY id")
+            .prepare_cached(
+                "SELECT at, kind, data FROM session_events WHERE session_id = ?1 ORDER BY id",
+            )
             .map_err(&fail)?;
         record.events = stmt
             .query_map([id], |row| {
@@ -436,7 +502,11 @@ impl Journal for SqliteJournal {
         check_not_empty("routine_id", &s.routine_id)?;
         check_pain("pain_before", s.pain_before)?;
         let plan_total_ms = i64::try_from(s.plan_total_ms).map_err(|_| {
-            StoreError::invalid("plan_total_ms", s.plan_total_ms, "at most i64::MAX milliseconds")
+            StoreError::invalid(
+                "plan_total_ms",
+                s.plan_total_ms,
+                "at most i64::MAX milliseconds",
+            )
         })?;
         self.conn
             .query_row(
@@ -489,9 +559,11 @@ impl Journal for SqliteJournal {
         )
         .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms, ev.kind, ev.data.to_string()]))
         .map_err(&fail)?;
-        tx.prepare_cached("UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1")
-            .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms]))
-            .map_err(&fail)?;
+        tx.prepare_cached(
+            "UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1",
+        )
+        .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms]))
+        .map_err(&fail)?;
         tx.commit().map_err(&fail)
     }
 
@@ -503,9 +575,11 @@ impl Journal for SqliteJournal {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
         self.ctx.require_open(&tx, id)?;
-        tx.prepare_cached("UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1")
-            .and_then(|mut stmt| stmt.execute(params![id, at, at_ms]))
-            .map_err(&fail)?;
+        tx.prepare_cached(
+            "UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1",
+        )
+        .and_then(|mut stmt| stmt.execute(params![id, at, at_ms]))
+        .map_err(&fail)?;
         tx.commit().map_err(&fail)
     }
 
@@ -719,12 +793,13 @@ mod tests {
 
     #[test]
     fn migrations_are_numbered_from_one_and_match_the_folder() {
+        let file = |m: &Migration| m.action.strip_prefix("applying migration ").unwrap();
         for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "{}", m.file);
+            assert_eq!(m.version, i as i64 + 1, "{}", file(m));
             assert!(
-                m.file.starts_with(&format!("{:04}_", m.version)),
+                file(m).starts_with(&format!("{:04}_", m.version)),
                 "{} does not start with its version",
-                m.file
+                file(m)
             );
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
@@ -733,8 +808,11 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         on_disk.sort();
-        let listed: Vec<&str> = MIGRATIONS.iter().map(|m| m.file).collect();
-        assert_eq!(on_disk, listed, "every file in {dir:?} must be listed in MIGRATIONS");
+        let listed: Vec<&str> = MIGRATIONS.iter().map(file).collect();
+        assert_eq!(
+            on_disk, listed,
+            "every file in {dir:?} must be listed in MIGRATIONS"
+        );
     }
 
     #[test]
@@ -743,9 +821,16 @@ mod tests {
         assert_eq!(j.profile(), "local");
         let version: i64 = j
             .conn
-            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(version, latest_version());
+        let application_id: i32 = j
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        assert_eq!(application_id, APPLICATION_ID);
         let fk: i64 = j
             .conn
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
@@ -771,7 +856,10 @@ mod tests {
                 [],
             )
             .unwrap_err();
-        assert_eq!(err.sqlite_error_code(), Some(ErrorCode::ConstraintViolation));
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(ErrorCode::ConstraintViolation)
+        );
     }
 
     #[test]
@@ -784,7 +872,10 @@ mod tests {
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
         let err = SqliteJournal::init(conn, path.display().to_string(), "local").unwrap_err();
         assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
-        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
         assert!(err.to_string().contains("read-only"), "{err}");
     }
 
@@ -792,7 +883,9 @@ mod tests {
     fn a_write_refused_as_read_only_maps_to_read_only() {
         let mut j = SqliteJournal::open_in_memory().unwrap();
         j.conn.pragma_update(None, "query_only", true).unwrap();
-        let err = j.start_session(&new_session("2026-11-26T14:05:00+01:00")).unwrap_err();
+        let err = j
+            .start_session(&new_session("2026-11-26T14:05:00+01:00"))
+            .unwrap_err();
         assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
         let err = j.save_setting("pace", &serde_json::json!(6)).unwrap_err();
         assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
@@ -801,7 +894,9 @@ mod tests {
     #[test]
     fn a_full_database_maps_to_disk_full_and_keeps_earlier_writes() {
         let mut j = SqliteJournal::open_in_memory().unwrap();
-        let id = j.start_session(&new_session("2026-11-26T14:05:00+01:00")).unwrap();
+        let id = j
+            .start_session(&new_session("2026-11-26T14:05:00+01:00"))
+            .unwrap();
         let pages: i64 = j
             .conn
             .pragma_query_value(None, "page_count", |r| r.get(0))
@@ -837,20 +932,47 @@ mod tests {
         }
         let map = |code| map_error(failure(code), "/j.db", "testing");
         use rusqlite::ffi;
-        assert!(matches!(map(ffi::SQLITE_NOTADB), StoreError::NotADatabase { .. }));
-        assert!(matches!(map(ffi::SQLITE_CORRUPT), StoreError::NotADatabase { .. }));
-        assert!(matches!(map(ffi::SQLITE_READONLY), StoreError::ReadOnly { .. }));
+        assert!(matches!(
+            map(ffi::SQLITE_NOTADB),
+            StoreError::NotADatabase { .. }
+        ));
+        assert!(matches!(
+            map(ffi::SQLITE_CORRUPT),
+            StoreError::NotADatabase { .. }
+        ));
+        assert!(matches!(
+            map(ffi::SQLITE_READONLY),
+            StoreError::ReadOnly { .. }
+        ));
         assert!(matches!(
             map(ffi::SQLITE_READONLY_DIRECTORY),
             StoreError::ReadOnly { .. }
         ));
-        assert!(matches!(map(ffi::SQLITE_READONLY_DBMOVED), StoreError::ReadOnly { .. }));
+        assert!(matches!(
+            map(ffi::SQLITE_READONLY_DBMOVED),
+            StoreError::ReadOnly { .. }
+        ));
         assert!(matches!(map(ffi::SQLITE_PERM), StoreError::ReadOnly { .. }));
         assert!(matches!(map(ffi::SQLITE_FULL), StoreError::DiskFull { .. }));
-        assert!(matches!(map(ffi::SQLITE_CANTOPEN), StoreError::CannotOpen { .. }));
+        assert!(matches!(
+            map(ffi::SQLITE_CANTOPEN),
+            StoreError::CannotOpen { .. }
+        ));
+        assert!(matches!(map(ffi::SQLITE_BUSY), StoreError::Busy { .. }));
+        assert!(matches!(
+            map(ffi::SQLITE_BUSY_SNAPSHOT),
+            StoreError::Busy { .. }
+        ));
+        assert!(matches!(map(ffi::SQLITE_LOCKED), StoreError::Busy { .. }));
         let err = map(ffi::SQLITE_IOERR_FSYNC);
         assert!(
-            matches!(err, StoreError::Database { action: "testing", .. }),
+            matches!(
+                err,
+                StoreError::Database {
+                    action: "testing",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(err.to_string(), "testing failed in the journal at /j.db");
@@ -861,7 +983,13 @@ mod tests {
         for bad in ["", " local", "local ", "a\nb", &"p".repeat(65)] {
             let err = validate_profile(bad).unwrap_err();
             assert!(
-                matches!(err, StoreError::InvalidValue { field: "profile", .. }),
+                matches!(
+                    err,
+                    StoreError::InvalidValue {
+                        field: "profile",
+                        ..
+                    }
+                ),
                 "{bad:?}"
             );
         }

@@ -5,7 +5,8 @@ use chrono::DateTime;
 use crate::StoreError;
 
 /// What a timestamp must look like, for error messages.
-const EXPECTED: &str = "expected an RFC 3339 timestamp with an offset, like 2026-11-26T14:05:00+01:00";
+const EXPECTED: &str =
+    "expected an RFC 3339 timestamp with an offset, like 2026-11-26T14:05:00+01:00";
 
 /// Parses an RFC 3339 timestamp (offset required) into UTC unix milliseconds.
 ///
@@ -63,7 +64,13 @@ mod tests {
         ] {
             let err = utc_millis("started_at", bad).unwrap_err();
             assert!(
-                matches!(err, StoreError::InvalidValue { field: "started_at", .. }),
+                matches!(
+                    err,
+                    StoreError::InvalidValue {
+                        field: "started_at",
+                        ..
+                    }
+                ),
                 "{bad:?} gave {err:?}"
             );
             let msg = err.to_string();

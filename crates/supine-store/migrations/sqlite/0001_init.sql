@@ -4,6 +4,9 @@
 -- Every timestamp is kept twice: the caller's RFC 3339 text (with its local offset) for display,
 -- and the same instant as UTC unix milliseconds (`*_ms`) for ordering and comparison.
 
+-- Marks the file as a supine journal (b"SUPN"), so other programs' databases are told apart.
+PRAGMA application_id = 1398100046;
+
 CREATE TABLE profiles (
     id   INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64)

@@ -1,0 +1,548 @@
+//! The behaviour every [`Journal`] backend must show, as stories that panic on the first
+//! difference.
+//!
+//! Each story expects a fresh, empty journal of its own. A backend's tests run every entry of
+//! [`STORIES`] (see `tests/main.rs` for SQLite):
+//!
+//! ```
+//! use supine_store::{conformance, SqliteJournal};
+//! for (_name, story) in conformance::STORIES {
+//!     story(&mut SqliteJournal::open_in_memory().unwrap());
+//! }
+//! ```
+
+use serde_json::json;
+
+use crate::{
+    Journal, NewSession, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish,
+    SessionStatus, StoreError,
+};
+
+/// A story: runs against a fresh journal and panics where the journal misbehaves.
+pub type Story = fn(&mut dyn Journal);
+
+/// Every story, by name, in a stable order.
+pub const STORIES: &[(&str, Story)] = &[
+    ("session_lifecycle", session_lifecycle),
+    (
+        "closed_sessions_refuse_changes",
+        closed_sessions_refuse_changes,
+    ),
+    ("interrupted_sessions", interrupted_sessions),
+    (
+        "segments_done_counts_distinct_indexes",
+        segments_done_counts_distinct_indexes,
+    ),
+    ("screening_latest_by_kind", screening_latest_by_kind),
+    (
+        "screening_answers_are_validated",
+        screening_answers_are_validated,
+    ),
+    ("settings_round_trip", settings_round_trip),
+    ("pain_is_validated", pain_is_validated),
+    ("unknown_ids_are_errors", unknown_ids_are_errors),
+    ("newest_first_across_offsets", newest_first_across_offsets),
+    (
+        "malformed_timestamps_are_rejected",
+        malformed_timestamps_are_rejected,
+    ),
+];
+
+fn new_session(started_at: &str) -> NewSession {
+    NewSession {
+        started_at: started_at.to_owned(),
+        routine_id: "supine-basics".to_owned(),
+        routine_name: "Supine basics".to_owned(),
+        settings: json!({ "breaths_per_min": 6, "bridge": "supported" }),
+        plan_total_ms: 540_000,
+        segments_total: 3,
+        pain_before: Some(4),
+    }
+}
+
+fn event(at: &str, kind: &str, data: serde_json::Value) -> SessionEvent {
+    SessionEvent {
+        at: at.to_owned(),
+        kind: kind.to_owned(),
+        data,
+    }
+}
+
+fn finish(ended_at: &str, pain_after: Option<u8>) -> SessionFinish {
+    SessionFinish {
+        ended_at: ended_at.to_owned(),
+        end_reason: "completed".to_owned(),
+        pain_after,
+    }
+}
+
+#[track_caller]
+fn assert_invalid(result: Result<impl std::fmt::Debug, StoreError>, field: &str) {
+    match result {
+        Err(StoreError::InvalidValue { field: f, .. }) if f == field => {}
+        other => panic!("expected InvalidValue for {field}, got {other:?}"),
+    }
+}
+
+/// Start, record, heartbeat and finish a session; read it back by id and in the list.
+pub fn session_lifecycle(j: &mut dyn Journal) {
+    let s = new_session("2026-11-26T14:05:00+01:00");
+    let id = j.start_session(&s).unwrap();
+
+    let open = j
+        .session(id)
+        .unwrap()
+        .expect("a started session can be read back");
+    assert_eq!(open.id, id);
+    assert_eq!(open.status, SessionStatus::Open);
+    assert_eq!(open.started_at, s.started_at);
+    assert_eq!(
+        open.last_seen_at, s.started_at,
+        "last_seen_at starts at the start"
+    );
+    assert_eq!(open.ended_at, None);
+    assert_eq!(open.end_reason, None);
+    assert_eq!(open.routine_id, s.routine_id);
+    assert_eq!(open.routine_name, s.routine_name);
+    assert_eq!(open.settings, s.settings);
+    assert_eq!(open.pain_before, Some(4));
+    assert_eq!(open.pain_after, None);
+    assert_eq!(open.plan_total_ms, 540_000);
+    assert_eq!(open.segments_total, 3);
+    assert_eq!(open.segments_done, 0);
+    assert!(open.events.is_empty());
+
+    let events = [
+        event(
+            "2026-11-26T14:06:00+01:00",
+            "segment_done",
+            json!({"index": 0, "pose": "hip_rotations"}),
+        ),
+        event(
+            "2026-11-26T14:07:30+01:00",
+            "variant",
+            json!({"pose": "bridge", "variant": "supported"}),
+        ),
+        event(
+            "2026-11-26T14:09:00+01:00",
+            "segment_done",
+            json!({"index": 1, "pose": "bridge"}),
+        ),
+    ];
+    for ev in &events {
+        j.record_event(id, ev).unwrap();
+    }
+    let mid = j.session(id).unwrap().unwrap();
+    assert_eq!(mid.events, events, "events come back as recorded, in order");
+    assert_eq!(
+        mid.last_seen_at, "2026-11-26T14:09:00+01:00",
+        "an event moves last_seen_at"
+    );
+    assert_eq!(mid.segments_done, 2);
+
+    j.heartbeat(id, "2026-11-26T14:10:00+01:00").unwrap();
+    assert_eq!(
+        j.session(id).unwrap().unwrap().last_seen_at,
+        "2026-11-26T14:10:00+01:00"
+    );
+
+    j.finish_session(id, &finish("2026-11-26T14:14:00+01:00", Some(2)))
+        .unwrap();
+    let done = j.session(id).unwrap().unwrap();
+    assert_eq!(done.status, SessionStatus::Finished);
+    assert_eq!(done.ended_at.as_deref(), Some("2026-11-26T14:14:00+01:00"));
+    assert_eq!(done.end_reason.as_deref(), Some("completed"));
+    assert_eq!(done.pain_before, Some(4));
+    assert_eq!(done.pain_after, Some(2));
+    assert_eq!(done.events, events, "finishing keeps the events");
+
+    let recent = j.recent_sessions(10).unwrap();
+    assert_eq!(recent, vec![done]);
+}
+
+/// A finished or interrupted session takes no more events, heartbeats or finishes.
+pub fn closed_sessions_refuse_changes(j: &mut dyn Journal) {
+    let id = j
+        .start_session(&new_session("2026-11-26T08:00:00+01:00"))
+        .unwrap();
+    j.finish_session(id, &finish("2026-11-26T08:10:00+01:00", None))
+        .unwrap();
+    let before = j.session(id).unwrap().unwrap();
+
+    let again = j.finish_session(id, &finish("2026-11-26T08:20:00+01:00", Some(1)));
+    assert!(
+        matches!(again, Err(StoreError::SessionNotOpen { id: i, status: SessionStatus::Finished }) if i == id),
+        "finishing twice: {again:?}"
+    );
+    let ev = event("2026-11-26T08:11:00+01:00", "hurt", json!({}));
+    assert!(matches!(
+        j.record_event(id, &ev),
+        Err(StoreError::SessionNotOpen { .. })
+    ));
+    assert!(matches!(
+        j.heartbeat(id, "2026-11-26T08:12:00+01:00"),
+        Err(StoreError::SessionNotOpen { .. })
+    ));
+    assert_eq!(
+        j.session(id).unwrap().unwrap(),
+        before,
+        "refused changes change nothing"
+    );
+
+    let id = j
+        .start_session(&new_session("2026-11-26T09:00:00+01:00"))
+        .unwrap();
+    assert_eq!(
+        j.mark_interrupted("2026-11-26T10:00:00+01:00")
+            .unwrap()
+            .len(),
+        1
+    );
+    let again = j.finish_session(id, &finish("2026-11-26T09:30:00+01:00", None));
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::SessionNotOpen {
+                status: SessionStatus::Interrupted,
+                ..
+            })
+        ),
+        "finishing an interrupted session: {again:?}"
+    );
+    assert!(matches!(
+        j.record_event(id, &ev),
+        Err(StoreError::SessionNotOpen { .. })
+    ));
+}
+
+/// Open sessions not seen since `stale_before` become interrupted, with their events; fresh,
+/// finished and already interrupted ones are left alone. Times compare as instants.
+pub fn interrupted_sessions(j: &mut dyn Journal) {
+    // Seen last at 08:20Z: stale.
+    let stale = j
+        .start_session(&new_session("2026-11-26T09:00:00+01:00"))
+        .unwrap();
+    let ev = event(
+        "2026-11-26T09:20:00+01:00",
+        "segment_done",
+        json!({"index": 0}),
+    );
+    j.record_event(stale, &ev).unwrap();
+    // Seen last at 08:50Z, written in a later-sorting offset text: stale too.
+    let stale_too = j
+        .start_session(&new_session("2026-11-26T10:40:00+02:00"))
+        .unwrap();
+    j.heartbeat(stale_too, "2026-11-26T10:50:00+02:00").unwrap();
+    // Started long ago but seen at 09:30Z (a heartbeat keeps it alive).
+    let alive = j
+        .start_session(&new_session("2026-11-26T07:00:00Z"))
+        .unwrap();
+    j.heartbeat(alive, "2026-11-26T09:30:00Z").unwrap();
+    // Exactly at the limit: not before it, so not stale.
+    let edge = j
+        .start_session(&new_session("2026-11-26T09:00:00Z"))
+        .unwrap();
+    // Finished sessions are never interrupted.
+    let done = j
+        .start_session(&new_session("2026-11-26T06:00:00Z"))
+        .unwrap();
+    j.finish_session(done, &finish("2026-11-26T06:10:00Z", None))
+        .unwrap();
+
+    let marked = j.mark_interrupted("2026-11-26T10:00:00+01:00").unwrap();
+    let ids: Vec<_> = marked.iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids,
+        vec![stale_too, stale],
+        "the stale sessions, newest start first"
+    );
+    assert!(
+        marked
+            .iter()
+            .all(|r| r.status == SessionStatus::Interrupted)
+    );
+    assert_eq!(marked[1].events, vec![ev], "interrupting keeps the events");
+    assert_eq!(marked[1].segments_done, 1);
+    assert_eq!(marked[1].ended_at, None);
+
+    for (id, status) in [
+        (stale, SessionStatus::Interrupted),
+        (stale_too, SessionStatus::Interrupted),
+        (alive, SessionStatus::Open),
+        (edge, SessionStatus::Open),
+        (done, SessionStatus::Finished),
+    ] {
+        assert_eq!(
+            j.session(id).unwrap().unwrap().status,
+            status,
+            "session {id}"
+        );
+    }
+    assert_eq!(
+        j.mark_interrupted("2026-11-26T10:00:00+01:00").unwrap(),
+        Vec::new(),
+        "a second pass finds nothing new"
+    );
+}
+
+/// `segments_done` counts distinct indexes of `segment_done` events only; a `segment_done`
+/// without a whole, non-negative index is refused.
+pub fn segments_done_counts_distinct_indexes(j: &mut dyn Journal) {
+    let id = j
+        .start_session(&new_session("2026-11-26T14:05:00+01:00"))
+        .unwrap();
+    let at = "2026-11-26T14:06:00+01:00";
+    for data in [
+        json!({"index": 0}),
+        json!({"index": 1, "pose": "bridge"}),
+        json!({"index": 1, "pose": "bridge"}),
+        json!({"index": 0}),
+    ] {
+        j.record_event(id, &event(at, "segment_done", data))
+            .unwrap();
+    }
+    // Other kinds with an index do not count.
+    j.record_event(id, &event(at, "skip", json!({"index": 2})))
+        .unwrap();
+    assert_eq!(j.session(id).unwrap().unwrap().segments_done, 2);
+
+    for bad in [
+        json!({}),
+        json!({"index": -1}),
+        json!({"index": "2"}),
+        json!({"index": 1.5}),
+        json!(null),
+    ] {
+        assert_invalid(
+            j.record_event(id, &event(at, "segment_done", bad)),
+            "segment_done data",
+        );
+    }
+    j.record_event(id, &event(at, "segment_done", json!({"index": 2})))
+        .unwrap();
+    let record = j.session(id).unwrap().unwrap();
+    assert_eq!(record.segments_done, 3);
+    assert_eq!(record.events.len(), 6, "refused events are not stored");
+}
+
+/// The latest screening of each kind, by instant; answers come back in order.
+pub fn screening_latest_by_kind(j: &mut dyn Journal) {
+    assert_eq!(j.latest_screening(ScreeningKind::Full).unwrap(), None);
+    let full = |taken_at: &str, outcome: &str| ScreeningRecord {
+        taken_at: taken_at.to_owned(),
+        kind: ScreeningKind::Full,
+        answers: vec![
+            ("bladder_bowel".to_owned(), "no".to_owned()),
+            ("saddle_numbness".to_owned(), "no".to_owned()),
+            ("fever".to_owned(), "not_sure".to_owned()),
+        ],
+        outcome: outcome.to_owned(),
+    };
+    let first = full("2026-11-20T09:00:00Z", "clear");
+    // Later as an instant (10:30Z), earlier-sorting as text.
+    let second = full("2026-11-20T11:30:00+01:00", "see_clinician");
+    // Earlier as an instant (09:30Z), later-sorting as text.
+    let third = full("2026-11-20T14:30:00+05:00", "clear");
+    let daily = ScreeningRecord {
+        taken_at: "2026-11-21T08:00:00+01:00".to_owned(),
+        kind: ScreeningKind::Daily,
+        answers: vec![("new_pain".to_owned(), "yes".to_owned())],
+        outcome: "gentle".to_owned(),
+    };
+    for r in [&first, &second, &third, &daily] {
+        j.save_screening(r).unwrap();
+    }
+    assert_eq!(
+        j.latest_screening(ScreeningKind::Full).unwrap(),
+        Some(second)
+    );
+    assert_eq!(
+        j.latest_screening(ScreeningKind::Daily).unwrap(),
+        Some(daily)
+    );
+}
+
+/// Answers must be yes, no or not_sure, once per question; a refused screening stores nothing.
+pub fn screening_answers_are_validated(j: &mut dyn Journal) {
+    let with = |answers: &[(&str, &str)], outcome: &str| ScreeningRecord {
+        taken_at: "2026-11-21T08:00:00+01:00".to_owned(),
+        kind: ScreeningKind::Daily,
+        answers: answers
+            .iter()
+            .map(|(q, a)| ((*q).to_owned(), (*a).to_owned()))
+            .collect(),
+        outcome: outcome.to_owned(),
+    };
+    assert_invalid(
+        j.save_screening(&with(&[("fever", "maybe")], "clear")),
+        "screening answer",
+    );
+    assert_invalid(
+        j.save_screening(&with(&[("fever", "Yes")], "clear")),
+        "screening answer",
+    );
+    assert_invalid(
+        j.save_screening(&with(&[("fever", "no"), ("fever", "yes")], "clear")),
+        "screening question id",
+    );
+    assert_invalid(
+        j.save_screening(&with(&[("", "no")], "clear")),
+        "screening question id",
+    );
+    assert_invalid(
+        j.save_screening(&with(&[("fever", "no")], "")),
+        "screening outcome",
+    );
+    assert_eq!(j.latest_screening(ScreeningKind::Daily).unwrap(), None);
+
+    let ok = with(
+        &[
+            ("fever", "no"),
+            ("weight_loss", "not_sure"),
+            ("trauma", "yes"),
+        ],
+        "see_clinician",
+    );
+    j.save_screening(&ok).unwrap();
+    assert_eq!(j.latest_screening(ScreeningKind::Daily).unwrap(), Some(ok));
+    assert_eq!(j.latest_screening(ScreeningKind::Full).unwrap(), None);
+}
+
+/// Settings come back as saved; saving again replaces; missing keys are `None`.
+pub fn settings_round_trip(j: &mut dyn Journal) {
+    assert_eq!(j.load_setting("pace").unwrap(), None);
+    let pace =
+        json!({"breaths_per_min": 6, "exhale_ratio": 1.5, "voice": null, "poses": ["bridge"]});
+    j.save_setting("pace", &pace).unwrap();
+    j.save_setting("volume", &json!(0.8)).unwrap();
+    assert_eq!(j.load_setting("pace").unwrap(), Some(pace));
+    j.save_setting("pace", &json!("slow")).unwrap();
+    assert_eq!(j.load_setting("pace").unwrap(), Some(json!("slow")));
+    assert_eq!(j.load_setting("volume").unwrap(), Some(json!(0.8)));
+    assert_eq!(
+        j.load_setting("Pace").unwrap(),
+        None,
+        "keys are case-sensitive"
+    );
+    assert_invalid(j.save_setting("", &json!(1)), "setting key");
+}
+
+/// Pain is 0 to 10; a refused start stores nothing and a refused finish leaves the session open.
+pub fn pain_is_validated(j: &mut dyn Journal) {
+    let mut s = new_session("2026-11-26T14:05:00+01:00");
+    s.pain_before = Some(11);
+    assert_invalid(j.start_session(&s), "pain_before");
+    assert!(j.recent_sessions(10).unwrap().is_empty(), "nothing stored");
+
+    for pain in [0, 10] {
+        s.pain_before = Some(pain);
+        let id = j.start_session(&s).unwrap();
+        assert_invalid(
+            j.finish_session(id, &finish("2026-11-26T14:15:00+01:00", Some(11))),
+            "pain_after",
+        );
+        assert_invalid(
+            j.finish_session(id, &finish("2026-11-26T14:15:00+01:00", Some(255))),
+            "pain_after",
+        );
+        assert_eq!(j.session(id).unwrap().unwrap().status, SessionStatus::Open);
+        j.finish_session(id, &finish("2026-11-26T14:15:00+01:00", Some(pain)))
+            .unwrap();
+        let r = j.session(id).unwrap().unwrap();
+        assert_eq!((r.pain_before, r.pain_after), (Some(pain), Some(pain)));
+    }
+    s.pain_before = None;
+    let id = j.start_session(&s).unwrap();
+    j.finish_session(id, &finish("2026-11-26T14:15:00+01:00", None))
+        .unwrap();
+    let r = j.session(id).unwrap().unwrap();
+    assert_eq!((r.pain_before, r.pain_after), (None, None));
+}
+
+/// Ids that were never handed out are errors for writes and `None` for reads.
+pub fn unknown_ids_are_errors(j: &mut dyn Journal) {
+    let real = j
+        .start_session(&new_session("2026-11-26T14:05:00+01:00"))
+        .unwrap();
+    for id in [real + 1, real + 1000, -1, 0] {
+        let ev = event("2026-11-26T14:06:00+01:00", "hurt", json!({}));
+        assert!(
+            matches!(j.record_event(id, &ev), Err(StoreError::UnknownSession { id: i, .. }) if i == id),
+            "record_event {id}"
+        );
+        assert!(matches!(
+            j.heartbeat(id, "2026-11-26T14:06:00+01:00"),
+            Err(StoreError::UnknownSession { .. })
+        ));
+        assert!(matches!(
+            j.finish_session(id, &finish("2026-11-26T14:06:00+01:00", None)),
+            Err(StoreError::UnknownSession { .. })
+        ));
+        assert_eq!(j.session(id).unwrap(), None);
+    }
+    assert!(j.session(real).unwrap().unwrap().events.is_empty());
+}
+
+/// `recent_sessions` orders by the instant a session started, whatever the offsets, and honours
+/// the limit.
+pub fn newest_first_across_offsets(j: &mut dyn Journal) {
+    // (start, instant in UTC): the text order differs from the instant order.
+    let starts = [
+        "2026-11-26T10:00:00+02:00", // 08:00Z
+        "2026-11-26T09:30:00Z",      // 09:30Z
+        "2026-11-26T04:00:00-05:00", // 09:00Z
+        "2026-11-26T18:45:00+09:00", // 09:45Z
+        "2026-11-25T23:00:00-10:00", // 09:00Z on the 26th, same instant as the third
+    ];
+    let ids: Vec<_> = starts
+        .iter()
+        .map(|s| j.start_session(&new_session(s)).unwrap())
+        .collect();
+    let got: Vec<_> = j
+        .recent_sessions(10)
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    // Equal instants: the later-recorded session first.
+    assert_eq!(got, vec![ids[3], ids[1], ids[4], ids[2], ids[0]]);
+    let got: Vec<_> = j.recent_sessions(2).unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(got, vec![ids[3], ids[1]]);
+    assert!(j.recent_sessions(0).unwrap().is_empty());
+    assert_eq!(j.recent_sessions(usize::MAX).unwrap().len(), 5);
+}
+
+/// Every timestamp a method takes is checked; a refused call changes nothing.
+pub fn malformed_timestamps_are_rejected(j: &mut dyn Journal) {
+    let bad = "26/11/2026 14:05";
+    assert_invalid(j.start_session(&new_session(bad)), "started_at");
+    assert_invalid(
+        j.start_session(&new_session("2026-11-26T14:05:00")),
+        "started_at",
+    );
+    assert!(j.recent_sessions(10).unwrap().is_empty());
+
+    let id = j
+        .start_session(&new_session("2026-11-26T14:05:00+01:00"))
+        .unwrap();
+    assert_invalid(
+        j.record_event(id, &event(bad, "hurt", json!({}))),
+        "event at",
+    );
+    assert_invalid(j.heartbeat(id, bad), "heartbeat at");
+    assert_invalid(j.finish_session(id, &finish(bad, None)), "ended_at");
+    assert_invalid(j.mark_interrupted(bad), "stale_before");
+    let screening = ScreeningRecord {
+        taken_at: bad.to_owned(),
+        kind: ScreeningKind::Daily,
+        answers: Vec::new(),
+        outcome: "clear".to_owned(),
+    };
+    assert_invalid(j.save_screening(&screening), "taken_at");
+
+    let r = j.session(id).unwrap().unwrap();
+    assert_eq!(r.status, SessionStatus::Open);
+    assert_eq!(r.last_seen_at, "2026-11-26T14:05:00+01:00");
+    assert!(r.events.is_empty());
+    assert_eq!(j.latest_screening(ScreeningKind::Daily).unwrap(), None);
+}
