@@ -1,1 +1,77 @@
-fn main() {}
+//! `supine`: guided lying-down yoga for back pain. This binary parses arguments and wires the
+//! crates together: content files, the journal, the plan compiler and the terminal player.
+
+mod cli;
+mod files;
+mod plan_text;
+mod practice;
+mod prompt;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Something went wrong (bad input, unreadable journal, ...); the message says what.
+    pub const ERROR: u8 = 1;
+    /// Bad command-line usage (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// Practice did not start for safety reasons (a red flag in the screening or daily check).
+    pub const NOT_SAFE: u8 = 3;
+}
+
+/// An error that carries its own exit code.
+#[derive(Debug)]
+pub struct Exit(pub u8);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(io::stderr(), "error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Plan(args) => practice::plan(&cli, args),
+        Command::Practice(args) => practice::practice(&cli, args),
+        Command::Screen => practice::screen(&cli),
+        Command::Log(args) => practice::log(&cli, args),
+        Command::CheckContent { dir } => files::check_content(dir),
+    }
+}

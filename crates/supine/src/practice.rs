@@ -1,0 +1,532 @@
+//! The subcommands that use the journal: plan, practice, screen and log.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{Duration, Local, SecondsFormat};
+use serde::{Deserialize, Serialize};
+use supine_core::safety::{
+    self, DAILY_CHECK, QUESTIONS, SCREENING_VALID_DAYS, evaluate, evaluate_daily,
+};
+use supine_core::session::Record;
+use supine_core::{Condition, Level, Outcome, Pace, Plan, PlanInput, Session, Settings, compile};
+use supine_store::{
+    Journal, NewSession, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
+    SessionStatus, SqliteJournal,
+};
+use supine_tui::{PlayerOptions, SessionSink, VoiceOptions};
+
+use crate::cli::{Cli, LevelArg, LogArgs, PlanArgs, PracticeArgs, Switch};
+use crate::files::{journal_path, load_content};
+use crate::plan_text::{clock, render};
+use crate::{Exit, exit, prompt};
+
+/// Settings remembered between sessions (journal key "practice").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Remembered {
+    routine: Option<String>,
+    minutes: Option<f64>,
+    level: Option<Level>,
+    inhale_ms: Option<u32>,
+    exhale_ms: Option<u32>,
+    #[serde(default)]
+    easier: bool,
+    voice: Option<bool>,
+    rate: Option<u32>,
+    voice_name: Option<String>,
+    breath_chimes: Option<bool>,
+}
+
+const SETTINGS_KEY: &str = "practice";
+
+/// How long an open session may go without a heartbeat before it counts as interrupted.
+const STALE_MINUTES: i64 = 2;
+
+fn now() -> String {
+    Local::now().to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
+fn open_journal(cli: &Cli) -> anyhow::Result<SqliteJournal> {
+    let path = journal_path(cli.db.as_deref())?;
+    Ok(SqliteJournal::open(&path)?)
+}
+
+/// Opens the journal only if it already exists (so `plan` never creates files).
+fn open_existing_journal(cli: &Cli) -> anyhow::Result<Option<SqliteJournal>> {
+    let path = journal_path(cli.db.as_deref())?;
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(SqliteJournal::open(&path)?))
+}
+
+fn load_remembered(j: &dyn Journal) -> anyhow::Result<Remembered> {
+    Ok(match j.load_setting(SETTINGS_KEY)? {
+        // Settings written by another version that no longer parse are ignored, not fatal.
+        Some(v) => serde_json::from_value(v).unwrap_or_default(),
+        None => Remembered::default(),
+    })
+}
+
+fn seconds_to_ms(s: f64, what: &str) -> anyhow::Result<u32> {
+    if !s.is_finite() || s <= 0.0 || s > 60.0 {
+        bail!("--{what} must be a number of seconds, e.g. 4 (got {s})");
+    }
+    Ok((s * 1000.0).round() as u32)
+}
+
+/// Applies the given command-line options over the remembered ones.
+fn merge_plan_args(mut r: Remembered, a: &PlanArgs) -> anyhow::Result<Remembered> {
+    if let Some(x) = &a.routine {
+        r.routine = Some(x.clone());
+    }
+    if let Some(m) = a.minutes {
+        r.minutes = Some(m);
+    }
+    if let Some(l) = a.level {
+        r.level = Some(match l {
+            LevelArg::Gentle => Level::Gentle,
+            LevelArg::Standard => Level::Standard,
+        });
+    }
+    if let Some(s) = a.inhale {
+        r.inhale_ms = Some(seconds_to_ms(s, "inhale")?);
+    }
+    if let Some(s) = a.exhale {
+        r.exhale_ms = Some(seconds_to_ms(s, "exhale")?);
+    }
+    r.easier |= a.easier;
+    Ok(r)
+}
+
+fn settings_of(r: &Remembered) -> Settings {
+    let d = Pace::default();
+    Settings {
+        pace: Pace {
+            inhale_ms: r.inhale_ms.unwrap_or(d.inhale_ms),
+            exhale_ms: r.exhale_ms.unwrap_or(d.exhale_ms),
+        },
+        level: r.level.unwrap_or_default(),
+        minutes: r.minutes,
+        easier: r.easier,
+    }
+}
+
+fn parse_condition(name: &str) -> anyhow::Result<Condition> {
+    let key = name.trim().to_lowercase().replace('-', "_");
+    serde_json::from_value(serde_json::Value::String(key)).map_err(|_| {
+        let known: Vec<String> = Condition::ALL
+            .iter()
+            .map(|c| {
+                serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s.replace('_', "-")))
+                    .unwrap_or_default()
+            })
+            .collect();
+        anyhow::anyhow!(
+            "unknown condition \"{name}\"; known: {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// Conditions from the latest full screening, if it was clear.
+fn screened_conditions(j: &dyn Journal) -> anyhow::Result<Vec<Condition>> {
+    let Some(rec) = j.latest_screening(ScreeningKind::Full)? else {
+        return Ok(Vec::new());
+    };
+    Ok(answers_of(&rec)
+        .ok()
+        .and_then(|a| match evaluate(&a) {
+            Ok(Outcome::Clear { conditions }) => Some(conditions),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+fn answers_of(rec: &ScreeningRecord) -> anyhow::Result<Vec<(String, safety::Answer)>> {
+    rec.answers
+        .iter()
+        .map(|(q, a)| {
+            safety::Answer::parse(a)
+                .map(|a| (q.clone(), a))
+                .with_context(|| format!("stored screening answer \"{a}\" for {q} is not valid"))
+        })
+        .collect()
+}
+
+fn build_input(
+    routine: Option<&str>,
+    settings: Settings,
+    conditions: Vec<Condition>,
+) -> PlanInput {
+    PlanInput {
+        routine_id: routine.unwrap_or(supine_core::DEFAULT_ROUTINE).to_owned(),
+        settings,
+        conditions,
+        overrides: BTreeMap::new(),
+    }
+}
+
+/// `supine plan`.
+pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
+    let content = load_content(cli.content.as_deref())?;
+    let journal = open_existing_journal(cli)?;
+    let (remembered, mut conditions) = match &journal {
+        Some(j) => (load_remembered(j)?, screened_conditions(j)?),
+        None => (Remembered::default(), Vec::new()),
+    };
+    for c in &args.conditions {
+        let c = parse_condition(c)?;
+        if !conditions.contains(&c) {
+            conditions.push(c);
+        }
+    }
+    let r = merge_plan_args(remembered, args)?;
+    let input = build_input(r.routine.as_deref(), settings_of(&r), conditions);
+    let plan = compile(&content, &input)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &plan)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", render(&plan))?;
+    }
+    Ok(())
+}
+
+/// Runs the full screening with line prompts and saves it. Returns the outcome.
+fn run_screening(
+    j: &mut dyn Journal,
+    input: &mut dyn io::BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    writeln!(
+        out,
+        "A few safety questions first. They help decide whether these exercises are right for you \
+         today, and adjust them if needed. Answer y (yes), n (no) or ? (not sure)."
+    )?;
+    let mut answers = Vec::new();
+    for (i, q) in QUESTIONS.iter().enumerate() {
+        let a = prompt::ask_answer(q, Some((i + 1, QUESTIONS.len())), input, out)?;
+        answers.push((q.id.to_owned(), a));
+    }
+    let outcome = evaluate(&answers)?;
+    j.save_screening(&ScreeningRecord {
+        taken_at: now(),
+        kind: ScreeningKind::Full,
+        answers: answers
+            .iter()
+            .map(|(q, a)| (q.clone(), a.as_str().to_owned()))
+            .collect(),
+        outcome: outcome.code().to_owned(),
+    })?;
+    writeln!(out, "\n{}", outcome.message())?;
+    Ok(outcome)
+}
+
+/// `supine screen`.
+pub fn screen(cli: &Cli) -> anyhow::Result<()> {
+    let mut j = open_journal(cli)?;
+    let stdin = io::stdin();
+    let outcome = run_screening(&mut j, &mut stdin.lock(), &mut io::stdout())?;
+    if matches!(outcome, Outcome::SeeClinician { .. }) {
+        return Err(Exit(exit::NOT_SAFE).into());
+    }
+    Ok(())
+}
+
+/// Whether a full screening is due: none yet, or older than the validity period.
+fn screening_due(j: &dyn Journal) -> anyhow::Result<Option<ScreeningRecord>> {
+    let Some(rec) = j.latest_screening(ScreeningKind::Full)? else {
+        return Ok(None);
+    };
+    let taken = chrono::DateTime::parse_from_rfc3339(&rec.taken_at)
+        .with_context(|| format!("stored screening date \"{}\" is not valid", rec.taken_at))?;
+    let age = Local::now().signed_duration_since(taken);
+    Ok((age < Duration::days(SCREENING_VALID_DAYS)).then_some(rec))
+}
+
+struct JournalSink<'a> {
+    journal: &'a mut dyn Journal,
+    id: SessionId,
+}
+
+impl SessionSink for JournalSink<'_> {
+    fn record(&mut self, r: &Record) -> Result<(), String> {
+        let data = serde_json::to_value(r).map_err(|e| e.to_string())?;
+        let kind = data["kind"].as_str().unwrap_or("event").to_owned();
+        self.journal
+            .record_event(
+                self.id,
+                &SessionEvent {
+                    at: now(),
+                    kind,
+                    data,
+                },
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    fn heartbeat(&mut self) -> Result<(), String> {
+        self.journal
+            .heartbeat(self.id, &now())
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn report_interrupted(j: &mut dyn Journal, out: &mut dyn Write) -> anyhow::Result<()> {
+    let stale = (Local::now() - Duration::minutes(STALE_MINUTES))
+        .to_rfc3339_opts(SecondsFormat::Millis, false);
+    for s in j.mark_interrupted(&stale)? {
+        writeln!(
+            out,
+            "Your session of {} was interrupted after {} of {} parts; what you did is kept in your journal.",
+            short_date(&s.started_at),
+            s.segments_done,
+            s.segments_total
+        )?;
+    }
+    Ok(())
+}
+
+fn short_date(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+/// `supine practice`.
+pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
+    if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
+        bail!(
+            "practice needs an interactive terminal; to see the routine without one, use `supine plan`"
+        );
+    }
+    let content = Arc::new(load_content(cli.content.as_deref())?);
+    let mut journal = open_journal(cli)?;
+    let mut out = io::stdout();
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    report_interrupted(&mut journal, &mut out)?;
+
+    // Safety first: the full screening when due, then the daily check.
+    let outcome = match screening_due(&journal)? {
+        Some(rec) => match evaluate(&answers_of(&rec)?)? {
+            o @ Outcome::Clear { .. } => o,
+            o => {
+                writeln!(out, "{}", o.message())?;
+                return Err(Exit(exit::NOT_SAFE).into());
+            }
+        },
+        None => run_screening(&mut journal, &mut input, &mut out)?,
+    };
+    let Outcome::Clear { conditions } = outcome else {
+        return Err(Exit(exit::NOT_SAFE).into());
+    };
+    writeln!(out)?;
+    let daily = prompt::ask_answer(&DAILY_CHECK, None, &mut input, &mut out)?;
+    let daily_outcome = evaluate_daily(daily);
+    journal.save_screening(&ScreeningRecord {
+        taken_at: now(),
+        kind: ScreeningKind::Daily,
+        answers: vec![(DAILY_CHECK.id.to_owned(), daily.as_str().to_owned())],
+        outcome: daily_outcome.code().to_owned(),
+    })?;
+    if !matches!(daily_outcome, Outcome::Clear { .. }) {
+        writeln!(out, "\n{}", daily_outcome.message())?;
+        return Err(Exit(exit::NOT_SAFE).into());
+    }
+
+    // Settings: remembered, then today's options (which are remembered for next time).
+    let mut r = merge_plan_args(load_remembered(&journal)?, &args.plan)?;
+    if let Some(v) = args.voice {
+        r.voice = Some(v == Switch::On);
+    }
+    if let Some(rate) = args.rate {
+        if !(80..=300).contains(&rate) {
+            bail!("--rate must be 80-300 words a minute (got {rate})");
+        }
+        r.rate = Some(rate);
+    }
+    if let Some(v) = &args.voice_name {
+        r.voice_name = Some(v.clone());
+    }
+    if let Some(b) = args.breath_chimes {
+        r.breath_chimes = Some(b == Switch::On);
+    }
+    let plan_input = build_input(r.routine.as_deref(), settings_of(&r), conditions);
+    // Check the plan compiles before remembering the settings that made it.
+    let plan: Plan = compile(&content, &plan_input)?;
+    journal.save_setting(SETTINGS_KEY, &serde_json::to_value(&r)?)?;
+
+    writeln!(out)?;
+    let pain_before = prompt::ask_pain("How strong is your back pain right now?", &mut input, &mut out)?;
+    drop(input);
+
+    let breath_chimes = r.breath_chimes.unwrap_or(false);
+    let session = Session::new(content, plan_input.clone(), pain_before, breath_chimes)?;
+    let id = journal.start_session(&NewSession {
+        started_at: now(),
+        routine_id: plan.routine_id.clone(),
+        routine_name: plan.routine_name.clone(),
+        settings: serde_json::to_value(&plan_input)?,
+        plan_total_ms: plan.total_ms,
+        segments_total: plan.segments.len() as u32,
+        pain_before,
+    })?;
+    let opts = PlayerOptions {
+        voice: VoiceOptions {
+            enabled: r.voice.unwrap_or(true),
+            rate_wpm: r.rate.unwrap_or(150),
+            voice: r.voice_name.clone(),
+            breath_chimes,
+        },
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let mut sink = JournalSink {
+        journal: &mut journal,
+        id,
+    };
+    let played = supine_tui::play(session, &opts, &mut sink);
+    let (reason, pain_after) = match &played {
+        Ok(o) => (o.end.as_str().to_owned(), o.pain_after),
+        Err(_) => ("error".to_owned(), None),
+    };
+    journal.finish_session(
+        id,
+        &SessionFinish {
+            ended_at: now(),
+            end_reason: reason,
+            pain_after,
+        },
+    )?;
+    let outcome = played.context("the terminal player stopped")?;
+    writeln!(out, "{}", summary(pain_before, outcome.pain_after))?;
+    Ok(())
+}
+
+fn summary(before: Option<u8>, after: Option<u8>) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) if a < b => {
+            format!("Well done. Pain before {b}, after {a}: {} less.", b - a)
+        }
+        (Some(b), Some(a)) => format!("Well done. Pain before {b}, after {a}."),
+        _ => "Well done. Your session is saved in your journal.".into(),
+    }
+}
+
+/// `supine log`.
+pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
+    let Some(mut j) = open_existing_journal(cli)? else {
+        if args.json {
+            println!("[]");
+        } else {
+            println!("No sessions yet. Start one with `supine practice`.");
+        }
+        return Ok(());
+    };
+    let mut out = io::stdout().lock();
+    let mut note = Vec::new();
+    report_interrupted(&mut j, &mut note)?;
+    let sessions = j.recent_sessions(args.limit)?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &sessions)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if sessions.is_empty() {
+        writeln!(out, "No sessions yet. Start one with `supine practice`.")?;
+    }
+    for s in &sessions {
+        let status = match s.status {
+            SessionStatus::Finished => s.end_reason.clone().unwrap_or_default().replace('_', " "),
+            SessionStatus::Interrupted => "interrupted".into(),
+            SessionStatus::Open => "in progress".into(),
+        };
+        let pain = match (s.pain_before, s.pain_after) {
+            (Some(b), Some(a)) => format!("pain {b} -> {a}"),
+            (Some(b), None) => format!("pain {b} before"),
+            (None, Some(a)) => format!("pain {a} after"),
+            (None, None) => String::new(),
+        };
+        writeln!(
+            out,
+            "{}  {:<18} {:<16} {:>3}/{:<3} parts  {:>5}  {}",
+            short_date(&s.started_at),
+            s.routine_name,
+            status,
+            s.segments_done,
+            s.segments_total,
+            clock(s.plan_total_ms),
+            pain
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_override_remembered_settings() {
+        let r = Remembered {
+            minutes: Some(12.0),
+            inhale_ms: Some(3000),
+            ..Remembered::default()
+        };
+        let args = PlanArgs {
+            exhale: Some(5.0),
+            level: Some(LevelArg::Gentle),
+            ..PlanArgs::default()
+        };
+        let s = settings_of(&merge_plan_args(r, &args).unwrap());
+        assert_eq!((s.pace.inhale_ms, s.pace.exhale_ms), (3000, 5000));
+        assert_eq!((s.level, s.minutes), (Level::Gentle, Some(12.0)));
+        let bad = PlanArgs {
+            inhale: Some(-1.0),
+            ..PlanArgs::default()
+        };
+        assert!(merge_plan_args(Remembered::default(), &bad).is_err());
+    }
+
+    #[test]
+    fn conditions_parse_in_kebab_or_snake_case() {
+        assert_eq!(
+            parse_condition("neck-or-shoulder-injury").unwrap(),
+            Condition::NeckOrShoulderInjury
+        );
+        assert_eq!(parse_condition("Osteoporosis").unwrap(), Condition::Osteoporosis);
+        let e = parse_condition("knees").unwrap_err().to_string();
+        assert!(e.contains("disc-herniation"), "{e}");
+    }
+
+    #[test]
+    fn screening_is_saved_and_red_flags_are_reported() {
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        let answers = QUESTIONS
+            .iter()
+            .map(|q| if q.id == "saddle_numbness" { "y\n" } else { "n\n" })
+            .collect::<String>();
+        let mut out = Vec::new();
+        let o = run_screening(&mut j, &mut answers.as_bytes(), &mut out).unwrap();
+        assert_eq!(o.code(), "see_clinician_urgently");
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("emergency"), "{text}");
+        let saved = j.latest_screening(ScreeningKind::Full).unwrap().unwrap();
+        assert_eq!(saved.outcome, "see_clinician_urgently");
+        assert!(screened_conditions(&j).unwrap().is_empty());
+    }
+
+    #[test]
+    fn summary_reports_relief() {
+        assert_eq!(
+            summary(Some(5), Some(3)),
+            "Well done. Pain before 5, after 3: 2 less."
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! The binary's subcommands, run as processes with a temporary home.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// A temporary home so tests never touch the real journal or config.
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.path().join("data/supine/journal.db")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_supine"));
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_DATA_HOME", self.path().join("data"))
+            .env("XDG_CONFIG_HOME", self.path().join("config"));
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn plan_shows_both_directions_rounds_with_holds_and_both_sides() {
+    let home = Home::new();
+    let o = home.run(&["plan"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("5 circles clockwise, then 5 anticlockwise"), "{text}");
+    assert!(text.contains("3 rounds, hold 3 breaths"), "{text}");
+    assert!(text.contains("left side, then right, hold 5 breaths each"), "{text}");
+    assert!(text.contains("circle 5 of 5, anticlockwise"));
+    assert!(text.contains("right side"));
+    assert!(!home.db().exists(), "plan never creates a journal");
+}
+
+#[test]
+fn plan_json_is_the_full_timeline() {
+    let home = Home::new();
+    let o = home.run(&["plan", "--json", "--minutes", "12", "--inhale", "3", "--exhale", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let total = plan["total_ms"].as_u64().unwrap();
+    assert!((total as f64 - 12.0 * 60_000.0).abs() <= 8_000.0, "{total}");
+    assert_eq!(plan["breath_ms"], 8000);
+    let segments = plan["segments"].as_array().unwrap();
+    assert_eq!(segments[0]["start_ms"], 0);
+    let last = segments.last().unwrap();
+    assert_eq!(last["start_ms"].as_u64().unwrap() + last["duration_ms"].as_u64().unwrap(), total);
+}
+
+#[test]
+fn plan_adapts_to_conditions_and_says_why() {
+    let home = Home::new();
+    let o = home.run(&["plan", "--condition", "recent-surgery-or-injury", "--condition", "neck-or-shoulder-injury"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Gentle twist: left out (twisting is best left out"), "{text}");
+    assert!(text.contains("Bridge: Supported bridge instead"), "{text}");
+    let o = home.run(&["plan", "--condition", "bad-knees"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("error: unknown condition \"bad-knees\""));
+}
+
+#[test]
+fn bad_flags_get_usage_errors() {
+    let home = Home::new();
+    let o = home.run(&["plan", "--level", "extreme"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid value 'extreme'"));
+    let o = home.run(&["plan", "--inhale", "30"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("inhale must be 2-8 seconds"), "{}", stderr(&o));
+}
+
+#[test]
+fn broken_content_gets_a_located_error_and_check_content_validates() {
+    let home = Home::new();
+    let dir = home.path().join("mine");
+    std::fs::create_dir_all(dir.join("poses")).unwrap();
+    let file = dir.join("poses/bridge.toml");
+    std::fs::write(&file, "id = \"bridge\"\nname = \"Bridge\"\nwhy = 3\n").unwrap();
+    let o = home.run(&["check-content", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.starts_with(&format!("error: {}:3:7: invalid pose", file.display())), "{err}");
+    assert!(err.contains("hint:"));
+    // The same error stops plan when the folder is passed with --content.
+    let o = home.run(&["--content", dir.to_str().unwrap(), "plan"]);
+    assert!(stderr(&o).contains("bridge.toml:3:7"), "{}", stderr(&o));
+
+    let good = include_str!("../../../content/poses/bridge.toml").replace("name = \"Bridge\"", "name = \"Easy bridge\"");
+    std::fs::write(&file, good).unwrap();
+    let o = home.run(&["check-content", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = home.run(&["--content", dir.to_str().unwrap(), "plan"]);
+    assert!(stdout(&o).contains("Easy bridge"));
+}
+
+#[test]
+fn user_content_folder_overrides_builtin() {
+    let home = Home::new();
+    let dir = home.path().join("config/supine/content/poses");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = include_str!("../../../content/poses/supine-twist.toml").replace("hold_default = 5", "hold_default = 4");
+    std::fs::write(dir.join("supine-twist.toml"), text).unwrap();
+    let o = home.run(&["plan"]);
+    assert!(stdout(&o).contains("hold 4 breaths each"), "{}", stdout(&o));
+}
+
+#[test]
+fn practice_without_a_terminal_points_to_plan() {
+    let home = Home::new();
+    let o = home.run(&["practice"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("use `supine plan`"), "{}", stderr(&o));
+}
+
+#[test]
+fn screen_with_a_red_flag_exits_3_and_practice_is_refused() {
+    let home = Home::new();
+    let mut child = home
+        .cmd(&["screen"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().unwrap();
+        // First question (bladder or bowel) yes, the rest no.
+        let mut answers = String::from("y\n");
+        answers.push_str(&"n\n".repeat(16));
+        stdin.write_all(answers.as_bytes()).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stdout(&o).contains("urgently"), "{}", stdout(&o));
+    let o = home.run(&["log", "--json"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), "[]");
+}
+
+#[test]
+fn screen_stopped_halfway_saves_nothing() {
+    let home = Home::new();
+    let mut child = home
+        .cmd(&["screen"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.as_mut().unwrap().write_all(b"n\nn\n").unwrap();
+    }
+    drop(child.stdin.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nothing was saved"));
+}
+
+#[test]
+fn a_corrupt_journal_is_reported_and_left_untouched() {
+    let home = Home::new();
+    let db = home.path().join("broken.db");
+    let garbage = b"this is not a database, but it is someone's file".repeat(100);
+    std::fs::write(&db, &garbage).unwrap();
+    let o = home.run(&["--db", db.to_str().unwrap(), "log"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("broken.db"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), garbage);
+}
+
+#[test]
+fn log_on_a_new_machine_says_how_to_start() {
+    let home = Home::new();
+    let o = home.run(&["log"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("supine practice"));
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    let home = Home::new();
+    let mut child = home
+        .cmd(&["plan"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
