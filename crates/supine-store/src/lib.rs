@@ -59,6 +59,16 @@ pub struct SessionEvent {
     pub data: serde_json::Value,
 }
 
+impl SessionEvent {
+    /// An event from a serialised domain record, such as a `supine_core::session::Record`: the
+    /// record's `"kind"` field names the event (`"event"` if it has none) and the whole record is
+    /// kept as its data. The terminal player and the web server both store records this way.
+    pub fn from_record(at: String, data: serde_json::Value) -> SessionEvent {
+        let kind = data["kind"].as_str().unwrap_or("event").to_owned();
+        SessionEvent { at, kind, data }
+    }
+}
+
 /// How a session ended, as given to [`Journal::finish_session`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionFinish {

@@ -258,16 +258,8 @@ struct JournalSink<'a> {
 impl SessionSink for JournalSink<'_> {
     fn record(&mut self, r: &Record) -> Result<(), String> {
         let data = serde_json::to_value(r).map_err(|e| e.to_string())?;
-        let kind = data["kind"].as_str().unwrap_or("event").to_owned();
         self.journal
-            .record_event(
-                self.id,
-                &SessionEvent {
-                    at: now(),
-                    kind,
-                    data,
-                },
-            )
+            .record_event(self.id, &SessionEvent::from_record(now(), data))
             .map_err(|e| e.to_string())
     }
 

@@ -1,0 +1,576 @@
+//! The JSON API. Every input is validated here; every error is `{"error": ...}`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Local;
+use serde::{Deserialize, Serialize};
+use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
+use supine_core::session::HurtChoice;
+use supine_core::{Event, Outcome, Plan, Session, compile};
+use supine_store::{NewSession, ScreeningKind, ScreeningRecord, SessionRecord};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::{ApiError, ApiJson};
+use crate::live::{self, Live, LiveRef, Update};
+use crate::settings::{self, ScreeningStatus, WebSettings};
+use crate::{AppState, now_rfc3339, progress};
+
+/// At most this many sessions are kept in memory; the oldest finished ones go first.
+const MAX_LIVE: usize = 32;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/today", get(today))
+        .route("/api/screening", get(screening).post(post_screening))
+        .route("/api/daily-check", post(post_daily_check))
+        .route("/api/settings", get(get_settings).put(put_settings))
+        .route("/api/plan", get(plan))
+        .route("/api/sessions", get(list_sessions).post(start_session))
+        .route("/api/sessions/{id}", get(get_session))
+        .route("/api/sessions/{id}/events", post(post_event))
+        .route("/api/sessions/{id}/ws", get(ws))
+        .route("/api/progress", get(get_progress))
+        .route("/api/openapi.json", get(openapi))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such page or API route".into())
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
+}
+
+/// A session as listed (its events left out).
+#[derive(Debug, Serialize)]
+struct SessionSummary {
+    id: i64,
+    started_at: String,
+    routine_name: String,
+    status: String,
+    end_reason: Option<String>,
+    pain_before: Option<u8>,
+    pain_after: Option<u8>,
+    segments_done: u32,
+    segments_total: u32,
+    plan_total_ms: u64,
+}
+
+impl From<&SessionRecord> for SessionSummary {
+    fn from(s: &SessionRecord) -> Self {
+        SessionSummary {
+            id: s.id,
+            started_at: s.started_at.clone(),
+            routine_name: s.routine_name.clone(),
+            status: s.status.as_str().to_owned(),
+            end_reason: s.end_reason.clone(),
+            pain_before: s.pain_before,
+            pain_after: s.pain_after,
+            segments_done: s.segments_done,
+            segments_total: s.segments_total,
+            plan_total_ms: s.plan_total_ms,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Today {
+    streak: u32,
+    routine_name: String,
+    total_ms: u64,
+    poses: Vec<String>,
+    screening: ScreeningStatus,
+    recent: Vec<SessionSummary>,
+    settings: WebSettings,
+    speed: f64,
+}
+
+/// The settings, screening and conditions on file, and the plan they make.
+async fn current_plan(
+    state: &AppState,
+    over: Option<WebSettings>,
+) -> Result<(WebSettings, ScreeningStatus, Plan), ApiError> {
+    let (remembered, screening) = state
+        .with_journal(|j| Ok((settings::load(j)?, settings::screening_status(j)?)))
+        .await?;
+    let s = over.unwrap_or_else(|| WebSettings::from_remembered(&remembered));
+    let conditions = screening.conditions.iter().map(|c| c.id).collect();
+    let plan = compile(state.content(), &s.plan_input(conditions))
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    Ok((s, screening, plan))
+}
+
+async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
+    let (settings, screening, plan) = current_plan(&state, None).await?;
+    let sessions = state.with_journal(|j| Ok(j.recent_sessions(400)?)).await?;
+    let p = progress::compute(&sessions, Local::now().date_naive());
+    Ok(Json(Today {
+        streak: p.streak,
+        routine_name: plan.routine_name.clone(),
+        total_ms: plan.total_ms,
+        poses: plan
+            .steps
+            .iter()
+            .filter(|s| s.pose.is_some() && !s.skipped)
+            .map(|s| s.title.clone())
+            .collect(),
+        screening,
+        recent: sessions.iter().take(5).map(SessionSummary::from).collect(),
+        settings,
+        speed: state.clock().speed(),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+struct ScreeningQuestions {
+    questions: &'static [safety::Question],
+    daily: &'static safety::Question,
+    status: ScreeningStatus,
+}
+
+async fn screening(State(state): State<AppState>) -> Result<Json<ScreeningQuestions>, ApiError> {
+    let status = state
+        .with_journal(|j| settings::screening_status(j))
+        .await?;
+    Ok(Json(ScreeningQuestions {
+        questions: &QUESTIONS,
+        daily: &DAILY_CHECK,
+        status,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScreeningAnswers {
+    /// Question id -> "yes" | "no" | "not_sure".
+    answers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+struct OutcomeReply {
+    outcome: Outcome,
+    code: &'static str,
+    clear: bool,
+    message: String,
+    conditions: Vec<settings::ConditionInfo>,
+}
+
+impl OutcomeReply {
+    fn of(outcome: Outcome) -> OutcomeReply {
+        let conditions = match &outcome {
+            Outcome::Clear { conditions } => settings::condition_infos(conditions),
+            Outcome::SeeClinician { .. } => Vec::new(),
+        };
+        OutcomeReply {
+            code: outcome.code(),
+            clear: matches!(outcome, Outcome::Clear { .. }),
+            message: outcome.message().replace(
+                "run the screening again with `supine screen`",
+                "answer the safety questions again in supine",
+            ),
+            conditions,
+            outcome,
+        }
+    }
+}
+
+fn parse_answer(q: &str, a: &str) -> Result<safety::Answer, ApiError> {
+    match a {
+        "yes" => Ok(safety::Answer::Yes),
+        "no" => Ok(safety::Answer::No),
+        "not_sure" => Ok(safety::Answer::NotSure),
+        _ => Err(ApiError::Invalid(format!(
+            "answer to \"{q}\" must be \"yes\", \"no\" or \"not_sure\" (got \"{a}\")"
+        ))),
+    }
+}
+
+async fn post_screening(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ScreeningAnswers>,
+) -> Result<Json<OutcomeReply>, ApiError> {
+    let mut answers = Vec::new();
+    // In the order asked, as the terminal stores them.
+    for q in &QUESTIONS {
+        if let Some(a) = body.answers.get(q.id) {
+            answers.push((q.id.to_owned(), parse_answer(q.id, a)?));
+        }
+    }
+    if let Some(unknown) = body
+        .answers
+        .keys()
+        .find(|k| !QUESTIONS.iter().any(|q| q.id == k.as_str()))
+    {
+        return Err(ApiError::Invalid(format!(
+            "unknown screening question \"{unknown}\""
+        )));
+    }
+    let outcome = evaluate(&answers).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let record = ScreeningRecord {
+        taken_at: now_rfc3339(),
+        kind: ScreeningKind::Full,
+        answers: answers
+            .iter()
+            .map(|(q, a)| (q.clone(), a.as_str().to_owned()))
+            .collect(),
+        outcome: outcome.code().to_owned(),
+    };
+    state
+        .with_journal(move |j| Ok(j.save_screening(&record)?))
+        .await?;
+    Ok(Json(OutcomeReply::of(outcome)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DailyAnswer {
+    /// "yes" | "no" | "not_sure".
+    answer: String,
+}
+
+async fn post_daily_check(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<DailyAnswer>,
+) -> Result<Json<OutcomeReply>, ApiError> {
+    let answer = parse_answer(DAILY_CHECK.id, &body.answer)?;
+    let outcome = evaluate_daily(answer);
+    let record = ScreeningRecord {
+        taken_at: now_rfc3339(),
+        kind: ScreeningKind::Daily,
+        answers: vec![(DAILY_CHECK.id.to_owned(), answer.as_str().to_owned())],
+        outcome: outcome.code().to_owned(),
+    };
+    state
+        .with_journal(move |j| Ok(j.save_screening(&record)?))
+        .await?;
+    Ok(Json(OutcomeReply::of(outcome)))
+}
+
+async fn get_settings(State(state): State<AppState>) -> Result<Json<WebSettings>, ApiError> {
+    let r = state.with_journal(|j| settings::load(j)).await?;
+    Ok(Json(WebSettings::from_remembered(&r)))
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    ApiJson(s): ApiJson<WebSettings>,
+) -> Result<Json<WebSettings>, ApiError> {
+    s.validate()?;
+    // Check the plan compiles before remembering the settings that make it.
+    compile(state.content(), &s.plan_input(Vec::new()))
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let saved = s.clone();
+    state
+        .with_journal(move |j| {
+            let r = saved.apply_to(settings::load(j)?);
+            let v = serde_json::to_value(&r).map_err(ApiError::internal)?;
+            Ok(j.save_setting(settings::SETTINGS_KEY, &v)?)
+        })
+        .await?;
+    Ok(Json(s))
+}
+
+/// Plan preview options; anything left out comes from the remembered settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanQuery {
+    minutes: Option<f64>,
+    level: Option<supine_core::Level>,
+    inhale_ms: Option<u32>,
+    exhale_ms: Option<u32>,
+    easier: Option<bool>,
+    routine: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanReply {
+    plan: Plan,
+    settings: WebSettings,
+    conditions: Vec<settings::ConditionInfo>,
+}
+
+async fn plan(
+    State(state): State<AppState>,
+    query: Result<Query<PlanQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PlanReply>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::Invalid(e.body_text().to_lowercase()))?;
+    let r = state.with_journal(|j| settings::load(j)).await?;
+    let mut s = WebSettings::from_remembered(&r);
+    if q.minutes.is_some() {
+        s.minutes = q.minutes;
+    }
+    s.level = q.level.unwrap_or(s.level);
+    s.inhale_ms = q.inhale_ms.unwrap_or(s.inhale_ms);
+    s.exhale_ms = q.exhale_ms.unwrap_or(s.exhale_ms);
+    s.easier = q.easier.unwrap_or(s.easier);
+    if let Some(r) = q.routine {
+        s.routine = r;
+    }
+    s.validate()?;
+    let (settings, screening, plan) = current_plan(&state, Some(s)).await?;
+    Ok(Json(PlanReply {
+        plan,
+        settings,
+        conditions: screening.conditions,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    limit: Option<usize>,
+}
+
+async fn list_sessions(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<SessionSummary>>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::Invalid(e.body_text().to_lowercase()))?;
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::Invalid(format!(
+            "limit must be from 1 to 500 (got {limit})"
+        )));
+    }
+    let sessions = state
+        .with_journal(move |j| Ok(j.recent_sessions(limit)?))
+        .await?;
+    Ok(Json(sessions.iter().map(SessionSummary::from).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartBody {
+    /// Pain before, 0-10, or null to skip.
+    pain_before: Option<u8>,
+}
+
+#[derive(Debug, Serialize)]
+struct Started {
+    id: u64,
+    plan: Plan,
+    update: Update,
+}
+
+fn check_pain(p: u8) -> Result<u8, ApiError> {
+    if p > 10 {
+        Err(ApiError::Invalid(format!(
+            "pain must be a whole number from 0 (no pain) to 10 (worst imaginable); got {p}"
+        )))
+    } else {
+        Ok(p)
+    }
+}
+
+async fn start_session(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<StartBody>,
+) -> Result<(StatusCode, Json<Started>), ApiError> {
+    let pain_before = body.pain_before.map(check_pain).transpose()?;
+    let (ready, daily) = state
+        .with_journal(|j| {
+            Ok((
+                settings::screening_status(j)?,
+                settings::daily_check_recent(j)?,
+            ))
+        })
+        .await?;
+    match &ready.outcome {
+        _ if ready.due => {
+            return Err(ApiError::Conflict(
+                "answer the safety questions first (POST /api/screening)".into(),
+            ));
+        }
+        Some(Outcome::SeeClinician { .. }) => {
+            return Err(ApiError::Forbidden(ready.message.unwrap_or_default()));
+        }
+        _ => {}
+    }
+    if !daily {
+        return Err(ApiError::Conflict(
+            "answer today's check first (POST /api/daily-check)".into(),
+        ));
+    }
+    let (settings, _, plan) = current_plan(&state, None).await?;
+    let conditions = ready.conditions.iter().map(|c| c.id).collect();
+    let input = settings.plan_input(conditions);
+    let session = Session::new(
+        state.content().clone(),
+        input.clone(),
+        pain_before,
+        settings.breath_chimes,
+    )
+    .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let new = NewSession {
+        started_at: now_rfc3339(),
+        routine_id: plan.routine_id.clone(),
+        routine_name: plan.routine_name.clone(),
+        settings: serde_json::to_value(&input).map_err(ApiError::internal)?,
+        plan_total_ms: plan.total_ms,
+        segments_total: plan.segments.len() as u32,
+        pain_before,
+    };
+    let journal_id = state
+        .with_journal(move |j| Ok(j.start_session(&new)?))
+        .await?;
+    let id = journal_id as u64;
+    let live = Live::new(session, journal_id);
+    let update = live.snapshot(id, &state);
+    {
+        let mut map = state
+            .inner
+            .sessions
+            .lock()
+            .map_err(|_| ApiError::internal("sessions lock poisoned"))?;
+        if map.len() >= MAX_LIVE {
+            let finished: Vec<u64> = map
+                .iter()
+                .filter(|(_, l)| l.try_lock().is_ok_and(|l| l.is_finished()))
+                .map(|(k, _)| *k)
+                .collect();
+            for k in finished {
+                map.remove(&k);
+            }
+        }
+        map.insert(id, Arc::new(tokio::sync::Mutex::new(live)));
+    }
+    Ok((StatusCode::CREATED, Json(Started { id, plan, update })))
+}
+
+fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError> {
+    state
+        .inner
+        .sessions
+        .lock()
+        .map_err(|_| ApiError::internal("sessions lock poisoned"))?
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("no live session {id}")))
+}
+
+async fn get_session(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Json<Update>, ApiError> {
+    let live = find(&state, id)?;
+    let l = live.lock().await;
+    Ok(Json(l.snapshot(id, &state)))
+}
+
+/// Events the page may send: everything but `tick` (the server owns time), plus `start`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+enum PageEvent {
+    Start,
+    Pause,
+    Resume,
+    TogglePause,
+    Next,
+    Back,
+    Hurt,
+    Quit,
+    Answer(bool),
+    Pain(u8),
+    Choose(HurtChoice),
+}
+
+impl PageEvent {
+    fn to_core(self) -> Result<Option<Event>, ApiError> {
+        Ok(Some(match self {
+            PageEvent::Start => return Ok(None),
+            PageEvent::Pause => Event::Pause,
+            PageEvent::Resume => Event::Resume,
+            PageEvent::TogglePause => Event::TogglePause,
+            PageEvent::Next => Event::Next,
+            PageEvent::Back => Event::Back,
+            PageEvent::Hurt => Event::Hurt,
+            PageEvent::Quit => Event::Quit,
+            PageEvent::Answer(b) => Event::Answer(b),
+            PageEvent::Pain(p) => Event::Pain(check_pain(p)?),
+            PageEvent::Choose(c) => Event::Choose(c),
+        }))
+    }
+}
+
+async fn post_event(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    ApiJson(event): ApiJson<PageEvent>,
+) -> Result<Json<Update>, ApiError> {
+    let event = event.to_core()?;
+    let live = find(&state, id)?;
+    live::start(&state, id, &live).await?;
+    let update = match event {
+        Some(e) => live::step(&state, id, &live, Some(e)).await?,
+        None => live.lock().await.snapshot(id, &state),
+    };
+    Ok(Json(update))
+}
+
+async fn ws(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let live = find(&state, id)?;
+    Ok(upgrade
+        .max_message_size(4096)
+        .on_upgrade(move |socket| watch(socket, state, id, live))
+        .into_response())
+}
+
+/// Sends a snapshot, starts the session if it has not started, then forwards every update.
+/// Messages from the page are ignored (events come by POST, where they are checked).
+async fn watch(mut socket: WebSocket, state: AppState, id: u64, live: LiveRef) {
+    let (mut rx, first) = {
+        let l = live.lock().await;
+        (l.subscribe(), l.snapshot(id, &state))
+    };
+    let Ok(text) = serde_json::to_string(&first) else {
+        return;
+    };
+    if socket.send(Message::Text(text.into())).await.is_err() {
+        return;
+    }
+    if let Err(e) = live::start(&state, id, &live).await {
+        eprintln!("supine serve: session {id}: {e}");
+    }
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Ok(text) => {
+                    if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let snap = live.lock().await.snapshot(id, &state);
+                    let Ok(text) = serde_json::to_string(&snap) else { return };
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+async fn get_progress(State(state): State<AppState>) -> Result<Json<progress::Progress>, ApiError> {
+    let sessions = state.with_journal(|j| Ok(j.recent_sessions(400)?)).await?;
+    Ok(Json(progress::compute(
+        &sessions,
+        Local::now().date_naive(),
+    )))
+}

@@ -1,0 +1,161 @@
+//! Request guards: the Host header must name this server (against DNS rebinding), and requests
+//! that change state or open a WebSocket must come from this server's own pages (against
+//! cross-site use). Plus the security headers every response carries.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The host names this server answers to.
+#[derive(Debug, Clone)]
+pub struct HostAllowlist {
+    port: u16,
+    names: Vec<String>,
+}
+
+impl HostAllowlist {
+    /// Loopback names on `port` (`127.0.0.1`, `localhost`, `[::1]`) plus `extra` names, each
+    /// accepted with or without a port.
+    pub fn new(port: u16, extra: &[String]) -> HostAllowlist {
+        let mut names: Vec<String> = ["127.0.0.1", "localhost", "[::1]"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        names.extend(extra.iter().map(|s| s.trim().to_lowercase()));
+        HostAllowlist { port, names }
+    }
+
+    /// Whether a `Host` header value (`name` or `name:port`) is allowed.
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_lowercase();
+        let (name, port) = split_host(&host);
+        let loopback = ["127.0.0.1", "localhost", "[::1]"].contains(&name);
+        self.names.iter().any(|n| n == name)
+            && match port {
+                Some(p) => p == self.port,
+                // A bare name only for configured names (a proxy on port 80 or 443).
+                None => !loopback,
+            }
+    }
+}
+
+/// Splits `name:port`, minding IPv6 brackets.
+fn split_host(host: &str) -> (&str, Option<u16>) {
+    let colon = if host.starts_with('[') {
+        host.find(']')
+            .and_then(|i| host[i..].find(':').map(|j| i + j))
+    } else {
+        host.rfind(':')
+    };
+    match colon {
+        Some(i) => match host[i + 1..].parse() {
+            Ok(p) => (&host[..i], Some(p)),
+            Err(_) => (host, None),
+        },
+        None => (host, None),
+    }
+}
+
+fn header_str(req: &Request, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks Host on every request, and Origin (or `Sec-Fetch-Site`) on requests that change state
+/// and on WebSocket upgrades.
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match check(&state, &req) {
+        Ok(()) => {
+            let mut res = next.run(req).await;
+            security_headers(&mut res);
+            res
+        }
+        Err(e) => {
+            let mut res = e.into_response();
+            security_headers(&mut res);
+            res
+        }
+    }
+}
+
+fn check(state: &AppState, req: &Request) -> Result<(), ApiError> {
+    let hosts = &state.inner.hosts;
+    let host = header_str(req, header::HOST)
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .ok_or_else(|| ApiError::BadRequest("a Host header is required".into()))?;
+    if !hosts.allows(host) {
+        return Err(ApiError::Forbidden(format!(
+            "this server does not answer to the host \"{host}\"; use http://127.0.0.1:{}/ or start it with --host-name",
+            hosts.port
+        )));
+    }
+    let upgrade = req.headers().contains_key(header::UPGRADE);
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !(changes || upgrade) {
+        return Ok(());
+    }
+    match header_str(req, header::ORIGIN) {
+        Some(origin) => {
+            let rest = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            if rest.is_some_and(|h| hosts.allows(h)) {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden(
+                    "requests that change things must come from supine's own page".into(),
+                ))
+            }
+        }
+        // No Origin: a browser still says where the request came from in Sec-Fetch-Site.
+        // Requests from programs (curl, scripts) carry neither and cannot ride on a browser.
+        None => match header_str(req, header::HeaderName::from_static("sec-fetch-site")) {
+            Some("same-origin" | "none") | None => Ok(()),
+            Some(_) => Err(ApiError::Forbidden(
+                "requests that change things must come from supine's own page".into(),
+            )),
+        },
+    }
+}
+
+fn security_headers(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_names_need_the_right_port() {
+        let h = HostAllowlist::new(8080, &["yoga.lan".into()]);
+        assert!(h.allows("127.0.0.1:8080"));
+        assert!(h.allows("LOCALHOST:8080"));
+        assert!(h.allows("[::1]:8080"));
+        assert!(!h.allows("127.0.0.1:8081"));
+        assert!(!h.allows("localhost"));
+        assert!(!h.allows("evil.example:8080"));
+        assert!(h.allows("yoga.lan"));
+        assert!(h.allows("yoga.lan:8080"));
+        assert!(!h.allows("yoga.lan.evil.example:8080"));
+    }
+}

@@ -1,0 +1,124 @@
+//! The API description served at `/api/openapi.json`, written by hand.
+//!
+//! Why not utoipa: the request and response bodies are mostly `supine-core` types, which would
+//! need `ToSchema` derives (a web dependency in the pure core) or long manual impls, and its
+//! proc macros add build time on a 2-core machine. The API is small; a router test checks that
+//! every route is described here.
+
+use serde_json::{Value, json};
+
+fn err(desc: &str) -> Value {
+    json!({ "description": desc, "content": { "application/json": {
+        "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn ok(desc: &str, schema: Value) -> Value {
+    json!({ "description": desc, "content": { "application/json": { "schema": schema } } })
+}
+
+fn body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+fn id_param() -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })
+}
+
+/// The OpenAPI 3.1 document.
+pub fn document() -> Value {
+    let obj = json!({ "type": "object" });
+    let pain = json!({ "type": ["integer", "null"], "minimum": 0, "maximum": 10 });
+    let plan_params: Vec<Value> = [
+        "minutes",
+        "level",
+        "inhale_ms",
+        "exhale_ms",
+        "easier",
+        "routine",
+    ]
+    .iter()
+    .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": "string" } }))
+    .collect();
+    let answer = json!({ "type": "string", "enum": ["yes", "no", "not_sure"] });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "supine",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Guided lying-down yoga for back pain. The server owns the session state \
+                machine: the page sends events and receives {view, effects}. Requests that change \
+                state must come from the page's own origin; the Host header must name this server; \
+                bodies are limited to 16 KiB. Errors are {\"error\": message}."
+        },
+        "paths": {
+            "/api/today": { "get": { "summary": "Streak, today's routine and its length, recent sessions, screening status and settings",
+                "responses": { "200": ok("today", obj.clone()) } } },
+            "/api/screening": {
+                "get": { "summary": "The red-flag screening questions, the daily check and the screening on file",
+                    "responses": { "200": ok("questions", obj.clone()) } },
+                "post": { "summary": "Answer every screening question; returns the outcome and conditions that change the plan",
+                    "requestBody": body(json!({ "type": "object", "required": ["answers"],
+                        "properties": { "answers": { "type": "object", "additionalProperties": answer.clone() } } })),
+                    "responses": { "200": ok("outcome", json!({ "$ref": "#/components/schemas/Outcome" })),
+                        "422": err("a missing, unknown or invalid answer") } } },
+            "/api/daily-check": { "post": { "summary": "Answer today's check (anything new since last time?)",
+                "requestBody": body(json!({ "type": "object", "required": ["answer"], "properties": { "answer": answer } })),
+                "responses": { "200": ok("outcome", json!({ "$ref": "#/components/schemas/Outcome" })), "422": err("invalid answer") } } },
+            "/api/settings": {
+                "get": { "summary": "Remembered settings (shared with the terminal)",
+                    "responses": { "200": ok("settings", json!({ "$ref": "#/components/schemas/Settings" })) } },
+                "put": { "summary": "Replace the settings (validated; the plan must compile)",
+                    "requestBody": body(json!({ "$ref": "#/components/schemas/Settings" })),
+                    "responses": { "200": ok("saved", json!({ "$ref": "#/components/schemas/Settings" })), "422": err("a value out of range") } } },
+            "/api/plan": { "get": { "summary": "The compiled plan for the remembered settings, or for the given ones (preview)",
+                "parameters": plan_params,
+                "responses": { "200": ok("plan, settings and conditions", obj.clone()), "422": err("a value out of range") } } },
+            "/api/sessions": {
+                "get": { "summary": "Recent sessions from the journal",
+                    "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }],
+                    "responses": { "200": ok("sessions, newest first", json!({ "type": "array", "items": obj.clone() })) } },
+                "post": { "summary": "Start a session (needs a clear screening and a clear daily check in the last hour)",
+                    "requestBody": body(json!({ "type": "object", "properties": { "pain_before": pain.clone() } })),
+                    "responses": { "201": ok("the session id, its plan and a first update", obj.clone()),
+                        "409": err("screening or daily check needed first"), "403": err("the screening advises seeing a clinician"),
+                        "422": err("pain out of range") } } },
+            "/api/sessions/{id}": { "get": { "summary": "The session's current update (view, figure, ring)",
+                "parameters": [id_param()],
+                "responses": { "200": ok("update", json!({ "$ref": "#/components/schemas/Update" })), "404": err("no such live session") } } },
+            "/api/sessions/{id}/events": { "post": { "summary": "Send an event: start, pause, resume, toggle_pause, next, back, hurt, quit, answer (bool), pain (0-10), choose (easier|skip|end|resume)",
+                "parameters": [id_param()],
+                "requestBody": body(json!({ "type": "object", "required": ["type"],
+                    "properties": { "type": { "type": "string", "enum": ["start", "pause", "resume", "toggle_pause", "next", "back", "hurt", "quit", "answer", "pain", "choose"] },
+                        "value": {} } })),
+                "responses": { "200": ok("the update after the event", json!({ "$ref": "#/components/schemas/Update" })),
+                    "404": err("no such live session"), "422": err("an invalid event (pain 11, an unknown type, a tick)") } } },
+            "/api/sessions/{id}/ws": { "get": { "summary": "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath turn. Connecting starts the session.",
+                "parameters": [id_param()],
+                "responses": { "101": { "description": "switching protocols" }, "404": err("no such live session") } } },
+            "/api/progress": { "get": { "summary": "Streak, sessions per week, pain before/after, relief and a calendar, with SVG charts",
+                "responses": { "200": ok("progress", obj.clone()) } } },
+            "/api/openapi.json": { "get": { "summary": "This document", "responses": { "200": ok("OpenAPI 3.1", obj.clone()) } } }
+        },
+        "components": { "schemas": {
+            "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } },
+            "Outcome": { "type": "object", "properties": {
+                "code": { "type": "string", "enum": ["clear", "see_clinician", "see_clinician_urgently"] },
+                "clear": { "type": "boolean" }, "message": { "type": "string" },
+                "conditions": { "type": "array", "items": { "type": "object" } } } },
+            "Settings": { "type": "object", "properties": {
+                "routine": { "type": "string" },
+                "minutes": { "type": ["number", "null"], "minimum": 1, "maximum": 60 },
+                "level": { "type": "string", "enum": ["gentle", "standard"] },
+                "inhale_ms": { "type": "integer", "minimum": 2000, "maximum": 8000 },
+                "exhale_ms": { "type": "integer", "minimum": 2000, "maximum": 12000 },
+                "easier": { "type": "boolean" }, "voice": { "type": "boolean" },
+                "rate": { "type": "integer", "minimum": 80, "maximum": 300 },
+                "web_voice": { "type": ["string", "null"] }, "breath_chimes": { "type": "boolean" } } },
+            "Update": { "type": "object", "properties": {
+                "id": { "type": "integer" }, "seq": { "type": "integer" }, "ended": { "type": "boolean" },
+                "view": { "type": "object", "description": "supine_core::session::View" },
+                "effects": { "type": "array", "items": { "type": "object", "description": "{effect: speak|stop_speech|chime|show|record|ended, value}" } },
+                "figure": { "type": "object" }, "ring": { "type": "object" } } }
+        } }
+    })
+}

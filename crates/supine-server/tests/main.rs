@@ -1,0 +1,450 @@
+//! Router tests: the real router over an in-memory journal, called with `oneshot`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use supine_core::Content;
+use supine_core::safety::QUESTIONS;
+use supine_server::{AppState, BODY_LIMIT, Config, router};
+use supine_store::{Journal, SqliteJournal};
+use tower::ServiceExt;
+
+const HOST: &str = "127.0.0.1:4321";
+const ORIGIN: &str = "http://127.0.0.1:4321";
+
+fn app_with(journal: SqliteJournal, speed: f64) -> Router {
+    let config = Config {
+        port: 4321,
+        host_names: vec!["yoga.lan".into()],
+        speed,
+    };
+    let state = AppState::new(Arc::new(Content::builtin()), Box::new(journal), &config).unwrap();
+    router(state)
+}
+
+fn app() -> Router {
+    app_with(SqliteJournal::open_in_memory().unwrap(), 1.0)
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, v)
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn with_body(method: &str, path: &str, body: &Value) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn post(path: &str, body: Value) -> Request<Body> {
+    with_body("POST", path, &body)
+}
+
+fn all_no() -> Value {
+    let answers: serde_json::Map<String, Value> = QUESTIONS
+        .iter()
+        .map(|q| (q.id.to_owned(), json!("no")))
+        .collect();
+    json!({ "answers": answers })
+}
+
+/// Screening and daily check done, a session started; returns its id.
+async fn start(app: &Router, pain_before: Value) -> u64 {
+    let (s, _) = send(app, post("/api/screening", all_no())).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = send(app, post("/api/daily-check", json!({"answer": "no"}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = send(
+        app,
+        post("/api/sessions", json!({ "pain_before": pain_before })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_u64().unwrap()
+}
+
+async fn event(app: &Router, id: u64, ev: Value) -> (StatusCode, Value) {
+    send(app, post(&format!("/api/sessions/{id}/events"), ev)).await
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_are_served_from_the_binary() {
+    let app = app();
+    let res = app.clone().oneshot(get("/")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        res.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    let html = res.into_body().collect().await.unwrap().to_bytes();
+    let html = String::from_utf8_lossy(&html);
+    assert!(html.contains("/app.js"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no CDN"
+    );
+    for path in [
+        "/app.js",
+        "/player.js",
+        "/figures.js",
+        "/sound.js",
+        "/style.css",
+    ] {
+        let res = app.clone().oneshot(get(path)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+    let (s, v) = send(&app, get("/nope")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(v["error"].is_string());
+}
+
+#[tokio::test]
+async fn foreign_hosts_are_refused_against_dns_rebinding() {
+    let app = app();
+    for host in ["evil.example", "evil.example:4321", "127.0.0.1:9999"] {
+        let req = Request::get("/api/today")
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap();
+        let (s, v) = send(&app, req).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{host}");
+        assert!(v["error"].as_str().unwrap().contains("host"), "{v}");
+    }
+    // A configured name is accepted.
+    let req = Request::get("/api/today")
+        .header(header::HOST, "yoga.lan")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, req).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn state_changes_from_another_site_are_refused() {
+    let app = app();
+    let mut req = post("/api/daily-check", json!({"answer": "no"}));
+    req.headers_mut()
+        .insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+    let (s, v) = send(&app, req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(v["error"].as_str().unwrap().contains("own page"));
+    // A browser that sends no Origin still says cross-site in Sec-Fetch-Site.
+    let mut req = post("/api/daily-check", json!({"answer": "no"}));
+    req.headers_mut().remove(header::ORIGIN);
+    req.headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(send(&app, req).await.0, StatusCode::FORBIDDEN);
+    // A form post (not JSON) cannot pass either.
+    let req = Request::post("/api/daily-check")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("answer=no"))
+        .unwrap();
+    let (s, v) = send(&app, req).await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(v["error"].as_str().unwrap().contains("application/json"));
+}
+
+#[tokio::test]
+async fn invalid_input_is_a_json_error_with_a_message() {
+    let app = app();
+    let id = start(&app, json!(3)).await;
+    let (s, v) = event(&app, id, json!({"type": "hurt"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = event(&app, id, json!({"type": "pain", "value": 11})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["error"].as_str().unwrap().contains("0 (no pain) to 10"),
+        "{v}"
+    );
+    // The server owns time: a tick from the page is not an event it takes.
+    let (s, _) = event(&app, id, json!({"type": "tick", "value": 99999})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, v) = send(&app, post("/api/sessions", json!({"pain_before": 11}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("got 11"));
+    let req = Request::post("/api/sessions")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{not json"))
+        .unwrap();
+    let (s, v) = send(&app, req).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"].is_string());
+    let (s, v) = send(&app, post("/api/daily-check", json!({"answer": "perhaps"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("not_sure"));
+    let (s, v) = send(&app, get("/api/plan?minutes=500")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("from 1 to 60"));
+    let (s, _) = send(&app, get("/api/sessions/999/events")).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    let (s, v) = event(&app, 999, json!({"type": "next"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(v["error"].as_str().unwrap().contains("999"));
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused() {
+    let app = app();
+    let big = json!({ "answer": "x".repeat(BODY_LIMIT + 10) });
+    let (s, v) = send(&app, post("/api/daily-check", big)).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(v["error"].as_str().unwrap().contains("too large"));
+}
+
+#[tokio::test]
+async fn no_session_before_the_safety_questions_and_none_after_a_red_flag() {
+    let app = app();
+    let (s, v) = send(&app, post("/api/sessions", json!({"pain_before": 3}))).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(v["error"].as_str().unwrap().contains("safety questions"));
+    let mut answers = all_no();
+    answers["answers"]["saddle_numbness"] = json!("yes");
+    let (s, v) = send(&app, post("/api/screening", answers)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["code"], "see_clinician_urgently");
+    assert!(v["message"].as_str().unwrap().contains("today"));
+    let (s, _) = send(&app, post("/api/daily-check", json!({"answer": "no"}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = send(&app, post("/api/sessions", json!({"pain_before": 3}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Missing answers are named.
+    let (s, v) = send(
+        &app,
+        post("/api/screening", json!({"answers": {"fever": "no"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("not answered"), "{v}");
+}
+
+#[tokio::test]
+async fn conditions_change_the_plan_with_a_reason() {
+    let app = app();
+    let mut answers = all_no();
+    answers["answers"]["neck_or_shoulder_injury"] = json!("yes");
+    let (_, v) = send(&app, post("/api/screening", answers)).await;
+    assert_eq!(v["clear"], true);
+    assert_eq!(v["conditions"][0]["id"], "neck_or_shoulder_injury");
+    let (s, v) = send(&app, get("/api/plan")).await;
+    assert_eq!(s, StatusCode::OK);
+    let adaptations = v["plan"]["adaptations"].as_array().unwrap();
+    assert!(
+        adaptations
+            .iter()
+            .any(|a| a["why"].as_str().unwrap().contains("neck")),
+        "{adaptations:?}"
+    );
+}
+
+#[tokio::test]
+async fn this_hurts_follows_the_stop_rule_and_the_journal_keeps_it() {
+    let journal = SqliteJournal::open_in_memory().unwrap();
+    let app = app_with(journal, 1.0);
+    let id = start(&app, json!(2)).await;
+    // Into the first pose, then "this hurts" with pain spreading down a leg.
+    let (_, v) = event(&app, id, json!({"type": "next"})).await;
+    assert_eq!(v["view"]["kind"], "intro");
+    let (_, v) = event(&app, id, json!({"type": "hurt"})).await;
+    assert_eq!(v["view"]["screen"]["screen"], "hurt");
+    assert_eq!(v["view"]["prompt"]["kind"]["type"], "pain");
+    assert!(
+        v["effects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["effect"] == "stop_speech")
+    );
+    event(&app, id, json!({"type": "pain", "value": 4})).await;
+    event(&app, id, json!({"type": "answer", "value": false})).await;
+    let (_, v) = event(&app, id, json!({"type": "answer", "value": true})).await;
+    assert_eq!(
+        v["view"]["prompt"]["text"],
+        "Any numbness, tingling or weakness in your legs?"
+    );
+    let (_, v) = event(&app, id, json!({"type": "answer", "value": false})).await;
+    assert!(
+        v["ended"].as_bool().unwrap(),
+        "spreading pain stops the session: {v}"
+    );
+    assert_eq!(v["view"]["screen"]["screen"], "ended");
+    let spoken: Vec<&str> = v["effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["effect"] == "speak")
+        .filter_map(|e| e["value"].as_str())
+        .collect();
+    assert!(spoken.iter().any(|s| s.contains("stop here")), "{spoken:?}");
+    // Stored as it happened.
+    let (_, list) = send(&app, get("/api/sessions?limit=5")).await;
+    assert_eq!(list[0]["status"], "finished");
+    assert_eq!(list[0]["end_reason"], "stop_rule");
+    assert_eq!(list[0]["pain_before"], 2);
+    assert_eq!(list[0]["pain_after"], 4);
+}
+
+#[tokio::test]
+async fn an_easier_version_is_offered_for_mild_pain() {
+    let app = app();
+    let id = start(&app, json!(3)).await;
+    event(&app, id, json!({"type": "next"})).await;
+    event(&app, id, json!({"type": "next"})).await;
+    event(&app, id, json!({"type": "hurt"})).await;
+    event(&app, id, json!({"type": "pain", "value": 3})).await;
+    for _ in 0..3 {
+        event(&app, id, json!({"type": "answer", "value": false})).await;
+    }
+    let (_, v) = send(&app, get(&format!("/api/sessions/{id}"))).await;
+    let choices = &v["view"]["prompt"]["kind"]["choices"];
+    assert!(choices.as_array().unwrap().contains(&json!("skip")), "{v}");
+    let (_, v) = event(&app, id, json!({"type": "choose", "value": "skip"})).await;
+    assert_eq!(v["view"]["screen"]["screen"], "playing");
+    assert_ne!(v["view"]["title"], "Knee circles");
+}
+
+#[tokio::test]
+async fn a_whole_session_plays_on_the_server_clock_and_shows_in_progress() {
+    let app = app_with(SqliteJournal::open_in_memory().unwrap(), 2000.0);
+    let id = start(&app, json!(5)).await;
+    let (_, v) = event(&app, id, json!({"type": "start"})).await;
+    assert_eq!(v["view"]["screen"]["screen"], "playing");
+    // About ten minutes of plan at 2000x: a third of a second.
+    let mut v = v;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        v = send(&app, get(&format!("/api/sessions/{id}"))).await.1;
+        if v["view"]["screen"]["screen"] == "pain_after" {
+            break;
+        }
+    }
+    assert_eq!(v["view"]["screen"]["screen"], "pain_after", "{v}");
+    let (_, v) = event(&app, id, json!({"type": "pain", "value": 2})).await;
+    assert!(v["ended"].as_bool().unwrap());
+    let (_, p) = send(&app, get("/api/progress")).await;
+    assert_eq!(p["streak"], 1);
+    assert_eq!(p["sessions"], 1);
+    assert_eq!(p["pain"][0]["relief"], 3);
+    assert!(p["charts"]["pain"].as_str().unwrap().starts_with("<svg"));
+    let (_, t) = send(&app, get("/api/today")).await;
+    assert_eq!(t["streak"], 1);
+    assert_eq!(t["recent"][0]["end_reason"], "completed");
+}
+
+#[tokio::test]
+async fn pause_holds_time() {
+    let app = app_with(SqliteJournal::open_in_memory().unwrap(), 200.0);
+    let id = start(&app, json!(null)).await;
+    event(&app, id, json!({"type": "start"})).await;
+    let (_, v) = event(&app, id, json!({"type": "pause"})).await;
+    assert_eq!(v["view"]["screen"]["screen"], "paused");
+    let left = v["view"]["total_left_ms"].clone();
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let (_, v) = send(&app, get(&format!("/api/sessions/{id}"))).await;
+    assert_eq!(
+        v["view"]["total_left_ms"], left,
+        "paused time must not move"
+    );
+    let (_, v) = event(&app, id, json!({"type": "resume"})).await;
+    assert_eq!(v["view"]["screen"]["screen"], "playing");
+}
+
+#[tokio::test]
+async fn settings_are_validated_and_remembered() {
+    let journal = SqliteJournal::open_in_memory().unwrap();
+    let app = app_with(journal, 1.0);
+    let (_, mut s) = send(&app, get("/api/settings")).await;
+    s["minutes"] = json!(6);
+    s["inhale_ms"] = json!(5000);
+    let (st, _) = send(&app, with_body("PUT", "/api/settings", &s)).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, back) = send(&app, get("/api/settings")).await;
+    assert_eq!(back["minutes"], 6.0);
+    assert_eq!(back["inhale_ms"], 5000);
+    s["exhale_ms"] = json!(50_000);
+    let (st, v) = send(&app, with_body("PUT", "/api/settings", &s)).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("exhale_ms"));
+    let (_, p) = send(&app, get("/api/plan")).await;
+    assert_eq!(p["plan"]["settings"]["pace"]["inhale_ms"], 5000);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = app();
+    let (s, doc) = send(&app, get("/api/openapi.json")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/today",
+        "/api/screening",
+        "/api/daily-check",
+        "/api/settings",
+        "/api/plan",
+        "/api/sessions",
+        "/api/sessions/{id}",
+        "/api/sessions/{id}/events",
+        "/api/sessions/{id}/ws",
+        "/api/progress",
+        "/api/openapi.json",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is not documented");
+    }
+}
+
+#[test]
+fn sessions_left_open_are_marked_interrupted_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut j = SqliteJournal::open(&path).unwrap();
+    let id = j
+        .start_session(&supine_store::NewSession {
+            started_at: "2020-01-01T08:00:00+00:00".into(),
+            routine_id: "r".into(),
+            routine_name: "R".into(),
+            settings: json!({}),
+            plan_total_ms: 1000,
+            segments_total: 3,
+            pain_before: None,
+        })
+        .unwrap();
+    let config = Config {
+        port: 1,
+        host_names: vec![],
+        speed: 1.0,
+    };
+    let _state = AppState::new(Arc::new(Content::builtin()), Box::new(j), &config).unwrap();
+    let check = SqliteJournal::open(&path).unwrap();
+    let s = check.session(id).unwrap().unwrap();
+    assert_eq!(s.status, supine_store::SessionStatus::Interrupted);
+}

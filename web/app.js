@@ -1,0 +1,440 @@
+// supine's page: a small hash router over the JSON API. Pages: today, the start flow (safety
+// questions, daily check, pain before), the session player, progress, settings and the
+// printable routine card.
+
+import { stillFigure } from "./figures.js";
+import { Player, painScale } from "./player.js";
+import { canSpeak, speak, unlockAudio, voices } from "./sound.js";
+
+const main = document.getElementById("main");
+let player = null;
+
+// ---------- helpers ----------
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
+    else if (v !== false && v != null) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c != null && c !== false) e.append(c);
+  return e;
+}
+
+/** Calls the API; throws an Error with the server's message on failure. */
+async function api(path, { method = "GET", body } = {}) {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(data.error || `request failed (${res.status})`);
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
+
+function announce(text, urgent = false) {
+  const region = document.getElementById(urgent ? "alert" : "announce");
+  region.textContent = "";
+  // A fresh text node each time, so repeated cues are still read.
+  setTimeout(() => { region.textContent = text; }, 20);
+}
+
+function minutes(ms) {
+  const m = Math.round(ms / 60000);
+  return m <= 1 ? "about a minute" : `about ${m} minutes`;
+}
+
+function dateWords(rfc) {
+  const d = new Date(rfc);
+  return Number.isNaN(d.getTime()) ? rfc : d.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" });
+}
+
+function show(title, ...children) {
+  document.title = title ? `${title} · supine` : "supine";
+  main.replaceChildren(...children);
+  main.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+}
+
+function errorBox(err) {
+  return h("p", { class: "error", role: "alert" }, String(err.message || err));
+}
+
+const REASONS = {
+  completed: "completed",
+  quit: "ended early",
+  stopped_for_pain: "stopped, it hurt",
+  stop_rule: "stopped for safety",
+  error: "stopped (error)",
+};
+
+// ---------- theme ----------
+
+function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  const b = document.getElementById("theme");
+  b.textContent = theme === "dark" ? "Light theme" : "Dark theme";
+  b.setAttribute("aria-pressed", theme === "light" ? "true" : "false");
+}
+applyTheme(localStorage.getItem("supine-theme") || "dark");
+document.getElementById("theme").addEventListener("click", () => {
+  const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+  localStorage.setItem("supine-theme", next);
+  applyTheme(next);
+});
+
+// ---------- today ----------
+
+async function today() {
+  const t = await api("/api/today");
+  const plan = await api("/api/plan");
+  const blocked = t.screening.outcome && t.screening.outcome.outcome === "see_clinician";
+  const start = h("a", { class: "button big primary", href: "#/start", id: "start" }, "Start");
+  const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
+  const recent = t.recent.length
+    ? h("table", {},
+      h("thead", {}, h("tr", {}, h("th", {}, "Day"), h("th", {}, "Pain before → after"), h("th", {}, "How it went"))),
+      h("tbody", {}, t.recent.map((s) => h("tr", {},
+        h("td", {}, dateWords(s.started_at)),
+        h("td", {}, s.pain_before == null && s.pain_after == null ? "–" : `${s.pain_before ?? "–"} → ${s.pain_after ?? "–"}`),
+        h("td", {}, s.status === "finished" ? REASONS[s.end_reason] || s.end_reason : s.status === "interrupted" ? "interrupted" : "in progress")))))
+    : h("p", { class: "muted" }, "No sessions yet. Your pain scores will show here.");
+  show("Today",
+    h("section", { class: "panel hero", "aria-labelledby": "today-h" },
+      h("div", {},
+        h("h1", { id: "today-h" }, t.routine_name),
+        h("p", { class: "meta" }, `${minutes(t.total_ms)} on your back, paced by your breath.`),
+        h("ul", { class: "poses", "aria-label": "Poses" }, t.poses.map((p) => h("li", {}, p))),
+        h("p", { class: "streak", id: "streak" }, t.streak > 0
+          ? [h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`]
+          : "Start a streak today.")),
+      blocked ? null : h("div", {}, start)),
+    blocked ? h("section", { class: "panel" }, h("p", { class: "message" }, t.screening.message),
+      h("a", { class: "button", href: "#/screening" }, "Answer the safety questions again")) : null,
+    t.screening.conditions.length ? h("section", { class: "panel", "aria-labelledby": "adj-h" },
+      h("h2", { id: "adj-h" }, "Adjusted for you"),
+      h("p", {}, `Your answers mentioned ${t.screening.conditions.map((c) => c.label).join(" and ")}, so the routine changes:`),
+      h("ul", { class: "steps" }, adaptations.length ? adaptations : h("li", {}, "no changes were needed for these poses."))) : null,
+    h("section", { class: "panel", "aria-labelledby": "recent-h" }, h("h2", { id: "recent-h" }, "Recent sessions"), recent),
+    h("p", { class: "muted" }, "supine is not medical advice. If something hurts during a session, press “This hurts” (or the h key)."));
+}
+
+// ---------- start flow: screening, daily check, pain before ----------
+
+function questionScreen({ count, text, answers, back }) {
+  return h("section", { class: "question", "aria-labelledby": "q-text" },
+    count ? h("p", { class: "count" }, count) : null,
+    h("p", { class: "text", id: "q-text" }, text),
+    answers,
+    back ? h("p", {}, h("button", { type: "button", on: { click: back } }, "◀ Previous question")) : null);
+}
+
+function answerButtons(onAnswer, notSure = true) {
+  return h("div", { class: "row answers" },
+    h("button", { type: "button", class: "big", "data-answer": "yes", on: { click: () => onAnswer("yes") } }, "Yes"),
+    h("button", { type: "button", class: "big", "data-answer": "no", on: { click: () => onAnswer("no") } }, "No"),
+    notSure ? h("button", { type: "button", class: "big", "data-answer": "not_sure", on: { click: () => onAnswer("not_sure") } }, "Not sure") : null);
+}
+
+function outcomeScreen(o) {
+  show("Please check first",
+    h("section", { class: "question", "aria-labelledby": "stop-h" },
+      h("h1", { id: "stop-h" }, o.code === "see_clinician_urgently" ? "Please get medical help today" : "Please check with a clinician first"),
+      h("p", { class: "message", role: "alert" }, o.message),
+      h("p", {}, h("a", { class: "button big", href: "#/" }, "Back to today"))));
+}
+
+/** The full screening, one question per screen. Resolves with the outcome. */
+function screening(questions, intro) {
+  return new Promise((resolve) => {
+    const answers = {};
+    let i = 0;
+    const step = () => {
+      const q = questions[i];
+      const screen = questionScreen({
+        count: `Question ${i + 1} of ${questions.length}`,
+        text: q.text,
+        answers: answerButtons(async (a) => {
+          answers[q.id] = a;
+          if (++i < questions.length) return step();
+          resolve(await api("/api/screening", { method: "POST", body: { answers } }));
+        }),
+        back: i > 0 ? () => { i -= 1; step(); } : null,
+      });
+      show("Safety questions", i === 0 ? h("p", { class: "notice" }, intro) : null, screen);
+      screen.querySelector("button")?.focus();
+    };
+    step();
+  });
+}
+
+async function startFlow() {
+  unlockAudio();
+  const s = await api("/api/screening");
+  if (s.status.due) {
+    const o = await screening(s.questions, "A few safety questions first. They decide whether these exercises are right for you today, and adjust them if needed. “Not sure” is fine.");
+    if (!o.clear) return outcomeScreen(o);
+    if (o.conditions.length) {
+      await new Promise((res) => {
+        show("Adjusted for you", h("section", { class: "question" },
+          h("p", { class: "message" }, o.message),
+          h("button", { type: "button", class: "big primary", on: { click: res } }, "Carry on")));
+        main.querySelector("button").focus();
+      });
+    }
+  } else if (s.status.outcome?.outcome === "see_clinician") {
+    return outcomeScreen({ code: s.status.outcome.urgency === "urgent" ? "see_clinician_urgently" : "see_clinician", message: s.status.message });
+  }
+  // The daily check, every time.
+  const daily = await new Promise((resolve) => {
+    show("Today's check", questionScreen({
+      count: "Before you start",
+      text: s.daily.text,
+      answers: answerButtons(async (a) => resolve(await api("/api/daily-check", { method: "POST", body: { answer: a } }))),
+    }));
+    main.querySelector("button").focus();
+  });
+  if (!daily.clear) return outcomeScreen(daily);
+  const pain = await new Promise((resolve) => {
+    show("Pain before", h("section", { class: "question", "aria-labelledby": "q-text" },
+      h("p", { class: "text", id: "q-text" }, "How strong is your back pain right now?"),
+      painScale(resolve, "Pain before, from 0 to 10"),
+      h("p", {}, h("button", { type: "button", class: "skip-pain", on: { click: () => resolve(null) } }, "Skip this question"))));
+    main.querySelector(".painscale button").focus();
+  });
+  const started = await api("/api/sessions", { method: "POST", body: { pain_before: pain } });
+  location.hash = `#/session/${started.id}`;
+}
+
+async function screeningAgain() {
+  const s = await api("/api/screening");
+  const o = await screening(s.questions, "The safety questions again. Your answers replace the ones on file.");
+  if (!o.clear) return outcomeScreen(o);
+  show("Thank you", h("section", { class: "question" }, h("p", { class: "message" }, o.message),
+    h("a", { class: "button big primary", href: "#/" }, "Back to today")));
+}
+
+// ---------- session ----------
+
+async function session(id) {
+  const settings = await api("/api/settings");
+  player = new Player(main, id, {
+    api, settings, announce,
+    onEnded: async () => {
+      const t = await api("/api/today").catch(() => null);
+      const box = document.querySelector(".prompt .box");
+      if (t && box && !box.querySelector(".streak")) {
+        box.append(h("p", { class: "streak" }, t.streak > 0 ? [h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`] : ""));
+      }
+    },
+  });
+  document.title = "Session · supine";
+}
+
+// ---------- progress ----------
+
+async function progress() {
+  const p = await api("/api/progress");
+  const chart = (id, title, svg, extra) => {
+    const box = h("div", { class: "panel", "aria-labelledby": id }, h("h2", { id }, title), extra || null);
+    const holder = h("div", {});
+    // Server-rendered SVG: built from numbers and escaped text only.
+    holder.innerHTML = svg;
+    box.append(holder);
+    return box;
+  };
+  const avg = p.pain.length ? (p.pain.reduce((a, x) => a + x.relief, 0) / p.pain.length).toFixed(1) : "–";
+  show("Progress",
+    h("h1", {}, "Progress"),
+    h("section", { class: "panel stats", "aria-label": "Summary" },
+      h("div", { id: "p-streak" }, h("strong", {}, String(p.streak)), "days in a row"),
+      h("div", { id: "p-sessions" }, h("strong", {}, String(p.sessions)), "sessions"),
+      h("div", {}, h("strong", {}, avg), "average relief (points)")),
+    h("div", { class: "grid2" },
+      chart("c-pain", "Pain before and after", p.charts.pain, h("p", { class: "legend" }, h("span", { class: "b" }, "before"), h("span", { class: "a" }, "after"))),
+      chart("c-relief", "Relief per session", p.charts.relief),
+      chart("c-weeks", "Sessions per week", p.charts.weeks),
+      chart("c-cal", "The last five weeks", p.charts.calendar)));
+}
+
+// ---------- settings ----------
+
+function settingsFromQuery(q, s) {
+  const out = { ...s };
+  const num = (k) => (q.has(k) && q.get(k) !== "" ? Number(q.get(k)) : undefined);
+  if (q.has("minutes")) out.minutes = q.get("minutes") === "" ? null : num("minutes");
+  if (q.has("level")) out.level = q.get("level");
+  if (q.has("inhale")) out.inhale_ms = Math.round(num("inhale") * 1000);
+  if (q.has("exhale")) out.exhale_ms = Math.round(num("exhale") * 1000);
+  if (q.has("easier")) out.easier = q.get("easier") === "1";
+  if (q.has("routine")) out.routine = q.get("routine");
+  return out;
+}
+
+function shareLink(s) {
+  const q = new URLSearchParams({
+    minutes: s.minutes ?? "", level: s.level, inhale: s.inhale_ms / 1000, exhale: s.exhale_ms / 1000,
+    easier: s.easier ? "1" : "0", routine: s.routine,
+  });
+  return `${location.origin}/#/settings?${q}`;
+}
+
+function planPreview(plan) {
+  return h("div", { id: "preview" },
+    h("p", {}, `${plan.routine_name}: ${minutes(plan.total_ms)}, a breath every ${(plan.breath_ms / 1000).toFixed(1)} seconds.`),
+    h("ol", { class: "steps" }, plan.steps.filter((s) => !s.skipped).map((s) => h("li", {},
+      h("strong", {}, s.title),
+      s.reps ? ` · ${s.reps} ${s.pose === "knee-circles" ? "circles each way" : s.hold_breaths ? "rounds" : "times"}` : "",
+      s.hold_breaths ? ` · hold ${s.hold_breaths} breaths` : "",
+      ` · ${Math.round((s.breaths * plan.breath_ms) / 1000)} s`))),
+    plan.adaptations.length ? h("ul", {}, plan.adaptations.map((a) => h("li", {}, `${plan.steps[a.step]?.title}: ${a.change}, because ${a.why}.`))) : null,
+    plan.notes.length ? h("ul", { class: "muted" }, plan.notes.map((n) => h("li", {}, n))) : null);
+}
+
+async function settingsPage(query) {
+  const saved = await api("/api/settings");
+  const fromLink = query && [...query.keys()].length > 0;
+  let s = fromLink ? settingsFromQuery(query, saved) : saved;
+  const status = h("p", { role: "status", id: "settings-status" });
+  const preview = h("div", { "aria-live": "polite" });
+  const link = h("a", { class: "share", id: "share-link" });
+  const field = (label, input, hint) => h("label", {}, label, hint ? h("span", { class: "hint" }, hint) : null, input);
+  const num = (name, value, min, max, step) => h("input", { type: "number", name, value, min, max, step, inputmode: "decimal" });
+  const voiceSelect = h("select", { name: "web_voice" }, h("option", { value: "" }, "The browser's default voice"));
+  const fillVoices = () => {
+    const current = s.web_voice || "";
+    voiceSelect.replaceChildren(h("option", { value: "" }, "The browser's default voice"),
+      ...voices().filter((v) => v.lang.startsWith("en")).map((v) => h("option", { value: v.name, selected: v.name === current }, `${v.name} (${v.lang})`)));
+  };
+  fillVoices();
+  if (canSpeak()) window.speechSynthesis.onvoiceschanged = fillVoices;
+  const form = h("form", { class: "settings", novalidate: true },
+    field("Breathe in (seconds)", num("inhale", s.inhale_ms / 1000, 2, 8, 0.5), "2 to 8"),
+    field("Breathe out (seconds)", num("exhale", s.exhale_ms / 1000, 2, 12, 0.5), "2 to 12"),
+    field("Minutes", num("minutes", s.minutes ?? "", 1, 60, 1), "1 to 60; leave empty for the routine's own length. The dose stays within safe bounds."),
+    field("Level", h("select", { name: "level" },
+      h("option", { value: "standard", selected: s.level === "standard" }, "Standard"),
+      h("option", { value: "gentle", selected: s.level === "gentle" }, "Gentle (for recent pain: smaller dose, easier versions)"))),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "easier", checked: s.easier }), "Use the easier version of every pose"),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "voice", checked: s.voice }), "Speak every cue"),
+    field("Speaking speed (words a minute)", num("rate", s.rate, 80, 300, 10), "80 to 300; 150 is normal"),
+    field("Voice", voiceSelect),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "breath_chimes", checked: s.breath_chimes }), "A soft chime at every in-breath"),
+    h("div", { class: "row" },
+      h("button", { type: "submit", class: "primary" }, "Save settings"),
+      h("button", { type: "button", on: { click: () => { unlockAudio(); speak("Slowly lift your hips.", { rate: Number(form.rate.value) || 150, voice: voiceSelect.value || null }); } } }, "Test the voice")),
+    status);
+  const read = () => ({
+    routine: s.routine,
+    minutes: form.minutes.value === "" ? null : Number(form.minutes.value),
+    level: form.level.value,
+    inhale_ms: Math.round(Number(form.inhale.value) * 1000),
+    exhale_ms: Math.round(Number(form.exhale.value) * 1000),
+    easier: form.easier.checked,
+    voice: form.voice.checked,
+    rate: Math.round(Number(form.rate.value)),
+    web_voice: voiceSelect.value || null,
+    breath_chimes: form.breath_chimes.checked,
+  });
+  const refresh = async () => {
+    const v = read();
+    link.href = shareLink(v);
+    link.textContent = link.href;
+    const q = new URLSearchParams({ level: v.level, inhale_ms: v.inhale_ms, exhale_ms: v.exhale_ms, easier: v.easier, routine: v.routine });
+    if (v.minutes != null) q.set("minutes", v.minutes);
+    try {
+      const r = await api(`/api/plan?${q}`);
+      preview.replaceChildren(planPreview(r.plan));
+    } catch (err) {
+      preview.replaceChildren(errorBox(err));
+    }
+  };
+  form.addEventListener("input", refresh);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      s = await api("/api/settings", { method: "PUT", body: read() });
+      status.textContent = "Saved. Your next session uses these settings.";
+    } catch (err) {
+      status.textContent = `Not saved: ${err.message}`;
+    }
+  });
+  show("Settings",
+    h("h1", {}, "Settings"),
+    fromLink ? h("p", { class: "notice", id: "from-link" }, "These settings came from a shared link. Save them to use them.") : null,
+    h("div", { class: "grid2" },
+      h("section", { class: "panel", "aria-label": "Your settings" }, form),
+      h("section", { class: "panel", "aria-labelledby": "prev-h" }, h("h2", { id: "prev-h" }, "Plan preview"), preview,
+        h("h2", {}, "Share these settings"), h("p", {}, "This link opens supine with the same routine settings:"), link,
+        h("h2", {}, "Safety questions"), h("p", {}, h("a", { href: "#/screening" }, "Answer the safety questions again")))));
+  refresh();
+}
+
+// ---------- routine card ----------
+
+async function card() {
+  const { plan } = await api("/api/plan");
+  const poses = plan.steps.filter((s) => s.pose && !s.skipped).map((step) => {
+    const segs = plan.segments.slice(step.first_segment, step.first_segment + step.segment_count);
+    const intro = segs.find((x) => x.kind === "intro");
+    const moves = [];
+    for (const x of segs) if (x.kind !== "intro" && !moves.includes(x.show)) moves.push(x.show);
+    const fig = h("div", { class: "figure" });
+    stillFigure(fig, step.pose, `${step.title} figure`);
+    const dose = [
+      step.reps ? `${step.reps} ${step.pose === "knee-circles" ? "circles each way" : step.hold_breaths ? "rounds" : "times"}` : null,
+      step.hold_breaths ? `hold for ${step.hold_breaths} breaths` : null,
+    ].filter(Boolean).join(", ");
+    return h("section", { class: "panel card-pose", "aria-labelledby": `card-${step.index}` }, fig,
+      h("div", {},
+        h("h2", { id: `card-${step.index}` }, step.title),
+        dose ? h("p", { class: "muted" }, dose) : null,
+        h("ol", { class: "steps" }, (intro ? intro.show.split("\n") : []).concat(moves).map((t) => h("li", {}, t))),
+        intro?.why ? h("p", {}, h("strong", {}, "Why it helps: "), intro.why) : null));
+  });
+  show("Routine card",
+    h("h1", {}, plan.routine_name),
+    h("p", {}, `${minutes(plan.total_ms)}. Breathe in for ${plan.settings.pace.inhale_ms / 1000} seconds and out for ${plan.settings.pace.exhale_ms / 1000}. Move slowly; stop if it hurts.`),
+    h("p", { class: "row noprint" }, h("button", { type: "button", class: "primary", on: { click: () => window.print() } }, "Print this card"),
+      h("a", { class: "button", href: shareLink(plan.settings.pace ? {
+        minutes: plan.settings.minutes, level: plan.settings.level, inhale_ms: plan.settings.pace.inhale_ms,
+        exhale_ms: plan.settings.pace.exhale_ms, easier: plan.settings.easier, routine: plan.routine_id,
+      } : {}) }, "Link to these settings")),
+    ...poses,
+    h("p", { class: "muted" }, "supine is not medical advice. Stop if pain spreads down a leg, or you feel numbness or weakness."));
+}
+
+// ---------- router ----------
+
+async function route() {
+  if (player) { player.close(); player = null; }
+  const [path, qs] = (location.hash.slice(1) || "/").split("?");
+  const query = new URLSearchParams(qs || "");
+  for (const a of document.querySelectorAll(".top nav a")) {
+    const target = a.getAttribute("href").slice(1);
+    if (target === path || (target === "/" && path === "")) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  try {
+    const m = path.match(/^\/session\/(\d+)$/);
+    if (m) return await session(Number(m[1]));
+    switch (path) {
+      case "/start": return await startFlow();
+      case "/screening": return await screeningAgain();
+      case "/progress": return await progress();
+      case "/settings": return await settingsPage(query);
+      case "/card": return await card();
+      default: return await today();
+    }
+  } catch (err) {
+    show("Something went wrong", h("section", { class: "panel" }, errorBox(err), h("a", { class: "button", href: "#/" }, "Back to today")));
+  }
+}
+
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,283 @@
+// The session player. The server owns the session: this page sends events and carries out the
+// effects it is sent (speak, stop speaking, chime), and draws the view. No timing or dose logic
+// lives here; the figure and the breath ring only animate between the server's updates.
+
+import { FigureView, poseAt } from "./figures.js";
+import { chime, keepAwake, speak, stopSpeech, unlockAudio } from "./sound.js";
+
+const reduceMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+const CHOICE_WORDS = {
+  easier: "Try an easier version",
+  skip: "Skip this pose",
+  end: "End for today",
+  resume: "Carry on gently",
+};
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
+    else if (v !== false && v != null) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c != null) e.append(c);
+  return e;
+}
+
+function clock(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** Pain 0-10 as big buttons with words at the ends. */
+export function painScale(onPick, label) {
+  const group = h("div", { class: "painscale", role: "group", "aria-label": label });
+  for (let i = 0; i <= 10; i++) {
+    const words = i === 0 ? "0, no pain" : i === 10 ? "10, the worst pain imaginable" : String(i);
+    group.append(h("button", { type: "button", "data-pain": i, "aria-label": words, on: { click: () => onPick(i) } }, String(i)));
+  }
+  return h("div", {}, group, h("div", { class: "painends", "aria-hidden": "true" }, h("span", {}, "0 = no pain"), h("span", {}, "10 = worst imaginable")));
+}
+
+export class Player {
+  constructor(main, id, { api, settings, announce, onEnded }) {
+    this.id = id;
+    this.api = api;
+    this.settings = settings;
+    this.announce = announce;
+    this.onEnded = onEnded;
+    this.seq = -1;
+    this.update = null;
+    this.closed = false;
+    this.promptKey = null;
+    this.build(main);
+    this.onKey = (e) => this.key(e);
+    document.addEventListener("keydown", this.onKey);
+    this.onVisible = () => { if (document.visibilityState === "visible" && !this.update?.ended) keepAwake(true); };
+    document.addEventListener("visibilitychange", this.onVisible);
+    document.body.classList.add("playing");
+    keepAwake(true);
+    this.connect(0);
+    this.frame = this.frame.bind(this);
+    this.raf = requestAnimationFrame(this.frame);
+  }
+
+  build(main) {
+    this.el = {};
+    const e = this.el;
+    e.name = h("span", { class: "routine" });
+    e.poseNo = h("span", {});
+    e.left = h("span", { "aria-label": "time left" });
+    e.bar = h("div", {});
+    e.progress = h("div", { class: "progress", role: "progressbar", "aria-label": "Progress through the routine", "aria-valuemin": 0, "aria-valuemax": 100 }, e.bar);
+    e.figure = h("div", { class: "figure" });
+    this.figure = new FigureView(e.figure, "The pose");
+    e.ringFill = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+    const ringSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    ringSvg.setAttribute("viewBox", "0 0 200 200");
+    ringSvg.setAttribute("aria-hidden", "true");
+    const edge = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+    for (const [c, cls] of [[edge, "ring-edge"], [e.ringFill, "ring-fill"]]) {
+      c.setAttribute("cx", 100); c.setAttribute("cy", 100); c.setAttribute("r", 96); c.setAttribute("class", cls);
+      ringSvg.append(c);
+    }
+    e.breathWord = h("span", { class: "breath-word", id: "breath-word" }, "");
+    e.ring = h("div", { class: "ring" }, ringSvg, e.breathWord);
+    e.title = h("p", { class: "pose-title", id: "pose-title" });
+    e.instruction = h("p", { class: "instruction", id: "instruction" });
+    e.counter = h("p", { class: "counter", id: "counter" });
+    e.caption = h("p", { class: "caption", id: "caption" });
+    e.next = h("p", { class: "next", id: "next" });
+    e.cueLog = h("ol", { id: "cue-log", hidden: true });
+    const btn = (label, cls, type, key) => h("button", { type: "button", class: cls, "data-event": type, "aria-keyshortcuts": key, on: { click: () => { unlockAudio(); this.send(type); } } }, label);
+    e.back = btn("◀ Back", "", "back", "ArrowLeft");
+    e.pause = btn("Pause", "primary", "toggle_pause", "Space");
+    e.nextBtn = btn("Next ▶", "", "next", "ArrowRight");
+    e.hurt = btn("This hurts", "hurt", "hurt", "H");
+    e.end = btn("End", "", "quit", "Escape");
+    e.prompt = h("div", { class: "prompt", hidden: true, role: "dialog", "aria-modal": "true", "aria-labelledby": "prompt-text" });
+    const player = h("section", { class: "player", "aria-label": "Session" },
+      h("div", { class: "pbar" }, e.name, e.poseNo, e.progress, e.left),
+      h("div", { class: "stage" }, e.figure, e.ring, h("div", { class: "words" }, e.title, e.instruction, e.counter)),
+      h("div", {}, e.caption, e.next),
+      h("div", {},
+        h("div", { class: "controls" }, e.back, e.pause, e.nextBtn, e.hurt, e.end),
+        h("p", { class: "keys" }, h("kbd", {}, "space"), " pause · ", h("kbd", {}, "←"), " ", h("kbd", {}, "→"), " back, next · ", h("kbd", {}, "h"), " this hurts · ", h("kbd", {}, "Esc"), " end")),
+      e.prompt, e.cueLog);
+    main.replaceChildren(player);
+  }
+
+  connect(tries) {
+    if (this.closed) return;
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${proto}://${location.host}/api/sessions/${this.id}/ws`);
+    this.ws = ws;
+    ws.onmessage = (m) => { tries = 0; this.apply(JSON.parse(m.data)); };
+    ws.onclose = () => {
+      if (this.closed || this.update?.ended) return;
+      // Reconnect calmly; after a few failures, poll instead.
+      if (tries < 3) setTimeout(() => this.connect(tries + 1), 800);
+      else this.poll();
+    };
+  }
+
+  async poll() {
+    while (!this.closed && !this.update?.ended) {
+      try { this.apply(await this.api(`/api/sessions/${this.id}`)); } catch { /* try again */ }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  async send(type, value) {
+    if (this.update?.ended) return;
+    const body = value === undefined ? { type } : { type, value };
+    try {
+      this.apply(await this.api(`/api/sessions/${this.id}/events`, { method: "POST", body }));
+    } catch (err) {
+      this.announce(String(err.message || err), true);
+    }
+  }
+
+  apply(u) {
+    if (u.seq <= this.seq) return;
+    this.seq = u.seq;
+    this.update = u;
+    for (const fx of u.effects) this.effect(fx);
+    this.draw(u);
+    if (u.ended) this.finish();
+  }
+
+  effect(fx) {
+    switch (fx.effect) {
+      case "speak": {
+        if (this.settings.voice) speak(fx.value, { rate: this.settings.rate, voice: this.settings.web_voice });
+        this.el.caption.textContent = fx.value;
+        this.el.cueLog.append(h("li", {}, fx.value));
+        this.announce(fx.value);
+        break;
+      }
+      case "stop_speech": stopSpeech(); break;
+      case "chime": chime(fx.value); break;
+      default: break;
+    }
+  }
+
+  draw(u) {
+    const v = u.view;
+    const e = this.el;
+    e.name.textContent = v.routine_name;
+    e.poseNo.textContent = v.pose_number ? `pose ${v.pose_number[0]} of ${v.pose_number[1]}` : "";
+    e.left.textContent = `${clock(u.total_left_real_ms)} left`;
+    const pct = Math.round(v.progress * 100);
+    e.bar.style.width = `${pct}%`;
+    e.progress.setAttribute("aria-valuenow", pct);
+    e.title.textContent = v.title;
+    e.instruction.textContent = v.instruction.replace(/\n/g, " ");
+    e.counter.textContent = v.counter || (v.breaths_in_segment > 1 ? `breath ${v.breath_number} of ${v.breaths_in_segment}` : "");
+    e.next.textContent = v.next ? `Next: ${v.next}` : "Last part";
+    const paused = v.screen.screen === "paused";
+    e.pause.textContent = paused ? "Resume" : "Pause";
+    e.pause.setAttribute("aria-pressed", paused ? "true" : "false");
+    this.drawRing(u.ring, paused);
+    // The figure's clock: where the segment started, in page time.
+    this.segReal = u.segment_real_ms;
+    this.segStart = performance.now() - (u.segment_real_ms - u.segment_left_real_ms);
+    this.moving = u.ring.moving;
+    this.frozenP = 1 - u.segment_left_real_ms / Math.max(1, u.segment_real_ms);
+    this.drawPrompt(v);
+    if (reduceMotion()) this.figure.update(poseAt(u.figure, this.moving ? 0.5 : this.frozenP));
+  }
+
+  drawRing(r, paused) {
+    const fill = this.el.ringFill;
+    const scale = (f) => 0.45 + 0.55 * f;
+    this.el.breathWord.textContent = paused ? "Paused" : r.inhale ? "Breathe in" : "Breathe out";
+    fill.style.transition = "none";
+    fill.style.transform = `scale(${scale(r.fill)})`;
+    if (!r.moving || reduceMotion()) return;
+    // Force the start size, then ease to the end of this phase in time with the voice.
+    fill.getBoundingClientRect();
+    fill.style.transition = `transform ${r.left_ms}ms ease-in-out`;
+    fill.style.transform = `scale(${scale(r.inhale ? 1 : 0)})`;
+  }
+
+  frame(now) {
+    if (this.closed) return;
+    if (this.update && !reduceMotion()) {
+      const p = this.moving ? (now - this.segStart) / Math.max(1, this.segReal) : this.frozenP;
+      this.figure.update(poseAt(this.update.figure, Math.min(1, Math.max(0, p))));
+    }
+    this.raf = requestAnimationFrame(this.frame);
+  }
+
+  drawPrompt(v) {
+    const box = this.el.prompt;
+    const p = v.prompt;
+    const key = p ? `${v.screen.screen}|${p.text}|${p.kind.type}` : null;
+    if (key === this.promptKey) return;
+    this.promptKey = key;
+    if (!p) {
+      box.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    const text = h("p", { class: "text", id: "prompt-text" }, p.text);
+    let answers;
+    const t = p.kind.type;
+    if (t === "pain") {
+      answers = painScale((n) => this.send("pain", n), "Pain from 0 to 10");
+    } else if (t === "yes_no") {
+      answers = h("div", { class: "row answers" },
+        h("button", { type: "button", class: "big", "data-answer": "yes", on: { click: () => this.send("answer", true) } }, "Yes"),
+        h("button", { type: "button", class: "big", "data-answer": "no", on: { click: () => this.send("answer", false) } }, "No"));
+    } else if (t === "choices") {
+      answers = h("div", { class: "row answers" }, p.kind.choices.map((c) =>
+        h("button", { type: "button", class: c === "end" ? "big" : "big primary", "data-choice": c, on: { click: () => this.send("choose", c) } }, CHOICE_WORDS[c] || c)));
+    } else {
+      answers = h("div", { class: "row answers" },
+        h("a", { class: "button big primary", href: "#/" }, "Back to today"),
+        h("a", { class: "button big", href: "#/progress" }, "See progress"));
+    }
+    box.replaceChildren(h("div", { class: "box" }, text, answers));
+    box.hidden = false;
+    box.querySelector("button, a")?.focus();
+  }
+
+  key(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const v = this.update?.view;
+    if (!v) return;
+    unlockAudio();
+    const prompt = v.prompt?.kind.type;
+    if (prompt === "pain" && /^[0-9]$/.test(e.key)) { e.preventDefault(); this.send("pain", Number(e.key)); return; }
+    if (prompt === "yes_no" && (e.key === "y" || e.key === "n")) { e.preventDefault(); this.send("answer", e.key === "y"); return; }
+    if (prompt === "message") return;
+    switch (e.key) {
+      case " ":
+        if (prompt) return;
+        e.preventDefault(); this.send("toggle_pause"); break;
+      case "ArrowRight": if (!prompt) { e.preventDefault(); this.send("next"); } break;
+      case "ArrowLeft": if (!prompt) { e.preventDefault(); this.send("back"); } break;
+      case "h": case "H": e.preventDefault(); this.send("hurt"); break;
+      case "Escape": case "q": e.preventDefault(); this.send("quit"); break;
+      default: break;
+    }
+  }
+
+  finish() {
+    keepAwake(false);
+    document.body.classList.remove("playing");
+    this.onEnded?.(this.update);
+  }
+
+  close() {
+    this.closed = true;
+    cancelAnimationFrame(this.raf);
+    document.removeEventListener("keydown", this.onKey);
+    document.removeEventListener("visibilitychange", this.onVisible);
+    document.body.classList.remove("playing");
+    stopSpeech();
+    keepAwake(false);
+    try { this.ws?.close(); } catch { /* already closed */ }
+  }
+}
