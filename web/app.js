@@ -56,7 +56,7 @@ function dateWords(rfc) {
 
 function show(title, ...children) {
   document.title = title ? `${title} · supine` : "supine";
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.filter((c) => c != null && c !== false));
   main.focus({ preventScroll: true });
   window.scrollTo(0, 0);
 }

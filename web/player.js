@@ -34,7 +34,7 @@ export function painScale(onPick, label) {
   const group = h("div", { class: "painscale", role: "group", "aria-label": label });
   for (let i = 0; i <= 10; i++) {
     const words = i === 0 ? "0, no pain" : i === 10 ? "10, the worst pain imaginable" : String(i);
-    group.append(h("button", { type: "button", "data-pain": i, "aria-label": words, on: { click: () => onPick(i) } }, String(i)));
+    group.append(h("button", { type: "button", "data-pain": i, "aria-label": words, on: { click: () => { unlockAudio(); onPick(i); } } }, String(i)));
   }
   return h("div", {}, group, h("div", { class: "painends", "aria-hidden": "true" }, h("span", {}, "0 = no pain"), h("span", {}, "10 = worst imaginable")));
 }

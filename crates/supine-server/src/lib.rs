@@ -29,6 +29,7 @@ use chrono::{Local, SecondsFormat};
 use supine_core::Content;
 use supine_store::Journal;
 
+pub use axum::serve;
 pub use error::{ApiError, ApiJson};
 pub use guard::HostAllowlist;
 pub use live::{Figure, Ring, Update};

@@ -33,6 +33,8 @@ pub enum Command {
     Screen,
     /// List recent sessions.
     Log(LogArgs),
+    /// Serve the web app on 127.0.0.1 (the same journal and content as the terminal).
+    Serve(ServeArgs),
     /// Check a folder of content files and report the first problem with file:line:column.
     CheckContent {
         /// The folder, holding poses/*.toml and/or routines/*.toml.
@@ -117,4 +119,25 @@ pub struct LogArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options for `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one; the address is printed).
+    #[arg(long, default_value_t = 8090)]
+    pub port: u16,
+    /// Open the page in the browser (xdg-open).
+    #[arg(long)]
+    pub open: bool,
+    /// Listen on this address instead of 127.0.0.1, e.g. 0.0.0.0 to open supine to your
+    /// network on purpose (a warning is printed).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Another host name the page may be reached by, e.g. yoga.local (repeatable).
+    #[arg(long = "host-name", value_name = "NAME")]
+    pub host_names: Vec<String>,
+    /// Run session time this many times faster (for tests).
+    #[arg(long, hide = true)]
+    pub speed: Option<f64>,
 }

@@ -6,6 +6,7 @@ mod files;
 mod plan_text;
 mod practice;
 mod prompt;
+mod serve;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -72,6 +73,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Practice(args) => practice::practice(&cli, args),
         Command::Screen => practice::screen(&cli),
         Command::Log(args) => practice::log(&cli, args),
+        Command::Serve(args) => serve::serve(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
     }
 }

@@ -1,0 +1,94 @@
+//! `supine serve`: the web app on 127.0.0.1 (or a chosen address), over the same journal and
+//! content as the terminal.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use anyhow::Context;
+use supine_server::{AppState, Config, router};
+use supine_store::SqliteJournal;
+
+use crate::cli::{Cli, ServeArgs};
+use crate::files::{journal_path, load_content};
+
+/// `supine serve`.
+pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let content = Arc::new(load_content(cli.content.as_deref())?);
+    let path = journal_path(cli.db.as_deref())?;
+    let journal = SqliteJournal::open(&path)?;
+    let ip: IpAddr = match &args.listen {
+        Some(a) => a
+            .parse()
+            .with_context(|| format!("--listen wants an IP address such as 0.0.0.0 (got {a})"))?,
+        None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    if !ip.is_loopback() {
+        eprintln!(
+            "warning: listening on {ip}: anyone who can reach this machine on your network can open \
+             supine and read your journal. Add --host-name NAME for each name they will use."
+        );
+    }
+    let speed = args.speed.unwrap_or(1.0);
+    if !(speed.is_finite() && speed > 0.0 && speed <= 10_000.0) {
+        anyhow::bail!("--speed must be a number above 0 (got {speed})");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, args.port))
+            .await
+            .with_context(|| format!("cannot listen on {ip}:{}", args.port))?;
+        let port = listener.local_addr()?.port();
+        let mut host_names = args.host_names.clone();
+        if !ip.is_unspecified() && !ip.is_loopback() {
+            host_names.push(match ip {
+                IpAddr::V6(v6) => format!("[{v6}]"),
+                IpAddr::V4(v4) => v4.to_string(),
+            });
+        }
+        let config = Config {
+            port,
+            host_names,
+            speed,
+        };
+        let state = AppState::new(content, Box::new(journal), &config)?;
+        let url = format!("http://127.0.0.1:{port}/");
+        let mut out = std::io::stdout();
+        writeln!(out, "supine is at {url} (press Ctrl+C to stop)")?;
+        out.flush()?;
+        if args.open {
+            open_browser(&url);
+        }
+        axum_serve(listener, state).await
+    })
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    supine_server::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the web server stopped")
+}
+
+/// Opens the page with `xdg-open` (or `open` on macOS); never fails the server.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        eprintln!("could not start {opener}; open {url} in your browser");
+    }
+}

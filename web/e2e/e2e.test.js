@@ -1,0 +1,310 @@
+// End-to-end: the real `supine serve` binary, a temporary journal, a sped-up clock, and Debian's
+// headless Chromium driven by playwright-core. Walks a whole session from the Start button,
+// checks the cues, pause, "this hurts", the journal and progress, and saves a screenshot of every
+// page under target/e2e/.
+//
+// SUPINE_BIN must point at the built binary (.ci/run sets it).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = resolve(here, "../../target/e2e");
+const SPEED = Number(process.env.SUPINE_E2E_SPEED || 30);
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let server, base, context, page, tmp;
+
+function startServer(bin, db) {
+  return new Promise((res, rej) => {
+    const child = spawn(bin, ["serve", "--port", "0", "--speed", String(SPEED), "--db", db], {
+      env: { ...process.env, HOME: tmp, XDG_CONFIG_HOME: join(tmp, "config"), XDG_DATA_HOME: join(tmp, "data") },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    const timer = setTimeout(() => rej(new Error(`server did not print its address: ${out}`)), 20000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(timer); res({ child, url: m[0] }); }
+    });
+    child.on("exit", (code) => rej(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+async function shot(name, p = page) {
+  await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function api(path, init) {
+  const res = await fetch(base + path.replace(/^\//, ""), init);
+  return res.json();
+}
+
+before(async () => {
+  const bin = process.env.SUPINE_BIN;
+  assert.ok(bin, "set SUPINE_BIN to the supine binary");
+  mkdirSync(shots, { recursive: true });
+  tmp = mkdtempSync(join(tmpdir(), "supine-e2e-"));
+  const s = await startServer(bin, join(tmp, "journal.db"));
+  server = s.child;
+  base = s.url;
+  context = await chromium.launchPersistentContext(join(tmp, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  page = await context.newPage();
+  page.on("pageerror", (e) => { throw e; });
+});
+
+after(async () => {
+  await context?.close();
+  server?.kill("SIGINT");
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+test("today shows the routine, its length and a big Start button", async () => {
+  await page.goto(base);
+  await page.locator("#start").waitFor();
+  assert.match(await page.locator("h1").textContent(), /Lying-down relief/);
+  assert.match(await page.locator(".meta").textContent(), /about \d+ minutes/);
+  assert.match(await page.locator("#streak").textContent(), /Start a streak/);
+  const box = await page.locator("#start").boundingBox();
+  assert.ok(box.height >= 64, `Start is big enough to hit: ${box.height}px`);
+  await shot("01-today-empty");
+});
+
+async function throughScreening(painBefore, { full }) {
+  await page.click("#start");
+  if (full) {
+    await page.locator(".question .count").waitFor();
+    assert.match(await page.locator(".question .count").textContent(), /Question 1 of 17/);
+    await shot("02-screening-question");
+    for (let i = 0; i < 17; i++) {
+      await page.locator(`.question .count:text("Question ${i + 1} of 17")`).waitFor();
+      await page.click("button[data-answer=no]");
+    }
+  }
+  await page.locator(".question .count:text('Before you start')").waitFor();
+  if (full) await shot("03-daily-check");
+  await page.click("button[data-answer=no]");
+  await page.locator(".painscale").waitFor();
+  if (full) await shot("04-pain-before");
+  await page.click(`.painscale button[data-pain="${painBefore}"]`);
+  await page.locator(".player").waitFor();
+  await page.waitForURL(/#\/session\/\d+/);
+  return Number(page.url().match(/session\/(\d+)/)[1]);
+}
+
+let firstId;
+
+test("a whole session plays from the floor: cues in order, pause holds time, pain after", async () => {
+  firstId = await throughScreening(5, { full: true });
+  const plan = (await api(`/api/sessions/${firstId}`)).view;
+  assert.equal(plan.screen.screen, "playing");
+  // The first cue is spoken (captioned, and announced through aria-live).
+  await page.locator("#cue-log li").first().waitFor({ state: "attached" });
+  assert.match(await page.locator("#caption").textContent(), /Settle in/);
+  await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations");
+  await shot("05-player-knee-circles");
+
+  // Pause: everything stops, and time does not move.
+  await page.keyboard.press(" ");
+  await page.locator("#breath-word:text('Paused')").waitFor();
+  const held = (await api(`/api/sessions/${firstId}`)).view.total_left_ms;
+  const instruction = await page.locator("#instruction").textContent();
+  await page.waitForTimeout(1500);
+  assert.equal((await api(`/api/sessions/${firstId}`)).view.total_left_ms, held, "paused time must not move");
+  assert.equal(await page.locator("#instruction").textContent(), instruction);
+  await shot("06-player-paused");
+  await page.keyboard.press(" ");
+  await page.locator("#breath-word:text-matches('Breathe (in|out)')").waitFor();
+
+  await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Bridge", null, { timeout: 60000 });
+  await page.waitForFunction(() => /lift your hips/.test(document.querySelector("#instruction").textContent), null, { timeout: 20000 });
+  await shot("07-player-bridge");
+  await page.waitForFunction(() => document.querySelector("#pose-title").textContent.includes("twist"), null, { timeout: 60000 });
+  await page.waitForFunction(() => /left side/.test(document.querySelector("#counter").textContent), null, { timeout: 20000 });
+  await shot("08-player-twist");
+
+  // The end: "how is your pain now?"
+  await page.locator(".prompt .painscale").waitFor({ timeout: 90000 });
+  await shot("09-pain-after");
+  await page.keyboard.press("2");
+  await page.locator(".prompt a[href='#/progress']").waitFor();
+  await page.locator(".prompt .streak").waitFor();
+  await shot("10-well-done");
+
+  const cues = await page.locator("#cue-log li").allTextContents();
+  const order = ["Settle in", "Hip rotations", "Bridge", "twist", "Rest", "whole routine", "How is your pain now"];
+  let at = -1;
+  for (const word of order) {
+    const i = cues.findIndex((c, k) => k > at && c.includes(word));
+    assert.ok(i > at, `cue with "${word}" after position ${at}; cues: ${JSON.stringify(cues)}`);
+    at = i;
+  }
+  assert.ok(cues.some((c) => /^(Two|Three)\.$/.test(c)), "counts are spoken");
+});
+
+test("the journal has the session, and progress shows it", async () => {
+  const sessions = await api("/api/sessions?limit=5");
+  assert.equal(sessions[0].id, firstId);
+  assert.equal(sessions[0].status, "finished");
+  assert.equal(sessions[0].end_reason, "completed");
+  assert.equal(sessions[0].pain_before, 5);
+  assert.equal(sessions[0].pain_after, 2);
+  assert.equal(sessions[0].segments_done, sessions[0].segments_total);
+  await page.click(".prompt a[href='#/progress']");
+  await page.locator("#p-streak").waitFor();
+  assert.match(await page.locator("#p-streak").textContent(), /^1/);
+  assert.match(await page.locator("#p-sessions").textContent(), /^1/);
+  assert.equal(await page.locator("#c-pain ~ div svg polyline").count(), 2);
+  await shot("11-progress");
+});
+
+test("'this hurts' follows the stop rule: pain spreading down a leg ends the session", async () => {
+  await page.goto(base);
+  await page.locator("#start").waitFor();
+  assert.match(await page.locator("#streak").textContent(), /1 day in a row/);
+  const id = await throughScreening(3, { full: false });
+  await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations", null, { timeout: 30000 });
+  await page.keyboard.press("h");
+  await page.locator(".prompt .painscale").waitFor();
+  await shot("12-this-hurts");
+  await page.click(".prompt button[data-pain='4']");
+  await page.locator("#prompt-text:text('Is it a sharp pain?')").waitFor();
+  await page.click(".prompt button[data-answer=no]");
+  await page.locator("#prompt-text:text('spreading down a leg')").waitFor();
+  await page.click(".prompt button[data-answer=yes]");
+  await page.locator("#prompt-text:text('numbness')").waitFor();
+  await page.click(".prompt button[data-answer=no]");
+  await page.locator("#prompt-text:text('stop here')").waitFor();
+  await shot("13-stopped-for-safety");
+  const s = (await api("/api/sessions?limit=1"))[0];
+  assert.equal(s.id, id);
+  assert.equal(s.end_reason, "stop_rule");
+  assert.equal(s.pain_after, 4);
+});
+
+test("mild pain offers an easier version or a skip, and the choice is kept", async () => {
+  await page.goto(base + "#/start");
+  await page.locator(".question .count:text('Before you start')").waitFor();
+  await page.click("button[data-answer=no]");
+  await page.click(".painscale button[data-pain='3']");
+  await page.locator(".player").waitFor();
+  await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations", null, { timeout: 30000 });
+  await page.keyboard.press("h");
+  await page.locator(".prompt .painscale").waitFor();
+  await page.keyboard.press("3");
+  for (const q of ["sharp", "spreading", "numbness"]) {
+    await page.locator(`#prompt-text:text("${q}")`).waitFor();
+    await page.keyboard.press("n");
+  }
+  await page.locator(".prompt button[data-choice=skip]").waitFor();
+  await shot("14-hurt-choices");
+  await page.click(".prompt button[data-choice=skip]");
+  await page.waitForFunction(() => !document.querySelector("#pose-title").textContent.includes("Hip rotations"));
+  await page.keyboard.press("Escape");
+  await page.locator("#prompt-text:text('End the session now?')").waitFor();
+  await page.keyboard.press("y");
+  await page.locator(".prompt .painscale").waitFor();
+  await page.keyboard.press("3");
+  await page.locator(".prompt a[href='#/']").waitFor();
+  const s = (await api("/api/sessions?limit=1"))[0];
+  assert.equal(s.end_reason, "quit");
+  const full = await api(`/api/progress`);
+  assert.equal(full.sessions, 3);
+});
+
+test("settings: a plan preview, validation, and a link that reproduces them", async () => {
+  await page.goto(base + "#/settings");
+  await page.locator("#preview").waitFor();
+  const before = await page.locator("#preview").textContent();
+  await page.fill("input[name=minutes]", "6");
+  await page.waitForFunction((b) => document.querySelector("#preview").textContent !== b, before);
+  assert.match(await page.locator("#preview").textContent(), /about [4-8] minutes/);
+  await page.fill("input[name=exhale]", "30");
+  await page.locator(".error").waitFor();
+  assert.match(await page.locator(".error").textContent(), /exhale_ms/);
+  await page.fill("input[name=exhale]", "7");
+  await page.click("button[type=submit]");
+  await page.locator("#settings-status:text('Saved')").waitFor();
+  const link = await page.locator("#share-link").getAttribute("href");
+  assert.match(link, /minutes=6/);
+  assert.match(link, /exhale=7/);
+  await shot("15-settings");
+  // The link, opened in a fresh page, fills in the same settings.
+  const other = await context.newPage();
+  await other.goto(link.replace("minutes=6", "minutes=8"));
+  await other.locator("#from-link").waitFor();
+  assert.equal(await other.locator("input[name=minutes]").inputValue(), "8");
+  assert.equal(await other.locator("input[name=exhale]").inputValue(), "7");
+  await other.close();
+});
+
+test("routine card: each pose with its figure, steps and why it helps; print styles", async () => {
+  await page.goto(base + "#/card");
+  await page.locator(".card-pose").first().waitFor();
+  assert.equal(await page.locator(".card-pose").count(), 3);
+  assert.equal(await page.locator(".card-pose svg").count(), 3);
+  assert.match(await page.locator(".card-pose").first().textContent(), /Why it helps/);
+  await shot("16-card");
+  await page.emulateMedia({ media: "print" });
+  await shot("17-card-print");
+  assert.equal(await page.locator(".top").isVisible(), false);
+  await page.emulateMedia({ media: "screen" });
+});
+
+test("light theme, a 360 px phone, reduced motion, and keyboard-only use", async () => {
+  await page.goto(base);
+  await page.locator("#start").waitFor();
+  await page.click("#theme");
+  await shot("18-today-light");
+  await page.click("#theme");
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 360, height: 740 });
+  await phone.emulateMedia({ reducedMotion: "reduce" });
+  await phone.goto(base);
+  await phone.locator("#start").waitFor();
+  await shot("19-today-phone", phone);
+  await phone.goto(base + "#/progress");
+  await phone.locator("#p-streak").waitFor();
+  await shot("20-progress-phone", phone);
+  const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `no sideways scrolling at 360 px (${width})`);
+  // Keyboard only: Tab reaches Start and Enter follows it.
+  await phone.goto(base);
+  await phone.locator("#start").waitFor();
+  let focused = "";
+  for (let i = 0; i < 12 && focused !== "start"; i++) {
+    await phone.keyboard.press("Tab");
+    focused = await phone.evaluate(() => document.activeElement.id);
+  }
+  assert.equal(focused, "start");
+  await phone.keyboard.press("Enter");
+  await phone.locator(".question .count:text('Before you start')").waitFor();
+  await phone.keyboard.press("Tab");
+  await shot("21-daily-check-phone", phone);
+  await phone.close();
+});
+
+test("the API is documented, and errors are JSON", async () => {
+  const doc = await api("/api/openapi.json");
+  assert.equal(doc.openapi, "3.1.0");
+  const res = await page.evaluate(async () => {
+    const r = await fetch("/api/sessions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ pain_before: 11 }) });
+    return { status: r.status, body: await r.json() };
+  });
+  assert.equal(res.status, 422);
+  assert.match(res.body.error, /0 \(no pain\) to 10/);
+});
