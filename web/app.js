@@ -226,10 +226,17 @@ async function session(id) {
   player = new Player(main, id, {
     api, settings, announce,
     onEnded: async () => {
-      const t = await api("/api/today").catch(() => null);
+      const [t, list] = await Promise.all([api("/api/today").catch(() => null), api("/api/sessions?limit=1").catch(() => [])]);
       const box = document.querySelector(".prompt .box");
-      if (t && box && !box.querySelector(".streak")) {
-        box.append(h("p", { class: "streak" }, t.streak > 0 ? [h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`] : ""));
+      const buttons = box?.querySelector(".answers");
+      if (!t || !box || box.querySelector(".streak")) return;
+      const s = list[0];
+      if (s && s.pain_before != null && s.pain_after != null) {
+        const less = s.pain_before - s.pain_after;
+        box.insertBefore(h("p", { class: "summary" }, `Pain before ${s.pain_before}, now ${s.pain_after}${less > 0 ? `: ${less} less` : ""}.`), buttons);
+      }
+      if (t.streak > 0) {
+        box.insertBefore(h("p", { class: "streak" }, h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`), buttons);
       }
     },
   });
@@ -255,7 +262,7 @@ async function progress() {
       h("div", { id: "p-streak" }, h("strong", {}, String(p.streak)), "days in a row"),
       h("div", { id: "p-sessions" }, h("strong", {}, String(p.sessions)), "sessions"),
       h("div", {}, h("strong", {}, avg), "average relief (points)")),
-    h("div", { class: "grid2" },
+    h("div", { class: "charts" },
       chart("c-pain", "Pain before and after", p.charts.pain, h("p", { class: "legend" }, h("span", { class: "b" }, "before"), h("span", { class: "a" }, "after"))),
       chart("c-relief", "Relief per session", p.charts.relief),
       chart("c-weeks", "Sessions per week", p.charts.weeks),

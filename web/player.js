@@ -104,6 +104,7 @@ export class Player {
         h("div", { class: "controls" }, e.back, e.pause, e.nextBtn, e.hurt, e.end),
         h("p", { class: "keys" }, h("kbd", {}, "space"), " pause · ", h("kbd", {}, "←"), " ", h("kbd", {}, "→"), " back, next · ", h("kbd", {}, "h"), " this hurts · ", h("kbd", {}, "Esc"), " end")),
       e.prompt, e.cueLog);
+    e.player = player;
     main.replaceChildren(player);
   }
 
@@ -216,6 +217,8 @@ export class Player {
     const key = p ? `${v.screen.screen}|${p.text}|${p.kind.type}` : null;
     if (key === this.promptKey) return;
     this.promptKey = key;
+    // While a question is open, nothing behind it can be reached.
+    for (const c of this.el.player.children) if (c !== box && c !== this.el.cueLog) c.inert = Boolean(p);
     if (!p) {
       box.hidden = true;
       box.replaceChildren();
@@ -266,7 +269,6 @@ export class Player {
 
   finish() {
     keepAwake(false);
-    document.body.classList.remove("playing");
     this.onEnded?.(this.update);
   }
 

@@ -430,13 +430,31 @@ async fn start_session(
             .lock()
             .map_err(|_| ApiError::internal("sessions lock poisoned"))?;
         if map.len() >= MAX_LIVE {
-            let finished: Vec<u64> = map
-                .iter()
-                .filter(|(_, l)| l.try_lock().is_ok_and(|l| l.is_finished()))
-                .map(|(k, _)| *k)
-                .collect();
-            for k in finished {
-                map.remove(&k);
+            // Forget finished sessions first, then ones never started, then the oldest.
+            let idle = |l: &LiveRef, finished: bool| {
+                l.try_lock().is_ok_and(|l| {
+                    if finished {
+                        l.is_finished()
+                    } else {
+                        !l.is_started()
+                    }
+                })
+            };
+            for finished in [true, false] {
+                let gone: Vec<u64> = map
+                    .iter()
+                    .filter(|(_, l)| idle(l, finished))
+                    .map(|(k, _)| *k)
+                    .collect();
+                for k in gone {
+                    map.remove(&k);
+                }
+            }
+            while map.len() >= MAX_LIVE {
+                let Some(oldest) = map.keys().min().copied() else {
+                    break;
+                };
+                map.remove(&oldest);
             }
         }
         map.insert(id, Arc::new(tokio::sync::Mutex::new(live)));

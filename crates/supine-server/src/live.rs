@@ -119,6 +119,11 @@ impl Live {
         self.tx.subscribe()
     }
 
+    /// Whether the session's clock has started.
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
     /// Whether the session is over and stored.
     pub fn is_finished(&self) -> bool {
         self.finished

@@ -162,10 +162,10 @@ mod svg {
 
     const W: f64 = 600.0;
     const H: f64 = 240.0;
-    const PAD_L: f64 = 44.0;
+    const PAD_L: f64 = 52.0;
     const PAD_R: f64 = 16.0;
-    const PAD_T: f64 = 16.0;
-    const PAD_B: f64 = 36.0;
+    const PAD_T: f64 = 30.0;
+    const PAD_B: f64 = 44.0;
 
     fn open(title: &str, desc: &str) -> String {
         format!(
@@ -255,7 +255,7 @@ mod svg {
             for (i, p) in points.iter().enumerate() {
                 let _ = write!(
                     s,
-                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" class=\"dot {class}\"/>",
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"7\" class=\"dot {class}\"/>",
                     x_at(i, n),
                     y10(f64::from(get(p)))
                 );
@@ -279,7 +279,7 @@ mod svg {
     fn bars(title: &str, desc: &str, labels: &[String], values: &[f64], max: f64) -> String {
         let mut s = open(title, desc);
         let n = values.len().max(1);
-        let slot = (W - PAD_L - PAD_R) / n as f64;
+        let slot = ((W - PAD_L - PAD_R) / n as f64).min(120.0);
         let zero = PAD_T + (H - PAD_T - PAD_B) * max / (2.0 * max).max(1.0);
         let signed = values.iter().any(|v| *v < 0.0);
         let base = if signed { zero } else { H - PAD_B };
@@ -295,6 +295,11 @@ mod svg {
         );
         for (i, v) in values.iter().enumerate() {
             let x = PAD_L + slot * i as f64 + slot * 0.2;
+            let x = if n * 120 < 500 {
+                x + (W - PAD_L - PAD_R - slot * n as f64) / 2.0
+            } else {
+                x
+            };
             let h = v.abs() * scale;
             let y = if *v >= 0.0 { base - h } else { base };
             let class = if *v < 0.0 { "bar worse" } else { "bar" };
