@@ -226,6 +226,7 @@ async fn post_screening(
     state
         .with_journal(move |j| Ok(j.save_screening(&record)?))
         .await?;
+    state.forget_plan();
     Ok(Json(OutcomeReply::of(outcome)))
 }
 
@@ -275,6 +276,7 @@ async fn put_settings(
             Ok(j.save_setting(settings::SETTINGS_KEY, &v)?)
         })
         .await?;
+    state.forget_plan();
     Ok(Json(s))
 }
 
@@ -300,9 +302,20 @@ struct PlanReply {
 async fn plan(
     State(state): State<AppState>,
     query: Result<Query<PlanQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<PlanReply>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::Invalid(e.body_text().to_lowercase()))?;
-    let r = state.with_journal(|j| settings::load(j)).await?;
+    let plain = q.minutes.is_none()
+        && q.level.is_none()
+        && q.inhale_ms.is_none()
+        && q.exhale_ms.is_none()
+        && q.easier.is_none()
+        && q.routine.is_none();
+    if plain && let Some(body) = state.cached_plan() {
+        return Ok(json_bytes(body));
+    }
+    let (r, screening) = state
+        .with_journal(|j| Ok((settings::load(j)?, settings::screening_status(j)?)))
+        .await?;
     let mut s = WebSettings::from_remembered(&r);
     if q.minutes.is_some() {
         s.minutes = q.minutes;
@@ -315,12 +328,30 @@ async fn plan(
         s.routine = r;
     }
     s.validate()?;
-    let (settings, screening, plan) = current_plan(&state, Some(s)).await?;
-    Ok(Json(PlanReply {
+    let conditions = screening.conditions.iter().map(|c| c.id).collect();
+    let plan = compile(state.content(), &s.plan_input(conditions))
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let reply = PlanReply {
         plan,
-        settings,
+        settings: s,
         conditions: screening.conditions,
-    }))
+    };
+    let body = axum::body::Bytes::from(serde_json::to_vec(&reply).map_err(ApiError::internal)?);
+    if plain {
+        state.cache_plan(body.clone());
+    }
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: axum::body::Bytes) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -374,11 +405,12 @@ async fn start_session(
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     let pain_before = body.pain_before.map(check_pain).transpose()?;
-    let (ready, daily) = state
+    let (ready, daily, remembered) = state
         .with_journal(|j| {
             Ok((
                 settings::screening_status(j)?,
                 settings::daily_check_recent(j)?,
+                settings::load(j)?,
             ))
         })
         .await?;
@@ -398,7 +430,7 @@ async fn start_session(
             "answer today's check first (POST /api/daily-check)".into(),
         ));
     }
-    let (settings, _, plan) = current_plan(&state, None).await?;
+    let settings = WebSettings::from_remembered(&remembered);
     let conditions = ready.conditions.iter().map(|c| c.id).collect();
     let input = settings.plan_input(conditions);
     let session = Session::new(
@@ -408,6 +440,7 @@ async fn start_session(
         settings.breath_chimes,
     )
     .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let plan = session.plan().clone();
     let new = NewSession {
         started_at: now_rfc3339(),
         routine_id: plan.routine_id.clone(),

@@ -94,7 +94,13 @@ pub(crate) struct Inner {
     sessions: Mutex<HashMap<u64, live::LiveRef>>,
     clock: Clock,
     hosts: HostAllowlist,
+    /// `GET /api/plan` without options, serialised, and when; see [`PLAN_CACHE`].
+    plan_cache: Mutex<Option<(Instant, axum::body::Bytes)>>,
 }
+
+/// How long the plain plan reply is reused. Writes through this server clear it at once; the
+/// limit bounds staleness from another process (the terminal) writing the same journal.
+pub const PLAN_CACHE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Everything the handlers share: content, the journal, live sessions and the clock.
 #[derive(Clone)]
@@ -120,12 +126,32 @@ impl AppState {
                 sessions: Mutex::new(HashMap::new()),
                 clock: Clock::new(config.speed),
                 hosts: HostAllowlist::new(config.port, &config.host_names),
+                plan_cache: Mutex::new(None),
             }),
         })
     }
 
     pub(crate) fn clock(&self) -> Clock {
         self.inner.clock
+    }
+
+    pub(crate) fn cached_plan(&self) -> Option<axum::body::Bytes> {
+        let c = self.inner.plan_cache.lock().ok()?;
+        c.as_ref()
+            .filter(|(at, _)| at.elapsed() < PLAN_CACHE)
+            .map(|(_, b)| b.clone())
+    }
+
+    pub(crate) fn cache_plan(&self, body: axum::body::Bytes) {
+        if let Ok(mut c) = self.inner.plan_cache.lock() {
+            *c = Some((Instant::now(), body));
+        }
+    }
+
+    pub(crate) fn forget_plan(&self) {
+        if let Ok(mut c) = self.inner.plan_cache.lock() {
+            *c = None;
+        }
     }
 
     pub(crate) fn content(&self) -> &Arc<Content> {

@@ -384,6 +384,9 @@ async fn settings_are_validated_and_remembered() {
     let journal = SqliteJournal::open_in_memory().unwrap();
     let app = app_with(journal, 1.0);
     let (_, mut s) = send(&app, get("/api/settings")).await;
+    // The plain plan is cached; saving settings must not leave it stale.
+    let (_, p) = send(&app, get("/api/plan")).await;
+    assert_eq!(p["plan"]["settings"]["pace"]["inhale_ms"], 4000);
     s["minutes"] = json!(6);
     s["inhale_ms"] = json!(5000);
     let (st, _) = send(&app, with_body("PUT", "/api/settings", &s)).await;
