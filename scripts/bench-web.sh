@@ -50,4 +50,6 @@ latency() { awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {rps=$2} END {p
 echo "GET /api/plan, $conns connections, $duration: $(wrk -t2 -c"$conns" -d"$duration" --latency "${base}api/plan" | latency)"
 echo "POST /api/sessions, $conns connections, $duration: $(wrk -t2 -c"$conns" -d"$duration" --latency -s "$tmp/post.lua" "${base}api/sessions" | latency)"
 sleep 2
-echo "idle RSS after the load: $(rss)"
+echo "idle RSS 2 s after the load: $(rss)"
+sleep 10
+echo "idle RSS 12 s after the load: $(rss)"

@@ -313,6 +313,16 @@ async fn plan(
     if plain && let Some(body) = state.cached_plan() {
         return Ok(json_bytes(body));
     }
+    // One request refreshes the plain plan; the others wait for it and reuse its answer.
+    let _refresh = if plain {
+        let guard = state.plan_refresh().await;
+        if let Some(body) = state.cached_plan() {
+            return Ok(json_bytes(body));
+        }
+        Some(guard)
+    } else {
+        None
+    };
     let (r, screening) = state
         .with_journal(|j| Ok((settings::load(j)?, settings::screening_status(j)?)))
         .await?;

@@ -96,6 +96,9 @@ pub(crate) struct Inner {
     hosts: HostAllowlist,
     /// `GET /api/plan` without options, serialised, and when; see [`PLAN_CACHE`].
     plan_cache: Mutex<Option<(Instant, axum::body::Bytes)>>,
+    /// Held while the plain plan is recomputed, so that a stale cache is refreshed once, not by
+    /// every waiting request at the same moment.
+    plan_refresh: tokio::sync::Mutex<()>,
 }
 
 /// How long the plain plan reply is reused. Writes through this server clear it at once; the
@@ -127,6 +130,7 @@ impl AppState {
                 clock: Clock::new(config.speed),
                 hosts: HostAllowlist::new(config.port, &config.host_names),
                 plan_cache: Mutex::new(None),
+                plan_refresh: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -140,6 +144,10 @@ impl AppState {
         c.as_ref()
             .filter(|(at, _)| at.elapsed() < PLAN_CACHE)
             .map(|(_, b)| b.clone())
+    }
+
+    pub(crate) async fn plan_refresh(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.plan_refresh.lock().await
     }
 
     pub(crate) fn cache_plan(&self, body: axum::body::Bytes) {

@@ -33,7 +33,10 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     if !(speed.is_finite() && speed > 0.0 && speed <= 10_000.0) {
         anyhow::bail!("--speed must be a number above 0 (got {speed})");
     }
+    // Journal calls run on blocking threads but take turns on one connection, so a few threads
+    // are plenty; more would only cost memory under load.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(4)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
