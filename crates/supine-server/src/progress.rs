@@ -263,9 +263,16 @@ mod svg {
         }
         for (i, p) in points.iter().enumerate() {
             if n <= 8 || i == 0 || i == n - 1 {
+                // The end labels lean inwards so that they are never cut off.
+                let anchor = match i {
+                    _ if n == 1 => "middle",
+                    0 => "start",
+                    _ if i == n - 1 => "end",
+                    _ => "middle",
+                };
                 let _ = write!(
                     s,
-                    "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"middle\">{}</text>",
+                    "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"{anchor}\">{}</text>",
                     x_at(i, n),
                     H - 10.0,
                     short(p.date)
