@@ -39,7 +39,10 @@ fn user_content_dir() -> Option<PathBuf> {
 /// Reads `poses/*.toml` and `routines/*.toml` from a folder, sorted by name.
 fn read_dir_sources(dir: &Path) -> anyhow::Result<Vec<Source>> {
     let mut out = Vec::new();
-    for (sub, kind) in [("poses", SourceKind::Pose), ("routines", SourceKind::Routine)] {
+    for (sub, kind) in [
+        ("poses", SourceKind::Pose),
+        ("routines", SourceKind::Routine),
+    ] {
         let folder = dir.join(sub);
         if !folder.is_dir() {
             continue;

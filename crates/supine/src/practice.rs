@@ -126,10 +126,7 @@ fn parse_condition(name: &str) -> anyhow::Result<Condition> {
                     .unwrap_or_default()
             })
             .collect();
-        anyhow::anyhow!(
-            "unknown condition \"{name}\"; known: {}",
-            known.join(", ")
-        )
+        anyhow::anyhow!("unknown condition \"{name}\"; known: {}", known.join(", "))
     })
 }
 
@@ -158,11 +155,7 @@ fn answers_of(rec: &ScreeningRecord) -> anyhow::Result<Vec<(String, safety::Answ
         .collect()
 }
 
-fn build_input(
-    routine: Option<&str>,
-    settings: Settings,
-    conditions: Vec<Condition>,
-) -> PlanInput {
+fn build_input(routine: Option<&str>, settings: Settings, conditions: Vec<Condition>) -> PlanInput {
     PlanInput {
         routine_id: routine.unwrap_or(supine_core::DEFAULT_ROUTINE).to_owned(),
         settings,
@@ -356,7 +349,11 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     journal.save_setting(SETTINGS_KEY, &serde_json::to_value(&r)?)?;
 
     writeln!(out)?;
-    let pain_before = prompt::ask_pain("How strong is your back pain right now?", &mut input, &mut out)?;
+    let pain_before = prompt::ask_pain(
+        "How strong is your back pain right now?",
+        &mut input,
+        &mut out,
+    )?;
     drop(input);
 
     let breath_chimes = r.breath_chimes.unwrap_or(false);
@@ -377,7 +374,8 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
             voice: r.voice_name.clone(),
             breath_chimes,
         },
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: supine_tui::color_from_env(),
+        speed: args.speed,
     };
     let mut sink = JournalSink {
         journal: &mut journal,
@@ -492,7 +490,10 @@ mod tests {
             parse_condition("neck-or-shoulder-injury").unwrap(),
             Condition::NeckOrShoulderInjury
         );
-        assert_eq!(parse_condition("Osteoporosis").unwrap(), Condition::Osteoporosis);
+        assert_eq!(
+            parse_condition("Osteoporosis").unwrap(),
+            Condition::Osteoporosis
+        );
         let e = parse_condition("knees").unwrap_err().to_string();
         assert!(e.contains("disc-herniation"), "{e}");
     }
@@ -502,7 +503,13 @@ mod tests {
         let mut j = SqliteJournal::open_in_memory().unwrap();
         let answers = QUESTIONS
             .iter()
-            .map(|q| if q.id == "saddle_numbness" { "y\n" } else { "n\n" })
+            .map(|q| {
+                if q.id == "saddle_numbness" {
+                    "y\n"
+                } else {
+                    "n\n"
+                }
+            })
             .collect::<String>();
         let mut out = Vec::new();
         let o = run_screening(&mut j, &mut answers.as_bytes(), &mut out).unwrap();

@@ -10,7 +10,9 @@ use supine_core::safety::Question;
 /// Reads one trimmed line; end of input is an error saying nothing was saved.
 fn read_line(input: &mut dyn BufRead) -> anyhow::Result<String> {
     let mut line = String::new();
-    let n = input.read_line(&mut line).context("cannot read the answer")?;
+    let n = input
+        .read_line(&mut line)
+        .context("cannot read the answer")?;
     if n == 0 {
         bail!("input ended before the questions were answered; nothing was saved");
     }
@@ -72,7 +74,11 @@ mod tests {
         let mut out = Vec::new();
         let a = ask_answer(&DAILY_CHECK, None, &mut input, &mut out).unwrap();
         assert_eq!(a, Answer::NotSure);
-        assert!(String::from_utf8(out).unwrap().contains("Please type y, n or ?"));
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains("Please type y, n or ?")
+        );
     }
 
     #[test]
