@@ -86,6 +86,7 @@ export class Player {
     e.title = h("p", { class: "pose-title", id: "pose-title" });
     e.instruction = h("p", { class: "instruction", id: "instruction" });
     e.counter = h("p", { class: "counter", id: "counter" });
+    e.why = h("p", { class: "why", id: "why" });
     e.caption = h("p", { class: "caption", id: "caption" });
     e.next = h("p", { class: "next", id: "next" });
     e.cueLog = h("ol", { id: "cue-log", hidden: true });
@@ -98,7 +99,7 @@ export class Player {
     e.prompt = h("div", { class: "prompt", hidden: true, role: "dialog", "aria-modal": "true", "aria-labelledby": "prompt-text" });
     const player = h("section", { class: "player", "aria-label": "Session" },
       h("div", { class: "pbar" }, e.name, e.poseNo, e.progress, e.left),
-      h("div", { class: "stage" }, e.figure, e.ring, h("div", { class: "words" }, e.title, e.instruction, e.counter)),
+      h("div", { class: "stage" }, e.figure, e.ring, h("div", { class: "words" }, e.title, e.instruction, e.counter, e.why)),
       h("div", {}, e.caption, e.next),
       h("div", {},
         h("div", { class: "controls" }, e.back, e.pause, e.nextBtn, e.hurt, e.end),
@@ -152,7 +153,9 @@ export class Player {
     switch (fx.effect) {
       case "speak": {
         if (this.settings.voice) speak(fx.value, { rate: this.settings.rate, voice: this.settings.web_voice });
-        this.el.caption.textContent = fx.value;
+        // The caption shows what was said when it adds to the words already on screen.
+        const shown = this.update?.view.instruction.replace(/\n/g, " ") || "";
+        this.el.caption.textContent = shown && fx.value.includes(shown) ? "" : fx.value;
         this.el.cueLog.append(h("li", {}, fx.value));
         this.announce(fx.value);
         break;
@@ -176,6 +179,7 @@ export class Player {
     e.instruction.textContent = v.instruction.replace(/\n/g, " ");
     e.counter.textContent = v.counter || (v.breaths_in_segment > 1 ? `breath ${v.breath_number} of ${v.breaths_in_segment}` : "");
     e.next.textContent = v.next ? `Next: ${v.next}` : "Last part";
+    e.why.textContent = v.why ? `Why it helps: ${v.why}` : "";
     const paused = v.screen.screen === "paused";
     e.pause.textContent = paused ? "Resume" : "Pause";
     e.pause.setAttribute("aria-pressed", paused ? "true" : "false");

@@ -114,7 +114,7 @@ test("a whole session plays from the floor: cues in order, pause holds time, pai
   assert.equal(plan.screen.screen, "playing");
   // The first cue is spoken (captioned, and announced through aria-live).
   await page.locator("#cue-log li").first().waitFor({ state: "attached" });
-  assert.match(await page.locator("#caption").textContent(), /Settle in/);
+  assert.match(await page.locator("#cue-log li").first().textContent(), /Settle in/);
   await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations");
   await shot("05-player-knee-circles");
 
