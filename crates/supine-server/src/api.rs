@@ -521,7 +521,8 @@ async fn get_session(
     Path(id): Path<u64>,
 ) -> Result<Json<Update>, ApiError> {
     let live = find(&state, id)?;
-    let l = live.lock().await;
+    let mut l = live.lock().await;
+    l.touch();
     Ok(Json(l.snapshot(id, &state)))
 }
 
@@ -589,10 +590,17 @@ async fn ws(
 
 /// Sends a snapshot, starts the session if it has not started, then forwards every update.
 /// Messages from the page are ignored (events come by POST, where they are checked).
-async fn watch(mut socket: WebSocket, state: AppState, id: u64, live: LiveRef) {
+async fn watch(socket: WebSocket, state: AppState, id: u64, live: LiveRef) {
+    live.lock().await.touch();
+    forward(socket, &state, id, &live).await;
+    // The page has gone; the session is left alone after a while unless it comes back.
+    live.lock().await.touch();
+}
+
+async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRef) {
     let (mut rx, first) = {
         let l = live.lock().await;
-        (l.subscribe(), l.snapshot(id, &state))
+        (l.subscribe(), l.snapshot(id, state))
     };
     let Ok(text) = serde_json::to_string(&first) else {
         return;
@@ -600,7 +608,7 @@ async fn watch(mut socket: WebSocket, state: AppState, id: u64, live: LiveRef) {
     if socket.send(Message::Text(text.into())).await.is_err() {
         return;
     }
-    if let Err(e) = live::start(&state, id, &live).await {
+    if let Err(e) = live::start(state, id, live).await {
         eprintln!("supine serve: session {id}: {e}");
     }
     loop {
@@ -612,7 +620,7 @@ async fn watch(mut socket: WebSocket, state: AppState, id: u64, live: LiveRef) {
                     }
                 }
                 Err(RecvError::Lagged(_)) => {
-                    let snap = live.lock().await.snapshot(id, &state);
+                    let snap = live.lock().await.snapshot(id, state);
                     let Ok(text) = serde_json::to_string(&snap) else { return };
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         return;

@@ -17,6 +17,10 @@ use crate::{AppState, now_rfc3339};
 /// How often an open session tells the journal it is alive (real time).
 const HEARTBEAT: Duration = Duration::from_secs(30);
 
+/// A session nobody has watched or touched for this long is left alone: no more ticks or
+/// heartbeats, so the journal finds it interrupted, as it would a closed terminal.
+const ABANDONED: Duration = Duration::from_secs(120);
+
 /// What the pose figure should show, derived from the segment (the core's types stay as they
 /// are): which pose, which movement, and the direction or side from the counter text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +97,7 @@ pub struct Live {
     seq: u64,
     tx: broadcast::Sender<Arc<str>>,
     wake: Arc<Notify>,
+    last_contact: std::time::Instant,
 }
 
 /// A shared handle to a live session.
@@ -111,7 +116,18 @@ impl Live {
             seq: 0,
             tx,
             wake: Arc::new(Notify::new()),
+            last_contact: std::time::Instant::now(),
         }
+    }
+
+    /// Notes that the page asked about or sent something to this session.
+    pub fn touch(&mut self) {
+        self.last_contact = std::time::Instant::now();
+    }
+
+    /// Whether no page watches this session and none has touched it for [`ABANDONED`].
+    fn abandoned(&self) -> bool {
+        self.tx.receiver_count() == 0 && self.last_contact.elapsed() > ABANDONED
     }
 
     /// Subscribes to updates.
@@ -187,6 +203,9 @@ pub async fn step(
     event: Option<Event>,
 ) -> Result<Update, ApiError> {
     let mut l = live.lock().await;
+    if event.is_some() {
+        l.touch();
+    }
     if l.finished {
         return Ok(l.snapshot(id, state));
     }
@@ -289,6 +308,9 @@ pub async fn start(state: &AppState, id: u64, live: &LiveRef) -> Result<(), ApiE
                 }
                 () = wake.notified() => {}
                 _ = heartbeat.tick() => {
+                    if live.lock().await.abandoned() {
+                        break;
+                    }
                     let at = now_rfc3339();
                     let r = state.with_journal(move |j| Ok(j.heartbeat(journal_id, &at)?)).await;
                     if let Err(e) = r {
