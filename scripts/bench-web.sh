@@ -20,7 +20,12 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 "$bin" serve --port 0 --db "$tmp/journal.db" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 50); do grep -q http "$tmp/out" && break; sleep 0.1; done
-base="$(grep -o 'http://[^ ]*/' "$tmp/out")"
+base="$(grep -o 'http://[^ ]*/' "$tmp/out" || true)"
+if [ -z "$base" ]; then
+  echo "bench-web: $bin did not start a server:" >&2
+  cat "$tmp/err" >&2
+  exit 1
+fi
 echo "server: $base (pid $pid, $(nproc) cores)"
 rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$pid/status"; }
 sleep 1
