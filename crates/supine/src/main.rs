@@ -1,11 +1,16 @@
 //! `supine`: guided lying-down yoga for back pain. This binary parses arguments and wires the
 //! crates together: content files, the journal, the plan compiler and the terminal player.
 
+mod chart;
 mod cli;
+mod export;
 mod files;
 mod plan_text;
 mod practice;
+mod progress_cmd;
 mod prompt;
+mod psfs_cmd;
+mod remind;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -73,5 +78,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Screen => practice::screen(&cli),
         Command::Log(args) => practice::log(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
+        Command::Progress(args) => progress_cmd::run(&cli, args),
+        Command::Psfs(args) => psfs_cmd::psfs(&cli, args),
+        Command::Export(args) => export::export(&cli, args),
+        Command::Import { file } => export::import(&cli, file),
+        Command::Remind(args) => remind::remind(&cli, args),
     }
 }

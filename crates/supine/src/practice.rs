@@ -14,7 +14,7 @@ use supine_core::session::Record;
 use supine_core::{Condition, Level, Outcome, Pace, Plan, PlanInput, Session, Settings, compile};
 use supine_store::{
     Journal, NewSession, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
-    SessionStatus, SqliteJournal,
+    SessionStatus, is_postgres_url,
 };
 use supine_tui::{PlayerOptions, SessionSink, VoiceOptions};
 
@@ -44,22 +44,26 @@ const SETTINGS_KEY: &str = "practice";
 /// How long an open session may go without a heartbeat before it counts as interrupted.
 const STALE_MINUTES: i64 = 2;
 
-fn now() -> String {
+/// The current local time as the journal stores it.
+pub fn now() -> String {
     Local::now().to_rfc3339_opts(SecondsFormat::Millis, false)
 }
 
-fn open_journal(cli: &Cli) -> anyhow::Result<SqliteJournal> {
-    let path = journal_path(cli.db.as_deref())?;
-    Ok(SqliteJournal::open(&path)?)
+/// Opens the journal (an SQLite file or a PostgreSQL database) for `--profile`.
+pub fn open_journal(cli: &Cli) -> anyhow::Result<Box<dyn Journal>> {
+    let db = journal_path(cli.db.as_deref())?;
+    Ok(supine_store::open_journal(&db, &cli.profile)?)
 }
 
-/// Opens the journal only if it already exists (so `plan` never creates files).
-fn open_existing_journal(cli: &Cli) -> anyhow::Result<Option<SqliteJournal>> {
-    let path = journal_path(cli.db.as_deref())?;
-    if !path.exists() {
+/// Opens the journal only if it already exists (so `plan` never creates files). A PostgreSQL
+/// database is always there.
+pub fn open_existing_journal(cli: &Cli) -> anyhow::Result<Option<Box<dyn Journal>>> {
+    let db = journal_path(cli.db.as_deref())?;
+    let is_url = db.to_str().is_some_and(is_postgres_url);
+    if !is_url && !db.exists() {
         return Ok(None);
     }
-    Ok(Some(SqliteJournal::open(&path)?))
+    Ok(Some(supine_store::open_journal(&db, &cli.profile)?))
 }
 
 fn load_remembered(j: &dyn Journal) -> anyhow::Result<Remembered> {
@@ -126,10 +130,7 @@ fn parse_condition(name: &str) -> anyhow::Result<Condition> {
                     .unwrap_or_default()
             })
             .collect();
-        anyhow::anyhow!(
-            "unknown condition \"{name}\"; known: {}",
-            known.join(", ")
-        )
+        anyhow::anyhow!("unknown condition \"{name}\"; known: {}", known.join(", "))
     })
 }
 
@@ -158,11 +159,7 @@ fn answers_of(rec: &ScreeningRecord) -> anyhow::Result<Vec<(String, safety::Answ
         .collect()
 }
 
-fn build_input(
-    routine: Option<&str>,
-    settings: Settings,
-    conditions: Vec<Condition>,
-) -> PlanInput {
+fn build_input(routine: Option<&str>, settings: Settings, conditions: Vec<Condition>) -> PlanInput {
     PlanInput {
         routine_id: routine.unwrap_or(supine_core::DEFAULT_ROUTINE).to_owned(),
         settings,
@@ -171,12 +168,25 @@ fn build_input(
     }
 }
 
+/// The plan `practice` would follow with these options: for `remind`.
+pub fn plan_for(cli: &Cli, args: &PlanArgs) -> anyhow::Result<Plan> {
+    let content = load_content(cli.content.as_deref())?;
+    let journal = open_existing_journal(cli)?;
+    let (remembered, conditions) = match &journal {
+        Some(j) => (load_remembered(&**j)?, screened_conditions(&**j)?),
+        None => (Remembered::default(), Vec::new()),
+    };
+    let r = merge_plan_args(remembered, args)?;
+    let input = build_input(r.routine.as_deref(), settings_of(&r), conditions);
+    Ok(compile(&content, &input)?)
+}
+
 /// `supine plan`.
 pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
     let content = load_content(cli.content.as_deref())?;
     let journal = open_existing_journal(cli)?;
     let (remembered, mut conditions) = match &journal {
-        Some(j) => (load_remembered(j)?, screened_conditions(j)?),
+        Some(j) => (load_remembered(&**j)?, screened_conditions(&**j)?),
         None => (Remembered::default(), Vec::new()),
     };
     for c in &args.conditions {
@@ -232,7 +242,7 @@ fn run_screening(
 pub fn screen(cli: &Cli) -> anyhow::Result<()> {
     let mut j = open_journal(cli)?;
     let stdin = io::stdin();
-    let outcome = run_screening(&mut j, &mut stdin.lock(), &mut io::stdout())?;
+    let outcome = run_screening(&mut *j, &mut stdin.lock(), &mut io::stdout())?;
     if matches!(outcome, Outcome::SeeClinician { .. }) {
         return Err(Exit(exit::NOT_SAFE).into());
     }
@@ -293,7 +303,8 @@ fn report_interrupted(j: &mut dyn Journal, out: &mut dyn Write) -> anyhow::Resul
     Ok(())
 }
 
-fn short_date(rfc3339: &str) -> String {
+/// `2026-11-26 14:05` from an RFC 3339 timestamp, or the text as given.
+pub fn short_date(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| rfc3339.to_owned())
@@ -311,10 +322,10 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     let mut out = io::stdout();
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    report_interrupted(&mut journal, &mut out)?;
+    report_interrupted(&mut *journal, &mut out)?;
 
     // Safety first: the full screening when due, then the daily check.
-    let outcome = match screening_due(&journal)? {
+    let outcome = match screening_due(&*journal)? {
         Some(rec) => match evaluate(&answers_of(&rec)?)? {
             o @ Outcome::Clear { .. } => o,
             o => {
@@ -322,7 +333,7 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
                 return Err(Exit(exit::NOT_SAFE).into());
             }
         },
-        None => run_screening(&mut journal, &mut input, &mut out)?,
+        None => run_screening(&mut *journal, &mut input, &mut out)?,
     };
     let Outcome::Clear { conditions } = outcome else {
         return Err(Exit(exit::NOT_SAFE).into());
@@ -342,7 +353,7 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     }
 
     // Settings: remembered, then today's options (which are remembered for next time).
-    let mut r = merge_plan_args(load_remembered(&journal)?, &args.plan)?;
+    let mut r = merge_plan_args(load_remembered(&*journal)?, &args.plan)?;
     if let Some(v) = args.voice {
         r.voice = Some(v == Switch::On);
     }
@@ -364,7 +375,18 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     journal.save_setting(SETTINGS_KEY, &serde_json::to_value(&r)?)?;
 
     writeln!(out)?;
-    let pain_before = prompt::ask_pain("How strong is your back pain right now?", &mut input, &mut out)?;
+    let pain_before = prompt::ask_pain(
+        "How strong is your back pain right now?",
+        &mut input,
+        &mut out,
+    )?;
+    let (pain_areas, pain_spreads) = match pain_before {
+        Some(p) if p > 0 => (
+            prompt::ask_pain_areas(&mut input, &mut out)?,
+            prompt::ask_yes_no("Does the pain spread down a leg?", &mut input, &mut out)?,
+        ),
+        _ => (Vec::new(), None),
+    };
     drop(input);
 
     let breath_chimes = r.breath_chimes.unwrap_or(false);
@@ -377,6 +399,8 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         plan_total_ms: plan.total_ms,
         segments_total: plan.segments.len() as u32,
         pain_before,
+        pain_areas,
+        pain_spreads,
     })?;
     let opts = PlayerOptions {
         voice: VoiceOptions {
@@ -388,7 +412,7 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let mut sink = JournalSink {
-        journal: &mut journal,
+        journal: &mut *journal,
         id,
     };
     let played = supine_tui::play(session, &opts, &mut sink);
@@ -406,6 +430,12 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     )?;
     let outcome = played.context("the terminal player stopped")?;
     writeln!(out, "{}", summary(pain_before, outcome.pain_after))?;
+    if crate::psfs_cmd::due(&*journal, Local::now().date_naive())? {
+        writeln!(
+            out,
+            "Your weekly activity check is due: run `supine psfs` (about a minute)."
+        )?;
+    }
     Ok(())
 }
 
@@ -431,7 +461,7 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
     };
     let mut out = io::stdout().lock();
     let mut note = Vec::new();
-    report_interrupted(&mut j, &mut note)?;
+    report_interrupted(&mut *j, &mut note)?;
     let sessions = j.recent_sessions(args.limit)?;
     if args.json {
         serde_json::to_writer_pretty(&mut out, &sessions)?;
@@ -471,6 +501,7 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use supine_store::SqliteJournal;
 
     #[test]
     fn options_override_remembered_settings() {
@@ -500,7 +531,10 @@ mod tests {
             parse_condition("neck-or-shoulder-injury").unwrap(),
             Condition::NeckOrShoulderInjury
         );
-        assert_eq!(parse_condition("Osteoporosis").unwrap(), Condition::Osteoporosis);
+        assert_eq!(
+            parse_condition("Osteoporosis").unwrap(),
+            Condition::Osteoporosis
+        );
         let e = parse_condition("knees").unwrap_err().to_string();
         assert!(e.contains("disc-herniation"), "{e}");
     }
@@ -510,7 +544,13 @@ mod tests {
         let mut j = SqliteJournal::open_in_memory().unwrap();
         let answers = QUESTIONS
             .iter()
-            .map(|q| if q.id == "saddle_numbness" { "y\n" } else { "n\n" })
+            .map(|q| {
+                if q.id == "saddle_numbness" {
+                    "y\n"
+                } else {
+                    "n\n"
+                }
+            })
             .collect::<String>();
         let mut out = Vec::new();
         let o = run_screening(&mut j, &mut answers.as_bytes(), &mut out).unwrap();

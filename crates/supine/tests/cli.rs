@@ -6,26 +6,36 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 /// A temporary home so tests never touch the real journal or config.
-struct Home {
+pub struct Home {
     dir: TempDir,
 }
 
+impl Default for Home {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Home {
-    fn new() -> Home {
+    /// A new, empty home.
+    pub fn new() -> Home {
         Home {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn path(&self) -> &Path {
+    /// The home folder.
+    pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn db(&self) -> PathBuf {
+    /// Where the journal lives by default.
+    pub fn db(&self) -> PathBuf {
         self.path().join("data/supine/journal.db")
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    /// `supine ARGS` with only this home in its environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_supine"));
         c.args(args)
             .env_clear()
@@ -36,16 +46,19 @@ impl Home {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    /// Runs `supine ARGS` to the end.
+    pub fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().unwrap()
     }
 }
 
-fn stdout(o: &Output) -> String {
+/// What a run printed.
+pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+/// What a run printed on stderr.
+pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -55,9 +68,15 @@ fn plan_shows_both_directions_rounds_with_holds_and_both_sides() {
     let o = home.run(&["plan"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("5 circles clockwise, then 5 anticlockwise"), "{text}");
+    assert!(
+        text.contains("5 circles clockwise, then 5 anticlockwise"),
+        "{text}"
+    );
     assert!(text.contains("3 rounds, hold 3 breaths"), "{text}");
-    assert!(text.contains("left side, then right, hold 5 breaths each"), "{text}");
+    assert!(
+        text.contains("left side, then right, hold 5 breaths each"),
+        "{text}"
+    );
     assert!(text.contains("circle 5 of 5, anticlockwise"));
     assert!(text.contains("right side"));
     assert!(!home.db().exists(), "plan never creates a journal");
@@ -66,7 +85,16 @@ fn plan_shows_both_directions_rounds_with_holds_and_both_sides() {
 #[test]
 fn plan_json_is_the_full_timeline() {
     let home = Home::new();
-    let o = home.run(&["plan", "--json", "--minutes", "12", "--inhale", "3", "--exhale", "5"]);
+    let o = home.run(&[
+        "plan",
+        "--json",
+        "--minutes",
+        "12",
+        "--inhale",
+        "3",
+        "--exhale",
+        "5",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let total = plan["total_ms"].as_u64().unwrap();
@@ -75,16 +103,28 @@ fn plan_json_is_the_full_timeline() {
     let segments = plan["segments"].as_array().unwrap();
     assert_eq!(segments[0]["start_ms"], 0);
     let last = segments.last().unwrap();
-    assert_eq!(last["start_ms"].as_u64().unwrap() + last["duration_ms"].as_u64().unwrap(), total);
+    assert_eq!(
+        last["start_ms"].as_u64().unwrap() + last["duration_ms"].as_u64().unwrap(),
+        total
+    );
 }
 
 #[test]
 fn plan_adapts_to_conditions_and_says_why() {
     let home = Home::new();
-    let o = home.run(&["plan", "--condition", "recent-surgery-or-injury", "--condition", "neck-or-shoulder-injury"]);
+    let o = home.run(&[
+        "plan",
+        "--condition",
+        "recent-surgery-or-injury",
+        "--condition",
+        "neck-or-shoulder-injury",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("Gentle twist: left out (twisting is best left out"), "{text}");
+    assert!(
+        text.contains("Gentle twist: left out (twisting is best left out"),
+        "{text}"
+    );
     assert!(text.contains("Bridge: Supported bridge instead"), "{text}");
     let o = home.run(&["plan", "--condition", "bad-knees"]);
     assert_eq!(o.status.code(), Some(1));
@@ -99,7 +139,11 @@ fn bad_flags_get_usage_errors() {
     assert!(stderr(&o).contains("invalid value 'extreme'"));
     let o = home.run(&["plan", "--inhale", "30"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("inhale must be 2-8 seconds"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("inhale must be 2-8 seconds"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -112,13 +156,17 @@ fn broken_content_gets_a_located_error_and_check_content_validates() {
     let o = home.run(&["check-content", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.starts_with(&format!("error: {}:3:7: invalid pose", file.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("error: {}:3:7: invalid pose", file.display())),
+        "{err}"
+    );
     assert!(err.contains("hint:"));
     // The same error stops plan when the folder is passed with --content.
     let o = home.run(&["--content", dir.to_str().unwrap(), "plan"]);
     assert!(stderr(&o).contains("bridge.toml:3:7"), "{}", stderr(&o));
 
-    let good = include_str!("../../../content/poses/bridge.toml").replace("name = \"Bridge\"", "name = \"Easy bridge\"");
+    let good = include_str!("../../../content/poses/bridge.toml")
+        .replace("name = \"Bridge\"", "name = \"Easy bridge\"");
     std::fs::write(&file, good).unwrap();
     let o = home.run(&["check-content", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -131,7 +179,8 @@ fn user_content_folder_overrides_builtin() {
     let home = Home::new();
     let dir = home.path().join("config/supine/content/poses");
     std::fs::create_dir_all(&dir).unwrap();
-    let text = include_str!("../../../content/poses/supine-twist.toml").replace("hold_default = 5", "hold_default = 4");
+    let text = include_str!("../../../content/poses/supine-twist.toml")
+        .replace("hold_default = 5", "hold_default = 4");
     std::fs::write(dir.join("supine-twist.toml"), text).unwrap();
     let o = home.run(&["plan"]);
     assert!(stdout(&o).contains("hold 4 breaths each"), "{}", stdout(&o));

@@ -1,3 +1,4 @@
 //! End-to-end tests of the `supine` binary: run it as a user would and check what they would see.
 
 mod cli;
+mod journal;
