@@ -20,6 +20,10 @@ const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 1000;
 const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
+/// The charts show the last 26 weeks: long enough to see a trend, short enough that each week's
+/// bar and each session's relief stay visible (10 years of bars would be thinner than a pixel).
+pub const CHART_DAYS: i32 = 26 * 7;
+
 /// Colours, chosen to read well on white and for colour-blind people (Okabe-Ito).
 const DAILY: RGBColor = RGBColor(153, 153, 153);
 const MEAN: RGBColor = RGBColor(0, 114, 178);
@@ -50,9 +54,20 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("{e}")
 }
 
+/// The part of the report the charts show: the last [`CHART_DAYS`] days up to `today`.
+pub fn recent(p: &Progress) -> Progress {
+    let from = p.today.0 - CHART_DAYS + 1;
+    let mut r = p.clone();
+    r.pain.retain(|pt| pt.day.0 >= from);
+    r.weeks.retain(|w| w.start.0 + 6 >= from);
+    r.relief.retain(|x| x.day.0 >= from);
+    r
+}
+
 /// Draws the three charts into one image; the format follows the extension (.svg or .png).
 pub fn draw(path: &Path, p: &Progress) -> anyhow::Result<()> {
     let kind = chart_kind(path)?;
+    let p = &recent(p);
     register_font()?;
     let what = || format!("cannot write the chart {}", path.display());
     match kind {
@@ -106,7 +121,7 @@ fn pain_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &Progress,
 ) -> anyhow::Result<()> {
-    let title = "Pain before sessions (0-10), with 7-day mean";
+    let title = "Pain before sessions (0-10), with 7-day mean, last 26 weeks";
     let (Some(first), Some(last)) = (p.pain.first(), p.pain.last()) else {
         return empty_note(area, title, "No pain scores yet.");
     };

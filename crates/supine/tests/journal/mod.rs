@@ -201,7 +201,7 @@ fn charts_draw_the_numbers() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg"), "{}", &text[..100.min(text.len())]);
     for title in [
-        "Pain before sessions (0-10), with 7-day mean",
+        "Pain before sessions (0-10), with 7-day mean, last 26 weeks",
         "Sessions per week",
         "Relief per session (pain before minus after)",
     ] {
