@@ -11,7 +11,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     /// The journal: an SQLite file, or a PostgreSQL URL (postgres://user:password@host/db).
     /// Default: $SUPINE_DATABASE_URL if set, else $XDG_DATA_HOME/supine/journal.db.
-    #[arg(long, global = true, env = "SUPINE_DB", value_name = "PATH|URL")]
+    // hide_env_values: a URL may hold a password; --help must not print it.
+    #[arg(
+        long,
+        global = true,
+        env = "SUPINE_DB",
+        hide_env_values = true,
+        value_name = "PATH|URL"
+    )]
     pub db: Option<PathBuf>,
 
     /// Whose journal: every record belongs to a profile (one "local" profile by default; a
