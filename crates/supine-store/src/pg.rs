@@ -38,6 +38,9 @@ fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
 
+/// How long to wait for a server to answer, unless the URL says (`connect_timeout=`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Key of the advisory lock that serialises migrations between connections (b"SUPN").
 const MIGRATION_LOCK: i64 = 0x5355_504E;
 
@@ -87,10 +90,16 @@ impl PgJournal {
     ) -> Result<Self, StoreError> {
         validate_profile(profile)?;
         let location = redact(url);
-        let mut client = Client::connect(url, NoTls).map_err(|e| StoreError::CannotConnect {
+        let cannot_connect = |e: postgres::Error| StoreError::CannotConnect {
             location: location.clone(),
             source: Box::new(e),
-        })?;
+        };
+        let mut config: postgres::Config = url.parse().map_err(cannot_connect)?;
+        if config.get_connect_timeout().is_none() {
+            // A server that does not answer is an error after a while, not a hang.
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let mut client = config.connect(NoTls).map_err(cannot_connect)?;
         if let Some(schema) = schema {
             let ok = !schema.is_empty()
                 && schema.len() <= 63
@@ -762,6 +771,13 @@ mod tests {
             "postgresql://localhost/j"
         );
         assert_eq!(redact("nonsense"), "the PostgreSQL database");
+    }
+
+    #[test]
+    fn a_malformed_url_is_a_connection_error() {
+        let err = PgJournal::connect("postgres://u:p@host:notaport/db", "local").unwrap_err();
+        assert!(matches!(err, StoreError::CannotConnect { .. }), "{err:?}");
+        assert!(!err.to_string().contains(":p@"), "{err}");
     }
 
     #[test]
