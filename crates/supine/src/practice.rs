@@ -483,6 +483,7 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
             (None, Some(a)) => format!("pain {a} after"),
             (None, None) => String::new(),
         };
+        let pain = pain + &where_it_hurt(&s.pain_areas, s.pain_spreads);
         writeln!(
             out,
             "{}  {:<18} {:<16} {:>3}/{:<3} parts  {:>5}  {}",
@@ -498,10 +499,38 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `" (lower back, leg; spreads down a leg)"`, or nothing when not asked.
+fn where_it_hurt(areas: &[supine_store::PainArea], spreads: Option<bool>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !areas.is_empty() {
+        let names: Vec<String> = areas.iter().map(|a| a.as_str().replace('_', " ")).collect();
+        parts.push(names.join(", "));
+    }
+    if spreads == Some(true) {
+        parts.push("spreads down a leg".to_owned());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use supine_store::SqliteJournal;
+
+    #[test]
+    fn log_says_where_it_hurt() {
+        use supine_store::PainArea;
+        assert_eq!(
+            where_it_hurt(&[PainArea::LowerBack, PainArea::Leg], Some(true)),
+            " (lower back, leg; spreads down a leg)"
+        );
+        assert_eq!(where_it_hurt(&[PainArea::Hips], Some(false)), " (hips)");
+        assert_eq!(where_it_hurt(&[], None), "");
+    }
 
     #[test]
     fn options_override_remembered_settings() {

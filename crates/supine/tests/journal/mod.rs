@@ -481,6 +481,8 @@ fn profiles_keep_their_records_apart() {
     assert_eq!(local["sessions"], 0);
     let text = ok(&home, &["log"]);
     assert!(text.contains("No sessions yet"), "{text}");
+    let text = ok(&home, &["--profile", "anna", "log", "--limit", "1"]);
+    assert!(text.contains("pain 3 -> 1 (lower back, leg)"), "{text}");
 }
 
 #[test]
