@@ -674,6 +674,15 @@ fn cap_range(r: Range3, cap: u32) -> Range3 {
     }
 }
 
+/// Knob `k` of a step (0 reps, 1 hold, 2 rest breaths) and its largest value.
+fn knob<'s>(s: &'s mut Resolved<'_>, k: usize) -> (&'s mut u32, u32) {
+    match k {
+        0 => (&mut s.reps, s.knobs.reps.max),
+        1 => (&mut s.hold, s.knobs.hold.max),
+        _ => (&mut s.rest, s.knobs.rest.max),
+    }
+}
+
 /// Scales the dose of every step, within its bounds, so the total comes as close to `minutes` as
 /// it can without going over (unless even the smallest dose is longer).
 fn size_to(steps: &mut [Resolved<'_>], minutes: f64, breath_ms: u64, notes: &mut Vec<String>) {
@@ -693,12 +702,7 @@ fn size_to(steps: &mut [Resolved<'_>], minutes: f64, breath_ms: u64, notes: &mut
             for i in 0..steps.len() {
                 let knobs = if pass == 0 { [0, 1] } else { [2, 2] };
                 for k in knobs {
-                    let s = &mut steps[i];
-                    let (value, max) = match k {
-                        0 => (&mut s.reps, s.knobs.reps.max),
-                        1 => (&mut s.hold, s.knobs.hold.max),
-                        _ => (&mut s.rest, s.knobs.rest.max),
-                    };
+                    let (value, max) = knob(&mut steps[i], k);
                     if *value >= max {
                         continue;
                     }
@@ -708,12 +712,7 @@ fn size_to(steps: &mut [Resolved<'_>], minutes: f64, breath_ms: u64, notes: &mut
                         now = after;
                         grew = true;
                     } else {
-                        let s = &mut steps[i];
-                        match k {
-                            0 => s.reps -= 1,
-                            1 => s.hold -= 1,
-                            _ => s.rest -= 1,
-                        }
+                        *knob(&mut steps[i], k).0 -= 1;
                     }
                 }
             }
@@ -722,15 +721,40 @@ fn size_to(steps: &mut [Resolved<'_>], minutes: f64, breath_ms: u64, notes: &mut
             }
         }
     }
+    // Going one step over may land closer than staying under (when the knobs left are coarse).
+    if now < target {
+        let mut best: Option<(usize, usize, u32)> = None;
+        for i in 0..steps.len() {
+            for k in 0..3 {
+                let s = &mut steps[i];
+                let (value, max) = knob(s, k);
+                if *value >= max {
+                    continue;
+                }
+                *value += 1;
+                let after = total(steps);
+                *knob(&mut steps[i], k).0 -= 1;
+                if best.is_none_or(|(_, _, b)| after < b) {
+                    best = Some((i, k, after));
+                }
+            }
+        }
+        if let Some((i, k, after)) = best
+            && after - target < target - now
+        {
+            *knob(&mut steps[i], k).0 += 1;
+            now = after;
+        }
+    }
     let as_minutes = |b: u32| f64::from(b) * breath_ms as f64 / 60_000.0;
     if target < min_total {
         notes.push(format!(
             "{minutes} minutes is shorter than the smallest safe dose at this breath pace; the plan takes {:.1} minutes",
             as_minutes(min_total)
         ));
-    } else if now + 1 < target {
+    } else if now.abs_diff(target) > 1 {
         notes.push(format!(
-            "the largest safe dose at this breath pace takes {:.1} minutes",
+            "the closest safe dose to {minutes} minutes at this breath pace takes {:.1} minutes",
             as_minutes(now)
         ));
     }

@@ -1,1 +1,151 @@
-//! placeholder
+//! supine's terminal player: a ratatui front end over the core session state machine, with voice
+//! and chimes.
+//!
+//! It owns what is specific to a terminal: mapping keys to session events ([`keys`]), drawing a
+//! frame from the session's view ([`ui`]), speaking cues through `espeak-ng` ([`voice`]), and
+//! the event loop that ties them to a clock ([`player`]). All timing and dosing lives in
+//! [`supine_core::Session`]; the player only passes time in and carries the effects out.
+//!
+//! The binary calls [`play`] with a session, the options and a [`SessionSink`] that writes the
+//! journal.
+#![warn(missing_docs)]
+
+mod big;
+pub mod keys;
+pub mod player;
+mod terminal;
+mod tone;
+pub mod ui;
+pub mod voice;
+
+use std::io::IsTerminal;
+
+use supine_core::Session;
+use supine_core::session::{EndReason, Record};
+
+pub use keys::{Action, key_to_event};
+pub use player::{Clock, FakeClock, InputSource, Io, ScriptedInput, SystemClock, run};
+pub use ui::{PlayerView, UiState, draw};
+pub use voice::{Cue, Espeak, Recording, Silent, Speaker, VoiceOptions};
+
+/// Shown when voice is on but `espeak-ng` is not installed.
+pub const NO_SPEECH_ENGINE: &str =
+    "no speech engine found (install espeak-ng); continuing silently";
+
+/// Where the player keeps what happened, as it happens.
+pub trait SessionSink {
+    /// Keeps a record now (before the next thing happens, so a crash loses nothing done).
+    fn record(&mut self, r: &Record) -> Result<(), String>;
+    /// Says the session is still going; called every 30 seconds.
+    fn heartbeat(&mut self) -> Result<(), String>;
+}
+
+/// How the player looks and sounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayerOptions {
+    /// Voice and chimes.
+    pub voice: VoiceOptions,
+    /// Draw colours (never when `NO_COLOR` is set, whatever this says).
+    pub color: bool,
+    /// How much faster than real time the session runs (1.0 in normal use; tests go faster).
+    pub speed: f64,
+}
+
+impl Default for PlayerOptions {
+    fn default() -> Self {
+        PlayerOptions {
+            voice: VoiceOptions::default(),
+            color: color_from_env(),
+            speed: 1.0,
+        }
+    }
+}
+
+/// Whether the environment allows colour: not when `NO_COLOR` is set to anything but "".
+pub fn color_from_env() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// How a played session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlayOutcome {
+    /// Why it ended.
+    pub end: EndReason,
+    /// Pain 0-10 reported at the end, if any.
+    pub pain_after: Option<u8>,
+}
+
+/// Errors from the player.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    /// Standard output is not a terminal.
+    #[error("the player needs a terminal, and standard output is not one")]
+    NotATerminal,
+    /// The terminal could not be set up or given back.
+    #[error("could not set up the terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    /// Keys could not be read.
+    #[error("could not read keys: {0}")]
+    Input(std::io::Error),
+    /// A frame could not be drawn.
+    #[error("could not draw on the terminal: {0}")]
+    Draw(String),
+}
+
+/// Plays a session in the terminal until it ends, speaking its cues and keeping its records in
+/// `sink` as they happen.
+///
+/// The terminal is always given back (raw mode off, main screen, cursor shown), on return, on
+/// error and on panic. A failing sink is shown on screen once and the session goes on.
+pub fn play(
+    session: Session,
+    opts: &PlayerOptions,
+    sink: &mut dyn SessionSink,
+) -> Result<PlayOutcome, TuiError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(TuiError::NotATerminal);
+    }
+    let mut ui = UiState::new(opts.color && color_from_env());
+    let mut speaker: Box<dyn Speaker> = if opts.voice.enabled {
+        match Espeak::detect(&opts.voice) {
+            Some(mut espeak) => {
+                if let Some(name) = espeak.voice().map(str::to_owned)
+                    && espeak.check_voice().is_err()
+                {
+                    espeak.use_default_voice();
+                    ui.notify(format!(
+                        "espeak-ng has no voice \"{name}\"; using its default voice"
+                    ));
+                }
+                Box::new(espeak)
+            }
+            None => {
+                ui.notify(NO_SPEECH_ENGINE);
+                Box::new(Silent)
+            }
+        }
+    } else {
+        Box::new(Silent)
+    };
+    let mut guard = terminal::TerminalGuard::enter()?;
+    let clock = SystemClock::with_speed(opts.speed);
+    let mut input = player::CrosstermInput;
+    let result = run(
+        guard.terminal(),
+        session,
+        ui,
+        Io {
+            input: &mut input,
+            clock: &clock,
+            speaker: speaker.as_mut(),
+            sink,
+        },
+    );
+    if result.is_err() {
+        speaker.stop();
+    }
+    let left = guard.leave();
+    let outcome = result?;
+    left?;
+    Ok(outcome)
+}

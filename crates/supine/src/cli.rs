@@ -207,6 +207,9 @@ pub struct PracticeArgs {
     /// A soft chime at the start of every inhale.
     #[arg(long, value_enum)]
     pub breath_chimes: Option<Switch>,
+    /// Run the session this many times faster than real time (for end-to-end tests).
+    #[arg(long, default_value_t = 1.0, hide = true)]
+    pub speed: f64,
 }
 
 /// Options for `log`.

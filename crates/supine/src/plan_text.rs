@@ -16,7 +16,13 @@ fn dose(step: &PlannedStep, plan: &Plan) -> String {
         return "left out".into();
     }
     let first = &plan.segments[step.first_segment];
-    let breaths = |n: u32| if n == 1 { "1 breath".to_owned() } else { format!("{n} breaths") };
+    let breaths = |n: u32| {
+        if n == 1 {
+            "1 breath".to_owned()
+        } else {
+            format!("{n} breaths")
+        }
+    };
     match (first.kind, step.reps, step.hold_breaths) {
         (SegmentKind::Rest, _, _) => breaths(step.breaths),
         (_, Some(r), None) => format!("{r} circles clockwise, then {r} anticlockwise"),
@@ -58,7 +64,11 @@ pub fn render(plan: &Plan) -> String {
         let _ = writeln!(
             s,
             "  {:>5}  {:<22} {}",
-            if step.skipped { "-".into() } else { clock(start) },
+            if step.skipped {
+                "-".into()
+            } else {
+                clock(start)
+            },
             step.title,
             dose(step, plan)
         );

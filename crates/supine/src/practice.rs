@@ -409,7 +409,8 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
             voice: r.voice_name.clone(),
             breath_chimes,
         },
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: supine_tui::color_from_env(),
+        speed: args.speed,
     };
     let mut sink = JournalSink {
         journal: &mut *journal,
