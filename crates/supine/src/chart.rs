@@ -237,7 +237,7 @@ fn relief_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &Progress,
 ) -> anyhow::Result<()> {
-    let title = "Relief per session (pain before minus after)";
+    let title = "Relief per session (pain before minus after; darker = meaningful)";
     if p.relief.is_empty() {
         return empty_note(area, title, "No sessions with pain before and after yet.");
     }

@@ -203,7 +203,7 @@ fn charts_draw_the_numbers() {
     for title in [
         "Pain before sessions (0-10), with 7-day mean, last 26 weeks",
         "Sessions per week",
-        "Relief per session (pain before minus after)",
+        "Relief per session (pain before minus after; darker = meaningful)",
     ] {
         assert!(text.contains(title), "missing {title}");
     }
