@@ -978,6 +978,55 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_journal_is_upgraded_and_keeps_its_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            // A journal as the first release left it: migration 1 only, one finished session.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sql).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, '2026-11-01T00:00:00Z');
+                 INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                     last_seen_at_ms, ended_at, ended_at_ms, routine_id, routine_name, settings,
+                     status, end_reason, pain_before, pain_after, plan_total_ms, segments_total)
+                 VALUES (1, '2026-11-01T09:00:00+01:00', 1761984000000,
+                     '2026-11-01T09:10:00+01:00', 1761984600000, '2026-11-01T09:10:00+01:00',
+                     1761984600000, 'basics', 'Basics', '{}', 'finished', 'completed', 5, 3,
+                     600000, 3);",
+            )
+            .unwrap();
+        }
+        let mut j = SqliteJournal::open(&path).unwrap();
+        let version: i64 = j
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, latest_version());
+        let old = &j.recent_sessions(10).unwrap()[0];
+        assert_eq!((old.pain_before, old.pain_after), (Some(5), Some(3)));
+        assert_eq!(
+            (old.pain_areas.clone(), old.pain_spreads),
+            (Vec::new(), None)
+        );
+        assert_eq!(j.history().unwrap().len(), 1);
+        // And the new tables work.
+        assert!(
+            j.save_psfs(&PsfsEntry {
+                taken_at: "2026-11-02T09:00:00+01:00".into(),
+                items: vec![PsfsItem {
+                    activity: "sitting".into(),
+                    score: 4
+                }],
+            })
+            .unwrap()
+        );
+    }
+
+    #[test]
     fn the_schema_rejects_out_of_range_pain_even_past_validation() {
         let j = SqliteJournal::open_in_memory().unwrap();
         let err = j
