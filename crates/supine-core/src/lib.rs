@@ -1,5 +1,5 @@
 //! supine's domain: poses and routines as data, breath pace, the plan compiler, the session state
-//! machine, safety rules and (later) progress maths.
+//! machine, safety rules and progress maths.
 //!
 //! Pure by design: no I/O, no clock, no async. Time comes in as values (milliseconds), content comes
 //! in as strings, and the state machine answers events with effects for the caller to carry out.
@@ -7,6 +7,7 @@
 
 pub mod content;
 pub mod plan;
+pub mod progress;
 pub mod safety;
 pub mod session;
 

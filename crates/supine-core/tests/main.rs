@@ -1,4 +1,5 @@
 //! Integration tests for supine-core: plan properties and whole sessions driven by events.
 
 mod plan_props;
+mod progress_props;
 mod session;

@@ -459,6 +459,9 @@ async fn start_session(
         plan_total_ms: plan.total_ms,
         segments_total: plan.segments.len() as u32,
         pain_before,
+        // The page does not ask where it hurts yet.
+        pain_areas: Vec::new(),
+        pain_spreads: None,
     };
     let journal_id = state
         .with_journal(move |j| Ok(j.start_session(&new)?))

@@ -432,6 +432,8 @@ mod tests {
             end_reason: Some("completed".into()),
             pain_before: before,
             pain_after: after,
+            pain_areas: Vec::new(),
+            pain_spreads: None,
             plan_total_ms: 600_000,
             segments_total: 10,
             segments_done: 10,

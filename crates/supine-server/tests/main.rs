@@ -439,6 +439,8 @@ fn sessions_left_open_are_marked_interrupted_at_start() {
             plan_total_ms: 1000,
             segments_total: 3,
             pain_before: None,
+            pain_areas: Vec::new(),
+            pain_spreads: None,
         })
         .unwrap();
     let config = Config {

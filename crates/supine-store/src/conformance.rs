@@ -14,8 +14,8 @@
 use serde_json::json;
 
 use crate::{
-    Journal, NewSession, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish,
-    SessionStatus, StoreError,
+    Journal, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind, ScreeningRecord,
+    SessionEvent, SessionFinish, SessionStatus, StoreError,
 };
 
 /// A story: runs against a fresh journal and panics where the journal misbehaves.
@@ -46,6 +46,13 @@ pub const STORIES: &[(&str, Story)] = &[
         "malformed_timestamps_are_rejected",
         malformed_timestamps_are_rejected,
     ),
+    ("pain_location_round_trip", pain_location_round_trip),
+    (
+        "history_is_oldest_first_without_events",
+        history_is_oldest_first_without_events,
+    ),
+    ("psfs_round_trip", psfs_round_trip),
+    ("import_adds_nothing_twice", import_adds_nothing_twice),
 ];
 
 fn new_session(started_at: &str) -> NewSession {
@@ -57,6 +64,8 @@ fn new_session(started_at: &str) -> NewSession {
         plan_total_ms: 540_000,
         segments_total: 3,
         pain_before: Some(4),
+        pain_areas: Vec::new(),
+        pain_spreads: None,
     }
 }
 
@@ -545,4 +554,190 @@ pub fn malformed_timestamps_are_rejected(j: &mut dyn Journal) {
     assert_eq!(r.last_seen_at, "2026-11-26T14:05:00+01:00");
     assert!(r.events.is_empty());
     assert_eq!(j.latest_screening(ScreeningKind::Daily).unwrap(), None);
+}
+
+/// Where it hurts and whether it spreads come back as given, areas sorted and each once.
+pub fn pain_location_round_trip(j: &mut dyn Journal) {
+    let mut s = new_session("2026-11-26T14:05:00+01:00");
+    s.pain_areas = vec![PainArea::Leg, PainArea::LowerBack, PainArea::Leg];
+    s.pain_spreads = Some(true);
+    let id = j.start_session(&s).unwrap();
+    let r = j.session(id).unwrap().unwrap();
+    assert_eq!(r.pain_areas, vec![PainArea::LowerBack, PainArea::Leg]);
+    assert_eq!(r.pain_spreads, Some(true));
+
+    s.started_at = "2026-11-27T14:05:00+01:00".to_owned();
+    s.pain_areas = vec![PainArea::Hips];
+    s.pain_spreads = Some(false);
+    let id2 = j.start_session(&s).unwrap();
+    let plain = j
+        .start_session(&new_session("2026-11-28T14:05:00+01:00"))
+        .unwrap();
+    let r2 = j.session(id2).unwrap().unwrap();
+    assert_eq!(
+        (r2.pain_areas, r2.pain_spreads),
+        (vec![PainArea::Hips], Some(false))
+    );
+    let r3 = j.session(plain).unwrap().unwrap();
+    assert_eq!((r3.pain_areas, r3.pain_spreads), (Vec::new(), None));
+    let h = j.history().unwrap();
+    assert_eq!(h[0].pain_areas, vec![PainArea::LowerBack, PainArea::Leg]);
+    assert_eq!(h[0].pain_spreads, Some(true));
+}
+
+/// `history` lists every session of the profile, oldest start first (as instants), with the
+/// fields progress needs.
+pub fn history_is_oldest_first_without_events(j: &mut dyn Journal) {
+    assert!(j.history().unwrap().is_empty());
+    let late = j
+        .start_session(&new_session("2026-11-26T10:00:00+02:00")) // 08:00Z
+        .unwrap();
+    let early = j
+        .start_session(&new_session("2026-11-26T03:00:00-04:00")) // 07:00Z
+        .unwrap();
+    j.record_event(
+        late,
+        &event(
+            "2026-11-26T10:01:00+02:00",
+            "segment_done",
+            json!({"index": 0}),
+        ),
+    )
+    .unwrap();
+    j.finish_session(late, &finish("2026-11-26T10:09:00+02:00", Some(1)))
+        .unwrap();
+    let h = j.history().unwrap();
+    let ids: Vec<_> = h.iter().map(|s| s.id).collect();
+    assert_eq!(ids, vec![early, late]);
+    let last = &h[1];
+    assert_eq!(last.status, SessionStatus::Finished);
+    assert_eq!(last.ended_at.as_deref(), Some("2026-11-26T10:09:00+02:00"));
+    assert_eq!(last.last_seen_at, "2026-11-26T10:09:00+02:00");
+    assert_eq!((last.pain_before, last.pain_after), (Some(4), Some(1)));
+    assert_eq!(last.plan_total_ms, 540_000);
+    assert_eq!(last.routine_id, "supine-basics");
+    assert_eq!(h[0].status, SessionStatus::Open);
+}
+
+fn psfs(taken_at: &str, items: &[(&str, u8)]) -> PsfsEntry {
+    PsfsEntry {
+        taken_at: taken_at.to_owned(),
+        items: items
+            .iter()
+            .map(|(a, s)| PsfsItem {
+                activity: (*a).to_owned(),
+                score: *s,
+            })
+            .collect(),
+    }
+}
+
+/// PSFS entries come back oldest first with their activities in order; malformed entries are
+/// refused; an entry with the same time is not stored twice.
+pub fn psfs_round_trip(j: &mut dyn Journal) {
+    assert!(j.psfs_entries().unwrap().is_empty());
+    let later = psfs(
+        "2026-11-20T09:00:00+01:00",
+        &[("sitting through a film", 6), ("walking the dog", 4)],
+    );
+    // Earlier as an instant, later as text.
+    let earlier = psfs(
+        "2026-11-19T23:00:00-05:00",
+        &[
+            ("walking the dog", 3),
+            ("lifting a child", 2),
+            ("sitting through a film", 5),
+        ],
+    );
+    assert!(j.save_psfs(&later).unwrap());
+    assert!(j.save_psfs(&earlier).unwrap());
+    assert!(
+        !j.save_psfs(&later).unwrap(),
+        "the same entry twice is stored once"
+    );
+    assert_eq!(
+        j.psfs_entries().unwrap(),
+        vec![earlier.clone(), later.clone()]
+    );
+
+    let at = "2026-11-27T09:00:00+01:00";
+    assert_invalid(j.save_psfs(&psfs(at, &[])), "psfs items");
+    assert_invalid(
+        j.save_psfs(&psfs(at, &[("a", 1), ("b", 2), ("c", 3), ("d", 4)])),
+        "psfs items",
+    );
+    assert_invalid(j.save_psfs(&psfs(at, &[("sitting", 11)])), "psfs score");
+    assert_invalid(j.save_psfs(&psfs(at, &[("", 1)])), "psfs activity");
+    assert_invalid(j.save_psfs(&psfs(at, &[(" sitting", 1)])), "psfs activity");
+    assert_invalid(
+        j.save_psfs(&psfs(at, &[("sitting", 1), ("sitting", 2)])),
+        "psfs activity",
+    );
+    assert_invalid(
+        j.save_psfs(&psfs("today", &[("sitting", 1)])),
+        "psfs taken_at",
+    );
+    assert_eq!(
+        j.psfs_entries().unwrap().len(),
+        2,
+        "refused entries store nothing"
+    );
+}
+
+/// Importing what a journal already holds adds nothing; a new session comes back whole, under
+/// a new id; a malformed one is refused.
+pub fn import_adds_nothing_twice(j: &mut dyn Journal) {
+    let mut s = new_session("2026-11-26T14:05:00+01:00");
+    s.pain_areas = vec![PainArea::Leg];
+    s.pain_spreads = Some(true);
+    let id = j.start_session(&s).unwrap();
+    j.record_event(
+        id,
+        &event(
+            "2026-11-26T14:06:00+01:00",
+            "segment_done",
+            json!({"index": 0}),
+        ),
+    )
+    .unwrap();
+    j.finish_session(id, &finish("2026-11-26T14:14:00+01:00", Some(2)))
+        .unwrap();
+    let existing = j.recent_sessions(10).unwrap();
+    for r in &existing {
+        assert!(!j.import_session(r).unwrap(), "already there");
+    }
+    assert_eq!(j.recent_sessions(10).unwrap(), existing, "nothing added");
+
+    let mut other = existing[0].clone();
+    other.started_at = "2026-11-25T14:05:00+01:00".to_owned();
+    other.events.push(event(
+        "2026-11-25T14:07:00+01:00",
+        "segment_done",
+        json!({"index": 2}),
+    ));
+    other.segments_done = 99;
+    assert!(j.import_session(&other).unwrap());
+    assert!(
+        !j.import_session(&other).unwrap(),
+        "importing twice adds it once"
+    );
+    let all = j.recent_sessions(10).unwrap();
+    assert_eq!(all.len(), 2);
+    let imported = &all[1];
+    assert_ne!(imported.id, existing[0].id);
+    assert_eq!(imported.segments_done, 2, "recomputed from the events");
+    let mut expected = other.clone();
+    expected.id = imported.id;
+    expected.segments_done = 2;
+    assert_eq!(imported, &expected);
+
+    let mut open = other.clone();
+    open.started_at = "2026-11-24T14:05:00+01:00".to_owned();
+    open.status = SessionStatus::Open;
+    assert_invalid(j.import_session(&open), "ended_at");
+    let mut bad_pain = other.clone();
+    bad_pain.started_at = "2026-11-23T14:05:00+01:00".to_owned();
+    bad_pain.pain_after = Some(12);
+    assert_invalid(j.import_session(&bad_pain), "pain_after");
+    assert_eq!(j.recent_sessions(10).unwrap().len(), 2);
 }

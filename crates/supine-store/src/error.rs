@@ -103,6 +103,20 @@ pub enum StoreError {
         source: BackendError,
     },
 
+    /// The database server cannot be reached, or it refused the connection (wrong user or
+    /// password, no such database).
+    #[error(
+        "cannot connect to the journal database at {location}; check that the server is running \
+         and that the URL's user, password and database are right"
+    )]
+    CannotConnect {
+        /// Where the journal lives (the URL without user or password).
+        location: String,
+        /// What the driver said.
+        #[source]
+        source: BackendError,
+    },
+
     /// The folder that should hold the journal cannot be created.
     #[error(
         "cannot create the folder {path} for the journal; create it yourself or point --db elsewhere"

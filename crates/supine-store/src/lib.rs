@@ -1,10 +1,11 @@
 //! supine's journal: what happened in each practice session, the safety screenings a person took,
 //! and their saved settings.
 //!
-//! The crate owns the [`Journal`] trait, the plain data types it stores, and its backends
-//! ([`SqliteJournal`] today; PostgreSQL later, behind the same trait and the same
-//! [`conformance`] suite). It does not depend on `supine-core`: the binary maps domain types to
-//! these records.
+//! The crate owns the [`Journal`] trait, the plain data types it stores, and its backends:
+//! [`SqliteJournal`] (one file, the default) and [`PgJournal`] (a PostgreSQL server, for many
+//! profiles), both held to the same [`conformance`] suite. [`open_journal`] picks one from a
+//! path or a `postgres://` URL. It does not depend on `supine-core`: the binary maps domain types
+//! to these records.
 //!
 //! The journal never reads a clock. Every timestamp is an RFC 3339 string with the caller's local
 //! offset (`2026-11-26T14:05:00+01:00`); the store keeps that text for display and the same instant
@@ -14,13 +15,64 @@
 
 pub mod conformance;
 mod error;
+mod pg;
 mod sqlite;
 mod time;
+mod validate;
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::{BackendError, StoreError};
+pub use pg::PgJournal;
 pub use sqlite::SqliteJournal;
+
+/// Opens the journal that `db` names for `profile`: a PostgreSQL database for a
+/// `postgres://` or `postgresql://` URL, else an SQLite file at that path. Either way the schema
+/// is brought up to date first.
+pub fn open_journal(db: &Path, profile: &str) -> Result<Box<dyn Journal>, StoreError> {
+    match db.to_str() {
+        Some(url) if is_postgres_url(url) => Ok(Box::new(PgJournal::connect(url, profile)?)),
+        _ => Ok(Box::new(SqliteJournal::open_profile(db, profile)?)),
+    }
+}
+
+/// Whether `db` is a PostgreSQL URL rather than a file path.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// Where it hurts, as asked before a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PainArea {
+    /// The lower back.
+    LowerBack,
+    /// One or both hips.
+    Hips,
+    /// A leg.
+    Leg,
+}
+
+impl PainArea {
+    /// Every area, in the order they are asked about.
+    pub const ALL: [PainArea; 3] = [PainArea::LowerBack, PainArea::Hips, PainArea::Leg];
+
+    /// The stored name: `"lower_back"`, `"hips"` or `"leg"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PainArea::LowerBack => "lower_back",
+            PainArea::Hips => "hips",
+            PainArea::Leg => "leg",
+        }
+    }
+
+    /// The area with this stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
 
 /// The profile that [`SqliteJournal::open`] uses; the first migration creates it.
 pub const DEFAULT_PROFILE: &str = "local";
@@ -45,6 +97,12 @@ pub struct NewSession {
     pub segments_total: u32,
     /// Self-reported pain before the session, 0 to 10.
     pub pain_before: Option<u8>,
+    /// Where it hurt before the session (each area once; stored sorted).
+    #[serde(default)]
+    pub pain_areas: Vec<PainArea>,
+    /// Whether the pain spread down a leg before the session, if asked.
+    #[serde(default)]
+    pub pain_spreads: Option<bool>,
 }
 
 /// Something that happened during a session.
@@ -144,6 +202,12 @@ pub struct SessionRecord {
     pub pain_before: Option<u8>,
     /// Pain after, 0 to 10.
     pub pain_after: Option<u8>,
+    /// Where it hurt before, sorted.
+    #[serde(default)]
+    pub pain_areas: Vec<PainArea>,
+    /// Whether the pain spread down a leg before, if asked.
+    #[serde(default)]
+    pub pain_spreads: Option<bool>,
     /// Planned length in milliseconds.
     pub plan_total_ms: u64,
     /// How many segments the plan has.
@@ -153,6 +217,54 @@ pub struct SessionRecord {
     pub segments_done: u32,
     /// Every event, in the order it was recorded.
     pub events: Vec<SessionEvent>,
+}
+
+/// A session without its events: what progress reports need, read in one query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// The session's id.
+    pub id: SessionId,
+    /// When it started, as given.
+    pub started_at: String,
+    /// The last sign of life.
+    pub last_seen_at: String,
+    /// When it ended; only for finished sessions.
+    pub ended_at: Option<String>,
+    /// Where the session stands.
+    pub status: SessionStatus,
+    /// Stable id of the routine.
+    pub routine_id: String,
+    /// Pain before, 0 to 10.
+    pub pain_before: Option<u8>,
+    /// Pain after, 0 to 10.
+    pub pain_after: Option<u8>,
+    /// Where it hurt before, sorted.
+    pub pain_areas: Vec<PainArea>,
+    /// Whether the pain spread down a leg before, if asked.
+    pub pain_spreads: Option<bool>,
+    /// Planned length in milliseconds.
+    pub plan_total_ms: u64,
+}
+
+/// The most activities a PSFS entry has.
+pub const PSFS_MAX_ITEMS: usize = 3;
+
+/// One activity of a Patient-Specific Functional Scale entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PsfsItem {
+    /// The activity, in the person's words ("sitting through a film").
+    pub activity: String,
+    /// 0 (unable to do it) to 10 (able to do it as before the problem).
+    pub score: u8,
+}
+
+/// A Patient-Specific Functional Scale entry: 1 to [`PSFS_MAX_ITEMS`] activities, each named once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PsfsEntry {
+    /// When it was answered (RFC 3339 with offset).
+    pub taken_at: String,
+    /// The activities, in the order asked.
+    pub items: Vec<PsfsItem>,
 }
 
 /// Which safety screening was taken.
@@ -197,6 +309,9 @@ pub struct ScreeningRecord {
 /// Every backend must pass the [`conformance`] suite. Methods validate their input and return
 /// [`StoreError::InvalidValue`] rather than storing something malformed.
 pub trait Journal: Send {
+    /// The profile this journal reads and writes.
+    fn profile(&self) -> &str;
+
     /// Records a new, open session and returns its id. `last_seen_at` starts at `started_at`.
     fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError>;
 
@@ -231,4 +346,20 @@ pub trait Journal: Send {
 
     /// The value saved under this key, if any.
     fn load_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError>;
+
+    /// Every session of this profile without its events, oldest start first.
+    fn history(&self) -> Result<Vec<SessionSummary>, StoreError>;
+
+    /// Stores a PSFS entry. Returns `false`, storing nothing, if this profile already has an
+    /// entry taken at exactly the same `taken_at` text (so importing twice adds nothing twice).
+    fn save_psfs(&mut self, entry: &PsfsEntry) -> Result<bool, StoreError>;
+
+    /// Every PSFS entry of this profile, oldest first.
+    fn psfs_entries(&self) -> Result<Vec<PsfsEntry>, StoreError>;
+
+    /// Stores a whole session as exported (status, end, pain and events), under a new id.
+    /// Returns `false`, storing nothing, if this profile already has a session with the same
+    /// `started_at` text and `routine_id`. The record's `id` is ignored, `last_seen_at` is kept,
+    /// and `segments_done` is recomputed from the events.
+    fn import_session(&mut self, r: &SessionRecord) -> Result<bool, StoreError>;
 }

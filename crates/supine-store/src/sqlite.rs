@@ -1,6 +1,5 @@
 //! The SQLite backend: one file, WAL mode, append-only migrations embedded in the binary.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -8,9 +7,11 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::time::utc_millis;
+use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    DEFAULT_PROFILE, Journal, NewSession, SCREENING_ANSWERS, ScreeningKind, ScreeningRecord,
-    SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus, StoreError,
+    DEFAULT_PROFILE, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind,
+    ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus,
+    SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -32,7 +33,10 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_init.sql")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_init.sql"),
+    migration!(2, "0002_measures.sql"),
+];
 
 /// The newest schema version this build knows.
 fn latest_version() -> i64 {
@@ -274,7 +278,7 @@ fn migrate(conn: &mut Connection, location: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn validate_profile(name: &str) -> Result<(), StoreError> {
+pub(crate) fn validate_profile(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
         && name.chars().count() <= PROFILE_NAME_MAX
         && name.trim() == name
@@ -343,25 +347,6 @@ fn map_error(e: rusqlite::Error, location: &str, action: &'static str) -> StoreE
     }
 }
 
-fn check_pain(field: &'static str, pain: Option<u8>) -> Result<(), StoreError> {
-    match pain {
-        Some(p) if p > 10 => Err(StoreError::invalid(
-            field,
-            p,
-            "pain is a whole number from 0 (none) to 10 (worst imaginable)",
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn check_not_empty(field: &'static str, value: &str) -> Result<(), StoreError> {
-    if value.trim().is_empty() {
-        Err(StoreError::invalid(field, value, "it must not be empty"))
-    } else {
-        Ok(())
-    }
-}
-
 /// A column value that the schema should have made impossible.
 fn bad_column(index: usize, ty: Type, what: impl Into<String>) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(index, ty, what.into().into())
@@ -374,12 +359,37 @@ fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<serde_
 }
 
 const SESSION_COLUMNS: &str = "id, started_at, last_seen_at, ended_at, routine_id, routine_name, \
-     settings, status, end_reason, pain_before, pain_after, plan_total_ms, segments_total";
+     settings, status, end_reason, pain_before, pain_after, plan_total_ms, segments_total, \
+     pain_areas, pain_spreads";
+
+fn status_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<SessionStatus> {
+    let status: String = row.get(index)?;
+    SessionStatus::parse(&status).ok_or_else(|| {
+        bad_column(
+            index,
+            Type::Text,
+            format!("unknown session status {status:?}"),
+        )
+    })
+}
+
+fn areas_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<PainArea>> {
+    let value = json_column(row, index)?;
+    serde_json::from_value(value)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
+}
+
+fn areas_json(areas: &[PainArea]) -> String {
+    serde_json::to_string(&validate::pain_areas(areas)).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn ms_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<u64> {
+    let ms: i64 = row.get(index)?;
+    u64::try_from(ms).map_err(|_| bad_column(index, Type::Integer, "negative plan_total_ms"))
+}
 
 /// A session row without its events.
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
-    let status: String = row.get(7)?;
-    let plan_total_ms: i64 = row.get(11)?;
     Ok(SessionRecord {
         id: row.get(0)?,
         started_at: row.get(1)?,
@@ -388,28 +398,17 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> 
         routine_id: row.get(4)?,
         routine_name: row.get(5)?,
         settings: json_column(row, 6)?,
-        status: SessionStatus::parse(&status).ok_or_else(|| {
-            bad_column(7, Type::Text, format!("unknown session status {status:?}"))
-        })?,
+        status: status_column(row, 7)?,
         end_reason: row.get(8)?,
         pain_before: row.get(9)?,
         pain_after: row.get(10)?,
-        plan_total_ms: u64::try_from(plan_total_ms)
-            .map_err(|_| bad_column(11, Type::Integer, "negative plan_total_ms"))?,
+        pain_areas: areas_column(row, 13)?,
+        pain_spreads: row.get(14)?,
+        plan_total_ms: ms_column(row, 11)?,
         segments_total: row.get(12)?,
         segments_done: 0,
         events: Vec::new(),
     })
-}
-
-/// How many different segments the events completed.
-fn segments_done(events: &[SessionEvent]) -> u32 {
-    let indexes: BTreeSet<u64> = events
-        .iter()
-        .filter(|ev| ev.kind == "segment_done")
-        .filter_map(|ev| ev.data.get("index").and_then(serde_json::Value::as_u64))
-        .collect();
-    u32::try_from(indexes.len()).unwrap_or(u32::MAX)
 }
 
 impl Ctx {
@@ -478,7 +477,7 @@ impl Ctx {
             .map_err(&fail)?
             .collect::<Result<_, _>>()
             .map_err(&fail)?;
-        record.segments_done = segments_done(&record.events);
+        record.segments_done = validate::segments_done(&record.events);
         Ok(Some(record))
     }
 
@@ -497,23 +496,18 @@ impl Ctx {
 }
 
 impl Journal for SqliteJournal {
+    fn profile(&self) -> &str {
+        &self.ctx.profile
+    }
+
     fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError> {
-        let started_ms = utc_millis("started_at", &s.started_at)?;
-        check_not_empty("routine_id", &s.routine_id)?;
-        check_pain("pain_before", s.pain_before)?;
-        let plan_total_ms = i64::try_from(s.plan_total_ms).map_err(|_| {
-            StoreError::invalid(
-                "plan_total_ms",
-                s.plan_total_ms,
-                "at most i64::MAX milliseconds",
-            )
-        })?;
+        let (started_ms, plan_total_ms) = validate::new_session(s)?;
         self.conn
             .query_row(
                 "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
                      last_seen_at_ms, routine_id, routine_name, settings, status, pain_before,
-                     plan_total_ms, segments_total)
-                 VALUES (?1, ?2, ?3, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9)
+                     plan_total_ms, segments_total, pain_areas, pain_spreads)
+                 VALUES (?1, ?2, ?3, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9, ?10, ?11)
                  RETURNING id",
                 params![
                     self.ctx.profile_id,
@@ -525,6 +519,8 @@ impl Journal for SqliteJournal {
                     s.pain_before,
                     plan_total_ms,
                     s.segments_total,
+                    areas_json(&s.pain_areas),
+                    s.pain_spreads,
                 ],
                 |row| row.get(0),
             )
@@ -532,21 +528,7 @@ impl Journal for SqliteJournal {
     }
 
     fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
-        let at_ms = utc_millis("event at", &ev.at)?;
-        check_not_empty("event kind", &ev.kind)?;
-        if ev.kind == "segment_done"
-            && ev
-                .data
-                .get("index")
-                .and_then(serde_json::Value::as_u64)
-                .is_none()
-        {
-            return Err(StoreError::invalid(
-                "segment_done data",
-                &ev.data,
-                r#"a segment_done event needs a non-negative whole "index", like {"index": 3}"#,
-            ));
-        }
+        let at_ms = validate::event(ev)?;
         let fail = self.ctx.fail("recording an event");
         let tx = self
             .conn
@@ -662,26 +644,7 @@ impl Journal for SqliteJournal {
     }
 
     fn save_screening(&mut self, r: &ScreeningRecord) -> Result<(), StoreError> {
-        let taken_ms = utc_millis("taken_at", &r.taken_at)?;
-        check_not_empty("screening outcome", &r.outcome)?;
-        let mut seen = BTreeSet::new();
-        for (question, answer) in &r.answers {
-            check_not_empty("screening question id", question)?;
-            if !SCREENING_ANSWERS.contains(&answer.as_str()) {
-                return Err(StoreError::invalid(
-                    "screening answer",
-                    answer,
-                    format!("the answer to {question:?} must be yes, no or not_sure"),
-                ));
-            }
-            if !seen.insert(question.as_str()) {
-                return Err(StoreError::invalid(
-                    "screening question id",
-                    question,
-                    "each question is answered once per screening",
-                ));
-            }
-        }
+        let taken_ms = validate::screening(r)?;
         let fail = self.ctx.fail("saving a screening");
         let tx = self
             .conn
@@ -773,6 +736,175 @@ impl Journal for SqliteJournal {
             .optional()
             .map_err(self.ctx.fail("loading a setting"))
     }
+
+    fn history(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        let fail = self.ctx.fail("reading the history");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, started_at, last_seen_at, ended_at, status, routine_id, pain_before,
+                     pain_after, pain_areas, pain_spreads, plan_total_ms
+                 FROM sessions WHERE profile_id = ?1 ORDER BY started_at_ms, id",
+            )
+            .map_err(&fail)?;
+        stmt.query_map([self.ctx.profile_id], |row| {
+            Ok(SessionSummary {
+                id: row.get(0)?,
+                started_at: row.get(1)?,
+                last_seen_at: row.get(2)?,
+                ended_at: row.get(3)?,
+                status: status_column(row, 4)?,
+                routine_id: row.get(5)?,
+                pain_before: row.get(6)?,
+                pain_after: row.get(7)?,
+                pain_areas: areas_column(row, 8)?,
+                pain_spreads: row.get(9)?,
+                plan_total_ms: ms_column(row, 10)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(&fail)
+    }
+
+    fn save_psfs(&mut self, entry: &PsfsEntry) -> Result<bool, StoreError> {
+        let taken_ms = validate::psfs(entry)?;
+        let fail = self.ctx.fail("saving a PSFS entry");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let exists = tx
+            .query_row(
+                "SELECT 1 FROM psfs_entries WHERE profile_id = ?1 AND taken_at = ?2",
+                params![self.ctx.profile_id, entry.taken_at],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(&fail)?
+            .is_some();
+        if exists {
+            return Ok(false);
+        }
+        let id: i64 = tx
+            .query_row(
+                "INSERT INTO psfs_entries (profile_id, taken_at, taken_at_ms)
+                 VALUES (?1, ?2, ?3) RETURNING id",
+                params![self.ctx.profile_id, entry.taken_at, taken_ms],
+                |row| row.get(0),
+            )
+            .map_err(&fail)?;
+        for (position, item) in entry.items.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO psfs_items (entry_id, position, activity, score)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![id, position as i64, item.activity, item.score],
+            )
+            .map_err(&fail)?;
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(true)
+    }
+
+    fn psfs_entries(&self) -> Result<Vec<PsfsEntry>, StoreError> {
+        let fail = self.ctx.fail("reading PSFS entries");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.id, e.taken_at, i.activity, i.score
+                 FROM psfs_entries e JOIN psfs_items i ON i.entry_id = e.id
+                 WHERE e.profile_id = ?1 ORDER BY e.taken_at_ms, e.id, i.position",
+            )
+            .map_err(&fail)?;
+        let rows: Vec<(i64, String, String, u8)> = stmt
+            .query_map([self.ctx.profile_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(&fail)?;
+        let mut out: Vec<PsfsEntry> = Vec::new();
+        let mut last_id = None;
+        for (id, taken_at, activity, score) in rows {
+            if last_id != Some(id) {
+                last_id = Some(id);
+                out.push(PsfsEntry {
+                    taken_at,
+                    items: Vec::new(),
+                });
+            }
+            if let Some(e) = out.last_mut() {
+                e.items.push(PsfsItem { activity, score });
+            }
+        }
+        Ok(out)
+    }
+
+    fn import_session(&mut self, r: &SessionRecord) -> Result<bool, StoreError> {
+        let t = validate::import(r)?;
+        let fail = self.ctx.fail("importing a session");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let exists = tx
+            .query_row(
+                "SELECT 1 FROM sessions
+                 WHERE profile_id = ?1 AND started_at = ?2 AND routine_id = ?3",
+                params![self.ctx.profile_id, r.started_at, r.routine_id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(&fail)?
+            .is_some();
+        if exists {
+            return Ok(false);
+        }
+        let id: i64 = tx
+            .query_row(
+                "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                     last_seen_at_ms, ended_at, ended_at_ms, routine_id, routine_name, settings,
+                     status, end_reason, pain_before, pain_after, plan_total_ms, segments_total,
+                     pain_areas, pain_spreads)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18)
+                 RETURNING id",
+                params![
+                    self.ctx.profile_id,
+                    r.started_at,
+                    t.started_ms,
+                    r.last_seen_at,
+                    t.last_seen_ms,
+                    r.ended_at,
+                    t.ended_ms,
+                    r.routine_id,
+                    r.routine_name,
+                    r.settings.to_string(),
+                    r.status.as_str(),
+                    r.end_reason,
+                    r.pain_before,
+                    r.pain_after,
+                    t.plan_total_ms,
+                    r.segments_total,
+                    areas_json(&r.pain_areas),
+                    r.pain_spreads,
+                ],
+                |row| row.get(0),
+            )
+            .map_err(&fail)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO session_events (session_id, at, at_ms, kind, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(&fail)?;
+            for (ev, at_ms) in r.events.iter().zip(&t.events_ms) {
+                stmt.execute(params![id, ev.at, at_ms, ev.kind, ev.data.to_string()])
+                    .map_err(&fail)?;
+            }
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -788,6 +920,8 @@ mod tests {
             plan_total_ms: 600_000,
             segments_total: 3,
             pain_before: None,
+            pain_areas: Vec::new(),
+            pain_spreads: None,
         }
     }
 
@@ -841,6 +975,55 @@ mod tests {
             .pragma_query_value(None, "synchronous", |r| r.get(0))
             .unwrap();
         assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    #[test]
+    fn a_version_1_journal_is_upgraded_and_keeps_its_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            // A journal as the first release left it: migration 1 only, one finished session.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sql).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, '2026-11-01T00:00:00Z');
+                 INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                     last_seen_at_ms, ended_at, ended_at_ms, routine_id, routine_name, settings,
+                     status, end_reason, pain_before, pain_after, plan_total_ms, segments_total)
+                 VALUES (1, '2026-11-01T09:00:00+01:00', 1761984000000,
+                     '2026-11-01T09:10:00+01:00', 1761984600000, '2026-11-01T09:10:00+01:00',
+                     1761984600000, 'basics', 'Basics', '{}', 'finished', 'completed', 5, 3,
+                     600000, 3);",
+            )
+            .unwrap();
+        }
+        let mut j = SqliteJournal::open(&path).unwrap();
+        let version: i64 = j
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, latest_version());
+        let old = &j.recent_sessions(10).unwrap()[0];
+        assert_eq!((old.pain_before, old.pain_after), (Some(5), Some(3)));
+        assert_eq!(
+            (old.pain_areas.clone(), old.pain_spreads),
+            (Vec::new(), None)
+        );
+        assert_eq!(j.history().unwrap().len(), 1);
+        // And the new tables work.
+        assert!(
+            j.save_psfs(&PsfsEntry {
+                taken_at: "2026-11-02T09:00:00+01:00".into(),
+                items: vec![PsfsItem {
+                    activity: "sitting".into(),
+                    score: 4
+                }],
+            })
+            .unwrap()
+        );
     }
 
     #[test]

@@ -9,9 +9,28 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "supine", version, propagate_version = true)]
 pub struct Cli {
-    /// The journal file (SQLite). Default: $XDG_DATA_HOME/supine/journal.db.
-    #[arg(long, global = true, env = "SUPINE_DB", value_name = "PATH")]
+    /// The journal: an SQLite file, or a PostgreSQL URL (postgres://user:password@host/db).
+    /// Default: $SUPINE_DATABASE_URL if set, else $XDG_DATA_HOME/supine/journal.db.
+    // hide_env_values: a URL may hold a password; --help must not print it.
+    #[arg(
+        long,
+        global = true,
+        env = "SUPINE_DB",
+        hide_env_values = true,
+        value_name = "PATH|URL"
+    )]
     pub db: Option<PathBuf>,
+
+    /// Whose journal: every record belongs to a profile (one "local" profile by default; a
+    /// shared PostgreSQL database holds many).
+    #[arg(
+        long,
+        global = true,
+        env = "SUPINE_PROFILE",
+        value_name = "NAME",
+        default_value = "local"
+    )]
+    pub profile: String,
 
     /// A folder of extra or replacement content (poses/*.toml, routines/*.toml), read after the
     /// built-in content and $XDG_CONFIG_HOME/supine/content.
@@ -40,6 +59,88 @@ pub enum Command {
         /// The folder, holding poses/*.toml and/or routines/*.toml.
         dir: PathBuf,
     },
+    /// Your progress: streak, sessions per week, pain over time, relief per session, and
+    /// whether it is time to see a clinician.
+    Progress(ProgressArgs),
+    /// The weekly activity check (Patient-Specific Functional Scale): up to 3 activities your
+    /// back makes hard, each scored 0-10.
+    Psfs(PsfsArgs),
+    /// Write your journal as CSV, JSON (for `supine import`) or FHIR R4 (for a clinician).
+    Export(ExportArgs),
+    /// Restore a JSON export; what is already in the journal is not added twice.
+    Import {
+        /// A file written by `supine export --format json`.
+        file: PathBuf,
+    },
+    /// Write a calendar event that reminds you every day (iCalendar, for any calendar app).
+    Remind(RemindArgs),
+}
+
+/// Options for `progress`.
+#[derive(Debug, Clone, Args)]
+pub struct ProgressArgs {
+    /// Also draw the charts (pain trend, sessions per week, relief per session) to FILE.svg or
+    /// FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
+    /// Print every number as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The day to report as of (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    /// How many weeks the terminal summary shows.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub weeks: usize,
+}
+
+/// Options for `psfs`.
+#[derive(Debug, Clone, Args)]
+pub struct PsfsArgs {
+    /// An activity to score (repeat up to 3 times); replaces the remembered ones. Without it,
+    /// supine asks about the activities you named last time, or asks you to name them.
+    #[arg(long = "activity", value_name = "TEXT")]
+    pub activities: Vec<String>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One row per session.
+    Csv,
+    /// Everything, for `supine import`.
+    Json,
+    /// A FHIR R4 Bundle of Observations (pain scores, PSFS) for a clinician's system.
+    Fhir,
+}
+
+/// Options for `export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// csv, json or fhir.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ExportFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Options for `remind`.
+#[derive(Debug, Clone, Args)]
+pub struct RemindArgs {
+    /// The time of day, 24-hour HH:MM, e.g. 19:30.
+    #[arg(long, value_name = "HH:MM")]
+    pub at: String,
+    /// Where to write the event (`-` for standard output). Default:
+    /// $XDG_DATA_HOME/supine/reminder.ics.
+    #[arg(long, value_name = "FILE")]
+    pub ics: Option<PathBuf>,
+    /// The routine (default: the one you practise); the event lasts as long as it does.
+    #[arg(long, value_name = "ID")]
+    pub routine: Option<String>,
+    /// Roughly how many minutes (default: what you practise).
+    #[arg(long, value_name = "N")]
+    pub minutes: Option<f64>,
 }
 
 /// Dose level.

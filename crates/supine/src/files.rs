@@ -19,14 +19,21 @@ fn xdg(var: &str, fallback: &str) -> anyhow::Result<PathBuf> {
     Ok(home.join(fallback))
 }
 
-/// The journal path: `--db`/`SUPINE_DB`, else `$XDG_DATA_HOME/supine/journal.db`.
+/// The journal, a path or a `postgres://` URL: `--db`/`SUPINE_DB`, else `$SUPINE_DATABASE_URL`,
+/// else `$XDG_DATA_HOME/supine/journal.db`.
 pub fn journal_path(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
-    match explicit {
-        Some(p) => Ok(p.to_path_buf()),
-        None => Ok(xdg("XDG_DATA_HOME", ".local/share")?
-            .join("supine")
-            .join("journal.db")),
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
     }
+    if let Some(url) = std::env::var_os("SUPINE_DATABASE_URL").filter(|u| !u.is_empty()) {
+        return Ok(PathBuf::from(url));
+    }
+    Ok(data_dir()?.join("journal.db"))
+}
+
+/// supine's data folder, `$XDG_DATA_HOME/supine`.
+pub fn data_dir() -> anyhow::Result<PathBuf> {
+    Ok(xdg("XDG_DATA_HOME", ".local/share")?.join("supine"))
 }
 
 /// The user's content folder, `$XDG_CONFIG_HOME/supine/content`.

@@ -1,11 +1,16 @@
 //! `supine`: guided lying-down yoga for back pain. This binary parses arguments and wires the
 //! crates together: content files, the journal, the plan compiler and the terminal player.
 
+mod chart;
 mod cli;
+mod export;
 mod files;
 mod plan_text;
 mod practice;
+mod progress_cmd;
 mod prompt;
+mod psfs_cmd;
+mod remind;
 mod serve;
 
 use std::io::{self, Write};
@@ -75,5 +80,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Log(args) => practice::log(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
+        Command::Progress(args) => progress_cmd::run(&cli, args),
+        Command::Psfs(args) => psfs_cmd::psfs(&cli, args),
+        Command::Export(args) => export::export(&cli, args),
+        Command::Import { file } => export::import(&cli, file),
+        Command::Remind(args) => remind::remind(&cli, args),
     }
 }

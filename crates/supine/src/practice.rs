@@ -14,7 +14,7 @@ use supine_core::session::Record;
 use supine_core::{Condition, Level, Outcome, Pace, Plan, PlanInput, Session, Settings, compile};
 use supine_store::{
     Journal, NewSession, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
-    SessionStatus, SqliteJournal,
+    SessionStatus, is_postgres_url,
 };
 use supine_tui::{PlayerOptions, SessionSink, VoiceOptions};
 
@@ -44,22 +44,26 @@ const SETTINGS_KEY: &str = "practice";
 /// How long an open session may go without a heartbeat before it counts as interrupted.
 const STALE_MINUTES: i64 = 2;
 
-fn now() -> String {
+/// The current local time as the journal stores it.
+pub fn now() -> String {
     Local::now().to_rfc3339_opts(SecondsFormat::Millis, false)
 }
 
-fn open_journal(cli: &Cli) -> anyhow::Result<SqliteJournal> {
-    let path = journal_path(cli.db.as_deref())?;
-    Ok(SqliteJournal::open(&path)?)
+/// Opens the journal (an SQLite file or a PostgreSQL database) for `--profile`.
+pub fn open_journal(cli: &Cli) -> anyhow::Result<Box<dyn Journal>> {
+    let db = journal_path(cli.db.as_deref())?;
+    Ok(supine_store::open_journal(&db, &cli.profile)?)
 }
 
-/// Opens the journal only if it already exists (so `plan` never creates files).
-fn open_existing_journal(cli: &Cli) -> anyhow::Result<Option<SqliteJournal>> {
-    let path = journal_path(cli.db.as_deref())?;
-    if !path.exists() {
+/// Opens the journal only if it already exists (so `plan` never creates files). A PostgreSQL
+/// database is always there.
+pub fn open_existing_journal(cli: &Cli) -> anyhow::Result<Option<Box<dyn Journal>>> {
+    let db = journal_path(cli.db.as_deref())?;
+    let is_url = db.to_str().is_some_and(is_postgres_url);
+    if !is_url && !db.exists() {
         return Ok(None);
     }
-    Ok(Some(SqliteJournal::open(&path)?))
+    Ok(Some(supine_store::open_journal(&db, &cli.profile)?))
 }
 
 fn load_remembered(j: &dyn Journal) -> anyhow::Result<Remembered> {
@@ -164,12 +168,25 @@ fn build_input(routine: Option<&str>, settings: Settings, conditions: Vec<Condit
     }
 }
 
+/// The plan `practice` would follow with these options: for `remind`.
+pub fn plan_for(cli: &Cli, args: &PlanArgs) -> anyhow::Result<Plan> {
+    let content = load_content(cli.content.as_deref())?;
+    let journal = open_existing_journal(cli)?;
+    let (remembered, conditions) = match &journal {
+        Some(j) => (load_remembered(&**j)?, screened_conditions(&**j)?),
+        None => (Remembered::default(), Vec::new()),
+    };
+    let r = merge_plan_args(remembered, args)?;
+    let input = build_input(r.routine.as_deref(), settings_of(&r), conditions);
+    Ok(compile(&content, &input)?)
+}
+
 /// `supine plan`.
 pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
     let content = load_content(cli.content.as_deref())?;
     let journal = open_existing_journal(cli)?;
     let (remembered, mut conditions) = match &journal {
-        Some(j) => (load_remembered(j)?, screened_conditions(j)?),
+        Some(j) => (load_remembered(&**j)?, screened_conditions(&**j)?),
         None => (Remembered::default(), Vec::new()),
     };
     for c in &args.conditions {
@@ -225,7 +242,7 @@ fn run_screening(
 pub fn screen(cli: &Cli) -> anyhow::Result<()> {
     let mut j = open_journal(cli)?;
     let stdin = io::stdin();
-    let outcome = run_screening(&mut j, &mut stdin.lock(), &mut io::stdout())?;
+    let outcome = run_screening(&mut *j, &mut stdin.lock(), &mut io::stdout())?;
     if matches!(outcome, Outcome::SeeClinician { .. }) {
         return Err(Exit(exit::NOT_SAFE).into());
     }
@@ -278,7 +295,8 @@ fn report_interrupted(j: &mut dyn Journal, out: &mut dyn Write) -> anyhow::Resul
     Ok(())
 }
 
-fn short_date(rfc3339: &str) -> String {
+/// `2026-11-26 14:05` from an RFC 3339 timestamp, or the text as given.
+pub fn short_date(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| rfc3339.to_owned())
@@ -296,10 +314,10 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     let mut out = io::stdout();
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    report_interrupted(&mut journal, &mut out)?;
+    report_interrupted(&mut *journal, &mut out)?;
 
     // Safety first: the full screening when due, then the daily check.
-    let outcome = match screening_due(&journal)? {
+    let outcome = match screening_due(&*journal)? {
         Some(rec) => match evaluate(&answers_of(&rec)?)? {
             o @ Outcome::Clear { .. } => o,
             o => {
@@ -307,7 +325,7 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
                 return Err(Exit(exit::NOT_SAFE).into());
             }
         },
-        None => run_screening(&mut journal, &mut input, &mut out)?,
+        None => run_screening(&mut *journal, &mut input, &mut out)?,
     };
     let Outcome::Clear { conditions } = outcome else {
         return Err(Exit(exit::NOT_SAFE).into());
@@ -327,7 +345,7 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     }
 
     // Settings: remembered, then today's options (which are remembered for next time).
-    let mut r = merge_plan_args(load_remembered(&journal)?, &args.plan)?;
+    let mut r = merge_plan_args(load_remembered(&*journal)?, &args.plan)?;
     if let Some(v) = args.voice {
         r.voice = Some(v == Switch::On);
     }
@@ -354,6 +372,13 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         &mut input,
         &mut out,
     )?;
+    let (pain_areas, pain_spreads) = match pain_before {
+        Some(p) if p > 0 => (
+            prompt::ask_pain_areas(&mut input, &mut out)?,
+            prompt::ask_yes_no("Does the pain spread down a leg?", &mut input, &mut out)?,
+        ),
+        _ => (Vec::new(), None),
+    };
     drop(input);
 
     let breath_chimes = r.breath_chimes.unwrap_or(false);
@@ -366,6 +391,8 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         plan_total_ms: plan.total_ms,
         segments_total: plan.segments.len() as u32,
         pain_before,
+        pain_areas,
+        pain_spreads,
     })?;
     let opts = PlayerOptions {
         voice: VoiceOptions {
@@ -378,7 +405,7 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         speed: args.speed,
     };
     let mut sink = JournalSink {
-        journal: &mut journal,
+        journal: &mut *journal,
         id,
     };
     let played = supine_tui::play(session, &opts, &mut sink);
@@ -396,6 +423,12 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     )?;
     let outcome = played.context("the terminal player stopped")?;
     writeln!(out, "{}", summary(pain_before, outcome.pain_after))?;
+    if crate::psfs_cmd::due(&*journal, Local::now().date_naive())? {
+        writeln!(
+            out,
+            "Your weekly activity check is due: run `supine psfs` (about a minute)."
+        )?;
+    }
     Ok(())
 }
 
@@ -421,7 +454,7 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
     };
     let mut out = io::stdout().lock();
     let mut note = Vec::new();
-    report_interrupted(&mut j, &mut note)?;
+    report_interrupted(&mut *j, &mut note)?;
     let sessions = j.recent_sessions(args.limit)?;
     if args.json {
         serde_json::to_writer_pretty(&mut out, &sessions)?;
@@ -443,6 +476,7 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
             (None, Some(a)) => format!("pain {a} after"),
             (None, None) => String::new(),
         };
+        let pain = pain + &where_it_hurt(&s.pain_areas, s.pain_spreads);
         writeln!(
             out,
             "{}  {:<18} {:<16} {:>3}/{:<3} parts  {:>5}  {}",
@@ -458,9 +492,38 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `" (lower back, leg; spreads down a leg)"`, or nothing when not asked.
+fn where_it_hurt(areas: &[supine_store::PainArea], spreads: Option<bool>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !areas.is_empty() {
+        let names: Vec<String> = areas.iter().map(|a| a.as_str().replace('_', " ")).collect();
+        parts.push(names.join(", "));
+    }
+    if spreads == Some(true) {
+        parts.push("spreads down a leg".to_owned());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use supine_store::SqliteJournal;
+
+    #[test]
+    fn log_says_where_it_hurt() {
+        use supine_store::PainArea;
+        assert_eq!(
+            where_it_hurt(&[PainArea::LowerBack, PainArea::Leg], Some(true)),
+            " (lower back, leg; spreads down a leg)"
+        );
+        assert_eq!(where_it_hurt(&[PainArea::Hips], Some(false)), " (hips)");
+        assert_eq!(where_it_hurt(&[], None), "");
+    }
 
     #[test]
     fn options_override_remembered_settings() {

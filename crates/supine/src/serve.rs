@@ -7,16 +7,15 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use supine_server::{AppState, Config, router};
-use supine_store::SqliteJournal;
 
 use crate::cli::{Cli, ServeArgs};
-use crate::files::{journal_path, load_content};
+use crate::files::load_content;
+use crate::practice::open_journal;
 
 /// `supine serve`.
 pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let content = Arc::new(load_content(cli.content.as_deref())?);
-    let path = journal_path(cli.db.as_deref())?;
-    let journal = SqliteJournal::open(&path)?;
+    let journal = open_journal(cli)?;
     let ip: IpAddr = match &args.listen {
         Some(a) => a
             .parse()
@@ -57,7 +56,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             host_names,
             speed,
         };
-        let state = AppState::new(content, Box::new(journal), &config)?;
+        let state = AppState::new(content, journal, &config)?;
         let url = format!("http://127.0.0.1:{port}/");
         let mut out = std::io::stdout();
         writeln!(out, "supine is at {url} (press Ctrl+C to stop)")?;

@@ -6,26 +6,36 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 /// A temporary home so tests never touch the real journal or config.
-struct Home {
+pub struct Home {
     dir: TempDir,
 }
 
+impl Default for Home {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Home {
-    fn new() -> Home {
+    /// A new, empty home.
+    pub fn new() -> Home {
         Home {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn path(&self) -> &Path {
+    /// The home folder.
+    pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn db(&self) -> PathBuf {
+    /// Where the journal lives by default.
+    pub fn db(&self) -> PathBuf {
         self.path().join("data/supine/journal.db")
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    /// `supine ARGS` with only this home in its environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_supine"));
         c.args(args)
             .env_clear()
@@ -36,16 +46,19 @@ impl Home {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    /// Runs `supine ARGS` to the end.
+    pub fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().unwrap()
     }
 }
 
-fn stdout(o: &Output) -> String {
+/// What a run printed.
+pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+/// What a run printed on stderr.
+pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

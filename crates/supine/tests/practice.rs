@@ -38,9 +38,9 @@ fn a_session_killed_midway_is_kept_and_found_interrupted() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // 17 screening answers, the daily check, pain before 5.
+    // 17 screening answers, the daily check, pain before 5, in the lower back, not spreading.
     let mut answers = "n\n".repeat(18);
-    answers.push_str("5\n");
+    answers.push_str("5\nb\nn\n");
     child
         .stdin
         .as_mut()
@@ -89,6 +89,8 @@ fn a_session_killed_midway_is_kept_and_found_interrupted() {
     let s = &stale[0];
     assert_eq!(s.status, SessionStatus::Interrupted);
     assert_eq!(s.pain_before, Some(5));
+    assert_eq!(s.pain_areas, vec![supine_store::PainArea::LowerBack]);
+    assert_eq!(s.pain_spreads, Some(false));
     assert!(s.segments_done >= done, "{} < {done}", s.segments_done);
     assert!(s.events.iter().all(|e| e.kind == "segment_done"));
 

@@ -1,0 +1,809 @@
+//! The PostgreSQL backend: one database (or schema) shared by many profiles, append-only
+//! migrations embedded in the binary, run at connect.
+
+use std::cell::RefCell;
+
+use postgres::error::SqlState;
+use postgres::{Client, GenericClient, IsolationLevel, NoTls, Row};
+
+use crate::sqlite::validate_profile;
+use crate::time::utc_millis;
+use crate::validate::{self, check_not_empty, check_pain};
+use crate::{
+    Journal, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind, ScreeningRecord,
+    SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus, SessionSummary,
+    StoreError,
+};
+
+/// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
+struct Migration {
+    version: i64,
+    action: &'static str,
+    sql: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            action: concat!("applying migration ", $file),
+            sql: include_str!(concat!("../migrations/postgres/", $file)),
+        }
+    };
+}
+
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_init.sql")];
+
+fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// How long to wait for a server to answer, unless the URL says (`connect_timeout=`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Key of the advisory lock that serialises migrations between connections (b"SUPN").
+const MIGRATION_LOCK: i64 = 0x5355_504E;
+
+/// A [`Journal`] in a PostgreSQL database.
+///
+/// Each write is one transaction; once a method returns `Ok`, the server has committed it. Many
+/// `PgJournal`s (processes, threads, one per profile) may share a database.
+pub struct PgJournal {
+    client: RefCell<Client>,
+    location: String,
+    profile: String,
+    profile_id: i64,
+}
+
+impl std::fmt::Debug for PgJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgJournal")
+            .field("location", &self.location)
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL without user or password, for messages: `postgres://host:5432/db`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "the PostgreSQL database".to_owned();
+    };
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{rest}")
+}
+
+impl PgJournal {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/db`) for the
+    /// profile called `profile`, created if missing, and brings the schema up to date.
+    pub fn connect(url: &str, profile: &str) -> Result<Self, StoreError> {
+        Self::connect_in_schema(url, profile, None)
+    }
+
+    /// Like [`PgJournal::connect`], with the tables in the named schema (created if missing)
+    /// rather than the user's default: for tests, and for several journals in one database.
+    pub fn connect_in_schema(
+        url: &str,
+        profile: &str,
+        schema: Option<&str>,
+    ) -> Result<Self, StoreError> {
+        validate_profile(profile)?;
+        let location = redact(url);
+        let cannot_connect = |e: postgres::Error| StoreError::CannotConnect {
+            location: location.clone(),
+            source: Box::new(e),
+        };
+        let mut config: postgres::Config = url.parse().map_err(cannot_connect)?;
+        if config.get_connect_timeout().is_none() {
+            // A server that does not answer is an error after a while, not a hang.
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let mut client = config.connect(NoTls).map_err(cannot_connect)?;
+        if let Some(schema) = schema {
+            let ok = !schema.is_empty()
+                && schema.len() <= 63
+                && schema
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !ok {
+                return Err(StoreError::invalid(
+                    "schema",
+                    schema,
+                    "a schema name has 1 to 63 lowercase letters, digits or underscores",
+                ));
+            }
+            client
+                .batch_execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
+                ))
+                .map_err(|e| map_error(e, &location, "selecting the schema"))?;
+        }
+        migrate(&mut client, &location)?;
+        let profile_id = profile_id(&mut client, profile)
+            .map_err(|e| map_error(e, &location, "selecting the profile"))?;
+        Ok(Self {
+            client: RefCell::new(client),
+            location,
+            profile: profile.to_owned(),
+            profile_id,
+        })
+    }
+
+    fn fail(&self, action: &'static str) -> impl Fn(postgres::Error) -> StoreError + '_ {
+        move |e| map_error(e, &self.location, action)
+    }
+
+    /// Fails unless `id` is an open session of this profile.
+    fn require_open(&self, conn: &mut impl GenericClient, id: SessionId) -> Result<(), StoreError> {
+        let row = conn
+            .query_opt(
+                "SELECT status FROM sessions WHERE id = $1 AND profile_id = $2 FOR UPDATE",
+                &[&id, &self.profile_id],
+            )
+            .map_err(self.fail("looking up the session"))?;
+        let Some(row) = row else {
+            return Err(StoreError::UnknownSession {
+                id,
+                profile: self.profile.clone(),
+                location: self.location.clone(),
+            });
+        };
+        match status_of(&row.get::<_, String>(0), &self.location)? {
+            SessionStatus::Open => Ok(()),
+            status => Err(StoreError::SessionNotOpen { id, status }),
+        }
+    }
+
+    /// Sessions with these ids, with their events, in the order given.
+    fn load_sessions(
+        &self,
+        conn: &mut impl GenericClient,
+        ids: &[SessionId],
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let fail = self.fail("reading sessions");
+        let rows = conn
+            .query(
+                "SELECT id, started_at, last_seen_at, ended_at, routine_id, routine_name,
+                     settings, status, end_reason, pain_before, pain_after, plan_total_ms,
+                     segments_total, pain_areas, pain_spreads
+                 FROM sessions WHERE id = ANY($1) AND profile_id = $2",
+                &[&ids, &self.profile_id],
+            )
+            .map_err(&fail)?;
+        let mut by_id = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let r = SessionRecord {
+                id: row.get(0),
+                started_at: row.get(1),
+                last_seen_at: row.get(2),
+                ended_at: row.get(3),
+                routine_id: row.get(4),
+                routine_name: row.get(5),
+                settings: row.get(6),
+                status: status_of(&row.get::<_, String>(7), &self.location)?,
+                end_reason: row.get(8),
+                pain_before: pain_of(row.get(9)),
+                pain_after: pain_of(row.get(10)),
+                plan_total_ms: u64::try_from(row.get::<_, i64>(11)).unwrap_or(0),
+                segments_total: u32::try_from(row.get::<_, i32>(12)).unwrap_or(0),
+                pain_areas: areas_of(row.get(13)),
+                pain_spreads: row.get(14),
+                segments_done: 0,
+                events: Vec::new(),
+            };
+            by_id.insert(r.id, r);
+        }
+        let events = conn
+            .query(
+                "SELECT session_id, at, kind, data FROM session_events
+                 WHERE session_id = ANY($1) ORDER BY id",
+                &[&ids],
+            )
+            .map_err(&fail)?;
+        for row in events {
+            if let Some(r) = by_id.get_mut(&row.get::<_, i64>(0)) {
+                r.events.push(SessionEvent {
+                    at: row.get(1),
+                    kind: row.get(2),
+                    data: row.get(3),
+                });
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| by_id.remove(id))
+            .map(|mut r| {
+                r.segments_done = validate::segments_done(&r.events);
+                r
+            })
+            .collect())
+    }
+
+    /// Runs `f` in a read-committed transaction and commits.
+    fn write<T>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = client.transaction().map_err(self.fail(action))?;
+        let out = f(&mut tx)?;
+        tx.commit().map_err(self.fail(action))?;
+        Ok(out)
+    }
+
+    /// Runs `f` in a repeatable-read, read-only transaction: one consistent view.
+    fn read<T>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(self.fail(action))?;
+        let out = f(&mut tx)?;
+        tx.commit().map_err(self.fail(action))?;
+        Ok(out)
+    }
+}
+
+fn status_of(s: &str, location: &str) -> Result<SessionStatus, StoreError> {
+    SessionStatus::parse(s).ok_or_else(|| StoreError::Database {
+        action: "reading a session",
+        location: location.to_owned(),
+        source: format!("unknown session status {s:?}").into(),
+    })
+}
+
+fn pain_of(p: Option<i16>) -> Option<u8> {
+    p.and_then(|p| u8::try_from(p).ok())
+}
+
+fn areas_of(areas: Vec<String>) -> Vec<PainArea> {
+    areas.iter().filter_map(|a| PainArea::parse(a)).collect()
+}
+
+fn areas_param(areas: &[PainArea]) -> Vec<String> {
+    validate::pain_areas(areas)
+        .into_iter()
+        .map(|a| a.as_str().to_owned())
+        .collect()
+}
+
+fn segments_param(n: u32) -> Result<i32, StoreError> {
+    i32::try_from(n).map_err(|_| StoreError::invalid("segments_total", n, "at most 2^31 - 1"))
+}
+
+/// Brings the schema up to date, one migration per transaction, serialised between connections
+/// by an advisory lock. Refuses a schema newer than this build.
+fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
+    let fail = |e| map_error(e, location, "migrating the schema");
+    for m in MIGRATIONS {
+        let mut tx = client.transaction().map_err(fail)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(fail)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    BIGINT PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             )",
+        )
+        .map_err(fail)?;
+        let current: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+                &[],
+            )
+            .map_err(fail)?
+            .get(0);
+        if current > latest_version() {
+            return Err(StoreError::NewerSchema {
+                location: location.to_owned(),
+                found: current,
+                supported: latest_version(),
+            });
+        }
+        if current >= m.version {
+            continue;
+        }
+        tx.batch_execute(m.sql)
+            .map_err(|e| map_error(e, location, m.action))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[&m.version],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn profile_id(client: &mut Client, name: &str) -> Result<i64, postgres::Error> {
+    client.execute(
+        "INSERT INTO profiles (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+        &[&name],
+    )?;
+    Ok(client
+        .query_one("SELECT id FROM profiles WHERE name = $1", &[&name])?
+        .get(0))
+}
+
+/// Sorts a PostgreSQL failure into the [`StoreError`] a person can act on.
+fn map_error(e: postgres::Error, location: &str, action: &'static str) -> StoreError {
+    let location = location.to_owned();
+    let Some(code) = e.code() else {
+        return StoreError::Database {
+            action,
+            location,
+            source: Box::new(e),
+        };
+    };
+    if *code == SqlState::DISK_FULL || *code == SqlState::PROGRAM_LIMIT_EXCEEDED {
+        StoreError::DiskFull { location }
+    } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION
+        || *code == SqlState::INSUFFICIENT_PRIVILEGE
+    {
+        StoreError::ReadOnly {
+            location,
+            source: Box::new(e),
+        }
+    } else if *code == SqlState::T_R_SERIALIZATION_FAILURE
+        || *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::LOCK_NOT_AVAILABLE
+    {
+        StoreError::Busy {
+            location,
+            source: Box::new(e),
+        }
+    } else {
+        StoreError::Database {
+            action,
+            location,
+            source: Box::new(e),
+        }
+    }
+}
+
+fn row_summary(row: &Row, location: &str) -> Result<SessionSummary, StoreError> {
+    Ok(SessionSummary {
+        id: row.get(0),
+        started_at: row.get(1),
+        last_seen_at: row.get(2),
+        ended_at: row.get(3),
+        status: status_of(&row.get::<_, String>(4), location)?,
+        routine_id: row.get(5),
+        pain_before: pain_of(row.get(6)),
+        pain_after: pain_of(row.get(7)),
+        pain_areas: areas_of(row.get(8)),
+        pain_spreads: row.get(9),
+        plan_total_ms: u64::try_from(row.get::<_, i64>(10)).unwrap_or(0),
+    })
+}
+
+impl Journal for PgJournal {
+    fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError> {
+        let (started_ms, plan_total_ms) = validate::new_session(s)?;
+        let segments = segments_param(s.segments_total)?;
+        let row = self
+            .client
+            .get_mut()
+            .query_one(
+                "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                     last_seen_at_ms, routine_id, routine_name, settings, status, pain_before,
+                     plan_total_ms, segments_total, pain_areas, pain_spreads)
+                 VALUES ($1, $2, $3, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11)
+                 RETURNING id",
+                &[
+                    &self.profile_id,
+                    &s.started_at,
+                    &started_ms,
+                    &s.routine_id,
+                    &s.routine_name,
+                    &s.settings,
+                    &s.pain_before.map(i16::from),
+                    &plan_total_ms,
+                    &segments,
+                    &areas_param(&s.pain_areas),
+                    &s.pain_spreads,
+                ],
+            )
+            .map_err(|e| map_error(e, &self.location, "starting a session"))?;
+        Ok(row.get(0))
+    }
+
+    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
+        let at_ms = validate::event(ev)?;
+        self.write("recording an event", |tx| {
+            self.require_open(tx, id)?;
+            let fail = self.fail("recording an event");
+            tx.execute(
+                "INSERT INTO session_events (session_id, at, at_ms, kind, data)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&id, &ev.at, &at_ms, &ev.kind, &ev.data],
+            )
+            .map_err(&fail)?;
+            tx.execute(
+                "UPDATE sessions SET last_seen_at = $2, last_seen_at_ms = $3 WHERE id = $1",
+                &[&id, &ev.at, &at_ms],
+            )
+            .map_err(&fail)?;
+            Ok(())
+        })
+    }
+
+    fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError> {
+        let at_ms = utc_millis("heartbeat at", at)?;
+        self.write("recording a heartbeat", |tx| {
+            self.require_open(tx, id)?;
+            tx.execute(
+                "UPDATE sessions SET last_seen_at = $2, last_seen_at_ms = $3 WHERE id = $1",
+                &[&id, &at, &at_ms],
+            )
+            .map_err(self.fail("recording a heartbeat"))?;
+            Ok(())
+        })
+    }
+
+    fn finish_session(&mut self, id: SessionId, f: &SessionFinish) -> Result<(), StoreError> {
+        let ended_ms = utc_millis("ended_at", &f.ended_at)?;
+        check_not_empty("end_reason", &f.end_reason)?;
+        check_pain("pain_after", f.pain_after)?;
+        self.write("finishing a session", |tx| {
+            self.require_open(tx, id)?;
+            tx.execute(
+                "UPDATE sessions
+                 SET status = 'finished', ended_at = $2, ended_at_ms = $3, end_reason = $4,
+                     pain_after = $5, last_seen_at = $2, last_seen_at_ms = $3
+                 WHERE id = $1",
+                &[
+                    &id,
+                    &f.ended_at,
+                    &ended_ms,
+                    &f.end_reason,
+                    &f.pain_after.map(i16::from),
+                ],
+            )
+            .map_err(self.fail("finishing a session"))?;
+            Ok(())
+        })
+    }
+
+    fn mark_interrupted(&mut self, stale_before: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let stale_ms = utc_millis("stale_before", stale_before)?;
+        self.write("marking interrupted sessions", |tx| {
+            let ids: Vec<SessionId> = tx
+                .query(
+                    "UPDATE sessions SET status = 'interrupted'
+                     WHERE profile_id = $1 AND status = 'open' AND last_seen_at_ms < $2
+                     RETURNING id, started_at_ms",
+                    &[&self.profile_id, &stale_ms],
+                )
+                .map_err(self.fail("marking interrupted sessions"))
+                .map(|rows| {
+                    let mut v: Vec<(i64, i64)> =
+                        rows.iter().map(|r| (r.get(1), r.get(0))).collect();
+                    v.sort_by(|a, b| b.cmp(a));
+                    v.into_iter().map(|(_, id)| id).collect()
+                })?;
+            self.load_sessions(tx, &ids)
+        })
+    }
+
+    fn session(&self, id: SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        self.read("reading a session", |tx| {
+            Ok(self.load_sessions(tx, &[id])?.into_iter().next())
+        })
+    }
+
+    fn recent_sessions(&self, limit: usize) -> Result<Vec<SessionRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read("listing sessions", |tx| {
+            let ids: Vec<SessionId> = tx
+                .query(
+                    "SELECT id FROM sessions WHERE profile_id = $1
+                     ORDER BY started_at_ms DESC, id DESC LIMIT $2",
+                    &[&self.profile_id, &limit],
+                )
+                .map_err(self.fail("listing sessions"))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            self.load_sessions(tx, &ids)
+        })
+    }
+
+    fn save_screening(&mut self, r: &ScreeningRecord) -> Result<(), StoreError> {
+        let taken_ms = validate::screening(r)?;
+        self.write("saving a screening", |tx| {
+            let fail = self.fail("saving a screening");
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO screenings (profile_id, taken_at, taken_at_ms, kind, outcome)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    &[
+                        &self.profile_id,
+                        &r.taken_at,
+                        &taken_ms,
+                        &r.kind.as_str(),
+                        &r.outcome,
+                    ],
+                )
+                .map_err(&fail)?
+                .get(0);
+            for (position, (question, answer)) in r.answers.iter().enumerate() {
+                let position = i32::try_from(position).unwrap_or(i32::MAX);
+                tx.execute(
+                    "INSERT INTO screening_answers (screening_id, position, question_id, answer)
+                     VALUES ($1, $2, $3, $4)",
+                    &[&id, &position, question, answer],
+                )
+                .map_err(&fail)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn latest_screening(&self, kind: ScreeningKind) -> Result<Option<ScreeningRecord>, StoreError> {
+        self.read("reading the latest screening", |tx| {
+            let fail = self.fail("reading the latest screening");
+            let Some(row) = tx
+                .query_opt(
+                    "SELECT id, taken_at, outcome FROM screenings
+                     WHERE profile_id = $1 AND kind = $2
+                     ORDER BY taken_at_ms DESC, id DESC LIMIT 1",
+                    &[&self.profile_id, &kind.as_str()],
+                )
+                .map_err(&fail)?
+            else {
+                return Ok(None);
+            };
+            let id: i64 = row.get(0);
+            let answers = tx
+                .query(
+                    "SELECT question_id, answer FROM screening_answers
+                     WHERE screening_id = $1 ORDER BY position",
+                    &[&id],
+                )
+                .map_err(&fail)?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            Ok(Some(ScreeningRecord {
+                taken_at: row.get(1),
+                kind,
+                answers,
+                outcome: row.get(2),
+            }))
+        })
+    }
+
+    fn save_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        check_not_empty("setting key", key)?;
+        self.client
+            .get_mut()
+            .execute(
+                "INSERT INTO settings (profile_id, key, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value",
+                &[&self.profile_id, &key, value],
+            )
+            .map(drop)
+            .map_err(|e| map_error(e, &self.location, "saving a setting"))
+    }
+
+    fn load_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        self.client
+            .borrow_mut()
+            .query_opt(
+                "SELECT value FROM settings WHERE profile_id = $1 AND key = $2",
+                &[&self.profile_id, &key],
+            )
+            .map(|row| row.map(|r| r.get(0)))
+            .map_err(self.fail("loading a setting"))
+    }
+
+    fn history(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT id, started_at, last_seen_at, ended_at, status, routine_id, pain_before,
+                     pain_after, pain_areas, pain_spreads, plan_total_ms
+                 FROM sessions WHERE profile_id = $1 ORDER BY started_at_ms, id",
+                &[&self.profile_id],
+            )
+            .map_err(self.fail("reading the history"))?;
+        rows.iter()
+            .map(|row| row_summary(row, &self.location))
+            .collect()
+    }
+
+    fn save_psfs(&mut self, entry: &PsfsEntry) -> Result<bool, StoreError> {
+        let taken_ms = validate::psfs(entry)?;
+        self.write("saving a PSFS entry", |tx| {
+            let fail = self.fail("saving a PSFS entry");
+            let Some(row) = tx
+                .query_opt(
+                    "INSERT INTO psfs_entries (profile_id, taken_at, taken_at_ms)
+                     VALUES ($1, $2, $3) ON CONFLICT (profile_id, taken_at) DO NOTHING
+                     RETURNING id",
+                    &[&self.profile_id, &entry.taken_at, &taken_ms],
+                )
+                .map_err(&fail)?
+            else {
+                return Ok(false);
+            };
+            let id: i64 = row.get(0);
+            for (position, item) in entry.items.iter().enumerate() {
+                let position = i16::try_from(position).unwrap_or(i16::MAX);
+                tx.execute(
+                    "INSERT INTO psfs_items (entry_id, position, activity, score)
+                     VALUES ($1, $2, $3, $4)",
+                    &[&id, &position, &item.activity, &i16::from(item.score)],
+                )
+                .map_err(&fail)?;
+            }
+            Ok(true)
+        })
+    }
+
+    fn psfs_entries(&self) -> Result<Vec<PsfsEntry>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT e.id, e.taken_at, i.activity, i.score
+                 FROM psfs_entries e JOIN psfs_items i ON i.entry_id = e.id
+                 WHERE e.profile_id = $1 ORDER BY e.taken_at_ms, e.id, i.position",
+                &[&self.profile_id],
+            )
+            .map_err(self.fail("reading PSFS entries"))?;
+        let mut out: Vec<PsfsEntry> = Vec::new();
+        let mut last_id = None;
+        for row in rows {
+            let id: i64 = row.get(0);
+            if last_id != Some(id) {
+                last_id = Some(id);
+                out.push(PsfsEntry {
+                    taken_at: row.get(1),
+                    items: Vec::new(),
+                });
+            }
+            if let Some(e) = out.last_mut() {
+                e.items.push(PsfsItem {
+                    activity: row.get(2),
+                    score: u8::try_from(row.get::<_, i16>(3)).unwrap_or(0),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn import_session(&mut self, r: &SessionRecord) -> Result<bool, StoreError> {
+        let t = validate::import(r)?;
+        let segments = segments_param(r.segments_total)?;
+        self.write("importing a session", |tx| {
+            let fail = self.fail("importing a session");
+            // Serialise imports of one profile so two at once cannot both insert.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, $2)",
+                &[&(MIGRATION_LOCK as i32), &(self.profile_id as i32)],
+            )
+            .map_err(&fail)?;
+            let exists = tx
+                .query_opt(
+                    "SELECT 1 FROM sessions
+                     WHERE profile_id = $1 AND started_at = $2 AND routine_id = $3",
+                    &[&self.profile_id, &r.started_at, &r.routine_id],
+                )
+                .map_err(&fail)?
+                .is_some();
+            if exists {
+                return Ok(false);
+            }
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                         last_seen_at_ms, ended_at, ended_at_ms, routine_id, routine_name,
+                         settings, status, end_reason, pain_before, pain_after, plan_total_ms,
+                         segments_total, pain_areas, pain_spreads)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                         $16, $17, $18)
+                     RETURNING id",
+                    &[
+                        &self.profile_id,
+                        &r.started_at,
+                        &t.started_ms,
+                        &r.last_seen_at,
+                        &t.last_seen_ms,
+                        &r.ended_at,
+                        &t.ended_ms,
+                        &r.routine_id,
+                        &r.routine_name,
+                        &r.settings,
+                        &r.status.as_str(),
+                        &r.end_reason,
+                        &r.pain_before.map(i16::from),
+                        &r.pain_after.map(i16::from),
+                        &t.plan_total_ms,
+                        &segments,
+                        &areas_param(&r.pain_areas),
+                        &r.pain_spreads,
+                    ],
+                )
+                .map_err(&fail)?
+                .get(0);
+            let stmt = tx
+                .prepare(
+                    "INSERT INTO session_events (session_id, at, at_ms, kind, data)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .map_err(&fail)?;
+            for (ev, at_ms) in r.events.iter().zip(&t.events_ms) {
+                tx.execute(&stmt, &[&id, &ev.at, at_ms, &ev.kind, &ev.data])
+                    .map_err(&fail)?;
+            }
+            Ok(true)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password_in_messages() {
+        assert_eq!(
+            redact("postgres://supine:secret@db.example:5432/journal?sslmode=disable"),
+            "postgres://db.example:5432/journal"
+        );
+        assert_eq!(
+            redact("postgresql://localhost/j"),
+            "postgresql://localhost/j"
+        );
+        assert_eq!(redact("nonsense"), "the PostgreSQL database");
+    }
+
+    #[test]
+    fn a_malformed_url_is_a_connection_error() {
+        let err = PgJournal::connect("postgres://u:p@host:notaport/db", "local").unwrap_err();
+        assert!(matches!(err, StoreError::CannotConnect { .. }), "{err:?}");
+        assert!(!err.to_string().contains(":p@"), "{err}");
+    }
+
+    #[test]
+    fn migrations_are_numbered_from_one_and_match_the_folder() {
+        let file = |m: &Migration| m.action.strip_prefix("applying migration ").unwrap();
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+            assert!(file(m).starts_with(&format!("{:04}_", m.version)));
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        on_disk.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(file).collect();
+        assert_eq!(on_disk, listed);
+    }
+
+    #[test]
+    fn a_server_that_is_not_there_is_a_clear_error() {
+        // Port 1 on localhost: nothing listens there.
+        let err = PgJournal::connect("postgres://u:p@127.0.0.1:1/db", "local").unwrap_err();
+        assert!(matches!(err, StoreError::CannotConnect { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(msg.contains("postgres://127.0.0.1:1/db"), "{msg}");
+        assert!(!msg.contains(":p@"), "the password is not shown: {msg}");
+    }
+}

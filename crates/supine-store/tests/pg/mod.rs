@@ -1,0 +1,170 @@
+//! The PostgreSQL backend: the conformance suite, each story in a schema of its own, and what only
+//! a server shows (profiles in one database, writers at once, newer schemas, bad credentials).
+//!
+//! The server's URL comes from `SUPINE_TEST_PG_URL` (or `SUPINE_DATABASE_URL`). Without one the
+//! tests say so on stderr and pass, unless `SUPINE_REQUIRE_PG=1` (CI), where they fail.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use supine_store::{Journal, PgJournal, StoreError};
+
+use super::new_session;
+
+/// The test server's URL, or `None` after saying why the test is skipped.
+pub fn url(test: &str) -> Option<String> {
+    let url = ["SUPINE_TEST_PG_URL", "SUPINE_DATABASE_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
+    if url.is_none() {
+        assert!(
+            std::env::var("SUPINE_REQUIRE_PG").as_deref() != Ok("1"),
+            "SUPINE_REQUIRE_PG=1 but neither SUPINE_TEST_PG_URL nor SUPINE_DATABASE_URL is set"
+        );
+        // The test thread is named after the test.
+        let current = std::thread::current();
+        let test = current.name().unwrap_or(test);
+        // Straight to stderr, past the test harness's capture, so the skip is seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping PostgreSQL test {test}: set SUPINE_TEST_PG_URL=postgres://... to run it"
+        );
+    }
+    url
+}
+
+/// A schema of its own for one test, dropped with everything in it at the end.
+pub struct Schema {
+    url: String,
+    pub name: String,
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}
+
+fn schema(url: String) -> Schema {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!(
+        "supine_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    Schema { url, name }
+}
+
+/// A fresh journal for `profile` in a new schema, or `None` when there is no server to use.
+pub fn fresh(test: &str, profile: &str) -> Option<(Schema, PgJournal)> {
+    let s = schema(url(test)?);
+    let j = PgJournal::connect_in_schema(&s.url, profile, Some(&s.name))
+        .unwrap_or_else(|e| panic!("cannot open a PostgreSQL journal: {e:#?}"));
+    Some((s, j))
+}
+
+mod conformance {
+    all_stories!(super::fresh(module_path!(), "local"));
+}
+
+#[test]
+fn profiles_share_a_database_but_not_their_records() {
+    let Some((s, mut anna)) = fresh("profiles", "anna") else {
+        return;
+    };
+    let mut ben = PgJournal::connect_in_schema(&s.url, "ben", Some(&s.name)).unwrap();
+    let a = anna
+        .start_session(&new_session("2026-11-26T09:00:00+01:00"))
+        .unwrap();
+    ben.start_session(&new_session("2026-11-26T10:00:00+01:00"))
+        .unwrap();
+    ben.save_setting("pace", &serde_json::json!(6)).unwrap();
+    assert_eq!(anna.recent_sessions(10).unwrap().len(), 1);
+    assert_eq!(ben.recent_sessions(10).unwrap().len(), 1);
+    assert_eq!(
+        ben.session(a).unwrap(),
+        None,
+        "another profile's session is not seen"
+    );
+    assert!(matches!(
+        ben.heartbeat(a, "2026-11-26T10:01:00+01:00"),
+        Err(StoreError::UnknownSession { .. })
+    ));
+    assert_eq!(anna.load_setting("pace").unwrap(), None);
+    assert_eq!(anna.profile(), "anna");
+    // Reconnecting finds the same profile and its records.
+    let again = PgJournal::connect_in_schema(&s.url, "anna", Some(&s.name)).unwrap();
+    assert_eq!(again.recent_sessions(10).unwrap().len(), 1);
+}
+
+#[test]
+fn two_journals_write_at_once() {
+    let Some((s, mut first)) = fresh("writers", "local") else {
+        return;
+    };
+    let mut second = PgJournal::connect_in_schema(&s.url, "local", Some(&s.name)).unwrap();
+    let ids = std::thread::scope(|scope| {
+        let writers: Vec<_> = [&mut first, &mut second]
+            .into_iter()
+            .enumerate()
+            .map(|(w, j)| {
+                scope.spawn(move || {
+                    (0..50)
+                        .map(|i| {
+                            j.start_session(&new_session(&format!(
+                                "2026-11-{:02}T09:{i:02}:00+01:00",
+                                w + 1
+                            )))
+                            .unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(ids.len(), 100);
+    assert_eq!(first.history().unwrap().len(), 100);
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let Some((s, j)) = fresh("newer schema", "local") else {
+        return;
+    };
+    drop(j);
+    let mut c = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    c.batch_execute(&format!(
+        "INSERT INTO {}.schema_migrations (version) VALUES (999)",
+        s.name
+    ))
+    .unwrap();
+    let err = PgJournal::connect_in_schema(&s.url, "local", Some(&s.name)).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 999, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_wrong_password_is_a_clear_error_without_the_password() {
+    let Some(url) = url("wrong password") else {
+        return;
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        panic!("not a URL: {url}")
+    };
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let bad = format!("{scheme}://supine:not-the-password@{host}");
+    let err = PgJournal::connect(&bad, "local").unwrap_err();
+    assert!(matches!(err, StoreError::CannotConnect { .. }), "{err:?}");
+    assert!(!err.to_string().contains("not-the-password"), "{err}");
+}
