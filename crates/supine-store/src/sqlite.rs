@@ -54,8 +54,11 @@ const PROFILE_NAME_MAX: usize = 64;
 
 /// A [`Journal`] kept in an SQLite file (or in memory, for tests).
 ///
-/// Each write is one transaction, committed with `synchronous=FULL` in WAL mode: once a method
-/// returns `Ok`, what it wrote survives a crash of the process. Several `SqliteJournal`s (in
+/// Each write is one transaction, committed in WAL mode with `synchronous=NORMAL`: once a method
+/// returns `Ok`, what it wrote is in the write-ahead log and survives a crash or kill of the
+/// process (the SIGKILL test proves it). A power cut may lose the last few commits, never the
+/// file's consistency: SQLite's recommended trade-off for WAL, chosen because waiting for the disk
+/// on every cue of a session made writes slow (p99 8-12 ms under load with `FULL`). Several `SqliteJournal`s (in
 /// threads or processes) may use the same file; a writer waits up to 5 s for another's lock.
 #[derive(Debug)]
 pub struct SqliteJournal {
@@ -127,8 +130,8 @@ impl SqliteJournal {
             .map_err(fail("setting the busy timeout"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(fail("enabling foreign keys"))?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(fail("setting synchronous=FULL"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(fail("setting synchronous=NORMAL"))?;
 
         // The first read: a file that is not a database fails here, before any write.
         let found = schema_version(&conn, &location)?;
@@ -974,7 +977,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "synchronous", |r| r.get(0))
             .unwrap();
-        assert_eq!(sync, 2, "synchronous=FULL");
+        assert_eq!(sync, 1, "synchronous=NORMAL");
     }
 
     #[test]
