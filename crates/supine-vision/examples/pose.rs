@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         opts.backend = Backend::OnnxRuntime;
     }
     if flag("--no-turn") {
-        opts.rotate_fallback = false;
+        opts.detector_turns = vec![0];
     }
     let mut est = PoseEstimator::new(opts)?;
     for path in args.iter().filter(|a| !a.starts_with("--")) {

@@ -28,8 +28,11 @@ pub struct PoseOptions {
     pub backend: Backend,
     /// Refine landmarks from the heatmap output (MediaPipe does).
     pub refine_heatmap: bool,
-    /// When the upright detector finds nobody, try the frame turned 90 and 270 degrees.
-    pub rotate_fallback: bool,
+    /// The turns (degrees) under which the detector looks at the frame, in order, until it finds
+    /// someone: under turn 90 it sees the frame's right edge at the top of its input, under 270
+    /// the left edge. The default `[0, 90, 270]` retries a frame where nobody was found upright
+    /// turned both ways, for people lying down; MediaPipe's behaviour is `[0]`.
+    pub detector_turns: Vec<u32>,
     /// Smooth landmarks across frames in [`PoseEstimator::track`].
     pub smoothing: bool,
     /// Frames larger than this (longer side, pixels) are downscaled first.
@@ -44,7 +47,7 @@ impl Default for PoseOptions {
             model: LandmarkModel::Full,
             backend: Backend::Tract,
             refine_heatmap: true,
-            rotate_fallback: true,
+            detector_turns: vec![0, 90, 270],
             smoothing: true,
             max_side: DEFAULT_MAX_SIDE,
             models_dir: None,
@@ -126,6 +129,7 @@ pub struct PoseEstimator {
     det_input: Vec<f32>,
     lm_input: Vec<f32>,
     tracked: Option<Roi>,
+    last_detector_runs: u32,
     filter: PointsFilter,
     aux_filter: PointsFilter,
 }
@@ -167,6 +171,7 @@ impl PoseEstimator {
             det_input: vec![0.0; side * side * 3],
             lm_input: vec![0.0; lside * lside * 3],
             tracked: None,
+            last_detector_runs: 0,
             filter: PointsFilter::new(NUM_LANDMARKS, LANDMARK_PARAMS),
             aux_filter: PointsFilter::new(2, AUX_PARAMS),
         })
@@ -202,12 +207,10 @@ impl PoseEstimator {
     /// Runs only the detector (with the rotated retries) on an RGB frame; returns the region for
     /// the landmark model and the detection. Public for benchmarks.
     pub fn detect(&mut self, rgb: &RgbImage) -> Result<Option<(Roi, Detection, u32)>, VisionError> {
-        let turns: &[u32] = if self.options.rotate_fallback {
-            &[0, 90, 270]
-        } else {
-            &[0]
-        };
-        for &turn in turns {
+        self.last_detector_runs = 0;
+        for i in 0..self.options.detector_turns.len() {
+            let turn = self.options.detector_turns[i];
+            self.last_detector_runs += 1;
             let frame = Roi::whole_frame(rgb.width(), rgb.height(), (turn as f32).to_radians());
             let side = detector::INPUT_SIZE;
             crop_into(
@@ -300,11 +303,7 @@ impl PoseEstimator {
                 let d0 = Instant::now();
                 let found = self.detect(&rgb)?;
                 timings.detector_ms = ms(d0);
-                timings.detector_runs = match &found {
-                    Some((_, _, turn)) => 1 + u32::from(*turn >= 90) + u32::from(*turn >= 270),
-                    None if self.options.rotate_fallback => 3,
-                    None => 1,
-                };
+                timings.detector_runs = self.last_detector_runs;
                 match found {
                     Some((roi, det, turn)) => {
                         detection = Some((det.score, turn));

@@ -31,7 +31,7 @@ fn full_model_matches_mediapipe_on_renders_and_photos() {
     // MediaPipe's configuration: no turned retries.
     let mut est = PoseEstimator::new(PoseOptions {
         model: LandmarkModel::Full,
-        rotate_fallback: false,
+        detector_turns: vec![0],
         ..PoseOptions::default()
     })
     .unwrap();
