@@ -2,6 +2,7 @@
 //! the 33 landmarks. All the work is in supine-vision; "no person found" is a normal result.
 
 use anyhow::Context as _;
+use std::io::Write as _;
 use std::path::Path;
 use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions, load_image, report};
 
@@ -17,10 +18,12 @@ pub fn run(image: &Path, model: &str, json: bool) -> anyhow::Result<()> {
         .estimate(&img)
         .with_context(|| format!("estimating the pose in {}", image.display()))?;
     let name = image.display().to_string();
-    if json {
-        println!("{}", report::format_json(&name, &frame));
+    let text = if json {
+        report::format_json(&name, &frame) + "\n"
     } else {
-        print!("{}", report::format_text(&name, &frame));
-    }
+        report::format_text(&name, &frame)
+    };
+    // An io::Error (a broken pipe included) goes up to main rather than panicking in print!.
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
 }
