@@ -54,6 +54,17 @@ pub enum Command {
     Log(LogArgs),
     /// Serve the web app on 127.0.0.1 (the same journal and content as the terminal).
     Serve(ServeArgs),
+    /// Find the person in an image and print the 33 body landmarks (BlazePose, on this machine).
+    Pose {
+        /// The image (PNG, JPEG, BMP, GIF, TIFF, WebP, PNM; any pixel format).
+        image: PathBuf,
+        /// Landmark model: lite (faster) or full (MediaPipe's default).
+        #[arg(long, default_value = "full", value_parser = ["lite", "full"])]
+        model: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a folder of content files and report the first problem with file:line:column.
     CheckContent {
         /// The folder, holding poses/*.toml and/or routines/*.toml.

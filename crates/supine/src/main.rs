@@ -6,6 +6,7 @@ mod cli;
 mod export;
 mod files;
 mod plan_text;
+mod pose_cmd;
 mod practice;
 mod progress_cmd;
 mod prompt;
@@ -80,6 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Log(args) => practice::log(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
+        Command::Pose { image, model, json } => pose_cmd::run(image, model, *json),
         Command::Progress(args) => progress_cmd::run(&cli, args),
         Command::Psfs(args) => psfs_cmd::psfs(&cli, args),
         Command::Export(args) => export::export(&cli, args),

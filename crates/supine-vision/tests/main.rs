@@ -1,0 +1,7 @@
+//! Integration tests of the pose pipeline: parity with MediaPipe, bad input, tracking.
+
+mod backends;
+mod bad_input;
+mod common;
+mod parity;
+mod tracking;
