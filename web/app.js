@@ -255,15 +255,25 @@ async function progress() {
     box.append(holder);
     return box;
   };
-  const avg = p.pain.length ? (p.pain.reduce((a, x) => a + x.relief, 0) / p.pain.length).toFixed(1) : "–";
+  const avg = p.relief.length ? (p.relief.reduce((a, x) => a + x.relief, 0) / p.relief.length).toFixed(1) : "–";
+  const fmtDay = (d) => new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" });
   show("Progress",
     h("h1", {}, "Progress"),
     h("section", { class: "panel stats", "aria-label": "Summary" },
       h("div", { id: "p-streak" }, h("strong", {}, String(p.streak)), "days in a row"),
       h("div", { id: "p-sessions" }, h("strong", {}, String(p.sessions)), "sessions"),
       h("div", {}, h("strong", {}, avg), "average relief (points)")),
+    // The two-week rule, in the core's words; a clinician note stands out.
+    h("section", { class: `panel advice ${p.see_clinician ? "warn" : ""}`, id: "p-advice", role: p.see_clinician ? "alert" : null, "aria-label": "How it is going" },
+      h("p", {}, p.advice_message)),
+    p.markers.length
+      ? h("section", { class: "panel", "aria-labelledby": "p-markers-h" },
+        h("h2", { id: "p-markers-h" }, "Meaningful changes"),
+        h("ul", { id: "p-markers" }, p.markers.map((m) => h("li", { class: `marker-${m.change}` }, h("strong", {}, fmtDay(m.day)), `: ${m.message}`))))
+      : null,
     h("div", { class: "charts" },
       chart("c-pain", "Pain before and after", p.charts.pain, h("p", { class: "legend" }, h("span", { class: "b" }, "before"), h("span", { class: "a" }, "after"))),
+      chart("c-trend", "Pain before sessions, 7-day mean", p.charts.trend, h("p", { class: "legend" }, h("span", { class: "m" }, "7-day mean"), h("span", { class: "d" }, "◆ meaningful change"))),
       chart("c-relief", "Relief per session", p.charts.relief),
       chart("c-weeks", "Sessions per week", p.charts.weeks),
       chart("c-cal", "The last five weeks", p.charts.calendar)));

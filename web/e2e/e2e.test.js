@@ -169,6 +169,10 @@ test("the journal has the session, and progress shows it", async () => {
   assert.match(await page.locator("#p-streak").textContent(), /^1/);
   assert.match(await page.locator("#p-sessions").textContent(), /^1/);
   assert.equal(await page.locator("#c-pain ~ div svg polyline").count(), 2);
+  // The two-week rule, in the core's words: one day of scores is too early to tell.
+  assert.match(await page.locator("#p-advice").textContent(), /1 day\(s\) of pain scores so far/);
+  assert.equal(await page.locator("#c-trend ~ div svg polyline.mean").count(), 1);
+  assert.equal(await page.locator("#p-markers").count(), 0, "no meaningful change after one day");
   await shot("11-progress");
 });
 

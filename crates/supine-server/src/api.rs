@@ -11,9 +11,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Local;
 use serde::{Deserialize, Serialize};
+use supine_core::progress::Day;
 use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
 use supine_core::session::HurtChoice;
 use supine_core::{Event, Outcome, Plan, Session, compile};
+use supine_store::progress::day_of_date;
 use supine_store::{NewSession, ScreeningKind, ScreeningRecord, SessionRecord};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -84,6 +86,7 @@ impl From<&SessionRecord> for SessionSummary {
 #[derive(Debug, Serialize)]
 struct Today {
     streak: u32,
+    practised_today: bool,
     routine_name: String,
     total_ms: u64,
     poses: Vec<String>,
@@ -110,10 +113,13 @@ async fn current_plan(
 
 async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
     let (settings, screening, plan) = current_plan(&state, None).await?;
-    let sessions = state.with_journal(|j| Ok(j.recent_sessions(400)?)).await?;
-    let p = progress::compute(&sessions, Local::now().date_naive());
+    let (sessions, history) = state
+        .with_journal(|j| Ok((j.recent_sessions(5)?, j.history()?)))
+        .await?;
+    let p = progress::report(&history, &[], today_day()?);
     Ok(Json(Today {
         streak: p.streak,
+        practised_today: p.practised_today,
         routine_name: plan.routine_name.clone(),
         total_ms: plan.total_ms,
         poses: plan
@@ -639,10 +645,15 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
     }
 }
 
+/// Today in the server's local calendar, as the core counts days.
+fn today_day() -> Result<Day, ApiError> {
+    day_of_date(Local::now().date_naive())
+        .ok_or_else(|| ApiError::internal("today is out of range"))
+}
+
 async fn get_progress(State(state): State<AppState>) -> Result<Json<progress::Progress>, ApiError> {
-    let sessions = state.with_journal(|j| Ok(j.recent_sessions(400)?)).await?;
-    Ok(Json(progress::compute(
-        &sessions,
-        Local::now().date_naive(),
-    )))
+    let (history, psfs) = state
+        .with_journal(|j| Ok((j.history()?, j.psfs_entries()?)))
+        .await?;
+    Ok(Json(progress::compute(&history, &psfs, today_day()?)))
 }

@@ -95,7 +95,7 @@ pub fn document() -> Value {
             "/api/sessions/{id}/ws": { "get": { "summary": "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath turn. Connecting starts the session.",
                 "parameters": [id_param()],
                 "responses": { "101": { "description": "switching protocols" }, "404": err("no such live session") } } },
-            "/api/progress": { "get": { "summary": "Streak, sessions per week, pain before/after, relief and a calendar, with SVG charts",
+            "/api/progress": { "get": { "summary": "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar and SVG charts",
                 "responses": { "200": ok("progress", obj.clone()) } } },
             "/api/openapi.json": { "get": { "summary": "This document", "responses": { "200": ok("OpenAPI 3.1", obj.clone()) } } }
         },

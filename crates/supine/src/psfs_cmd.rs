@@ -13,8 +13,8 @@ use supine_store::{Journal, PSFS_MAX_ITEMS, PsfsEntry, PsfsItem};
 
 use crate::cli::{Cli, PsfsArgs};
 use crate::practice::{now, open_journal};
-use crate::progress_cmd::psfs_points;
 use crate::prompt;
+use supine_store::progress::psfs_points;
 
 /// Journal setting that remembers the activities between checks.
 const ACTIVITIES_KEY: &str = "psfs_activities";
