@@ -15,8 +15,9 @@ use supine_core::progress::Day;
 use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
 use supine_core::session::HurtChoice;
 use supine_core::{Event, Outcome, Plan, Session, compile};
+use supine_store::practice;
 use supine_store::progress::day_of_date;
-use supine_store::{NewSession, ScreeningKind, ScreeningRecord, SessionRecord};
+use supine_store::{NewSession, SessionRecord};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::{ApiError, ApiJson};
@@ -220,15 +221,7 @@ async fn post_screening(
         )));
     }
     let outcome = evaluate(&answers).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let record = ScreeningRecord {
-        taken_at: now_rfc3339(),
-        kind: ScreeningKind::Full,
-        answers: answers
-            .iter()
-            .map(|(q, a)| (q.clone(), a.as_str().to_owned()))
-            .collect(),
-        outcome: outcome.code().to_owned(),
-    };
+    let record = practice::full_screening_record(now_rfc3339(), &answers, &outcome);
     state
         .with_journal(move |j| Ok(j.save_screening(&record)?))
         .await?;
@@ -249,12 +242,7 @@ async fn post_daily_check(
 ) -> Result<Json<OutcomeReply>, ApiError> {
     let answer = parse_answer(DAILY_CHECK.id, &body.answer)?;
     let outcome = evaluate_daily(answer);
-    let record = ScreeningRecord {
-        taken_at: now_rfc3339(),
-        kind: ScreeningKind::Daily,
-        answers: vec![(DAILY_CHECK.id.to_owned(), answer.as_str().to_owned())],
-        outcome: outcome.code().to_owned(),
-    };
+    let record = practice::daily_check_record(now_rfc3339(), answer, &outcome);
     state
         .with_journal(move |j| Ok(j.save_screening(&record)?))
         .await?;
@@ -278,8 +266,7 @@ async fn put_settings(
     state
         .with_journal(move |j| {
             let r = saved.apply_to(settings::load(j)?);
-            let v = serde_json::to_value(&r).map_err(ApiError::internal)?;
-            Ok(j.save_setting(settings::SETTINGS_KEY, &v)?)
+            settings::save(j, &r)
         })
         .await?;
     state.forget_plan();
