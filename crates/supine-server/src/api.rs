@@ -17,7 +17,7 @@ use supine_core::session::HurtChoice;
 use supine_core::{Event, Outcome, Plan, Session, compile};
 use supine_store::practice;
 use supine_store::progress::day_of_date;
-use supine_store::{NewSession, SessionRecord};
+use supine_store::{NewSession, PainArea, SessionRecord};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::{ApiError, ApiJson};
@@ -62,6 +62,8 @@ struct SessionSummary {
     end_reason: Option<String>,
     pain_before: Option<u8>,
     pain_after: Option<u8>,
+    pain_areas: Vec<PainArea>,
+    pain_spreads: Option<bool>,
     segments_done: u32,
     segments_total: u32,
     plan_total_ms: u64,
@@ -77,6 +79,8 @@ impl From<&SessionRecord> for SessionSummary {
             end_reason: s.end_reason.clone(),
             pain_before: s.pain_before,
             pain_after: s.pain_after,
+            pain_areas: s.pain_areas.clone(),
+            pain_spreads: s.pain_spreads,
             segments_done: s.segments_done,
             segments_total: s.segments_total,
             plan_total_ms: s.plan_total_ms,
@@ -384,6 +388,12 @@ async fn list_sessions(
 struct StartBody {
     /// Pain before, 0-10, or null to skip.
     pain_before: Option<u8>,
+    /// Where it hurts (asked, as in the terminal, only when there is pain); empty to skip.
+    #[serde(default)]
+    pain_areas: Vec<PainArea>,
+    /// Whether the pain spreads down a leg, or null to skip.
+    #[serde(default)]
+    pain_spreads: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -408,6 +418,17 @@ async fn start_session(
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     let pain_before = body.pain_before.map(check_pain).transpose()?;
+    // As in the terminal: where it hurts is asked only when it hurts.
+    if pain_before.unwrap_or(0) == 0 && (!body.pain_areas.is_empty() || body.pain_spreads.is_some())
+    {
+        return Err(ApiError::Invalid(
+            "pain_areas and pain_spreads need a pain_before above 0".into(),
+        ));
+    }
+    let mut pain_areas = body.pain_areas;
+    pain_areas.sort();
+    pain_areas.dedup();
+    let pain_spreads = body.pain_spreads;
     let (ready, daily, remembered) = state
         .with_journal(|j| {
             Ok((
@@ -452,9 +473,8 @@ async fn start_session(
         plan_total_ms: plan.total_ms,
         segments_total: plan.segments.len() as u32,
         pain_before,
-        // The page does not ask where it hurts yet.
-        pain_areas: Vec::new(),
-        pain_spreads: None,
+        pain_areas,
+        pain_spreads,
     };
     let journal_id = state
         .with_journal(move |j| Ok(j.start_session(&new)?))

@@ -78,7 +78,12 @@ pub fn document() -> Value {
                     "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }],
                     "responses": { "200": ok("sessions, newest first", json!({ "type": "array", "items": obj.clone() })) } },
                 "post": { "summary": "Start a session (needs a clear screening and a clear daily check in the last hour)",
-                    "requestBody": body(json!({ "type": "object", "properties": { "pain_before": pain.clone() } })),
+                    "requestBody": body(json!({ "type": "object", "properties": {
+                        "pain_before": pain.clone(),
+                        "pain_areas": { "type": "array", "items": { "enum": ["lower_back", "hips", "leg"] },
+                            "description": "where it hurts; only with pain_before above 0" },
+                        "pain_spreads": { "type": ["boolean", "null"],
+                            "description": "whether the pain spreads down a leg; only with pain_before above 0" } } })),
                     "responses": { "201": ok("the session id, its plan and a first update", obj.clone()),
                         "409": err("screening or daily check needed first"), "403": err("the screening advises seeing a clinician"),
                         "422": err("pain out of range") } } },

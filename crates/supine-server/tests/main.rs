@@ -565,3 +565,52 @@ async fn two_weeks_without_improvement_says_to_see_a_clinician() {
     );
     assert!(p["markers"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn where_it_hurts_is_stored_with_the_session() {
+    let app = app();
+    let (s, _) = send(&app, post("/api/screening", all_no())).await;
+    assert_eq!(s, StatusCode::OK);
+    send(&app, post("/api/daily-check", json!({"answer": "no"}))).await;
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/sessions",
+            json!({"pain_before": 4, "pain_areas": ["leg", "lower_back", "leg"], "pain_spreads": true}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, list) = send(&app, get("/api/sessions?limit=1")).await;
+    assert_eq!(list[0]["pain_areas"], json!(["lower_back", "leg"]));
+    assert_eq!(list[0]["pain_spreads"], true);
+
+    // Skipped: nothing stored, as in the terminal.
+    let (s, _) = send(&app, post("/api/sessions", json!({"pain_before": 4}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, list) = send(&app, get("/api/sessions?limit=1")).await;
+    assert_eq!(list[0]["pain_areas"], json!([]));
+    assert_eq!(list[0]["pain_spreads"], Value::Null);
+
+    // Only asked when it hurts; unknown areas are refused in JSON.
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/sessions",
+            json!({"pain_before": 0, "pain_areas": ["hips"]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("above 0"), "{v}");
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/sessions",
+            json!({"pain_before": 3, "pain_areas": ["knee"]}),
+        ),
+    )
+    .await;
+    assert!(s.is_client_error(), "{s}");
+    assert!(v["error"].as_str().unwrap().contains("knee"), "{v}");
+}
