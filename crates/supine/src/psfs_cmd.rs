@@ -9,12 +9,12 @@ use std::io::{self, Write};
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use supine_core::progress::psfs_trend;
+use supine_store::progress::psfs_points;
 use supine_store::{Journal, PSFS_MAX_ITEMS, PsfsEntry, PsfsItem};
 
 use crate::cli::{Cli, PsfsArgs};
 use crate::practice::{now, open_journal};
 use crate::prompt;
-use supine_store::progress::psfs_points;
 
 /// Journal setting that remembers the activities between checks.
 const ACTIVITIES_KEY: &str = "psfs_activities";
