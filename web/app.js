@@ -124,7 +124,7 @@ async function today() {
     h("p", { class: "muted" }, "supine is not medical advice. If something hurts during a session, press “This hurts” (or the h key)."));
 }
 
-// ---------- start flow: screening, daily check, pain before ----------
+// ---------- start flow: screening, daily check, pain before, where it hurts ----------
 
 function questionScreen({ count, text, answers, back }) {
   return h("section", { class: "question", "aria-labelledby": "q-text" },
@@ -173,6 +173,45 @@ function screening(questions, intro) {
   });
 }
 
+const AREAS = [["lower_back", "Lower back"], ["hips", "Hips"], ["leg", "Leg"]];
+
+/**
+ * Where it hurts and whether it spreads down a leg, on one screen of big toggle buttons.
+ * Resolves with `{pain_areas, pain_spreads}`; "Skip" (or answering nothing) leaves both empty.
+ */
+function whereItHurts() {
+  return new Promise((resolve) => {
+    const areas = new Set();
+    let spreads = null;
+    const toggle = (btn, on) => btn.setAttribute("aria-pressed", on ? "true" : "false");
+    const areaButtons = AREAS.map(([id, label]) => {
+      const b = h("button", { type: "button", class: "big toggle", "data-area": id, "aria-pressed": "false", on: { click: () => {
+        if (areas.has(id)) areas.delete(id); else areas.add(id);
+        toggle(b, areas.has(id));
+      } } }, label);
+      return b;
+    });
+    const spreadButtons = [[true, "Yes"], [false, "No"]].map(([value, label]) => {
+      const b = h("button", { type: "button", class: "big toggle", "data-spreads": String(value), "aria-pressed": "false", on: { click: () => {
+        // Pressing the chosen answer again takes it back (not answered).
+        spreads = spreads === value ? null : value;
+        for (const o of spreadButtons) toggle(o, spreads === (o.dataset.spreads === "true"));
+      } } }, label);
+      return b;
+    });
+    show("Where it hurts", h("section", { class: "question where", "aria-labelledby": "q-text" },
+      h("p", { class: "text", id: "q-text" }, "Where does it hurt?"),
+      h("p", { class: "muted", id: "where-hint" }, "Choose all that apply."),
+      h("div", { class: "row answers", role: "group", "aria-labelledby": "q-text", "aria-describedby": "where-hint" }, areaButtons),
+      h("p", { class: "text sub", id: "spreads-q" }, "Does the pain spread down a leg?"),
+      h("div", { class: "row answers", role: "group", "aria-labelledby": "spreads-q" }, spreadButtons),
+      h("p", { class: "row" },
+        h("button", { type: "button", class: "big primary", id: "where-go", on: { click: () => resolve({ pain_areas: [...areas], pain_spreads: spreads }) } }, "Start"),
+        h("button", { type: "button", class: "skip-where", on: { click: () => resolve({ pain_areas: [], pain_spreads: null }) } }, "Skip this question"))));
+    areaButtons[0].focus();
+  });
+}
+
 async function startFlow() {
   unlockAudio();
   const s = await api("/api/screening");
@@ -207,7 +246,9 @@ async function startFlow() {
       h("p", {}, h("button", { type: "button", class: "skip-pain", on: { click: () => resolve(null) } }, "Skip this question"))));
     main.querySelector(".painscale button").focus();
   });
-  const started = await api("/api/sessions", { method: "POST", body: { pain_before: pain } });
+  // As in the terminal: where it hurts, only when it hurts.
+  const where = pain > 0 ? await whereItHurts() : { pain_areas: [], pain_spreads: null };
+  const started = await api("/api/sessions", { method: "POST", body: { pain_before: pain, ...where } });
   location.hash = `#/session/${started.id}`;
 }
 
@@ -255,15 +296,25 @@ async function progress() {
     box.append(holder);
     return box;
   };
-  const avg = p.pain.length ? (p.pain.reduce((a, x) => a + x.relief, 0) / p.pain.length).toFixed(1) : "–";
+  const avg = p.relief.length ? (p.relief.reduce((a, x) => a + x.relief, 0) / p.relief.length).toFixed(1) : "–";
+  const fmtDay = (d) => new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" });
   show("Progress",
     h("h1", {}, "Progress"),
     h("section", { class: "panel stats", "aria-label": "Summary" },
       h("div", { id: "p-streak" }, h("strong", {}, String(p.streak)), "days in a row"),
       h("div", { id: "p-sessions" }, h("strong", {}, String(p.sessions)), "sessions"),
       h("div", {}, h("strong", {}, avg), "average relief (points)")),
+    // The two-week rule, in the core's words; a clinician note stands out.
+    h("section", { class: `panel advice ${p.see_clinician ? "warn" : ""}`, id: "p-advice", role: p.see_clinician ? "alert" : null, "aria-label": "How it is going" },
+      h("p", {}, p.advice_message)),
+    p.markers.length
+      ? h("section", { class: "panel", "aria-labelledby": "p-markers-h" },
+        h("h2", { id: "p-markers-h" }, "Meaningful changes"),
+        h("ul", { id: "p-markers" }, p.markers.map((m) => h("li", { class: `marker-${m.change}` }, h("strong", {}, fmtDay(m.day)), `: ${m.message}`))))
+      : null,
     h("div", { class: "charts" },
       chart("c-pain", "Pain before and after", p.charts.pain, h("p", { class: "legend" }, h("span", { class: "b" }, "before"), h("span", { class: "a" }, "after"))),
+      chart("c-trend", "Pain before sessions, 7-day mean", p.charts.trend, h("p", { class: "legend" }, h("span", { class: "m" }, "7-day mean"), h("span", { class: "d" }, "◆ meaningful change"))),
       chart("c-relief", "Relief per session", p.charts.relief),
       chart("c-weeks", "Sessions per week", p.charts.weeks),
       chart("c-cal", "The last five weeks", p.charts.calendar)));

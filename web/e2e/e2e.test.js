@@ -84,7 +84,13 @@ test("today shows the routine, its length and a big Start button", async () => {
   await shot("01-today-empty");
 });
 
-async function throughScreening(painBefore, { full }) {
+/** "Skip this question" on the where-it-hurts screen. */
+async function skipWhere() {
+  await page.locator(".where").waitFor();
+  await page.click(".skip-where");
+}
+
+async function throughScreening(painBefore, { full, where = skipWhere }) {
   await page.click("#start");
   if (full) {
     await page.locator(".question .count").waitFor();
@@ -101,6 +107,7 @@ async function throughScreening(painBefore, { full }) {
   await page.locator(".painscale").waitFor();
   if (full) await shot("04-pain-before");
   await page.click(`.painscale button[data-pain="${painBefore}"]`);
+  if (painBefore > 0) await where();
   await page.locator(".player").waitFor();
   await page.waitForURL(/#\/session\/\d+/);
   return Number(page.url().match(/session\/(\d+)/)[1]);
@@ -109,7 +116,33 @@ async function throughScreening(painBefore, { full }) {
 let firstId;
 
 test("a whole session plays from the floor: cues in order, pause holds time, pain after", async () => {
-  firstId = await throughScreening(5, { full: true });
+  // Where it hurts, by keyboard alone: Space toggles, Tab moves on.
+  const where = async () => {
+    await page.locator(".where").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.area), "lower_back");
+    const pressed = (sel) => page.locator(sel).getAttribute("aria-pressed");
+    await page.keyboard.press("Space");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Space");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Space");
+    assert.equal(await pressed("[data-spreads=true]"), "true");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Space");
+    assert.equal(await pressed("[data-spreads=true]"), "false", "one answer at a time");
+    assert.equal(await pressed("[data-spreads=false]"), "true");
+    assert.equal(await pressed("[data-area=lower_back]"), "true");
+    assert.equal(await pressed("[data-area=hips]"), "false");
+    assert.equal(await pressed("[data-area=leg]"), "true");
+    const box = await page.locator("[data-area=hips]").boundingBox();
+    assert.ok(box.height >= 64, `toggles are big enough to hit: ${box.height}px`);
+    await shot("04b-where-it-hurts");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "where-go");
+    await page.keyboard.press("Enter");
+  };
+  firstId = await throughScreening(5, { full: true, where });
   const plan = (await api(`/api/sessions/${firstId}`)).view;
   assert.equal(plan.screen.screen, "playing");
   // The first cue is spoken (captioned, and announced through aria-live).
@@ -163,12 +196,18 @@ test("the journal has the session, and progress shows it", async () => {
   assert.equal(sessions[0].end_reason, "completed");
   assert.equal(sessions[0].pain_before, 5);
   assert.equal(sessions[0].pain_after, 2);
+  assert.deepEqual(sessions[0].pain_areas, ["lower_back", "leg"]);
+  assert.equal(sessions[0].pain_spreads, false);
   assert.equal(sessions[0].segments_done, sessions[0].segments_total);
   await page.click(".prompt a[href='#/progress']");
   await page.locator("#p-streak").waitFor();
   assert.match(await page.locator("#p-streak").textContent(), /^1/);
   assert.match(await page.locator("#p-sessions").textContent(), /^1/);
   assert.equal(await page.locator("#c-pain ~ div svg polyline").count(), 2);
+  // The two-week rule, in the core's words: one day of scores is too early to tell.
+  assert.match(await page.locator("#p-advice").textContent(), /1 day\(s\) of pain scores so far/);
+  assert.equal(await page.locator("#c-trend ~ div svg polyline.mean").count(), 1);
+  assert.equal(await page.locator("#p-markers").count(), 0, "no meaningful change after one day");
   await shot("11-progress");
 });
 
@@ -201,6 +240,7 @@ test("mild pain offers an easier version or a skip, and the choice is kept", asy
   await page.locator(".question .count:text('Before you start')").waitFor();
   await page.click("button[data-answer=no]");
   await page.click(".painscale button[data-pain='3']");
+  await skipWhere();
   await page.locator(".player").waitFor();
   await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations", null, { timeout: 30000 });
   await page.keyboard.press("h");
@@ -222,6 +262,8 @@ test("mild pain offers an easier version or a skip, and the choice is kept", asy
   await page.locator(".prompt a[href='#/']").waitFor();
   const s = (await api("/api/sessions?limit=1"))[0];
   assert.equal(s.end_reason, "quit");
+  assert.deepEqual(s.pain_areas, [], "skipped: nothing stored");
+  assert.equal(s.pain_spreads, null);
   const full = await api(`/api/progress`);
   assert.equal(full.sessions, 3);
 });

@@ -11,10 +11,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Local;
 use serde::{Deserialize, Serialize};
+use supine_core::progress::Day;
 use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
 use supine_core::session::HurtChoice;
 use supine_core::{Event, Outcome, Plan, Session, compile};
-use supine_store::{NewSession, ScreeningKind, ScreeningRecord, SessionRecord};
+use supine_store::practice;
+use supine_store::progress::day_of_date;
+use supine_store::{NewSession, PainArea, SessionRecord};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::{ApiError, ApiJson};
@@ -59,6 +62,8 @@ struct SessionSummary {
     end_reason: Option<String>,
     pain_before: Option<u8>,
     pain_after: Option<u8>,
+    pain_areas: Vec<PainArea>,
+    pain_spreads: Option<bool>,
     segments_done: u32,
     segments_total: u32,
     plan_total_ms: u64,
@@ -74,6 +79,8 @@ impl From<&SessionRecord> for SessionSummary {
             end_reason: s.end_reason.clone(),
             pain_before: s.pain_before,
             pain_after: s.pain_after,
+            pain_areas: s.pain_areas.clone(),
+            pain_spreads: s.pain_spreads,
             segments_done: s.segments_done,
             segments_total: s.segments_total,
             plan_total_ms: s.plan_total_ms,
@@ -84,6 +91,7 @@ impl From<&SessionRecord> for SessionSummary {
 #[derive(Debug, Serialize)]
 struct Today {
     streak: u32,
+    practised_today: bool,
     routine_name: String,
     total_ms: u64,
     poses: Vec<String>,
@@ -110,10 +118,13 @@ async fn current_plan(
 
 async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
     let (settings, screening, plan) = current_plan(&state, None).await?;
-    let sessions = state.with_journal(|j| Ok(j.recent_sessions(400)?)).await?;
-    let p = progress::compute(&sessions, Local::now().date_naive());
+    let (sessions, history) = state
+        .with_journal(|j| Ok((j.recent_sessions(5)?, j.history()?)))
+        .await?;
+    let p = progress::report(&history, &[], today_day()?);
     Ok(Json(Today {
         streak: p.streak,
+        practised_today: p.practised_today,
         routine_name: plan.routine_name.clone(),
         total_ms: plan.total_ms,
         poses: plan
@@ -214,15 +225,7 @@ async fn post_screening(
         )));
     }
     let outcome = evaluate(&answers).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let record = ScreeningRecord {
-        taken_at: now_rfc3339(),
-        kind: ScreeningKind::Full,
-        answers: answers
-            .iter()
-            .map(|(q, a)| (q.clone(), a.as_str().to_owned()))
-            .collect(),
-        outcome: outcome.code().to_owned(),
-    };
+    let record = practice::full_screening_record(now_rfc3339(), &answers, &outcome);
     state
         .with_journal(move |j| Ok(j.save_screening(&record)?))
         .await?;
@@ -243,12 +246,7 @@ async fn post_daily_check(
 ) -> Result<Json<OutcomeReply>, ApiError> {
     let answer = parse_answer(DAILY_CHECK.id, &body.answer)?;
     let outcome = evaluate_daily(answer);
-    let record = ScreeningRecord {
-        taken_at: now_rfc3339(),
-        kind: ScreeningKind::Daily,
-        answers: vec![(DAILY_CHECK.id.to_owned(), answer.as_str().to_owned())],
-        outcome: outcome.code().to_owned(),
-    };
+    let record = practice::daily_check_record(now_rfc3339(), answer, &outcome);
     state
         .with_journal(move |j| Ok(j.save_screening(&record)?))
         .await?;
@@ -272,8 +270,7 @@ async fn put_settings(
     state
         .with_journal(move |j| {
             let r = saved.apply_to(settings::load(j)?);
-            let v = serde_json::to_value(&r).map_err(ApiError::internal)?;
-            Ok(j.save_setting(settings::SETTINGS_KEY, &v)?)
+            settings::save(j, &r)
         })
         .await?;
     state.forget_plan();
@@ -391,6 +388,12 @@ async fn list_sessions(
 struct StartBody {
     /// Pain before, 0-10, or null to skip.
     pain_before: Option<u8>,
+    /// Where it hurts (asked, as in the terminal, only when there is pain); empty to skip.
+    #[serde(default)]
+    pain_areas: Vec<PainArea>,
+    /// Whether the pain spreads down a leg, or null to skip.
+    #[serde(default)]
+    pain_spreads: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -415,6 +418,17 @@ async fn start_session(
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     let pain_before = body.pain_before.map(check_pain).transpose()?;
+    // As in the terminal: where it hurts is asked only when it hurts.
+    if pain_before.unwrap_or(0) == 0 && (!body.pain_areas.is_empty() || body.pain_spreads.is_some())
+    {
+        return Err(ApiError::Invalid(
+            "pain_areas and pain_spreads need a pain_before above 0".into(),
+        ));
+    }
+    let mut pain_areas = body.pain_areas;
+    pain_areas.sort();
+    pain_areas.dedup();
+    let pain_spreads = body.pain_spreads;
     let (ready, daily, remembered) = state
         .with_journal(|j| {
             Ok((
@@ -459,9 +473,8 @@ async fn start_session(
         plan_total_ms: plan.total_ms,
         segments_total: plan.segments.len() as u32,
         pain_before,
-        // The page does not ask where it hurts yet.
-        pain_areas: Vec::new(),
-        pain_spreads: None,
+        pain_areas,
+        pain_spreads,
     };
     let journal_id = state
         .with_journal(move |j| Ok(j.start_session(&new)?))
@@ -639,10 +652,15 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
     }
 }
 
+/// Today in the server's local calendar, as the core counts days.
+fn today_day() -> Result<Day, ApiError> {
+    day_of_date(Local::now().date_naive())
+        .ok_or_else(|| ApiError::internal("today is out of range"))
+}
+
 async fn get_progress(State(state): State<AppState>) -> Result<Json<progress::Progress>, ApiError> {
-    let sessions = state.with_journal(|j| Ok(j.recent_sessions(400)?)).await?;
-    Ok(Json(progress::compute(
-        &sessions,
-        Local::now().date_naive(),
-    )))
+    let (history, psfs) = state
+        .with_journal(|j| Ok((j.history()?, j.psfs_entries()?)))
+        .await?;
+    Ok(Json(progress::compute(&history, &psfs, today_day()?)))
 }

@@ -78,7 +78,12 @@ pub fn document() -> Value {
                     "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }],
                     "responses": { "200": ok("sessions, newest first", json!({ "type": "array", "items": obj.clone() })) } },
                 "post": { "summary": "Start a session (needs a clear screening and a clear daily check in the last hour)",
-                    "requestBody": body(json!({ "type": "object", "properties": { "pain_before": pain.clone() } })),
+                    "requestBody": body(json!({ "type": "object", "properties": {
+                        "pain_before": pain.clone(),
+                        "pain_areas": { "type": "array", "items": { "enum": ["lower_back", "hips", "leg"] },
+                            "description": "where it hurts; only with pain_before above 0" },
+                        "pain_spreads": { "type": ["boolean", "null"],
+                            "description": "whether the pain spreads down a leg; only with pain_before above 0" } } })),
                     "responses": { "201": ok("the session id, its plan and a first update", obj.clone()),
                         "409": err("screening or daily check needed first"), "403": err("the screening advises seeing a clinician"),
                         "422": err("pain out of range") } } },
@@ -95,7 +100,7 @@ pub fn document() -> Value {
             "/api/sessions/{id}/ws": { "get": { "summary": "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath turn. Connecting starts the session.",
                 "parameters": [id_param()],
                 "responses": { "101": { "description": "switching protocols" }, "404": err("no such live session") } } },
-            "/api/progress": { "get": { "summary": "Streak, sessions per week, pain before/after, relief and a calendar, with SVG charts",
+            "/api/progress": { "get": { "summary": "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar and SVG charts",
                 "responses": { "200": ok("progress", obj.clone()) } } },
             "/api/openapi.json": { "get": { "summary": "This document", "responses": { "200": ok("OpenAPI 3.1", obj.clone()) } } }
         },

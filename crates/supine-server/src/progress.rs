@@ -1,52 +1,53 @@
-//! Progress for the web page: streak, sessions per week, pain before and after, relief, and a
-//! calendar, with small hand-written SVG charts.
+//! Progress for the web page: `supine_core::progress` computes every number (streak, weekly
+//! totals, the 7-day mean, relief, meaningful-change markers, the two-week rule) from the
+//! journal's history as `supine_store::progress` reads it, the same way `supine progress` does;
+//! this module only adds the calendar and draws small hand-written SVG charts.
 //!
-//! Kept apart on purpose: `supine-core` is growing a `progress` module; when it lands, the sums
-//! here give way to it and only the SVG stays. Hand-written SVG rather than plotters: four
-//! simple charts need a few dozen lines, no dependency or font handling, and the page styles
-//! them with its own theme (CSS classes, `currentColor`), which suits both light and dark.
+//! Hand-written SVG rather than plotters: five simple charts need a few dozen lines, no
+//! dependency or font handling, and the page styles them with its own theme (CSS classes,
+//! `currentColor`), which suits both light and dark.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate};
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
 use serde::Serialize;
-use supine_store::{SessionRecord, SessionStatus};
+use supine_core::progress::{self as core, Change, Day};
+use supine_store::progress::{psfs_points, session_points};
+use supine_store::{PsfsEntry, SessionSummary};
 
-/// One session's pain, for the charts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PainPoint {
-    /// The day it started (its own local date).
-    pub date: NaiveDate,
-    /// Pain before, 0-10.
-    pub before: u8,
-    /// Pain after, 0-10.
-    pub after: u8,
-    /// Before minus after (positive is relief).
-    pub relief: i16,
-}
+/// Sessions shown on the before/after and relief charts, the latest ones.
+const CHART_SESSIONS: usize = 30;
+/// Weeks shown on the sessions-per-week chart.
+const CHART_WEEKS: usize = 8;
 
-/// Sessions in one week.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Week {
-    /// The Monday that starts it.
-    pub monday: NaiveDate,
-    /// Sessions that did at least one part.
-    pub sessions: u32,
-}
-
-/// Everything the progress page shows.
+/// Everything the progress page shows: the core report, plus words and pictures for it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Progress {
-    /// Days in a row with a session, ending today (or yesterday, if today is still to come).
-    pub streak: u32,
-    /// Sessions that did at least one part.
-    pub sessions: u32,
-    /// The last 8 weeks, oldest first.
-    pub weeks: Vec<Week>,
-    /// Sessions with pain before and after, oldest first (at most 30).
-    pub pain: Vec<PainPoint>,
-    /// The last 35 days (5 weeks, Monday first), whether each had a session.
-    pub calendar: Vec<(NaiveDate, bool)>,
+    /// The core report (streak, sessions, minutes, weeks, baseline, daily pain with markers,
+    /// relief, PSFS, advice), with the same field names as `supine progress --json`.
+    #[serde(flatten)]
+    pub report: core::Progress,
+    /// The two-week rule in plain words.
+    pub advice_message: String,
+    /// Whether the two-week rule says to see a clinician.
+    pub see_clinician: bool,
+    /// The days where the 7-day mean crossed a meaningful change, in words.
+    pub markers: Vec<Marker>,
+    /// The last 35 days (5 weeks, Monday first), whether each had practice.
+    pub calendar: Vec<(Day, bool)>,
     /// Charts as SVG text.
     pub charts: Charts,
+}
+
+/// A meaningful-change marker on the pain trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Marker {
+    /// The day the 7-day mean crossed.
+    pub day: Day,
+    /// Which way it went, compared with the first week.
+    pub change: Change,
+    /// Plain words for it.
+    pub message: String,
 }
 
 /// The charts, as SVG documents to place inline.
@@ -54,6 +55,8 @@ pub struct Progress {
 pub struct Charts {
     /// Pain before and after, per session.
     pub pain: String,
+    /// Daily pain before sessions, its 7-day mean and the meaningful-change markers.
+    pub trend: String,
     /// Sessions per week.
     pub weeks: String,
     /// Relief per session.
@@ -62,103 +65,80 @@ pub struct Charts {
     pub calendar: String,
 }
 
-fn day_of(s: &SessionRecord) -> Option<NaiveDate> {
-    DateTime::parse_from_rfc3339(&s.started_at)
-        .ok()
-        .map(|t| t.date_naive())
-}
-
-/// Whether a session counts as practice: it did at least one part.
-fn counts(s: &SessionRecord) -> bool {
-    s.status == SessionStatus::Finished
-        || (s.status == SessionStatus::Interrupted && s.segments_done > 0)
-}
-
-/// Progress from sessions (any order), as of `today`.
-pub fn compute(sessions: &[SessionRecord], today: NaiveDate) -> Progress {
-    let mut days: Vec<NaiveDate> = sessions
-        .iter()
-        .filter(|s| counts(s))
-        .filter_map(day_of)
-        .collect();
-    days.sort();
-    days.dedup();
-    let has = |d: NaiveDate| days.binary_search(&d).is_ok();
-
-    let mut streak = 0;
-    let mut d = if has(today) {
-        today
-    } else {
-        today - Duration::days(1)
-    };
-    while has(d) {
-        streak += 1;
-        d -= Duration::days(1);
+fn marker_message(change: Change) -> &'static str {
+    match change {
+        Change::Better => "meaningfully better than the first week (2 points or 30%)",
+        Change::Worse => "meaningfully worse than the first week",
+        Change::Same => "no longer a meaningful change from the first week",
     }
+}
 
-    let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let weeks = (0..8)
-        .rev()
-        .map(|k| {
-            let monday = this_monday - Duration::weeks(k);
-            let sessions = sessions
-                .iter()
-                .filter(|s| counts(s))
-                .filter_map(day_of)
-                .filter(|d| *d >= monday && *d < monday + Duration::weeks(1))
-                .count() as u32;
-            Week { monday, sessions }
-        })
-        .collect::<Vec<_>>();
+/// The core report alone, for pages that need only its numbers (Today's streak).
+pub fn report(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> core::Progress {
+    core::progress(&session_points(history), &psfs_points(psfs), today)
+}
 
-    let mut ordered: Vec<&SessionRecord> = sessions.iter().collect();
-    ordered.sort_by(|a, b| a.started_at.cmp(&b.started_at));
-    let mut pain: Vec<PainPoint> = ordered
+/// Progress from the journal's history and PSFS entries (any order), as of `today`.
+pub fn compute(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> Progress {
+    let points = session_points(history);
+    let report = core::progress(&points, &psfs_points(psfs), today);
+    let practised: BTreeSet<Day> = points
         .iter()
-        .filter_map(|s| {
-            Some(PainPoint {
-                date: day_of(s)?,
-                before: s.pain_before?,
-                after: s.pain_after?,
-                relief: i16::from(s.pain_before?) - i16::from(s.pain_after?),
+        .filter(|p| p.practised)
+        .map(|p| p.day)
+        .collect();
+    let start = today.week_start().plus(-28);
+    let calendar: Vec<(Day, bool)> = (0..35)
+        .map(|i| {
+            let d = start.plus(i);
+            (d, practised.contains(&d))
+        })
+        .collect();
+    let markers = report
+        .pain
+        .iter()
+        .filter_map(|p| {
+            let change = p.marker?;
+            Some(Marker {
+                day: p.day,
+                change,
+                message: marker_message(change).to_owned(),
             })
         })
         .collect();
-    if pain.len() > 30 {
-        pain.drain(..pain.len() - 30);
-    }
-
-    let start = this_monday - Duration::weeks(4);
-    let calendar: Vec<(NaiveDate, bool)> = (0..35)
-        .map(|i| {
-            let d = start + Duration::days(i);
-            (d, has(d))
-        })
-        .collect();
-
+    let sessions = &report.relief[report.relief.len().saturating_sub(CHART_SESSIONS)..];
+    let weeks = &report.weeks[report.weeks.len().saturating_sub(CHART_WEEKS)..];
     let charts = Charts {
-        pain: svg::pain(&pain),
-        weeks: svg::weeks(&weeks),
-        relief: svg::relief(&pain),
+        pain: svg::pain(sessions),
+        trend: svg::trend(&report.pain),
+        weeks: svg::weeks(weeks),
+        relief: svg::relief(sessions),
         calendar: svg::calendar(&calendar, today),
     };
     Progress {
-        streak,
-        sessions: sessions.iter().filter(|s| counts(s)).count() as u32,
-        weeks,
-        pain,
+        advice_message: report.advice.message(),
+        see_clinician: report.advice.see_clinician(),
+        markers,
         calendar,
         charts,
+        report,
     }
+}
+
+/// The chrono date for a core day (for month and weekday names).
+fn date(d: Day) -> NaiveDate {
+    let (y, m, day) = d.ymd();
+    NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
 }
 
 /// The SVG writer: fixed view boxes, styled by the page's CSS classes.
 mod svg {
     use std::fmt::Write;
 
-    use chrono::{Datelike, NaiveDate};
+    use chrono::Datelike;
+    use supine_core::progress::{Change, Day, PainPoint, ReliefPoint, WeekTotal};
 
-    use super::{PainPoint, Week};
+    use super::date;
 
     const W: f64 = 600.0;
     const H: f64 = 240.0;
@@ -221,26 +201,29 @@ mod svg {
         }
     }
 
-    fn short(d: NaiveDate) -> String {
-        d.format("%-d %b").to_string()
+    fn short(d: Day) -> String {
+        date(d).format("%-d %b").to_string()
     }
 
-    pub fn pain(points: &[PainPoint]) -> String {
+    pub fn pain(points: &[ReliefPoint]) -> String {
         let title = "Pain before and after each session";
         if points.is_empty() {
             return empty(title);
         }
         let desc = points
             .iter()
-            .map(|p| format!("{}: {} before, {} after", short(p.date), p.before, p.after))
+            .map(|p| format!("{}: {} before, {} after", short(p.day), p.before, p.after))
             .collect::<Vec<_>>()
             .join("; ");
         let mut s = open(title, &desc);
         pain_axis(&mut s);
         let n = points.len();
         for (class, get) in [
-            ("before", (|p: &PainPoint| p.before) as fn(&PainPoint) -> u8),
-            ("after", |p: &PainPoint| p.after),
+            (
+                "before",
+                (|p: &ReliefPoint| p.before) as fn(&ReliefPoint) -> u8,
+            ),
+            ("after", |p: &ReliefPoint| p.after),
         ] {
             let pts: Vec<String> = points
                 .iter()
@@ -275,7 +258,7 @@ mod svg {
                     "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"{anchor}\">{}</text>",
                     x_at(i, n),
                     H - 10.0,
-                    short(p.date)
+                    short(p.day)
                 );
             }
         }
@@ -337,19 +320,22 @@ mod svg {
         s
     }
 
-    pub fn weeks(weeks: &[Week]) -> String {
-        let labels: Vec<String> = weeks.iter().map(|w| short(w.monday)).collect();
+    pub fn weeks(weeks: &[WeekTotal]) -> String {
+        if weeks.is_empty() {
+            return empty("Sessions per week");
+        }
+        let labels: Vec<String> = weeks.iter().map(|w| short(w.start)).collect();
         let values: Vec<f64> = weeks.iter().map(|w| f64::from(w.sessions)).collect();
         let desc = weeks
             .iter()
-            .map(|w| format!("week of {}: {}", short(w.monday), w.sessions))
+            .map(|w| format!("week of {}: {}", short(w.start), w.sessions))
             .collect::<Vec<_>>()
             .join("; ");
         let max = values.iter().copied().fold(1.0, f64::max);
         bars("Sessions per week", &desc, &labels, &values, max)
     }
 
-    pub fn relief(points: &[PainPoint]) -> String {
+    pub fn relief(points: &[ReliefPoint]) -> String {
         let title = "Relief per session (pain before minus after)";
         if points.is_empty() {
             return empty(title);
@@ -359,7 +345,7 @@ mod svg {
             .enumerate()
             .map(|(i, p)| {
                 if points.len() <= 8 || i == 0 || i == points.len() - 1 {
-                    short(p.date)
+                    short(p.day)
                 } else {
                     String::new()
                 }
@@ -368,14 +354,107 @@ mod svg {
         let values: Vec<f64> = points.iter().map(|p| f64::from(p.relief)).collect();
         let desc = points
             .iter()
-            .map(|p| format!("{}: {}", short(p.date), p.relief))
+            .map(|p| format!("{}: {}", short(p.day), p.relief))
             .collect::<Vec<_>>()
             .join("; ");
         let max = values.iter().map(|v| v.abs()).fold(1.0, f64::max);
         bars(title, &desc, &labels, &values, max)
     }
 
-    pub fn calendar(days: &[(NaiveDate, bool)], today: NaiveDate) -> String {
+    /// Daily pain before sessions (dots), its 7-day mean (a line) and a diamond where the mean
+    /// crosses a meaningful change from the first week.
+    pub fn trend(points: &[PainPoint]) -> String {
+        let title = "Pain before sessions: each day and the 7-day mean";
+        if points.is_empty() {
+            return empty(title);
+        }
+        let desc = points
+            .iter()
+            .map(|p| {
+                let mark = match p.marker {
+                    Some(Change::Better) => ", meaningfully better",
+                    Some(Change::Worse) => ", meaningfully worse",
+                    Some(Change::Same) => ", no longer a meaningful change",
+                    None => "",
+                };
+                format!(
+                    "{}: {:.1}, 7-day mean {:.1}{mark}",
+                    short(p.day),
+                    p.pain,
+                    p.rolling_mean
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut s = open(title, &desc);
+        pain_axis(&mut s);
+        // Days are placed by date, so gaps between scores show as gaps.
+        let (first, last) = (points[0].day.0, points[points.len() - 1].day.0);
+        let span = usize::try_from(last - first).unwrap_or(0);
+        let x = |d: Day| x_at(usize::try_from(d.0 - first).unwrap_or(0), span + 1);
+        for p in points {
+            let _ = write!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" class=\"dot daily\"/>",
+                x(p.day),
+                y10(p.pain)
+            );
+        }
+        let pts: Vec<String> = points
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.day), y10(p.rolling_mean)))
+            .collect();
+        let _ = write!(
+            s,
+            "<polyline points=\"{}\" class=\"line mean\"/>",
+            pts.join(" ")
+        );
+        for p in points {
+            let Some(change) = p.marker else { continue };
+            let (cx, cy) = (x(p.day), y10(p.rolling_mean));
+            let class = match change {
+                Change::Better => "better",
+                Change::Worse => "worse",
+                Change::Same => "same",
+            };
+            let _ = write!(
+                s,
+                "<path d=\"M{cx:.1},{:.1} L{:.1},{cy:.1} L{cx:.1},{:.1} L{:.1},{cy:.1} Z\" \
+                 class=\"marker {class}\"><title>{}: {}</title></path>",
+                cy - 10.0,
+                cx + 10.0,
+                cy + 10.0,
+                cx - 10.0,
+                short(p.day),
+                esc(super::marker_message(change))
+            );
+        }
+        for (i, p) in [points.first(), points.last()]
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if i == 1 && points.len() == 1 {
+                break;
+            }
+            let anchor = match i {
+                _ if points.len() == 1 => "middle",
+                0 => "start",
+                _ => "end",
+            };
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"{anchor}\">{}</text>",
+                x(p.day),
+                H - 10.0,
+                short(p.day)
+            );
+        }
+        s.push_str("</svg>");
+        s
+    }
+
+    pub fn calendar(days: &[(Day, bool)], today: Day) -> String {
         let done = days.iter().filter(|(_, b)| *b).count();
         let mut s = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 400 300\" role=\"img\" \
@@ -403,11 +482,11 @@ mod svg {
                 s,
                 "<rect x=\"{x}\" y=\"{y}\" width=\"44\" height=\"44\" rx=\"8\" class=\"{class}\"><title>{}{}</title></rect>\
                  <text x=\"{}\" y=\"{}\" class=\"daynum\" text-anchor=\"middle\">{}</text>",
-                d.format("%A %-d %B"),
+                date(*d).format("%A %-d %B"),
                 if *on { ": practised" } else { "" },
                 x + 22,
                 y + 28,
-                d.day()
+                date(*d).day()
             );
         }
         s.push_str("</svg>");
@@ -418,65 +497,85 @@ mod svg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use supine_store::SessionStatus;
 
-    fn session(day: &str, before: Option<u8>, after: Option<u8>) -> SessionRecord {
-        SessionRecord {
+    fn session(day: &str, before: Option<u8>, after: Option<u8>) -> SessionSummary {
+        SessionSummary {
             id: 1,
             started_at: format!("{day}T08:00:00+01:00"),
             last_seen_at: format!("{day}T08:10:00+01:00"),
             ended_at: Some(format!("{day}T08:10:00+01:00")),
-            routine_id: "r".into(),
-            routine_name: "R".into(),
-            settings: serde_json::Value::Null,
             status: SessionStatus::Finished,
-            end_reason: Some("completed".into()),
+            routine_id: "r".into(),
             pain_before: before,
             pain_after: after,
             pain_areas: Vec::new(),
             pain_spreads: None,
             plan_total_ms: 600_000,
-            segments_total: 10,
-            segments_done: 10,
-            events: vec![],
         }
     }
 
-    fn date(s: &str) -> NaiveDate {
-        s.parse().unwrap()
+    fn day(s: &str) -> Day {
+        Day::parse(s).unwrap()
     }
 
     #[test]
-    fn streak_counts_days_in_a_row_up_to_today_or_yesterday() {
-        let s = [
-            session("2026-11-23", Some(5), Some(3)),
-            session("2026-11-24", Some(4), Some(4)),
-            session("2026-11-25", Some(4), Some(2)),
-            session("2026-11-25", None, None),
-        ];
-        assert_eq!(compute(&s, date("2026-11-25")).streak, 3);
-        // Today not done yet: the streak is still alive.
-        assert_eq!(compute(&s, date("2026-11-26")).streak, 3);
-        // A missed day breaks it.
-        assert_eq!(compute(&s, date("2026-11-27")).streak, 0);
-    }
-
-    #[test]
-    fn relief_weeks_and_calendar_follow_the_sessions() {
+    fn charts_and_calendar_follow_the_core_report() {
         let s = [
             session("2026-11-16", Some(6), Some(3)),
             session("2026-11-25", Some(4), Some(5)),
         ];
-        let p = compute(&s, date("2026-11-26"));
+        let p = compute(&s, &[], day("2026-11-26"));
         assert_eq!(
-            p.pain.iter().map(|x| x.relief).collect::<Vec<_>>(),
+            p.report.streak, 1,
+            "yesterday counts while today is to come"
+        );
+        assert_eq!(
+            p.report.relief.iter().map(|x| x.relief).collect::<Vec<_>>(),
             vec![3, -1]
         );
-        assert_eq!(p.weeks.len(), 8);
-        assert_eq!(p.weeks[7].sessions, 1);
-        assert_eq!(p.weeks[6].sessions, 1);
         assert_eq!(p.calendar.iter().filter(|(_, on)| *on).count(), 2);
+        assert_eq!(
+            p.calendar[0].0,
+            day("2026-10-26"),
+            "five weeks, Monday first"
+        );
         assert!(p.charts.pain.contains("<polyline"));
         assert!(p.charts.relief.contains("bar worse"));
+        assert!(p.charts.trend.contains("class=\"line mean\""));
         assert!(!p.charts.calendar.contains("day on today"));
+        assert_eq!(p.advice_message, p.report.advice.message());
+    }
+
+    #[test]
+    fn meaningful_change_is_marked_in_words_and_on_the_trend() {
+        let mut s = Vec::new();
+        for d in 1..=7 {
+            s.push(session(&format!("2026-11-{d:02}"), Some(6), Some(5)));
+        }
+        for d in 15..=21 {
+            s.push(session(&format!("2026-11-{d:02}"), Some(3), Some(2)));
+        }
+        let p = compute(&s, &[], day("2026-11-21"));
+        assert_eq!(p.markers.len(), 1, "{:?}", p.markers);
+        assert_eq!(p.markers[0].change, Change::Better);
+        assert!(p.markers[0].message.contains("meaningfully better"));
+        assert!(p.charts.trend.contains("class=\"marker better\""));
+        assert!(!p.see_clinician);
+        assert!(p.advice_message.contains("meaningful improvement"));
+    }
+
+    #[test]
+    fn an_empty_journal_draws_empty_charts() {
+        let p = compute(&[], &[], day("2026-11-26"));
+        assert_eq!(p.report.streak, 0);
+        for c in [
+            &p.charts.pain,
+            &p.charts.trend,
+            &p.charts.weeks,
+            &p.charts.relief,
+        ] {
+            assert!(c.contains("No sessions yet"), "{c}");
+        }
     }
 }

@@ -1,41 +1,17 @@
-//! Remembered settings and the screening on file, read the same way the terminal's `practice`
-//! reads them (journal key `"practice"`, same field names), so both front ends share them.
+//! The page's view of the remembered settings and the screening on file. Reading and writing
+//! them is `supine_store::practice`, shared with the terminal's `practice`; this module only
+//! shapes them for the page and checks what the page sends.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Local};
+use chrono::Local;
 use serde::{Deserialize, Serialize};
 use supine_core::plan::MINUTES_RANGE;
-use supine_core::safety::{self, SCREENING_VALID_DAYS, evaluate};
 use supine_core::{Condition, Level, Outcome, Pace, PlanInput, Settings};
-use supine_store::{Journal, ScreeningKind, ScreeningRecord};
+use supine_store::Journal;
+use supine_store::practice::{self, Remembered};
 
 use crate::error::ApiError;
-
-/// Journal key of the remembered settings, shared with `supine practice`.
-pub const SETTINGS_KEY: &str = "practice";
-
-/// Settings as stored. Fields the terminal uses keep their names; fields this version does not
-/// know are kept as they are.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Remembered {
-    pub routine: Option<String>,
-    pub minutes: Option<f64>,
-    pub level: Option<Level>,
-    pub inhale_ms: Option<u32>,
-    pub exhale_ms: Option<u32>,
-    #[serde(default)]
-    pub easier: bool,
-    pub voice: Option<bool>,
-    /// Words a minute (80-300); the page maps it to a speech rate.
-    pub rate: Option<u32>,
-    pub voice_name: Option<String>,
-    pub breath_chimes: Option<bool>,
-    /// The browser voice chosen in the page (espeak-ng names differ).
-    pub web_voice: Option<String>,
-    #[serde(flatten)]
-    pub other: BTreeMap<String, serde_json::Value>,
-}
 
 /// Settings as the page sees and sends them, every field filled in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,15 +136,6 @@ impl WebSettings {
     }
 }
 
-/// Loads the remembered settings; values written by another version that no longer parse are
-/// ignored, as the terminal does.
-pub fn load(j: &dyn Journal) -> Result<Remembered, ApiError> {
-    Ok(match j.load_setting(SETTINGS_KEY)? {
-        Some(v) => serde_json::from_value(v).unwrap_or_default(),
-        None => Remembered::default(),
-    })
-}
-
 /// Where the full screening stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScreeningStatus {
@@ -202,33 +169,17 @@ pub fn condition_infos(conditions: &[Condition]) -> Vec<ConditionInfo> {
         .collect()
 }
 
-fn answers_of(rec: &ScreeningRecord) -> Option<Vec<(String, safety::Answer)>> {
-    rec.answers
-        .iter()
-        .map(|(q, a)| safety::Answer::parse(a).map(|a| (q.clone(), a)))
-        .collect()
-}
-
 /// The full screening on file, evaluated (due when missing, too old, or unreadable).
 pub fn screening_status(j: &dyn Journal) -> Result<ScreeningStatus, ApiError> {
-    let due = ScreeningStatus {
-        due: true,
-        outcome: None,
-        message: None,
-        conditions: Vec::new(),
+    let on_file = practice::full_screening(j, Local::now().fixed_offset())?;
+    let Some(outcome) = on_file.as_ref().and_then(|s| s.current()).cloned() else {
+        return Ok(ScreeningStatus {
+            due: true,
+            outcome: None,
+            message: None,
+            conditions: Vec::new(),
+        });
     };
-    let Some(rec) = j.latest_screening(ScreeningKind::Full)? else {
-        return Ok(due);
-    };
-    let fresh = DateTime::parse_from_rfc3339(&rec.taken_at).is_ok_and(|t| {
-        Local::now().signed_duration_since(t) < chrono::Duration::days(SCREENING_VALID_DAYS)
-    });
-    let Some(outcome) = answers_of(&rec).and_then(|a| evaluate(&a).ok()) else {
-        return Ok(due);
-    };
-    if !fresh {
-        return Ok(due);
-    }
     let conditions = match &outcome {
         Outcome::Clear { conditions } => condition_infos(conditions),
         Outcome::SeeClinician { .. } => Vec::new(),
@@ -241,18 +192,20 @@ pub fn screening_status(j: &dyn Journal) -> Result<ScreeningStatus, ApiError> {
     })
 }
 
-/// How recent a clear daily check must be for a session to start, in minutes.
-pub const DAILY_CHECK_VALID_MINUTES: i64 = 60;
-
-/// Whether a clear daily check was answered in the last [`DAILY_CHECK_VALID_MINUTES`].
+/// Whether a clear daily check was answered in the last
+/// [`practice::DAILY_CHECK_VALID_MINUTES`].
 pub fn daily_check_recent(j: &dyn Journal) -> Result<bool, ApiError> {
-    let Some(rec) = j.latest_screening(ScreeningKind::Daily)? else {
-        return Ok(false);
-    };
-    let recent = DateTime::parse_from_rfc3339(&rec.taken_at).is_ok_and(|t| {
-        Local::now().signed_duration_since(t) < chrono::Duration::minutes(DAILY_CHECK_VALID_MINUTES)
-    });
-    Ok(recent && rec.outcome == "clear")
+    Ok(practice::daily_check_clear(j, Local::now().fixed_offset())?)
+}
+
+/// Loads the remembered settings (shared with the terminal).
+pub fn load(j: &dyn Journal) -> Result<Remembered, ApiError> {
+    Ok(practice::load_remembered(j)?)
+}
+
+/// Saves the remembered settings (shared with the terminal).
+pub fn save(j: &mut dyn Journal, r: &Remembered) -> Result<(), ApiError> {
+    Ok(practice::save_remembered(j, r)?)
 }
 
 #[cfg(test)]
@@ -260,13 +213,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn settings_round_trip_and_keep_unknown_fields() {
+    fn page_settings_write_over_remembered_ones_and_keep_the_rest() {
         let stored = serde_json::json!({
             "minutes": 12.0, "voice_name": "en-gb", "future_field": [1, 2]
         });
         let r: Remembered = serde_json::from_value(stored).unwrap();
         let mut w = WebSettings::from_remembered(&r);
         assert_eq!(w.minutes, Some(12.0));
+        assert_eq!(
+            w.plan_settings(),
+            r.settings(),
+            "the page plans as the terminal does"
+        );
         w.rate = 120;
         let back = serde_json::to_value(w.apply_to(r)).unwrap();
         assert_eq!(back["voice_name"], "en-gb");

@@ -354,7 +354,8 @@ async fn a_whole_session_plays_on_the_server_clock_and_shows_in_progress() {
     let (_, p) = send(&app, get("/api/progress")).await;
     assert_eq!(p["streak"], 1);
     assert_eq!(p["sessions"], 1);
-    assert_eq!(p["pain"][0]["relief"], 3);
+    assert_eq!(p["relief"][0]["relief"], 3);
+    assert_eq!(p["pain"][0]["pain"], 5.0);
     assert!(p["charts"]["pain"].as_str().unwrap().starts_with("<svg"));
     let (_, t) = send(&app, get("/api/today")).await;
     assert_eq!(t["streak"], 1);
@@ -452,4 +453,164 @@ fn sessions_left_open_are_marked_interrupted_at_start() {
     let check = SqliteJournal::open(&path).unwrap();
     let s = check.session(id).unwrap().unwrap();
     assert_eq!(s.status, supine_store::SessionStatus::Interrupted);
+}
+
+/// A finished ten-minute session `days_ago` days before today (local time), at 08:00.
+fn seed(j: &mut SqliteJournal, days_ago: i64, before: u8, after: u8) {
+    let day = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
+    let at = |hm: &str| format!("{day}T{hm}:00+00:00");
+    let id = j
+        .start_session(&supine_store::NewSession {
+            started_at: at("08:00"),
+            routine_id: "r".into(),
+            routine_name: "R".into(),
+            settings: json!({}),
+            plan_total_ms: 600_000,
+            segments_total: 3,
+            pain_before: Some(before),
+            pain_areas: Vec::new(),
+            pain_spreads: None,
+        })
+        .unwrap();
+    j.finish_session(
+        id,
+        &supine_store::SessionFinish {
+            ended_at: at("08:10"),
+            end_reason: "completed".into(),
+            pain_after: Some(after),
+        },
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn progress_on_a_seeded_journal_has_the_core_numbers_markers_and_advice() {
+    let mut j = SqliteJournal::open_in_memory().unwrap();
+    // A first week at 6, then a week at 2 up to yesterday: a meaningful improvement.
+    for ago in 14..=20 {
+        seed(&mut j, ago, 6, 5);
+    }
+    for ago in 1..=6 {
+        seed(&mut j, ago, 2, 1);
+    }
+    let app = app_with(j, 1.0);
+    let (s, p) = send(&app, get("/api/progress")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(p["streak"], 6, "yesterday back to six days ago");
+    assert_eq!(p["practised_today"], false);
+    assert_eq!(p["sessions"], 13);
+    assert_eq!(p["minutes"], 130.0);
+    assert_eq!(p["baseline"], 6.0);
+    assert_eq!(p["relief"].as_array().unwrap().len(), 13);
+    let weeks = p["weeks"].as_array().unwrap();
+    let total: u64 = weeks.iter().map(|w| w["sessions"].as_u64().unwrap()).sum();
+    assert_eq!(total, 13);
+    assert_eq!(p["advice"]["kind"], "improving");
+    assert_eq!(p["see_clinician"], false);
+    assert!(
+        p["advice_message"]
+            .as_str()
+            .unwrap()
+            .contains("from 6.0 to 2.0"),
+        "{p}"
+    );
+    let markers = p["markers"].as_array().unwrap();
+    assert_eq!(markers.len(), 1, "{markers:?}");
+    assert_eq!(markers[0]["change"], "better");
+    assert!(
+        p["charts"]["trend"]
+            .as_str()
+            .unwrap()
+            .contains("marker better")
+    );
+    // The calendar holds this week and the four before it, Monday first.
+    let today = chrono::Local::now().date_naive();
+    let first = today
+        - chrono::Duration::days(
+            i64::from(chrono::Datelike::weekday(&today).num_days_from_monday()) + 28,
+        );
+    let seeded_in_calendar = (1..=20)
+        .filter(|ago| !(7..=13).contains(ago))
+        .filter(|ago| today - chrono::Duration::days(*ago) >= first)
+        .count();
+    let on = p["calendar"].as_array().unwrap();
+    assert_eq!(on.len(), 35);
+    assert_eq!(on[0][0], first.to_string());
+    assert_eq!(
+        on.iter().filter(|d| d[1] == true).count(),
+        seeded_in_calendar
+    );
+    let (_, t) = send(&app, get("/api/today")).await;
+    assert_eq!(t["streak"], 6, "Today shows the same streak");
+    assert_eq!(t["practised_today"], false);
+}
+
+#[tokio::test]
+async fn two_weeks_without_improvement_says_to_see_a_clinician() {
+    let mut j = SqliteJournal::open_in_memory().unwrap();
+    for ago in 0..=15 {
+        seed(&mut j, ago, 5, 4);
+    }
+    let app = app_with(j, 1.0);
+    let (_, p) = send(&app, get("/api/progress")).await;
+    assert_eq!(p["streak"], 16);
+    assert_eq!(p["practised_today"], true);
+    assert_eq!(p["advice"]["kind"], "no_improvement");
+    assert_eq!(p["see_clinician"], true);
+    assert!(
+        p["advice_message"]
+            .as_str()
+            .unwrap()
+            .contains("physiotherapist")
+    );
+    assert!(p["markers"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn where_it_hurts_is_stored_with_the_session() {
+    let app = app();
+    let (s, _) = send(&app, post("/api/screening", all_no())).await;
+    assert_eq!(s, StatusCode::OK);
+    send(&app, post("/api/daily-check", json!({"answer": "no"}))).await;
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/sessions",
+            json!({"pain_before": 4, "pain_areas": ["leg", "lower_back", "leg"], "pain_spreads": true}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, list) = send(&app, get("/api/sessions?limit=1")).await;
+    assert_eq!(list[0]["pain_areas"], json!(["lower_back", "leg"]));
+    assert_eq!(list[0]["pain_spreads"], true);
+
+    // Skipped: nothing stored, as in the terminal.
+    let (s, _) = send(&app, post("/api/sessions", json!({"pain_before": 4}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, list) = send(&app, get("/api/sessions?limit=1")).await;
+    assert_eq!(list[0]["pain_areas"], json!([]));
+    assert_eq!(list[0]["pain_spreads"], Value::Null);
+
+    // Only asked when it hurts; unknown areas are refused in JSON.
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/sessions",
+            json!({"pain_before": 0, "pain_areas": ["hips"]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"].as_str().unwrap().contains("above 0"), "{v}");
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/sessions",
+            json!({"pain_before": 3, "pain_areas": ["knee"]}),
+        ),
+    )
+    .await;
+    assert!(s.is_client_error(), "{s}");
+    assert!(v["error"].as_str().unwrap().contains("knee"), "{v}");
 }

@@ -4,8 +4,9 @@
 //! The crate owns the [`Journal`] trait, the plain data types it stores, and its backends:
 //! [`SqliteJournal`] (one file, the default) and [`PgJournal`] (a PostgreSQL server, for many
 //! profiles), both held to the same [`conformance`] suite. [`open_journal`] picks one from a
-//! path or a `postgres://` URL. It does not depend on `supine-core`: the binary maps domain types
-//! to these records.
+//! path or a `postgres://` URL. The records themselves are plain; the few readings of them that
+//! every front end shares live here once: [`practice`] reads the remembered settings and the
+//! screening on file, and [`progress`] turns the history into `supine_core::progress` points.
 //!
 //! The journal never reads a clock. Every timestamp is an RFC 3339 string with the caller's local
 //! offset (`2026-11-26T14:05:00+01:00`); the store keeps that text for display and the same instant
@@ -16,6 +17,8 @@
 pub mod conformance;
 mod error;
 mod pg;
+pub mod practice;
+pub mod progress;
 mod sqlite;
 mod time;
 mod validate;

@@ -1,20 +1,16 @@
 //! The subcommands that use the journal: plan, practice, screen and log.
 
-use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::{Duration, Local, SecondsFormat};
-use serde::{Deserialize, Serialize};
-use supine_core::safety::{
-    self, DAILY_CHECK, QUESTIONS, SCREENING_VALID_DAYS, evaluate, evaluate_daily,
-};
+use supine_core::safety::{DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
 use supine_core::session::Record;
-use supine_core::{Condition, Level, Outcome, Pace, Plan, PlanInput, Session, Settings, compile};
+use supine_core::{Condition, Level, Outcome, Plan, Session, compile};
+use supine_store::practice::{self, Remembered};
 use supine_store::{
-    Journal, NewSession, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
-    SessionStatus, is_postgres_url,
+    Journal, NewSession, SessionEvent, SessionFinish, SessionId, SessionStatus, is_postgres_url,
 };
 use supine_tui::{PlayerOptions, SessionSink, VoiceOptions};
 
@@ -22,24 +18,6 @@ use crate::cli::{Cli, LevelArg, LogArgs, PlanArgs, PracticeArgs, Switch};
 use crate::files::{journal_path, load_content};
 use crate::plan_text::{clock, render};
 use crate::{Exit, exit, prompt};
-
-/// Settings remembered between sessions (journal key "practice").
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Remembered {
-    routine: Option<String>,
-    minutes: Option<f64>,
-    level: Option<Level>,
-    inhale_ms: Option<u32>,
-    exhale_ms: Option<u32>,
-    #[serde(default)]
-    easier: bool,
-    voice: Option<bool>,
-    rate: Option<u32>,
-    voice_name: Option<String>,
-    breath_chimes: Option<bool>,
-}
-
-const SETTINGS_KEY: &str = "practice";
 
 /// How long an open session may go without a heartbeat before it counts as interrupted.
 const STALE_MINUTES: i64 = 2;
@@ -64,14 +42,6 @@ pub fn open_existing_journal(cli: &Cli) -> anyhow::Result<Option<Box<dyn Journal
         return Ok(None);
     }
     Ok(Some(supine_store::open_journal(&db, &cli.profile)?))
-}
-
-fn load_remembered(j: &dyn Journal) -> anyhow::Result<Remembered> {
-    Ok(match j.load_setting(SETTINGS_KEY)? {
-        // Settings written by another version that no longer parse are ignored, not fatal.
-        Some(v) => serde_json::from_value(v).unwrap_or_default(),
-        None => Remembered::default(),
-    })
 }
 
 fn seconds_to_ms(s: f64, what: &str) -> anyhow::Result<u32> {
@@ -105,19 +75,6 @@ fn merge_plan_args(mut r: Remembered, a: &PlanArgs) -> anyhow::Result<Remembered
     Ok(r)
 }
 
-fn settings_of(r: &Remembered) -> Settings {
-    let d = Pace::default();
-    Settings {
-        pace: Pace {
-            inhale_ms: r.inhale_ms.unwrap_or(d.inhale_ms),
-            exhale_ms: r.exhale_ms.unwrap_or(d.exhale_ms),
-        },
-        level: r.level.unwrap_or_default(),
-        minutes: r.minutes,
-        easier: r.easier,
-    }
-}
-
 fn parse_condition(name: &str) -> anyhow::Result<Condition> {
     let key = name.trim().to_lowercase().replace('-', "_");
     serde_json::from_value(serde_json::Value::String(key)).map_err(|_| {
@@ -134,38 +91,12 @@ fn parse_condition(name: &str) -> anyhow::Result<Condition> {
     })
 }
 
-/// Conditions from the latest full screening, if it was clear.
+/// Conditions from the latest full screening, if it was clear (however old: `plan` and
+/// `remind` show what practice would adapt).
 fn screened_conditions(j: &dyn Journal) -> anyhow::Result<Vec<Condition>> {
-    let Some(rec) = j.latest_screening(ScreeningKind::Full)? else {
-        return Ok(Vec::new());
-    };
-    Ok(answers_of(&rec)
-        .ok()
-        .and_then(|a| match evaluate(&a) {
-            Ok(Outcome::Clear { conditions }) => Some(conditions),
-            _ => None,
-        })
+    Ok(practice::full_screening(j, Local::now().fixed_offset())?
+        .map(|s| s.conditions())
         .unwrap_or_default())
-}
-
-fn answers_of(rec: &ScreeningRecord) -> anyhow::Result<Vec<(String, safety::Answer)>> {
-    rec.answers
-        .iter()
-        .map(|(q, a)| {
-            safety::Answer::parse(a)
-                .map(|a| (q.clone(), a))
-                .with_context(|| format!("stored screening answer \"{a}\" for {q} is not valid"))
-        })
-        .collect()
-}
-
-fn build_input(routine: Option<&str>, settings: Settings, conditions: Vec<Condition>) -> PlanInput {
-    PlanInput {
-        routine_id: routine.unwrap_or(supine_core::DEFAULT_ROUTINE).to_owned(),
-        settings,
-        conditions,
-        overrides: BTreeMap::new(),
-    }
 }
 
 /// The plan `practice` would follow with these options: for `remind`.
@@ -173,11 +104,11 @@ pub fn plan_for(cli: &Cli, args: &PlanArgs) -> anyhow::Result<Plan> {
     let content = load_content(cli.content.as_deref())?;
     let journal = open_existing_journal(cli)?;
     let (remembered, conditions) = match &journal {
-        Some(j) => (load_remembered(&**j)?, screened_conditions(&**j)?),
+        Some(j) => (practice::load_remembered(&**j)?, screened_conditions(&**j)?),
         None => (Remembered::default(), Vec::new()),
     };
     let r = merge_plan_args(remembered, args)?;
-    let input = build_input(r.routine.as_deref(), settings_of(&r), conditions);
+    let input = r.plan_input(conditions);
     Ok(compile(&content, &input)?)
 }
 
@@ -186,7 +117,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
     let content = load_content(cli.content.as_deref())?;
     let journal = open_existing_journal(cli)?;
     let (remembered, mut conditions) = match &journal {
-        Some(j) => (load_remembered(&**j)?, screened_conditions(&**j)?),
+        Some(j) => (practice::load_remembered(&**j)?, screened_conditions(&**j)?),
         None => (Remembered::default(), Vec::new()),
     };
     for c in &args.conditions {
@@ -196,7 +127,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
         }
     }
     let r = merge_plan_args(remembered, args)?;
-    let input = build_input(r.routine.as_deref(), settings_of(&r), conditions);
+    let input = r.plan_input(conditions);
     let plan = compile(&content, &input)?;
     let mut out = io::stdout().lock();
     if args.json {
@@ -225,15 +156,7 @@ fn run_screening(
         answers.push((q.id.to_owned(), a));
     }
     let outcome = evaluate(&answers)?;
-    j.save_screening(&ScreeningRecord {
-        taken_at: now(),
-        kind: ScreeningKind::Full,
-        answers: answers
-            .iter()
-            .map(|(q, a)| (q.clone(), a.as_str().to_owned()))
-            .collect(),
-        outcome: outcome.code().to_owned(),
-    })?;
+    j.save_screening(&practice::full_screening_record(now(), &answers, &outcome))?;
     writeln!(out, "\n{}", outcome.message())?;
     Ok(outcome)
 }
@@ -247,17 +170,6 @@ pub fn screen(cli: &Cli) -> anyhow::Result<()> {
         return Err(Exit(exit::NOT_SAFE).into());
     }
     Ok(())
-}
-
-/// Whether a full screening is due: none yet, or older than the validity period.
-fn screening_due(j: &dyn Journal) -> anyhow::Result<Option<ScreeningRecord>> {
-    let Some(rec) = j.latest_screening(ScreeningKind::Full)? else {
-        return Ok(None);
-    };
-    let taken = chrono::DateTime::parse_from_rfc3339(&rec.taken_at)
-        .with_context(|| format!("stored screening date \"{}\" is not valid", rec.taken_at))?;
-    let age = Local::now().signed_duration_since(taken);
-    Ok((age < Duration::days(SCREENING_VALID_DAYS)).then_some(rec))
 }
 
 struct JournalSink<'a> {
@@ -317,14 +229,18 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     report_interrupted(&mut *journal, &mut out)?;
 
     // Safety first: the full screening when due, then the daily check.
-    let outcome = match screening_due(&*journal)? {
-        Some(rec) => match evaluate(&answers_of(&rec)?)? {
-            o @ Outcome::Clear { .. } => o,
-            o => {
-                writeln!(out, "{}", o.message())?;
-                return Err(Exit(exit::NOT_SAFE).into());
-            }
-        },
+    let on_file = practice::full_screening(&*journal, Local::now().fixed_offset())?;
+    let current = match on_file {
+        // A stored screening that cannot be read is an error, not a reason to ask again.
+        Some(s) if s.fresh.clone()? => Some(s.outcome?),
+        _ => None,
+    };
+    let outcome = match current {
+        Some(o @ Outcome::Clear { .. }) => o,
+        Some(o) => {
+            writeln!(out, "{}", o.message())?;
+            return Err(Exit(exit::NOT_SAFE).into());
+        }
         None => run_screening(&mut *journal, &mut input, &mut out)?,
     };
     let Outcome::Clear { conditions } = outcome else {
@@ -333,19 +249,14 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     writeln!(out)?;
     let daily = prompt::ask_answer(&DAILY_CHECK, None, &mut input, &mut out)?;
     let daily_outcome = evaluate_daily(daily);
-    journal.save_screening(&ScreeningRecord {
-        taken_at: now(),
-        kind: ScreeningKind::Daily,
-        answers: vec![(DAILY_CHECK.id.to_owned(), daily.as_str().to_owned())],
-        outcome: daily_outcome.code().to_owned(),
-    })?;
+    journal.save_screening(&practice::daily_check_record(now(), daily, &daily_outcome))?;
     if !matches!(daily_outcome, Outcome::Clear { .. }) {
         writeln!(out, "\n{}", daily_outcome.message())?;
         return Err(Exit(exit::NOT_SAFE).into());
     }
 
     // Settings: remembered, then today's options (which are remembered for next time).
-    let mut r = merge_plan_args(load_remembered(&*journal)?, &args.plan)?;
+    let mut r = merge_plan_args(practice::load_remembered(&*journal)?, &args.plan)?;
     if let Some(v) = args.voice {
         r.voice = Some(v == Switch::On);
     }
@@ -361,10 +272,10 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     if let Some(b) = args.breath_chimes {
         r.breath_chimes = Some(b == Switch::On);
     }
-    let plan_input = build_input(r.routine.as_deref(), settings_of(&r), conditions);
+    let plan_input = r.plan_input(conditions);
     // Check the plan compiles before remembering the settings that made it.
     let plan: Plan = compile(&content, &plan_input)?;
-    journal.save_setting(SETTINGS_KEY, &serde_json::to_value(&r)?)?;
+    practice::save_remembered(&mut *journal, &r)?;
 
     writeln!(out)?;
     let pain_before = prompt::ask_pain(
@@ -512,7 +423,7 @@ fn where_it_hurt(areas: &[supine_store::PainArea], spreads: Option<bool>) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use supine_store::SqliteJournal;
+    use supine_store::{ScreeningKind, SqliteJournal};
 
     #[test]
     fn log_says_where_it_hurt() {
@@ -537,7 +448,7 @@ mod tests {
             level: Some(LevelArg::Gentle),
             ..PlanArgs::default()
         };
-        let s = settings_of(&merge_plan_args(r, &args).unwrap());
+        let s = merge_plan_args(r, &args).unwrap().settings();
         assert_eq!((s.pace.inhale_ms, s.pace.exhale_ms), (3000, 5000));
         assert_eq!((s.level, s.minutes), (Level::Gentle, Some(12.0)));
         let bad = PlanArgs {

@@ -9,11 +9,11 @@ use std::io::{self, Write};
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use supine_core::progress::psfs_trend;
+use supine_store::progress::psfs_points;
 use supine_store::{Journal, PSFS_MAX_ITEMS, PsfsEntry, PsfsItem};
 
 use crate::cli::{Cli, PsfsArgs};
 use crate::practice::{now, open_journal};
-use crate::progress_cmd::psfs_points;
 use crate::prompt;
 
 /// Journal setting that remembers the activities between checks.
