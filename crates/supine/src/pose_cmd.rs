@@ -12,8 +12,11 @@ use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions, load_image, repor
 pub fn run(image: &Path, model: &str, json: bool) -> anyhow::Result<()> {
     let model: LandmarkModel = model.parse().map_err(anyhow::Error::msg)?;
     let img = load_image(image)?;
-    let mut estimator = PoseEstimator::new(PoseOptions { model, ..PoseOptions::default() })
-        .context("loading the pose models")?;
+    let mut estimator = PoseEstimator::new(PoseOptions {
+        model,
+        ..PoseOptions::default()
+    })
+    .context("loading the pose models")?;
     let frame = estimator
         .estimate(&img)
         .with_context(|| format!("estimating the pose in {}", image.display()))?;
