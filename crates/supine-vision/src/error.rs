@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum VisionError {
     /// A model file could not be read from the models folder.
-    #[error("cannot read model file {path}: {source}")]
+    #[error("cannot read model file {path}")]
     ModelRead {
         /// The file that was read.
         path: PathBuf,
@@ -56,7 +56,7 @@ pub enum VisionError {
         expected: usize,
     },
     /// An image could not be opened or decoded.
-    #[error("cannot read image {path}: {source}")]
+    #[error("cannot read image {path}")]
     Image {
         /// The image file.
         path: PathBuf,
