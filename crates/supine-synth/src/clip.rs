@@ -167,7 +167,7 @@ impl ClipSpec {
         let camera = CameraSpec {
             elevation_deg: r.range(30.0, 50.0),
             azimuth_deg: r.range(0.0, 25.0),
-            distance_m: r.range(2.5, 3.0),
+            distance_m: r.range(2.1, 2.6),
             fov_deg: 62.0,
         };
         let activity = match kind {
