@@ -38,7 +38,7 @@ for path in sys.argv[1:]:
             what, backend = name.rsplit("/", 1)
             rows.setdefault(what, {})[backend] = float(ms)
 print(f"{'per frame (median ms)':<24}{'tract':>9}{'onnxrt':>9}{'mediapipe':>11}{'tract/mp':>10}{'ort/mp':>8}")
-for what in ["detector", "lite", "full", "pipeline_full_tracking", "pipeline_full_static"]:
+for what in ["detector", "lite", "full", "full_no_heatmap", "pipeline_full_tracking", "pipeline_full_static"]:
     r = rows.get(what, {})
     t, o, m = r.get("tract"), r.get("onnxruntime"), r.get("mediapipe")
     f = lambda v: f"{v:9.2f}" if v is not None else f"{'-':>9}"

@@ -15,6 +15,10 @@ convert, so it is run once in the TF Lite interpreter (default delegates off: wi
 preserved tensors come out wrong) and every DENSIFY output is stored as a plain constant; then
 tf2onnx (opset 13) converts all three, and the ONNX outputs are checked against TF Lite on fixed
 random inputs.
+
+Reruns give numerically identical models but not identical bytes (tf2onnx numbers the nodes it
+creates in an order that varies from run to run); the script rewrites SHA256SUMS to match, and
+the crate, which embeds both, checks them at load.
 """
 import hashlib
 import os

@@ -92,6 +92,18 @@ fn main() {
                 median_ms(|| drop(eng.run(&input).unwrap()))
             );
         }
+        // What the heatmap refinement costs: the full model without its heatmap output (tract
+        // prunes the branch that only feeds it; onnxruntime computes every output anyway).
+        if b == Backend::Tract {
+            let bytes = models::load(LandmarkModel::Full.file_name(), None).unwrap();
+            let outs = ["Identity", "Identity_1", "Identity_4"];
+            let mut eng = backend::load(b, "full", &bytes, 256, &outs).unwrap();
+            let input = vec![0.5; 256 * 256 * 3];
+            println!(
+                "BENCH full_no_heatmap/{tag} {:.2}",
+                median_ms(|| drop(eng.run(&input).unwrap()))
+            );
+        }
         // The whole pipeline, full model: tracking (crop + landmarks + smoothing) and static
         // (detector + landmarks on every frame).
         let img = image::DynamicImage::ImageRgb8(frame.clone());
