@@ -50,5 +50,5 @@ fn main() {
         "handedness {}",
         supine_vision::analyze::circles::handedness(&samples)
     );
-    println!("{:?}", supine_vision::analyze::circles::analyze(&samples));
+    println!("{:?}", supine_vision::analyze::analyze(&samples));
 }
