@@ -6,9 +6,12 @@
 //! camera sits at the person's side at a chosen height and looks at the middle of the body. Pure
 //! Rust ray casting, 2x2 supersampled; a 640x480 still takes well under a second optimised.
 
+pub mod clip;
 pub mod mannequin;
 pub mod math;
 pub mod render;
+pub mod y4m;
 
+pub use clip::{Activity, CameraSpec, Clip, ClipSpec};
 pub use mannequin::{Joint, Mannequin, Posture};
 pub use render::{Camera, Render, render};

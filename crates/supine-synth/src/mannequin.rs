@@ -94,13 +94,21 @@ pub struct Mannequin {
 const HALF_HIPS: f32 = 0.10;
 const HALF_SHOULDERS: f32 = 0.18;
 
-struct Side {
-    shoulder: V3,
-    elbow: V3,
-    wrist: V3,
-    hip: V3,
-    knee: V3,
-    ankle: V3,
+/// One side's limb joints (metres), for posing the mannequin freely with [`build`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Side {
+    /// Shoulder.
+    pub shoulder: V3,
+    /// Elbow.
+    pub elbow: V3,
+    /// Wrist.
+    pub wrist: V3,
+    /// Hip.
+    pub hip: V3,
+    /// Knee.
+    pub knee: V3,
+    /// Ankle.
+    pub ankle: V3,
 }
 
 fn side(z: f32, s: &Side) -> Side {
@@ -208,7 +216,9 @@ impl Mannequin {
     }
 }
 
-fn build(head: V3, nose_dir: V3, right: &Side, left: &Side) -> Mannequin {
+/// A mannequin with its head centre at `head`, the face towards `nose_dir`, and the given right
+/// (nearer the camera, +z) and left sides.
+pub fn build(head: V3, nose_dir: V3, right: &Side, left: &Side) -> Mannequin {
     let z = v3(0.0, 0.0, 1.0);
     let up_head = v3(-1.0, 0.0, 0.0); // towards the crown
     let nose = head + nose_dir * 0.115;

@@ -13,6 +13,7 @@
 //! loaded; inference runs on tract-onnx (pure Rust) or, with the `ort` feature, on onnxruntime
 //! loaded at run time from `ORT_DYLIB_PATH`.
 
+pub mod analyze;
 pub mod backend;
 pub mod crop;
 pub mod detector;

@@ -2,6 +2,7 @@
 
 mod backends;
 mod bad_input;
+mod clips;
 mod common;
 mod parity;
 mod tracking;

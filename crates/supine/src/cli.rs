@@ -65,6 +65,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Coach from a video: knee circles per direction, bridge rounds and holds, twist sides and
+    /// holds, with feedback and times (experimental: twist detection is not reliable yet).
+    Analyze {
+        /// A .y4m video, a folder of images, an image, or any video ffmpeg reads.
+        input: PathBuf,
+        /// Landmark model: lite (faster) or full.
+        #[arg(long, default_value = "full", value_parser = ["lite", "full"])]
+        model: String,
+        /// Print JSON instead of a report.
+        #[arg(long)]
+        json: bool,
+        /// Write each analysed frame with the skeleton drawn into this folder.
+        #[arg(long, value_name = "DIR")]
+        annotate: Option<PathBuf>,
+        /// Analysis rate in frames per second.
+        #[arg(long, default_value_t = crate::analyze_cmd::DEFAULT_FPS)]
+        fps: f64,
+    },
     /// Check a folder of content files and report the first problem with file:line:column.
     CheckContent {
         /// The folder, holding poses/*.toml and/or routines/*.toml.

@@ -1,6 +1,7 @@
 //! `supine`: guided lying-down yoga for back pain. This binary parses arguments and wires the
 //! crates together: content files, the journal, the plan compiler and the terminal player.
 
+mod analyze_cmd;
 mod chart;
 mod cli;
 mod export;
@@ -82,6 +83,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
         Command::Pose { image, model, json } => pose_cmd::run(image, model, *json),
+        Command::Analyze {
+            input,
+            model,
+            json,
+            annotate,
+            fps,
+        } => analyze_cmd::run(input, model, *json, annotate.as_deref(), *fps),
         Command::Progress(args) => progress_cmd::run(&cli, args),
         Command::Psfs(args) => psfs_cmd::psfs(&cli, args),
         Command::Export(args) => export::export(&cli, args),

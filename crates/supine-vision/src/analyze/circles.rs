@@ -1,0 +1,530 @@
+//! Knee circles (hip rotations lying down): full circles per direction, their size and smoothness.
+//!
+//! The knees' midpoint is followed around a centre that is the mean of its positions over a
+//! window of [`CENTRE_WINDOW_S`] centred on each frame (a centred window keeps the centre on the
+//! radius towards the knees even when one circle takes longer than the window). The angle around
+//! that centre is unwrapped; a run in one direction counts one circle per full turn. A run starts
+//! at the extreme angle where the direction last changed, so back-and-forth half circles never
+//! count, and movement within [`MIN_RADIUS`] of the centre (jitter, stillness) or an implausibly
+//! fast jump breaks the run.
+//!
+//! **Direction.** Clockwise is as the person sees it, looking up at the circle their knees draw
+//! on the ceiling: from the knees' nearest point to the head, round to the person's right side,
+//! down towards the feet, then to the left side. The image angle is turned into that direction
+//! with the body's handedness in the picture (feet direction crossed with the person's right).
+//!
+//! A camera exactly at the side sees the circle edge-on (a line); raise it (30 degrees or more
+//! above the person, e.g. on a chair or shelf, angled down) so the circle shows as an ellipse.
+
+use super::{Body, Feedback, MAX_GAP_S, Part, Sample, V2, len, sub};
+use serde::Serialize;
+use std::f64::consts::{PI, TAU};
+
+/// Seconds of knee positions averaged (centred) for the circle's centre.
+pub const CENTRE_WINDOW_S: f64 = 5.0;
+/// Distance from the centre, in torso lengths, below which the angle is not followed.
+pub const MIN_RADIUS: f32 = 0.04;
+/// Smallest spread (standard deviation, torso lengths) of the knees across the ellipse's
+/// narrow axis over the centre window: below it the movement is a line or jitter, not a circle.
+pub const MIN_MINOR: f32 = 0.03;
+/// Smallest distance from the centre in whitened units (a circle is at about 1.4).
+pub const MIN_WHITE_RADIUS: f64 = 0.5;
+/// A direction change smaller than this (radians) is jitter, not a reversal.
+pub const REVERSAL_RAD: f64 = 0.9;
+/// The first circle of a run may be short by this much (radians) of a full turn: the run's start
+/// is only seen from the frame the knees leave the centre.
+pub const START_SLACK_RAD: f64 = 0.5;
+/// A circle counts only when the knees are back within this fraction of the circle's extent
+/// from where it started.
+pub const CLOSURE: f32 = 0.4;
+/// Largest plausible angle change between two analysed frames.
+pub const MAX_STEP_RAD: f64 = 1.6;
+
+/// The parts a circle judgement needs.
+pub const NEEDS: [Part; 3] = [Part::Knees, Part::Hips, Part::Shoulders];
+
+/// One full circle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Circle {
+    /// When it started (seconds).
+    pub t_start: f64,
+    /// When it was completed.
+    pub t_end: f64,
+    /// Clockwise as the person sees it.
+    pub clockwise: bool,
+    /// Mean distance of the knees from the centre, in torso lengths (as seen in the picture).
+    pub size: f32,
+    /// 1 for an even pace round the circle, lower for jerky movement (1 - the coefficient of
+    /// variation of the angular speed, at least 0).
+    pub smoothness: f32,
+}
+
+/// Knee circles found in a stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct CirclesReport {
+    /// Full clockwise circles.
+    pub clockwise: u32,
+    /// Full counterclockwise circles.
+    pub counterclockwise: u32,
+    /// Each circle.
+    pub circles: Vec<Circle>,
+    /// Advice with times.
+    pub feedback: Vec<Feedback>,
+}
+
+/// +1 when the image angle of the knees grows as they circle clockwise for the person, -1 when
+/// it shrinks. From the median over frames of the sign of (feet direction x person's right).
+pub fn handedness(samples: &[Sample]) -> f64 {
+    let mut votes = 0i64;
+    for b in samples.iter().filter_map(|s| s.body.as_ref()) {
+        if !b.sees_all(&[Part::Hips, Part::Shoulders]) {
+            continue;
+        }
+        let feet = sub(b.mid(Part::Hips), b.mid(Part::Shoulders));
+        let p = |i: usize| (b.image[i].x, b.image[i].y);
+        let (lh, rh) = Part::Hips.pair();
+        let (ls, rs) = Part::Shoulders.pair();
+        let right = {
+            let a = sub(p(rh), p(lh));
+            let c = sub(p(rs), p(ls));
+            (a.0 + c.0, a.1 + c.1)
+        };
+        let mut cross = feet.0 * right.1 - feet.1 * right.0;
+        if cross.abs() < 0.02 * len(feet) * len(feet) {
+            // Left and right overlap in the picture: the side nearer the camera (smaller world z)
+            // is lower in a raised camera's picture.
+            let dz = b.world[rh][2] + b.world[rs][2] - b.world[lh][2] - b.world[ls][2];
+            let right_down = if dz < 0.0 { 1.0 } else { -1.0 };
+            cross = feet.0 * right_down;
+        }
+        votes += if cross > 0.0 { 1 } else { -1 };
+    }
+    // Image y points down: with (feet, right) turning the positive image way, the person's
+    // clockwise (head -> right -> feet -> left) is a shrinking image angle, as `analyze` wants.
+    if votes >= 0 { 1.0 } else { -1.0 }
+}
+
+struct Run {
+    dir: i8,
+    anchor: f64,
+    peak: f64,
+    counted: u32,
+    t_anchor: f64,
+}
+
+/// Finds full knee circles in `samples`.
+pub fn analyze(samples: &[Sample]) -> CirclesReport {
+    let mut rep = CirclesReport::default();
+    let sign = handedness(samples);
+    // Usable frames: time, knee midpoint, torso length.
+    let pts: Vec<(f64, V2, f32)> = samples
+        .iter()
+        .filter_map(|s| {
+            let b: &Body = s.body.as_ref()?;
+            b.sees_all(&NEEDS)
+                .then(|| (s.t, b.mid(Part::Knees), b.torso()))
+        })
+        .collect();
+    if pts.len() < 3 {
+        return rep;
+    }
+    // Centred running mean (two pointers).
+    let mut centres = Vec::with_capacity(pts.len());
+    let (mut lo, mut hi) = (0usize, 0usize);
+    let (mut sx, mut sy) = (0.0f64, 0.0f64);
+    let (mut sxx, mut syy, mut sxy) = (0.0f64, 0.0f64, 0.0f64);
+    let mut covs = Vec::with_capacity(pts.len());
+    for i in 0..pts.len() {
+        let t = pts[i].0;
+        while hi < pts.len() && pts[hi].0 <= t + CENTRE_WINDOW_S / 2.0 {
+            let (x, y) = (pts[hi].1.0 as f64, pts[hi].1.1 as f64);
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            syy += y * y;
+            sxy += x * y;
+            hi += 1;
+        }
+        while pts[lo].0 < t - CENTRE_WINDOW_S / 2.0 {
+            let (x, y) = (pts[lo].1.0 as f64, pts[lo].1.1 as f64);
+            sx -= x;
+            sy -= y;
+            sxx -= x * x;
+            syy -= y * y;
+            sxy -= x * y;
+            lo += 1;
+        }
+        let n = (hi - lo) as f64;
+        let (mx, my) = (sx / n, sy / n);
+        centres.push((mx as f32, my as f32));
+        covs.push((
+            (sxx / n - mx * mx).max(0.0),
+            (sxy / n - mx * my),
+            (syy / n - my * my).max(0.0),
+        ));
+    }
+
+    let mut run: Option<Run> = None;
+    let mut theta = 0.0f64;
+    let mut prev: Option<(f64, f64)> = None; // (t, raw angle)
+    // Per-frame (t, unwrapped angle, radius/torso) since the run's anchor, for size/smoothness.
+    let mut trace: Vec<(f64, f64, f32, V2)> = Vec::new();
+    for (i, &(t, k, torso)) in pts.iter().enumerate() {
+        let d = sub(k, centres[i]);
+        let r = len(d) / torso;
+        // Whiten with the window's covariance: the circle's image is an ellipse (flattened by
+        // the camera's view), and in whitened coordinates it is a circle again, so the angle
+        // moves evenly and a flat ellipse's narrow ends do not swing it.
+        let (a, b, c) = covs[i];
+        let half = (a + c) / 2.0;
+        let root = (((a - c) / 2.0).powi(2) + b * b).sqrt();
+        let (l1, l2) = (half + root, (half - root).max(0.0));
+        let e1 = if b.abs() > 1e-12 {
+            let v = (b, l1 - a);
+            let n = v.0.hypot(v.1);
+            (v.0 / n, v.1 / n)
+        } else if a >= c {
+            (1.0, 0.0)
+        } else {
+            (0.0, 1.0)
+        };
+        // One sign for the major axis (pointing right in the picture), so the frame does not
+        // flip by half a turn between frames.
+        let e1 = if e1.0 < 0.0 { (-e1.0, -e1.1) } else { e1 };
+        let e2 = (-e1.1, e1.0);
+        let minor = (l2.sqrt() as f32) / torso;
+        let (dx, dy) = (d.0 as f64, d.1 as f64);
+        let (u, v) = (
+            (e1.0 * dx + e1.1 * dy) / l1.sqrt().max(1e-9),
+            (e2.0 * dx + e2.1 * dy) / l2.sqrt().max(1e-9),
+        );
+        if r < MIN_RADIUS || minor < MIN_MINOR || u.hypot(v) < MIN_WHITE_RADIUS {
+            prev = None;
+            run = None;
+            trace.clear();
+            continue;
+        }
+        let a = v.atan2(u);
+        match prev {
+            Some((tp, ap)) if t - tp <= MAX_GAP_S => {
+                let mut da = a - ap;
+                while da > PI {
+                    da -= TAU;
+                }
+                while da < -PI {
+                    da += TAU;
+                }
+                if da.abs() > MAX_STEP_RAD {
+                    run = None;
+                    trace.clear();
+                } else {
+                    theta += da * sign;
+                }
+            }
+            _ => {
+                run = None;
+                trace.clear();
+            }
+        }
+        prev = Some((t, a));
+        let ru = run.get_or_insert(Run {
+            dir: 0,
+            anchor: theta,
+            peak: theta,
+            counted: 0,
+            t_anchor: t,
+        });
+        trace.push((t, theta, r, k));
+        match ru.dir {
+            0 => {
+                if (theta - ru.anchor).abs() > REVERSAL_RAD {
+                    ru.dir = if theta > ru.anchor { 1 } else { -1 };
+                }
+                ru.peak = theta;
+                // The anchor follows the far extreme until a direction is chosen.
+                if ru.dir == 0 {
+                    continue;
+                }
+            }
+            d => {
+                let further = (theta - ru.peak) * d as f64 > 0.0;
+                if further {
+                    ru.peak = theta;
+                } else if (ru.peak - theta).abs() * 1.0 > REVERSAL_RAD {
+                    // Reversal: a new run from the extreme.
+                    let peak = ru.peak;
+                    let t_peak = trace.iter().rev().find(|x| x.1 == peak).map_or(t, |x| x.0);
+                    *ru = Run {
+                        dir: -d,
+                        anchor: peak,
+                        peak: theta,
+                        counted: 0,
+                        t_anchor: t_peak,
+                    };
+                    trace.retain(|x| x.0 >= t_peak);
+                }
+            }
+        }
+        let need = ru.counted as f64 * TAU + TAU - START_SLACK_RAD;
+        if ru.dir != 0 && (theta - ru.anchor) * ru.dir as f64 >= need {
+            // One full circle: its trace is from the previous count (or the run's start).
+            let start_angle = if ru.counted == 0 {
+                ru.anchor
+            } else {
+                ru.anchor + ru.dir as f64 * (ru.counted as f64 * TAU - START_SLACK_RAD)
+            };
+            let seg: Vec<&(f64, f64, f32, V2)> = trace
+                .iter()
+                .filter(|x| (x.1 - start_angle) * ru.dir as f64 >= -1e-9)
+                .collect();
+            // Closed: the knees are back near where the circle started (an arc seen from its
+            // own centroid can sweep a full turn without closing).
+            let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+            for x in &seg {
+                x0 = x0.min(x.3.0);
+                x1 = x1.max(x.3.0);
+                y0 = y0.min(x.3.1);
+                y1 = y1.max(x.3.1);
+            }
+            let extent = (x1 - x0).max(y1 - y0);
+            let closed = seg
+                .first()
+                .is_some_and(|x| len(sub(k, x.3)) <= CLOSURE * extent);
+            if !closed {
+                // Not a loop yet: the circle being looked for is the last turn, so its start
+                // follows the knees.
+                if ru.counted == 0 {
+                    ru.anchor = theta - ru.dir as f64 * (TAU - START_SLACK_RAD);
+                    let anchor = ru.anchor;
+                    trace.retain(|x| (x.1 - anchor) * ru.dir as f64 >= -1e-9);
+                } else {
+                    let shift = theta - ru.dir as f64 * (TAU - START_SLACK_RAD) - (start_angle);
+                    ru.anchor += shift;
+                }
+                continue;
+            }
+            let t_start = seg.first().map_or(ru.t_anchor, |x| x.0);
+            let size = seg.iter().map(|x| x.2).sum::<f32>() / seg.len().max(1) as f32;
+            let speeds: Vec<f64> = seg
+                .windows(2)
+                .filter(|w| w[1].0 > w[0].0)
+                .map(|w| ((w[1].1 - w[0].1) / (w[1].0 - w[0].0)).abs())
+                .collect();
+            let smoothness = if speeds.len() > 2 {
+                let m = speeds.iter().sum::<f64>() / speeds.len() as f64;
+                let v = speeds.iter().map(|s| (s - m).powi(2)).sum::<f64>() / speeds.len() as f64;
+                (1.0 - v.sqrt() / m.max(1e-9)).max(0.0) as f32
+            } else {
+                1.0
+            };
+            let clockwise = ru.dir < 0;
+            ru.counted += 1;
+            if clockwise {
+                rep.clockwise += 1;
+            } else {
+                rep.counterclockwise += 1;
+            }
+            rep.circles.push(Circle {
+                t_start,
+                t_end: t,
+                clockwise,
+                size,
+                smoothness,
+            });
+        }
+    }
+    if let Some(c) = rep.circles.iter().find(|c| c.t_end - c.t_start < 2.0) {
+        rep.feedback.push(Feedback {
+            t: c.t_start,
+            message: "slow down: circle your knees slowly".into(),
+        });
+    }
+    if rep.clockwise > 0 && rep.counterclockwise == 0 && rep.clockwise >= 3 {
+        rep.feedback.push(Feedback {
+            t: rep.circles.last().map_or(0.0, |c| c.t_end),
+            message: "now circle the other way".into(),
+        });
+    } else if rep.counterclockwise >= 3 && rep.clockwise == 0 {
+        rep.feedback.push(Feedback {
+            t: rep.circles.last().map_or(0.0, |c| c.t_end),
+            message: "now circle the other way".into(),
+        });
+    }
+    rep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::synth::*;
+    use super::*;
+
+    /// Knees hugged: above the chest, circling in the floor's plane (x towards the feet, y to
+    /// the person's right). `turns(t)` is the signed number of turns done by time t (positive is
+    /// clockwise for the person: head -> right -> feet -> left).
+    fn circling(turns: impl Fn(f64) -> f64, radius: f32) -> impl Fn(f64) -> Pose3 {
+        move |t| {
+            let a = turns(t) * TAU;
+            // Clockwise for the person: start at the head side (-x), go to the right (+y).
+            let (x, y) = (-(a.cos() as f32) * radius, (a.sin() as f32) * radius);
+            Pose3 {
+                knee: [-0.05 + x, y, 0.5],
+                ..Pose3::default()
+            }
+        }
+    }
+
+    fn counts(s: &[Sample]) -> (u32, u32) {
+        let r = analyze(s);
+        (r.clockwise, r.counterclockwise)
+    }
+
+    #[test]
+    fn counts_each_direction_exactly_from_both_sides() {
+        let mut rng = Rng(42);
+        for case in 0..40u64 {
+            let n = (case % 5) as u32 + 1;
+            let m = ((case / 5) % 4) as u32 + 1;
+            let period = rng.range(2.5, 5.5) as f64;
+            let radius = rng.range(0.08, 0.16);
+            let elev = rng.range(30.0, 60.0);
+            let side = case % 2 == 0;
+            let fps = [8.0, 10.0, 15.0, 30.0][(case % 4) as usize];
+            let settle = 2.0;
+            let t1 = settle + n as f64 * period;
+            let pause = 1.5;
+            let t2 = t1 + pause + m as f64 * period;
+            let turns = move |t: f64| {
+                if t < settle {
+                    0.0
+                } else if t < t1 {
+                    (t - settle) / period
+                } else if t < t1 + pause {
+                    n as f64
+                } else {
+                    n as f64 - ((t - t1 - pause) / period).min(m as f64)
+                }
+            };
+            let s = stream(
+                t2 + 2.0,
+                fps,
+                elev,
+                side,
+                side,
+                1.5,
+                case + 1,
+                circling(turns, radius),
+            );
+            assert_eq!(
+                counts(&s),
+                (n, m),
+                "case {case}: {n} cw then {m} ccw, period {period:.1}, radius {radius:.2}, elev {elev:.0}, fps {fps}"
+            );
+        }
+    }
+
+    #[test]
+    fn half_circles_and_jitter_do_not_count() {
+        for seed in 1..10u64 {
+            // Back and forth over half a circle, several times.
+            let s = stream(
+                30.0,
+                10.0,
+                40.0,
+                true,
+                true,
+                1.5,
+                seed,
+                circling(|t| 0.25 * (t * TAU / 5.0).sin(), 0.12),
+            );
+            assert_eq!(counts(&s), (0, 0), "half circles, seed {seed}");
+            // Four fifths of a circle back and forth.
+            let s = stream(
+                30.0,
+                10.0,
+                40.0,
+                true,
+                true,
+                1.5,
+                seed,
+                circling(|t| 0.4 * (t * TAU / 6.0).sin(), 0.12),
+            );
+            assert_eq!(counts(&s), (0, 0), "four fifths, seed {seed}");
+            // Three quarters then back.
+            let s = stream(
+                20.0,
+                10.0,
+                40.0,
+                true,
+                true,
+                1.5,
+                seed,
+                circling(
+                    |t| {
+                        if t < 8.0 {
+                            t / 8.0 * 0.75
+                        } else {
+                            0.75 - ((t - 8.0) / 8.0 * 0.75).min(0.75)
+                        }
+                    },
+                    0.12,
+                ),
+            );
+            assert_eq!(counts(&s), (0, 0), "three quarters, seed {seed}");
+            // Stillness with strong landmark noise.
+            let s = stream(30.0, 10.0, 40.0, true, true, 6.0, seed, |_| {
+                Pose3::default()
+            });
+            assert_eq!(counts(&s), (0, 0), "still, seed {seed}");
+        }
+    }
+
+    #[test]
+    fn clockwise_is_as_the_person_sees_it() {
+        let s = stream(
+            20.0,
+            10.0,
+            40.0,
+            true,
+            true,
+            1.0,
+            5,
+            circling(|t| t / 4.0, 0.12),
+        );
+        let r = analyze(&s);
+        assert!(r.clockwise >= 4 && r.counterclockwise == 0, "{r:?}");
+        assert!(
+            r.circles
+                .iter()
+                .all(|c| c.size > 0.05 && c.smoothness > 0.5)
+        );
+        // The same movement filmed from the person's other side.
+        let s = stream(
+            20.0,
+            10.0,
+            40.0,
+            false,
+            false,
+            1.0,
+            5,
+            circling(|t| t / 4.0, 0.12),
+        );
+        let r = analyze(&s);
+        assert!(r.clockwise >= 4 && r.counterclockwise == 0, "{r:?}");
+    }
+
+    #[test]
+    fn a_short_dropout_keeps_the_count_a_long_one_does_not_invent_circles() {
+        let f = circling(|t| t / 4.0, 0.12);
+        let s = stream(16.5, 10.0, 40.0, true, true, 1.0, 9, |t| Pose3 {
+            present: !(6.0..6.6).contains(&t),
+            ..f(t)
+        });
+        assert_eq!(counts(&s), (4, 0));
+        let s = stream(16.5, 10.0, 40.0, true, true, 1.0, 9, |t| Pose3 {
+            present: !(6.0..9.0).contains(&t),
+            ..f(t)
+        });
+        let (cw, ccw) = counts(&s);
+        assert!(cw <= 3 && ccw == 0, "{cw} {ccw}");
+    }
+}
