@@ -157,6 +157,32 @@ pub enum SegmentKind {
     Return,
 }
 
+/// Which way a movement goes: circle direction (as the person sees their own knees) or twist side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Knee circles, clockwise.
+    Clockwise,
+    /// Knee circles, anticlockwise.
+    Anticlockwise,
+    /// Knees lowered to the left.
+    Left,
+    /// Knees lowered to the right.
+    Right,
+}
+
+impl Direction {
+    /// The word used in cues and counters.
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Clockwise => "clockwise",
+            Direction::Anticlockwise => "anticlockwise",
+            Direction::Left => "left",
+            Direction::Right => "right",
+        }
+    }
+}
+
 /// Sounds the player makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -200,6 +226,9 @@ pub struct Segment {
     pub speak: Vec<String>,
     /// Counter text, e.g. "circle 2 of 5, clockwise".
     pub counter: Option<String>,
+    /// Circle direction or twist side, for front ends that draw the movement.
+    #[serde(default)]
+    pub direction: Option<Direction>,
     /// The chime at its start, if any.
     pub chime: Option<Chime>,
     /// Why the pose helps (on the pose's first segment).
@@ -782,6 +811,8 @@ fn capitalised(s: &str) -> String {
 fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64) {
     let pose_id = r.pose.map(|p| p.id.clone());
     let title = r.title();
+    // The direction or side of the segments being pushed; set by the loops below.
+    let direction = std::cell::Cell::new(None);
     let mut push = |kind: SegmentKind,
                     breaths: u32,
                     show: String,
@@ -804,6 +835,7 @@ fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64)
             show,
             speak,
             counter,
+            direction: direction.get(),
             chime,
             why,
         });
@@ -848,7 +880,12 @@ fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64)
     );
     match pose.dose.kind {
         DoseKind::Circles => {
-            for (d, direction) in ["clockwise", "anticlockwise"].into_iter().enumerate() {
+            for (d, dir) in [Direction::Clockwise, Direction::Anticlockwise]
+                .into_iter()
+                .enumerate()
+            {
+                let direction_word = dir.word();
+                direction.set(Some(dir));
                 if d == 1 {
                     push(
                         SegmentKind::Switch,
@@ -860,7 +897,7 @@ fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64)
                         None,
                     );
                 }
-                let start = cue("start").replace("{direction}", direction);
+                let start = cue("start").replace("{direction}", direction_word);
                 let moving = r.cue("move").map_or_else(|| start.clone(), str::to_owned);
                 for k in 1..=r.reps {
                     let (show, speak) = if k == 1 {
@@ -873,12 +910,13 @@ fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64)
                         1,
                         show,
                         vec![speak],
-                        Some(format!("circle {k} of {}, {direction}", r.reps)),
+                        Some(format!("circle {k} of {}, {direction_word}", r.reps)),
                         None,
                         None,
                     );
                 }
             }
+            direction.set(None);
             if let Some(finish) = r.cue("finish") {
                 push(
                     SegmentKind::Finish,
@@ -937,7 +975,9 @@ fn expand(r: &Resolved<'_>, step: usize, out: &mut Vec<Segment>, breath_ms: u64)
             }
         }
         DoseKind::Sides => {
-            for side in ["left", "right"] {
+            for dir in [Direction::Left, Direction::Right] {
+                direction.set(Some(dir));
+                let side = dir.word();
                 let counter = Some(format!("{side} side"));
                 let mv = cue("move").replace("{side}", side);
                 push(
@@ -1003,6 +1043,29 @@ mod tests {
         );
         assert_eq!(count(&plan, SegmentKind::Lift, "of 3"), 3);
         assert_eq!(count(&plan, SegmentKind::Hold, "left side"), 1);
+        // Every circle and twist segment carries its direction as data, matching its counter.
+        for seg in plan.segments.iter().filter(|s| {
+            matches!(
+                s.kind,
+                SegmentKind::Circle | SegmentKind::Move | SegmentKind::Hold
+            ) && s.pose.as_deref() != Some("bridge")
+        }) {
+            let dir = seg
+                .direction
+                .expect("circles and twist sides have a direction");
+            let counter = seg.counter.as_deref().unwrap();
+            assert!(
+                counter.ends_with(&format!(", {}", dir.word()))
+                    || counter.starts_with(&format!("{} side", dir.word())),
+                "{counter} vs {dir:?}"
+            );
+        }
+        assert!(
+            plan.segments
+                .iter()
+                .filter(|s| s.pose.as_deref() == Some("bridge"))
+                .all(|s| s.direction.is_none())
+        );
         assert_eq!(count(&plan, SegmentKind::Hold, "right side"), 1);
         let bridge_hold = plan
             .segments

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::Content;
 use crate::plan::{
-    BreathState, Chime, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, compile,
+    BreathState, Chime, Direction, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, compile,
 };
 use crate::safety::{HurtReport, STOP_NOW_MESSAGE, StopRule, stop_rule};
 
@@ -210,6 +210,8 @@ pub struct View {
     pub instruction: String,
     /// Counter, e.g. "round 2 of 3".
     pub counter: Option<String>,
+    /// Circle direction or twist side of the current segment.
+    pub direction: Option<Direction>,
     /// Why the pose helps (while getting into position).
     pub why: Option<String>,
     /// Breath now.
@@ -230,6 +232,8 @@ pub struct View {
     pub next: Option<String>,
     /// A question or message, when not simply playing.
     pub prompt: Option<Prompt>,
+    /// Why the session ended, once it has.
+    pub end: Option<EndReason>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -769,6 +773,7 @@ impl Session {
             title: seg.title.clone(),
             instruction: seg.show.clone(),
             counter: seg.counter.clone(),
+            direction: seg.direction,
             why: seg.why.clone(),
             breath: self.plan.breath_at(self.pos_ms),
             breath_number: ((into / breath_ms) as u32 + 1).min(seg.breaths),
@@ -779,6 +784,10 @@ impl Session {
             pose_number,
             next,
             prompt,
+            end: match self.mode {
+                Mode::Ended(reason) => Some(reason),
+                _ => None,
+            },
         }
     }
 }

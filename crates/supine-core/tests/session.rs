@@ -218,6 +218,7 @@ fn pain_down_the_leg_ends_the_session_with_the_stop_advice() {
     assert!(fx.contains(&Effect::Ended(EndReason::StopRule)));
     assert!(spoken(&fx)[0].contains("doctor or physiotherapist"));
     assert!(s.is_ended());
+    assert_eq!(s.view().end, Some(EndReason::StopRule));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use supine_core::plan::SegmentKind;
+use supine_core::plan::{Direction, SegmentKind};
 use supine_core::session::{Record, View};
 use supine_core::{Effect, Event, Session};
 use supine_store::{SessionEvent, SessionFinish, SessionId};
@@ -22,28 +22,25 @@ const HEARTBEAT: Duration = Duration::from_secs(30);
 const ABANDONED: Duration = Duration::from_secs(120);
 
 /// What the pose figure should show, derived from the segment (the core's types stay as they
-/// are): which pose, which movement, and the direction or side from the counter text.
+/// are): which pose, which movement, and the direction or side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Figure {
     /// Pose id, if this is a pose.
     pub pose: Option<String>,
     /// The segment kind.
     pub kind: SegmentKind,
-    /// `"clockwise"`, `"anticlockwise"`, `"left"` or `"right"` where the counter says so.
-    pub direction: Option<&'static str>,
+    /// Circle direction or twist side (serialised as `"clockwise"`, `"anticlockwise"`, `"left"`
+    /// or `"right"`).
+    pub direction: Option<Direction>,
 }
 
 impl Figure {
     /// The figure for the current moment of a view.
     pub fn of(view: &View, pose: Option<String>) -> Figure {
-        let counter = view.counter.as_deref().unwrap_or("");
-        let direction = ["anticlockwise", "clockwise", "left", "right"]
-            .into_iter()
-            .find(|w| counter.contains(w));
         Figure {
             pose,
             kind: view.kind,
-            direction,
+            direction: view.direction,
         }
     }
 }

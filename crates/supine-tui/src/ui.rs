@@ -13,8 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 use supine_core::Event;
 use supine_core::plan::SegmentKind;
-use supine_core::safety::STOP_NOW_MESSAGE;
-use supine_core::session::{PromptKind, Screen, View};
+use supine_core::session::{EndReason, PromptKind, Screen, View};
 
 use crate::keys::{Action, choice_key};
 
@@ -206,9 +205,7 @@ impl Theme {
 }
 
 fn stop_rule_ended(view: &View) -> bool {
-    view.prompt
-        .as_ref()
-        .is_some_and(|p| p.text == STOP_NOW_MESSAGE)
+    view.end == Some(EndReason::StopRule)
 }
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
