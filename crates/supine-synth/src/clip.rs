@@ -91,6 +91,8 @@ pub struct CameraSpec {
     pub distance_m: f32,
     /// Horizontal field of view, degrees.
     pub fov_deg: f32,
+    /// Turn of the picture about the line of sight, degrees (a camera not quite level).
+    pub roll_deg: f32,
 }
 
 /// Everything that defines a clip.
@@ -125,9 +127,13 @@ pub struct ClipSpec {
 pub struct Rng(u64);
 
 impl Rng {
-    /// A generator from a seed.
+    /// A generator from a seed: the seed is mixed (splitmix64) so that nearby seeds give
+    /// unrelated sequences from the first draw on.
     pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
     }
     /// Uniform in [0, 1).
     pub fn f(&mut self) -> f32 {
@@ -163,12 +169,17 @@ impl ClipSpec {
     /// `fps`, from a camera placement that works for it (raised 30-50 degrees; see the crate
     /// docs).
     pub fn random(kind: &str, seed: u64, width: u32, height: u32, fps: u32) -> ClipSpec {
-        let mut r = Rng::new(seed);
+        // Each kind draws its own sequence: seed 1 of circles and seed 1 of bridge differ.
+        let salt = kind
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+        let mut r = Rng::new(seed ^ salt.wrapping_mul(0x1000_0000_01B3));
         let camera = CameraSpec {
             elevation_deg: r.range(30.0, 50.0),
             azimuth_deg: r.range(0.0, 25.0),
             distance_m: r.range(2.1, 2.6),
             fov_deg: 62.0,
+            roll_deg: r.range(-6.0, 6.0),
         };
         let activity = match kind {
             "circles" => Activity::Circles {
@@ -604,6 +615,7 @@ impl Clip {
             fov_deg: c.fov_deg,
             width: self.spec.width,
             height: self.spec.height,
+            roll_deg: c.roll_deg,
         }
     }
 

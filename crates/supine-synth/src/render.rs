@@ -18,6 +18,8 @@ pub struct Camera {
     pub width: u32,
     /// Image height in pixels.
     pub height: u32,
+    /// Turn of the picture about the line of sight, degrees (a camera not quite level).
+    pub roll_deg: f32,
 }
 
 impl Camera {
@@ -30,13 +32,17 @@ impl Camera {
             fov_deg: 62.0,
             width,
             height: height_px,
+            roll_deg: 0.0,
         }
     }
 
     fn basis(&self) -> (V3, V3, V3, f32) {
         let fwd = (self.target - self.eye).norm();
-        let right = fwd.cross(v3(0.0, 1.0, 0.0)).norm();
-        let up = right.cross(fwd);
+        let right0 = fwd.cross(v3(0.0, 1.0, 0.0)).norm();
+        let up0 = right0.cross(fwd);
+        let (sr, cr) = self.roll_deg.to_radians().sin_cos();
+        let right = right0 * cr + up0 * sr;
+        let up = up0 * cr - right0 * sr;
         let focal = (self.width as f32 / 2.0) / (self.fov_deg.to_radians() / 2.0).tan();
         (fwd, right, up, focal)
     }
@@ -122,6 +128,29 @@ fn sphere_hit(ro: V3, rd: V3, centre: V3, r: f32) -> Option<f32> {
     (t > 1e-4).then_some(t)
 }
 
+/// A sphere around every capsule (centre, radius), or `None` when there are none.
+fn bounding_sphere(shapes: &[Capsule]) -> Option<(V3, f32)> {
+    let first = shapes.first()?;
+    let (mut lo, mut hi) = (first.a, first.a);
+    for c in shapes {
+        for p in [c.a, c.b] {
+            lo = v3(lo.x.min(p.x), lo.y.min(p.y), lo.z.min(p.z));
+            hi = v3(hi.x.max(p.x), hi.y.max(p.y), hi.z.max(p.z));
+        }
+    }
+    let centre = (lo + hi) * 0.5;
+    let r = shapes
+        .iter()
+        .flat_map(|c| {
+            [
+                (c.a - centre).dot(c.a - centre).sqrt() + c.r,
+                (c.b - centre).dot(c.b - centre).sqrt() + c.r,
+            ]
+        })
+        .fold(0.0f32, f32::max);
+    Some((centre, r + 1e-3))
+}
+
 fn capsule_normal(p: V3, c: &Capsule) -> V3 {
     let ba = c.b - c.a;
     let baba = ba.dot(ba);
@@ -151,9 +180,17 @@ pub fn render(mannequin: Option<&Mannequin>, camera: &Camera) -> Render {
     let (fwd, right, up, focal) = camera.basis();
     let light = v3(0.35, 1.0, 0.7).norm();
     let shapes: &[Capsule] = mannequin.map(|m| m.shapes.as_slice()).unwrap_or(&[]);
+    let bound = bounding_sphere(shapes);
+    // Most rays see only the floor or the wall: one sphere test skips every capsule.
+    let near = |ro: V3, rd: V3| {
+        bound.is_some_and(|(c, r)| {
+            sphere_hit(ro, rd, c, r).is_some() || (ro - c).dot(ro - c) <= r * r
+        })
+    };
     let shade = |ro: V3, rd: V3| -> V3 {
         let mut best: Option<(f32, usize)> = None;
-        for (i, c) in shapes.iter().enumerate() {
+        let candidates = if near(ro, rd) { shapes } else { &[] };
+        for (i, c) in candidates.iter().enumerate() {
             if let Some(t) = capsule_hit(ro, rd, c)
                 && best.is_none_or(|(bt, _)| t < bt)
             {
@@ -191,7 +228,7 @@ pub fn render(mannequin: Option<&Mannequin>, camera: &Camera) -> Render {
         };
         let p = ro + rd * t + normal * 1e-3;
         let lit = normal.dot(light).max(0.0);
-        let shadowed = shapes.iter().any(|c| capsule_hit(p, light, c).is_some());
+        let shadowed = near(p, light) && shapes.iter().any(|c| capsule_hit(p, light, c).is_some());
         let direct = if shadowed { 0.0 } else { lit };
         base * (0.38 + 0.62 * direct)
     };

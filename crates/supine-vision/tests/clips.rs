@@ -6,26 +6,98 @@
 
 use image::DynamicImage;
 use supine_synth::clip::{Activity, Clip, ClipSpec, KINDS};
-use supine_vision::analyze::{self, Analysis, stream, twist::Side};
+use supine_vision::analyze::{self, Analysis, Body, Point, Sample, stream, twist::Side};
+use supine_vision::landmarks::NUM_LANDMARKS;
 use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions};
 
 /// Renders `clip` frame by frame, tracks the person and analyses the stream.
 fn run(clip: &Clip, model: LandmarkModel) -> Analysis {
+    analyze::analyze(&samples(clip, model))
+}
+
+/// The landmark stream of `clip`. With `SUPINE_STREAM_CACHE=DIR` streams are kept in DIR (one
+/// text file per clip and model) so that analyzer changes can be checked against many clips
+/// without rendering and inference each time.
+fn samples(clip: &Clip, model: LandmarkModel) -> Vec<Sample> {
+    let Some(dir) = std::env::var_os("SUPINE_STREAM_CACHE") else {
+        return track(clip, model);
+    };
+    let s = &clip.spec;
+    let key = serde_json::to_string(&clip.truth()["spec"]).expect("spec");
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    let path = std::path::Path::new(&dir).join(format!(
+        "{}x{}-{}fps-{model:?}-{hash:016x}.txt",
+        s.width, s.height, s.fps
+    ));
+    let truth = path.with_extension("json");
+    if !truth.exists() {
+        std::fs::create_dir_all(&dir).expect("cache dir");
+        std::fs::write(&truth, clip.truth().to_string()).expect("cache write");
+    }
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return text.lines().map(parse_sample).collect();
+    }
+    let out = track(clip, model);
+    std::fs::create_dir_all(&dir).expect("cache dir");
+    let text: String = out.iter().map(format_sample).collect();
+    std::fs::write(&path, text).expect("cache write");
+    out
+}
+
+fn format_sample(s: &Sample) -> String {
+    let mut line = format!("{}", s.t);
+    if let Some(b) = &s.body {
+        for p in &b.image {
+            line += &format!(" {} {} {}", p.x, p.y, p.visibility);
+        }
+        for w in &b.world {
+            line += &format!(" {} {} {}", w[0], w[1], w[2]);
+        }
+    }
+    line + "\n"
+}
+
+fn parse_sample(line: &str) -> Sample {
+    let v: Vec<f64> = line
+        .split(' ')
+        .map(|x| x.parse().expect("cached number"))
+        .collect();
+    let body = (v.len() > 1).then(|| {
+        let f = |i: usize| v[1 + i] as f32;
+        let mut image = [Point::default(); NUM_LANDMARKS];
+        let mut world = [[0.0f32; 3]; NUM_LANDMARKS];
+        for k in 0..NUM_LANDMARKS {
+            image[k] = Point {
+                x: f(3 * k),
+                y: f(3 * k + 1),
+                visibility: f(3 * k + 2),
+            };
+            let o = 3 * NUM_LANDMARKS + 3 * k;
+            world[k] = [f(o), f(o + 1), f(o + 2)];
+        }
+        Body { image, world }
+    });
+    Sample { t: v[0], body }
+}
+
+/// Renders `clip` frame by frame and tracks the person.
+fn track(clip: &Clip, model: LandmarkModel) -> Vec<Sample> {
     let mut est = PoseEstimator::new(PoseOptions {
         model,
         ..PoseOptions::default()
     })
     .expect("models load");
     let fps = clip.spec.fps as f64;
-    let samples: Vec<_> = (0..clip.frames())
+    (0..clip.frames())
         .map(|i| {
             let t = i as f64 / fps;
             let (img, _) = clip.frame(i);
             let frame = est.track(&DynamicImage::ImageRgb8(img), t).expect("frame");
             stream::sample(&frame, t)
         })
-        .collect();
-    analyze::analyze(&samples)
+        .collect()
 }
 
 /// What differs between the analysis and the truth (empty when it matches).
@@ -69,6 +141,13 @@ fn check(clip: &Clip, a: &Analysis) -> Vec<String> {
                 bad.push(format!("twist hold {:.2} want {:.2}", h.hold_s, w.1));
             }
         }
+    }
+    let lifted = a.twist.holds.iter().any(|h| !h.shoulder_lifted.is_empty());
+    if a.twist.holds.len() == e.twist_holds.len() && lifted != e.shoulder_lifted {
+        bad.push(format!(
+            "shoulder lifted: {lifted} want {}",
+            e.shoulder_lifted
+        ));
     }
     let no_person = a.feedback.iter().any(|f| f.message == "no person seen");
     if no_person == e.person {
@@ -162,6 +241,10 @@ fn accuracy() {
                 .collect()
         })
         .unwrap_or_else(|_| KINDS.to_vec());
+    let model = match std::env::var("SUPINE_CLIP_MODEL").as_deref() {
+        Ok("lite") => LandmarkModel::Lite,
+        _ => LandmarkModel::Full,
+    };
     let jobs: Vec<(&str, u64)> = kinds
         .iter()
         .flat_map(|k| (1..=per_kind).map(move |s| (*k, s)))
@@ -178,7 +261,7 @@ fn accuracy() {
                     };
                     let clip = Clip::new(ClipSpec::random(kind, seed, w, h, fps));
                     let t = std::time::Instant::now();
-                    let a = run(&clip, LandmarkModel::Full);
+                    let a = run(&clip, model);
                     let bad = check(&clip, &a);
                     let c = clip.spec.camera;
                     let line = format!(
@@ -214,4 +297,75 @@ fn accuracy() {
     }
     let failed = results.iter().filter(|r| !r.1).count();
     assert_eq!(failed, 0, "{failed} of {} clips failed", results.len());
+}
+
+#[test]
+#[ignore = "debugging aid: SUPINE_DUMP=kind:seed prints per-frame features of a cached clip"]
+fn dump() {
+    let Ok(which) = std::env::var("SUPINE_DUMP") else {
+        return;
+    };
+    let (kind, seed) = which.split_once(':').expect("kind:seed");
+    let fps: u32 = std::env::var("SUPINE_CLIP_FPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let clip = Clip::new(ClipSpec::random(kind, seed.parse().unwrap(), 320, 240, fps));
+    println!("{}", serde_json::to_string(&clip.truth()).unwrap());
+    let ss = samples(&clip, LandmarkModel::Full);
+    for s in &ss {
+        let Some(b) = &s.body else {
+            println!("{:6.2} none", s.t);
+            continue;
+        };
+        use supine_vision::analyze::Part;
+        let tor = b.torso();
+        let sh = b.mid(Part::Shoulders);
+        let hp = b.mid(Part::Hips);
+        let kn = b.mid(Part::Knees);
+        let ax = ((hp.0 - sh.0) / tor, (hp.1 - sh.1) / tor);
+        let nrm = (ax.1, -ax.0);
+        let d = ((kn.0 - hp.0) / tor, (kn.1 - hp.1) / tor);
+        let along = d.0 * ax.0 + d.1 * ax.1;
+        let up = d.0 * nrm.0 + d.1 * nrm.1;
+        let sep = {
+            let (l, r) = (b.image[25], b.image[26]);
+            (r.x - l.x) / tor * nrm.0 + (r.y - l.y) / tor * nrm.1
+        };
+        let w = |i: usize| b.world[i];
+        let vis = |i: usize| b.image[i].visibility;
+        println!(
+            "{:6.2} along {along:5.2} up {up:5.2} sep {sep:5.2} tw {:6.1} lift {:5.2} wk {:5.2} {:5.2} {:5.2} wsh {:5.2} {:5.2} {:5.2} vis k {:.2} {:.2}",
+            s.t,
+            analyze::twist::reading(b)
+                .and_then(|r| r.psi)
+                .unwrap_or(f32::NAN),
+            analyze::bridge::lift(b).unwrap_or(f32::NAN),
+            (w(25)[0] + w(26)[0]) / 2.0,
+            (w(25)[1] + w(26)[1]) / 2.0,
+            (w(25)[2] + w(26)[2]) / 2.0,
+            w(12)[0] - w(11)[0],
+            w(12)[1] - w(11)[1],
+            w(12)[2] - w(11)[2],
+            vis(25),
+            vis(26),
+        );
+    }
+}
+
+#[test]
+#[ignore = "debugging aid: SUPINE_DUMP=kind:seed prints the twist track of a cached clip"]
+fn dump_twist() {
+    let Ok(which) = std::env::var("SUPINE_DUMP") else {
+        return;
+    };
+    let (kind, seed) = which.split_once(':').expect("kind:seed");
+    let clip = Clip::new(ClipSpec::random(kind, seed.parse().unwrap(), 320, 240, 10));
+    let ss = samples(&clip, LandmarkModel::Full);
+    let line: Vec<String> = analyze::twist::twist_track(&ss)
+        .iter()
+        .step_by(3)
+        .map(|p| format!("{:.1}:{:.0}", p.0, p.1))
+        .collect();
+    println!("{}", line.join(" "));
 }

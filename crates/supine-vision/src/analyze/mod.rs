@@ -336,6 +336,9 @@ pub(crate) mod synth {
         pub right_shoulder_lift: f32,
         pub knee_visible: bool,
         pub present: bool,
+        /// Turn of the legs about the body's long axis (radians, positive to the right): the
+        /// knees' and feet's left-right spacing turns with it.
+        pub twist: f32,
     }
 
     impl Default for Pose3 {
@@ -348,6 +351,7 @@ pub(crate) mod synth {
                 right_shoulder_lift: 0.0,
                 knee_visible: true,
                 present: true,
+                twist: 0.0,
             }
         }
     }
@@ -384,6 +388,8 @@ pub(crate) mod synth {
         let mut world = [[0.0f32; 3]; NUM_LANDMARKS];
         let hip_h = 0.11 + pose.hip_lift;
         let k = pose.knee;
+        // Half the knees' spacing, turned with the legs: (lateral, height).
+        let (sl, sh) = (0.09 * pose.twist.cos(), -0.09 * pose.twist.sin());
         // Twisting the knees rolls the hips a little to the same side.
         let pts: [(usize, [f32; 3]); 9] = [
             (idx::NOSE, [-0.85, 0.0, 0.15]),
@@ -397,15 +403,16 @@ pub(crate) mod synth {
             ),
             (idx::L_HIP, [0.0, -0.10, hip_h]),
             (idx::R_HIP, [0.0, 0.10, hip_h]),
-            (idx::L_KNEE, [k[0], k[1] - 0.09, k[2]]),
-            (idx::R_KNEE, [k[0], k[1] + 0.09, k[2]]),
+            (idx::L_KNEE, [k[0], k[1] - sl, k[2] - sh]),
+            (idx::R_KNEE, [k[0], k[1] + sl, k[2] + sh]),
+            // The feet stay near the midline on the floor (a twist rolls them on their edges).
             (
                 idx::L_ANKLE,
-                [k[0] + 0.2, k[1] - 0.09, (k[2] - 0.36).max(0.08)],
+                [k[0] + 0.2, 0.3 * k[1] - 0.09, (k[2] - 0.36).max(0.08)],
             ),
             (
                 idx::R_ANKLE,
-                [k[0] + 0.2, k[1] + 0.09, (k[2] - 0.36).max(0.08)],
+                [k[0] + 0.2, 0.3 * k[1] + 0.09, (k[2] - 0.36).max(0.08)],
             ),
         ];
         for (i, p) in pts {
@@ -415,14 +422,17 @@ pub(crate) mod synth {
                 y: y + rng.noise(noise),
                 visibility: 0.95,
             };
-            // World: x along the body (head direction flipped with the image), y down, z away
-            // from the camera.
+            // World: camera-aligned as MediaPipe's are: x along the body (head direction
+            // flipped with the image), y down in the picture, z away from the camera (raised by
+            // `elev` at the person's side).
             let s = if head_left { 1.0 } else { -1.0 };
             let lat = if right_side { p[1] } else { -p[1] };
+            let (se, ce) = elev.to_radians().sin_cos();
+            let h = p[2] - hip_h;
             world[i] = [
                 s * p[0] + rng.noise(noise / 800.0),
-                -(p[2] - hip_h) + rng.noise(noise / 800.0),
-                -lat + rng.noise(noise / 800.0),
+                lat * se - h * ce + rng.noise(noise / 800.0),
+                -lat * ce - h * se + rng.noise(noise / 800.0),
             ];
         }
         if !pose.knee_visible {

@@ -1,31 +1,53 @@
 //! Supine twist: which side, how long held, and whether the opposite shoulder lifted.
 //!
-//! The side comes from the world landmarks (3D, so it does not depend on where the camera is): in
-//! a body frame made of the head direction (mid-hip to mid-shoulder) and the person's right
-//! (left to right shoulder, the shoulders being what stays on the floor), the knees' angle from
-//! straight up towards the right is the twist angle (positive: knees to the person's right). A
-//! hold enters above [`ENTER_DEG`], leaves below [`EXIT_DEG`], and counts after [`MIN_HOLD_S`].
+//! **The twist angle is read from the picture**, because the network's depth (world landmarks)
+//! barely moves when the knees drop towards or away from the camera. With the camera at the
+//! person's side and raised by an elevation `e`, knees that turn by `phi` about the body's long
+//! axis (positive: towards the camera) show, relative to the hips and measured across the body in
+//! the picture ("up", in torso lengths), as `L cos(phi + e)`; and the gap between the two knees
+//! across the body shows as `-W sin(phi + e)` (the nearer knee is lower), `W` being the knees'
+//! spacing and `L` the thighs' reach. With `W / L` about [`KNEE_SPACING`] the knees' turn
+//! `psi = phi + e` follows from the two, and `phi` is `psi` less its value at rest. The rest value
+//! is the median `psi` near the camera's elevation as the world landmarks of the (grounded)
+//! shoulders give it; the side the camera is on comes from which shoulder is lower.
+//!
+//! Frames where a twist cannot be judged are left out: straight legs (the feet further than
+//! [`STRAIGHT_REACH`] along the body from the hips), a bridge round (from the bridge analyzer),
+//! or the body not lying across the picture (sitting up). A hold enters above [`ENTER_DEG`], leaves below [`EXIT_DEG`], and counts
+//! when the knees stayed at their side for [`MIN_HOLD_S`] (moving knees, as in circles, never do).
 //!
 //! A lifting shoulder is seen in the picture: the gap in height between the two shoulders,
 //! against its median while the knees were up, moves by more than [`SHOULDER_LIFT`] torso
 //! lengths when the shoulder opposite the knees comes off the floor.
 
-use super::{Body, Feedback, MAX_GAP_S, Part, Sample, hold_time};
+use super::{Body, Feedback, MAX_GAP_S, Part, Sample, V2, hold_time, sub};
 use serde::Serialize;
 
-/// Twist angle (degrees) to enter a hold.
-pub const ENTER_DEG: f32 = 35.0;
-/// Twist angle to leave it.
-pub const EXIT_DEG: f32 = 20.0;
-/// Shortest hold that counts.
+/// Twist (degrees from rest) to enter a hold.
+pub const ENTER_DEG: f32 = 25.0;
+/// Twist to leave it.
+pub const EXIT_DEG: f32 = 12.0;
+/// Readings that fall back for up to this long (seconds) do not end a hold.
+pub const OUTLIER_S: f64 = 0.5;
+/// Shortest time held at the side that counts.
 pub const MIN_HOLD_S: f64 = 2.0;
 /// Shoulder height change (torso lengths) that counts as lifted.
 pub const SHOULDER_LIFT: f32 = 0.07;
 /// Shortest shoulder lift reported.
 pub const MIN_LIFT_S: f64 = 0.5;
+/// The knees' spacing over the thighs' reach (hip-width knees, adult proportions).
+pub const KNEE_SPACING: f32 = 0.45;
+/// Feet further than this along the body from the hips (torso lengths; about 1.6 with straight
+/// legs, 1 with the knees bent): straight legs, no twist is judged.
+pub const STRAIGHT_REACH: f32 = 1.3;
+/// The body's long axis more than this (degrees) from level in the picture: sitting or
+/// standing, no twist is judged.
+pub const MAX_TILT_DEG: f32 = 30.0;
+/// How far (degrees) from the camera's elevation a knees' turn may be to count as rest.
+pub const REST_WINDOW_DEG: f32 = 35.0;
 
 /// The parts a twist judgement needs.
-pub const NEEDS: [Part; 3] = [Part::Shoulders, Part::Hips, Part::Knees];
+pub const NEEDS: [Part; 4] = [Part::Shoulders, Part::Hips, Part::Knees, Part::Ankles];
 
 /// The side the knees went to, as the person knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -48,7 +70,7 @@ pub struct Hold {
     pub t_end: f64,
     /// Seconds held there.
     pub hold_s: f64,
-    /// Twist angle held, degrees.
+    /// Twist from rest held, degrees (as estimated from the picture).
     pub angle_deg: f32,
     /// Intervals (start, end) when the opposite shoulder was off the floor.
     pub shoulder_lifted: Vec<(f64, f64)>,
@@ -63,51 +85,127 @@ pub struct TwistReport {
     pub feedback: Vec<Feedback>,
 }
 
-fn v(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-fn unit(a: [f32; 3]) -> [f32; 3] {
-    let l = dot(a, a).sqrt().max(1e-6);
-    [a[0] / l, a[1] / l, a[2] / l]
+/// What one frame shows of the knees' turn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// Knees' turn about the long axis plus the camera's elevation, degrees, positive towards
+    /// the camera; `None` when the frame cannot be judged (straight legs, sitting up).
+    pub psi: Option<f32>,
+    /// Right minus left shoulder across the body, torso lengths (negative: the right shoulder
+    /// is lower in the picture, so nearer the camera).
+    pub shoulder_gap: f32,
+    /// Right minus left shoulder in world landmarks: (down, away from the camera), metres. The
+    /// shoulders lie on the floor, so this line tilts by the camera's elevation.
+    pub world_shoulders: (f32, f32),
 }
 
-/// The twist angle of one frame in degrees (positive: knees to the person's right).
-pub fn angle(b: &Body) -> Option<f32> {
+fn dot(a: V2, b: V2) -> f32 {
+    a.0 * b.0 + a.1 * b.1
+}
+
+/// Reads one frame (`None` when the parts a twist needs are not seen).
+pub fn reading(b: &Body) -> Option<Reading> {
     if !b.sees_all(&NEEDS) {
         return None;
     }
+    let torso = b.torso();
+    let (sh, hip) = (b.mid(Part::Shoulders), b.mid(Part::Hips));
+    let axis = sub(hip, sh);
+    let axis = (axis.0 / torso, axis.1 / torso);
+    // Across the body, pointing up in the picture.
+    let n = if axis.0 >= 0.0 {
+        (axis.1, -axis.0)
+    } else {
+        (-axis.1, axis.0)
+    };
+    let across = |i: usize, j: usize| {
+        let d = sub((b.image[j].x, b.image[j].y), (b.image[i].x, b.image[i].y));
+        dot(d, n) / torso
+    };
+    let (lk, rk) = Part::Knees.pair();
     let (ls, rs) = Part::Shoulders.pair();
-    let head = unit(v(b.mid_world(Part::Shoulders), b.mid_world(Part::Hips)));
-    let r = v(b.world[rs], b.world[ls]);
-    let r = unit(v(r, head.map(|h| h * dot(r, head))));
-    let up = unit(cross(head, r));
-    let k = v(b.mid_world(Part::Knees), b.mid_world(Part::Hips));
-    Some(dot(k, r).atan2(dot(k, up)).to_degrees())
+    let feet = b.mid(Part::Ankles);
+    let up = dot(sub(b.mid(Part::Knees), hip), n) / torso;
+    let knee_gap = across(lk, rk);
+    let shoulder_gap = across(ls, rs);
+    let tilt = axis.1.abs().atan2(axis.0.abs()).to_degrees();
+    let reach = dot(sub(feet, hip), axis) / torso;
+    let judged = tilt <= MAX_TILT_DEG && reach <= STRAIGHT_REACH;
+    // The nearer knee is lower: for a camera at the right, -gap grows as the knees turn
+    // towards it. `psi` is reported for that camera; `analyze` flips it for one at the left.
+    let psi = judged.then(|| (-knee_gap / KNEE_SPACING).atan2(up).to_degrees());
+    let ws = [
+        b.world[rs][1] - b.world[ls][1],
+        b.world[rs][2] - b.world[ls][2],
+    ];
+    Some(Reading {
+        psi,
+        shoulder_gap,
+        world_shoulders: (ws[0], ws[1]),
+    })
+}
+
+fn median(mut v: Vec<f32>) -> Option<f32> {
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
+/// Wraps degrees into (-180, 180].
+fn wrap(d: f32) -> f32 {
+    let d = d.rem_euclid(360.0);
+    if d > 180.0 { d - 360.0 } else { d }
+}
+
+/// Per frame: (t, twist from rest in degrees towards the person's right, left-minus-right
+/// shoulder height in the picture in torso lengths), for the frames that can be judged.
+/// Frames during a bridge round are left out.
+pub fn twist_track(samples: &[Sample]) -> Vec<(f64, f32, f32)> {
+    let rounds = super::bridge::analyze(samples).rounds;
+    let in_bridge = |t: f64| rounds.iter().any(|r| (r.t_lift..=r.t_down).contains(&t));
+    let reads: Vec<(f64, Reading)> = samples
+        .iter()
+        .filter(|s| !in_bridge(s.t))
+        .filter_map(|s| Some((s.t, reading(s.body.as_ref()?)?)))
+        .collect();
+    // The camera is on the side of the lower (nearer) shoulder.
+    let Some(gap) = median(reads.iter().map(|r| r.1.shoulder_gap).collect()) else {
+        return Vec::new();
+    };
+    let c = if gap <= 0.0 { 1.0 } else { -1.0 };
+    let elevation = median(
+        reads
+            .iter()
+            .map(|r| {
+                (c * r.1.world_shoulders.0)
+                    .atan2(-c * r.1.world_shoulders.1)
+                    .to_degrees()
+            })
+            .collect(),
+    )
+    .unwrap_or(0.0);
+    // For a camera at the left the nearer knee is the left one: the gap's sign flips.
+    let psis: Vec<(f64, f32, f32)> = reads
+        .iter()
+        .filter_map(|(t, r)| Some((*t, r.psi? * c, r.shoulder_gap)))
+        .collect();
+    let rest = median(
+        psis.iter()
+            .map(|p| p.1)
+            .filter(|p| wrap(p - elevation).abs() < REST_WINDOW_DEG)
+            .collect(),
+    )
+    .unwrap_or(elevation);
+    // Towards the camera is towards the person's right when the camera is at their right.
+    psis.into_iter()
+        .map(|(t, p, g)| (t, wrap(p - rest) * c, g))
+        .collect()
 }
 
 /// Finds twist holds in `samples`.
 pub fn analyze(samples: &[Sample]) -> TwistReport {
     let mut rep = TwistReport::default();
-    // (t, angle, left-minus-right shoulder height in the picture, torso lengths)
-    let pts: Vec<(f64, f32, f32)> = samples
-        .iter()
-        .filter_map(|s| {
-            let b = s.body.as_ref()?;
-            let a = angle(b)?;
-            let (ls, rs) = Part::Shoulders.pair();
-            Some((s.t, a, (b.image[ls].y - b.image[rs].y) / b.torso()))
-        })
-        .collect();
+    // (t, twist towards the right, left-minus-right shoulder height in the picture)
+    let pts = twist_track(samples);
     // Shoulder baseline: while the knees are up.
     let mut calm: Vec<f32> = pts
         .iter()
@@ -127,13 +225,18 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
         }
         let sign = pts[i].1.signum();
         let mut j = i;
-        while j + 1 < pts.len()
-            && pts[j + 1].1 * sign >= EXIT_DEG
-            && pts[j + 1].0 - pts[j].0 <= MAX_GAP_S
-        {
-            j += 1;
+        // The hold goes on past readings that fall back for up to OUTLIER_S (knees that hide
+        // each other can throw a frame's reading).
+        loop {
+            let next = (j + 1..pts.len())
+                .take_while(|&k| pts[k].0 - pts[j].0 <= MAX_GAP_S.min(OUTLIER_S + 1e-6))
+                .find(|&k| pts[k].1 * sign >= EXIT_DEG);
+            match next {
+                Some(k) if pts[k].0 - pts[j].0 <= MAX_GAP_S => j = k,
+                _ => break,
+            }
         }
-        if pts[j].0 - pts[i].0 >= MIN_HOLD_S {
+        {
             let mut a = i;
             while a > 0 && pts[a - 1].1 * sign > 5.0 && pts[a].0 - pts[a - 1].0 <= MAX_GAP_S {
                 a -= 1;
@@ -153,6 +256,10 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
             sorted.sort_by(f32::total_cmp);
             let level = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
             let (hold_s, t_start, t_end) = hold_time(&ts, &vs, level, (0.12 * level).max(5.0));
+            if hold_s < MIN_HOLD_S {
+                i = j + 1;
+                continue;
+            }
             let side = if sign > 0.0 { Side::Right } else { Side::Left };
             // Knees right: the left shoulder lifting makes left-minus-right smaller (higher).
             let lifted = |p: &(f64, f32, f32)| match side {
@@ -241,6 +348,7 @@ mod tests {
             let lifted = lift_left.is_some_and(|(a, b)| (a..b).contains(&t));
             Pose3 {
                 knee: [0.25, len * ang.sin(), h0 + len * ang.cos()],
+                twist: ang,
                 left_shoulder_lift: if lifted { 0.08 } else { 0.0 },
                 ..Pose3::default()
             }
