@@ -14,8 +14,10 @@ use serde::Serialize;
 pub const ENTER: f32 = 0.2;
 /// Lift to leave it.
 pub const EXIT: f32 = 0.1;
-/// Lift below which the hips count as down on the floor (the round's start and end).
-pub const FLOOR: f32 = 0.06;
+/// A round starts and ends where the lift is within this (torso lengths) of its lowest value
+/// between that round and the one before or after it: the hips are back on the floor. (Where
+/// the floor reads depends on the camera and the person, so it is found per gap.)
+pub const FLOOR_MARGIN: f32 = 0.03;
 /// Shortest time up that counts as a round.
 pub const MIN_UP_S: f64 = 1.0;
 /// Lowering faster than this (seconds from the top to the floor) earns "lower slowly".
@@ -90,30 +92,47 @@ pub fn analyze(samples: &[Sample]) -> BridgeReport {
             Some((s.t, l, b.world[lh][1] - b.world[rh][1]))
         })
         .collect();
+    // Stretches up: (first, last) index, hysteresis between ENTER and EXIT.
+    let mut ups: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < pts.len() {
         if pts[i].1 < ENTER {
             i += 1;
             continue;
         }
-        // Up from i; find where it leaves (below EXIT) or the track breaks for too long.
         let mut j = i;
         while j + 1 < pts.len() && pts[j + 1].1 >= EXIT && pts[j + 1].0 - pts[j].0 <= MAX_GAP_S {
             j += 1;
         }
         if pts[j].0 - pts[i].0 >= MIN_UP_S {
-            // Extend to the floor on both sides.
+            ups.push((i, j));
+        }
+        i = j + 1;
+    }
+    for (k, &(i, j)) in ups.iter().enumerate() {
+        {
+            // Extend to the floor on both sides: back (and on) to where the lift is near its
+            // lowest in the gap to the neighbouring round, without crossing a dropout.
+            let lo = if k > 0 { ups[k - 1].1 } else { 0 };
+            let hi = ups.get(k + 1).map_or(pts.len() - 1, |u| u.0);
+            let floor_before = pts[lo..=i].iter().map(|p| p.1).fold(f32::MAX, f32::min);
+            let floor_after = pts[j..=hi].iter().map(|p| p.1).fold(f32::MAX, f32::min);
             let mut a = i;
-            while a > 0 && pts[a - 1].1 > FLOOR && pts[a].0 - pts[a - 1].0 <= MAX_GAP_S {
+            while a > lo
+                && pts[a - 1].1 > floor_before + FLOOR_MARGIN
+                && pts[a].0 - pts[a - 1].0 <= MAX_GAP_S
+            {
                 a -= 1;
             }
-            let a = a.saturating_sub(1);
+            let a = a.saturating_sub(1).max(lo);
             let mut e = j;
-            while e + 1 < pts.len() && pts[e + 1].1 > FLOOR && pts[e + 1].0 - pts[e].0 <= MAX_GAP_S
+            while e < hi
+                && pts[e + 1].1 > floor_after + FLOOR_MARGIN
+                && pts[e + 1].0 - pts[e].0 <= MAX_GAP_S
             {
                 e += 1;
             }
-            let e = (e + 1).min(pts.len() - 1);
+            let e = (e + 1).min(hi);
             let ts: Vec<f64> = pts[a..=e].iter().map(|p| p.0).collect();
             let vs: Vec<f32> = pts[a..=e].iter().map(|p| p.1).collect();
             let mut sorted = vs.clone();
@@ -151,7 +170,6 @@ pub fn analyze(samples: &[Sample]) -> BridgeReport {
             }
             rep.rounds.push(round);
         }
-        i = j + 1;
     }
     rep
 }
