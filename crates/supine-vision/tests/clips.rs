@@ -368,4 +368,10 @@ fn dump_twist() {
         .map(|p| format!("{:.1}:{:.0}", p.0, p.1))
         .collect();
     println!("{}", line.join(" "));
+    for c in analyze::circles::analyze(&ss).circles {
+        println!("circle {:.1}-{:.1} cw {}", c.t_start, c.t_end, c.clockwise);
+    }
+    for e in &clip.events {
+        println!("{}", serde_json::to_string(e).unwrap());
+    }
 }

@@ -5,8 +5,9 @@
 //! radius towards the knees even when one circle takes longer than the window). The angle around
 //! that centre is unwrapped; a run in one direction counts one circle per full turn. A run starts
 //! at the extreme angle where the direction last changed, so back-and-forth half circles never
-//! count, and movement within [`MIN_RADIUS`] of the centre (jitter, stillness) or an implausibly
-//! fast jump breaks the run.
+//! count. Frames within [`MIN_RADIUS`] of the centre are skipped (a path that is not a perfect
+//! ellipse passes near it); staying there longer than [`super::MAX_GAP_S`], a path with no width
+//! (a line, jitter, stillness) or an implausibly fast jump breaks the run.
 //!
 //! **Direction.** Clockwise is as the person sees it, looking up at the circle their knees draw
 //! on the ceiling: from the knees' nearest point to the head, round to the person's right side,
@@ -39,6 +40,8 @@ pub const START_SLACK_RAD: f64 = 0.5;
 pub const CLOSURE: f32 = 0.4;
 /// Largest plausible angle change between two analysed frames.
 pub const MAX_STEP_RAD: f64 = 1.6;
+/// Largest plausible angle change across frames skipped near the centre.
+pub const MAX_STEP_AFTER_SKIP_RAD: f64 = 2.6;
 
 /// The parts a circle judgement needs.
 pub const NEEDS: [Part; 3] = [Part::Knees, Part::Hips, Part::Shoulders];
@@ -167,6 +170,7 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
     let mut run: Option<Run> = None;
     let mut theta = 0.0f64;
     let mut prev: Option<(f64, f64)> = None; // (t, raw angle)
+    let mut skipped = false; // frames near the centre since `prev`
     // Per-frame (t, unwrapped angle, radius/torso) since the run's anchor, for size/smoothness.
     let mut trace: Vec<(f64, f64, f32, V2)> = Vec::new();
     for (i, &(t, k, torso)) in pts.iter().enumerate() {
@@ -198,10 +202,18 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
             (e1.0 * dx + e1.1 * dy) / l1.sqrt().max(1e-9),
             (e2.0 * dx + e2.1 * dy) / l2.sqrt().max(1e-9),
         );
-        if r < MIN_RADIUS || minor < MIN_MINOR || u.hypot(v) < MIN_WHITE_RADIUS {
+        if minor < MIN_MINOR {
+            // A line or jitter, not a circle.
             prev = None;
             run = None;
             trace.clear();
+            skipped = false;
+            continue;
+        }
+        if r < MIN_RADIUS || u.hypot(v) < MIN_WHITE_RADIUS {
+            // Passing near the centre (the path is not a perfect ellipse): the angle there is
+            // noise. Skip the frame; a stay longer than MAX_GAP_S ends the run below.
+            skipped = true;
             continue;
         }
         let a = v.atan2(u);
@@ -214,7 +226,13 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
                 while da < -PI {
                     da += TAU;
                 }
-                if da.abs() > MAX_STEP_RAD {
+                // After frames near the centre the knees may have swept further.
+                let limit = if skipped {
+                    MAX_STEP_AFTER_SKIP_RAD
+                } else {
+                    MAX_STEP_RAD
+                };
+                if da.abs() > limit {
                     run = None;
                     trace.clear();
                 } else {
@@ -227,6 +245,7 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
             }
         }
         prev = Some((t, a));
+        skipped = false;
         let ru = run.get_or_insert(Run {
             dir: 0,
             anchor: theta,
