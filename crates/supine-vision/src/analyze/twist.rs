@@ -12,7 +12,7 @@
 //! shoulders give it; the side the camera is on comes from which shoulder is lower.
 //!
 //! Frames where a twist cannot be judged are left out: straight legs (the feet further than
-//! [`STRAIGHT_REACH`] along the body from the hips), a bridge round (from the bridge analyzer),
+//! [`STRAIGHT_REACH`] along the body from the hips), knees hugged (nearer than [`HUGGED_REACH`]), a bridge round (from the bridge analyzer),
 //! or the body not lying across the picture (sitting up). A hold enters above [`ENTER_DEG`], leaves below [`EXIT_DEG`], and counts
 //! when the knees stayed at their side for [`MIN_HOLD_S`] (moving knees, as in circles, never do).
 //!
@@ -40,6 +40,9 @@ pub const KNEE_SPACING: f32 = 0.45;
 /// Feet further than this along the body from the hips (torso lengths; about 1.6 with straight
 /// legs, 1 with the knees bent): straight legs, no twist is judged.
 pub const STRAIGHT_REACH: f32 = 1.3;
+/// Feet nearer than this along the body from the hips (torso lengths; 0.2-0.6 with the knees
+/// hugged for circles): not a twist position.
+pub const HUGGED_REACH: f32 = 0.7;
 /// The body's long axis more than this (degrees) from level in the picture: sitting or
 /// standing, no twist is judged.
 pub const MAX_TILT_DEG: f32 = 30.0;
@@ -130,7 +133,7 @@ pub fn reading(b: &Body) -> Option<Reading> {
     let shoulder_gap = across(ls, rs);
     let tilt = axis.1.abs().atan2(axis.0.abs()).to_degrees();
     let reach = dot(sub(feet, hip), axis) / torso;
-    let judged = tilt <= MAX_TILT_DEG && reach <= STRAIGHT_REACH;
+    let judged = tilt <= MAX_TILT_DEG && (HUGGED_REACH..=STRAIGHT_REACH).contains(&reach);
     // The nearer knee is lower: for a camera at the right, -gap grows as the knees turn
     // towards it. `psi` is reported for that camera; `analyze` flips it for one at the left.
     let psi = judged.then(|| (-knee_gap / KNEE_SPACING).atan2(up).to_degrees());
