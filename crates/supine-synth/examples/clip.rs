@@ -3,8 +3,8 @@
 //!
 //! `cargo run --release -p supine-synth --example clip -- KIND SEED OUT [WxH] [FPS] [SECONDS]`
 //! KIND is one of circles, bridge, twist, still, transitions, sit_up, arm_raises, empty, or
-//! `black` (black frames); SECONDS repeats the activity's script until the clip is that long
-//! (only for `still`, `empty` and `black`, which take it as their length).
+//! `black` (black frames); SECONDS is the length of `still`, `empty` and `black` clips, and cuts
+//! longer clips of the other kinds (the truth is not cut: cut only after the last event).
 
 use std::io::BufWriter;
 use supine_synth::clip::{Activity, Clip, ClipSpec};
@@ -34,7 +34,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let clip = Clip::new(spec);
-    let n = clip.frames();
+    let n = match seconds {
+        Some(s) => clip.frames().min((s * fps as f64).round() as usize),
+        None => clip.frames(),
+    };
     let file = BufWriter::new(std::fs::File::create(format!("{out}.y4m"))?);
     let mut y4m = Y4mWriter::new(file, w, h, fps, 1)?;
     let mut joints = Vec::with_capacity(n);

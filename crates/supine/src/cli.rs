@@ -65,8 +65,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Coach from a video: knee circles per direction, bridge rounds and holds, twist sides and
-    /// holds, with feedback and times (experimental: twist detection is not reliable yet).
+    /// Coach from a recorded video: knee circles per direction, bridge rounds and holds, twist
+    /// sides and holds, with feedback and times. Place the camera at your side, raised 30-50
+    /// degrees, 2-2.5 m away.
     Analyze {
         /// A .y4m video, a folder of images, an image, or any video ffmpeg reads.
         input: PathBuf,

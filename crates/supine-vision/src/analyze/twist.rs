@@ -28,7 +28,7 @@ pub const ENTER_DEG: f32 = 25.0;
 /// Twist to leave it.
 pub const EXIT_DEG: f32 = 12.0;
 /// Readings that fall back for up to this long (seconds) do not end a hold.
-pub const OUTLIER_S: f64 = 0.5;
+pub const OUTLIER_S: f64 = 1.0;
 /// Shortest time held at the side that counts.
 pub const MIN_HOLD_S: f64 = 2.0;
 /// Shoulder height change (torso lengths) that counts as lifted.
