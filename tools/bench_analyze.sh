@@ -14,7 +14,8 @@ MP_PY=${MP_PY:-/var/tmp/supine-venv-mp/bin/python}
 FPS=${FPS:-10}
 mkdir -p "$BENCH_DIR"
 clip="$BENCH_DIR/bridge-6-640x480-30"
-cargo build -q --release -p supine -p supine-synth --example clip
+cargo build -q --release -p supine
+cargo build -q --release -p supine-synth --example clip
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 if [[ ! -f "$clip.y4m" ]]; then
   echo "rendering $clip.y4m (once; minutes)..."

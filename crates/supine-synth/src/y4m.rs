@@ -115,6 +115,8 @@ pub struct Y4mReader<R: BufRead> {
     pub fps: f64,
     chroma: Chroma,
     frames: usize,
+    /// The last frame's bytes (reused).
+    buf: Vec<u8>,
 }
 
 impl<R: BufRead> Y4mReader<R> {
@@ -167,6 +169,7 @@ impl<R: BufRead> Y4mReader<R> {
             fps,
             chroma,
             frames: 0,
+            buf: Vec::new(),
         })
     }
 
@@ -180,44 +183,61 @@ impl<R: BufRead> Y4mReader<R> {
         }
     }
 
-    /// The next frame, or `None` at the end of the stream.
-    pub fn next_frame(&mut self) -> Result<Option<RgbImage>, Y4mError> {
+    /// Reads the next frame's header and payload into `self.buf`; `false` at the end.
+    fn read_payload(&mut self) -> Result<bool, Y4mError> {
         let mut line = Vec::new();
         if self.input.read_until(b'\n', &mut line)? == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         if !line.starts_with(b"FRAME") {
             return Err(Y4mError::Frame(self.frames));
         }
         let (w, h) = (self.width as usize, self.height as usize);
         let (cw, ch) = self.chroma_size();
-        let mut buf = vec![0u8; w * h + 2 * cw * ch];
+        self.buf.resize(w * h + 2 * cw * ch, 0);
         self.input
-            .read_exact(&mut buf)
+            .read_exact(&mut self.buf)
             .map_err(|_| Y4mError::Frame(self.frames))?;
-        let (y, c) = buf.split_at(w * h);
-        let (u, v) = c.split_at(cw * ch);
-        let mut img = RgbImage::new(self.width, self.height);
-        for (x, yy, p) in img.enumerate_pixels_mut() {
-            let l = y[yy as usize * w + x as usize] as f32;
-            let (cb, cr) = if cw == 0 {
-                (0.0, 0.0)
-            } else {
-                let cx = x as usize * cw / w;
-                let cy = yy as usize * ch / h;
-                (
-                    u[cy * cw + cx] as f32 - 128.0,
-                    v[cy * cw + cx] as f32 - 128.0,
-                )
-            };
-            *p = Rgb([
-                clamp8(l + 1.402 * cr),
-                clamp8(l - 0.344_136 * cb - 0.714_136 * cr),
-                clamp8(l + 1.772 * cb),
-            ]);
-        }
         self.frames += 1;
-        Ok(Some(img))
+        Ok(true)
+    }
+
+    /// Skips the next frame without converting it; `false` at the end of the stream.
+    pub fn skip_frame(&mut self) -> Result<bool, Y4mError> {
+        self.read_payload()
+    }
+
+    /// The next frame, or `None` at the end of the stream.
+    pub fn next_frame(&mut self) -> Result<Option<RgbImage>, Y4mError> {
+        if !self.read_payload()? {
+            return Ok(None);
+        }
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (cw, ch) = self.chroma_size();
+        let (y, c) = self.buf.split_at(w * h);
+        let (u, v) = c.split_at(cw * ch);
+        let mut raw = vec![0u8; w * h * 3];
+        // BT.601 full range in 16.16 fixed point.
+        let to8 = |v: i32| v.clamp(0, 255) as u8;
+        for (yy, out) in raw.chunks_exact_mut(w * 3).enumerate() {
+            let row = &y[yy * w..(yy + 1) * w];
+            let cy = yy * ch / h.max(1);
+            for (x, (px, &l)) in out.chunks_exact_mut(3).zip(row).enumerate() {
+                let l = l as i32;
+                let (cb, cr) = if cw == 0 {
+                    (0, 0)
+                } else {
+                    let k = cy * cw + x * cw / w;
+                    (u[k] as i32 - 128, v[k] as i32 - 128)
+                };
+                px[0] = to8(l + ((91_881 * cr + 32_768) >> 16));
+                px[1] = to8(l + ((-22_554 * cb - 46_802 * cr + 32_768) >> 16));
+                px[2] = to8(l + ((116_130 * cb + 32_768) >> 16));
+            }
+        }
+        Ok(Some(
+            RgbImage::from_raw(self.width, self.height, raw).expect("buffer of the frame's size"),
+        ))
     }
 }
 

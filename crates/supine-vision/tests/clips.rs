@@ -4,6 +4,7 @@
 //! `cargo test -p supine-vision --test main clips::accuracy -- --nocapture`
 //! (`SUPINE_CLIPS=N` clips per kind, default 4; `SUPINE_CLIP_SIZE=WxH`, default 256x192;
 //! `SUPINE_CLIP_FPS`, default 6; `SUPINE_CLIP_KINDS=a,b`; `SUPINE_CLIP_MODEL=lite|full`;
+//! `SUPINE_CLIP_ELEV` / `SUPINE_CLIP_AZ` (degrees) fix the camera for a placement study;
 //! `SUPINE_STREAM_CACHE=DIR` to keep the landmark streams and recheck analyzer changes fast).
 
 use image::DynamicImage;
@@ -100,6 +101,10 @@ fn track(clip: &Clip, model: LandmarkModel) -> Vec<Sample> {
             stream::sample(&frame, t)
         })
         .collect()
+}
+
+fn env_f32(name: &str) -> Option<f32> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
 }
 
 /// How far a twist hold may be from the truth. The bar is 0.5 s and it is not met: when the
@@ -269,7 +274,15 @@ fn accuracy() {
                     let Some(&(kind, seed)) = jobs.get(i) else {
                         break;
                     };
-                    let clip = Clip::new(ClipSpec::random(kind, seed, w, h, fps));
+                    let mut spec = ClipSpec::random(kind, seed, w, h, fps);
+                    // A placement study: SUPINE_CLIP_ELEV / SUPINE_CLIP_AZ fix the camera.
+                    if let Some(e) = env_f32("SUPINE_CLIP_ELEV") {
+                        spec.camera.elevation_deg = e;
+                    }
+                    if let Some(a) = env_f32("SUPINE_CLIP_AZ") {
+                        spec.camera.azimuth_deg = a;
+                    }
+                    let clip = Clip::new(spec);
                     let t = std::time::Instant::now();
                     let a = run(&clip, model);
                     let bad = check(&clip, &a);

@@ -133,6 +133,17 @@ impl Source {
         }
     }
 
+    /// Passes over the next frame without decoding it; `false` at the end.
+    fn skip(&mut self) -> anyhow::Result<bool> {
+        match self {
+            Source::Y4m(r, _, _) => Ok(r.skip_frame()?),
+            Source::Images(files, i) => {
+                *i += 1;
+                Ok(*i <= files.len())
+            }
+        }
+    }
+
     fn finish(self) -> anyhow::Result<()> {
         if let Source::Y4m(_, _, Some(mut child)) = self {
             let status = child.wait()?;
@@ -207,16 +218,27 @@ pub fn analyse(
     let mut samples: Vec<Sample> = Vec::new();
     let mut i = 0usize;
     let mut next_pick = 0.0f64;
-    while let Some(img) = source
-        .next()
-        .with_context(|| format!("reading frame {} of {}", i + 1, input.display()))?
-    {
-        bar.inc(1);
+    loop {
         let idx = i;
         i += 1;
         if (idx as f64) + 1e-6 < next_pick {
+            // Not analysed at this rate: skip it without decoding.
+            let more = source
+                .skip()
+                .with_context(|| format!("reading frame {} of {}", idx + 1, input.display()))?;
+            if !more {
+                break;
+            }
+            bar.inc(1);
             continue;
         }
+        let Some(img) = source
+            .next()
+            .with_context(|| format!("reading frame {} of {}", idx + 1, input.display()))?
+        else {
+            break;
+        };
+        bar.inc(1);
         next_pick += step;
         let t = idx as f64 / src_fps;
         let img = DynamicImage::ImageRgb8(img);
