@@ -119,3 +119,34 @@ fn unreadable_and_missing_videos_are_clear_errors() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_folder_of_images_and_a_single_image_are_analysed() {
+    let home = Home::new();
+    let clip = Clip::new(ClipSpec::random("still", 2, 256, 192, 2));
+    let dir = home.path().join("pictures");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..4 {
+        clip.frame(i).0.save(dir.join(format!("p{i}.png"))).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a picture").unwrap();
+    let o = home.run(&["analyze", dir.to_str().unwrap(), "--fps", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["frames"], 4);
+    assert_eq!(v["frames_with_person"], 4);
+    let one = dir.join("p0.png");
+    let o = home.run(&["analyze", one.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 frames analysed"), "{}", stdout(&o));
+    // An empty folder says so.
+    let empty = home.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = home.run(&["analyze", empty.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no images in the folder"),
+        "{}",
+        stderr(&o)
+    );
+}
