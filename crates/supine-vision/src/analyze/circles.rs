@@ -26,7 +26,8 @@ pub const CENTRE_WINDOW_S: f64 = 5.0;
 /// Distance from the centre, in torso lengths, below which the angle is not followed.
 pub const MIN_RADIUS: f32 = 0.04;
 /// Smallest spread (standard deviation, torso lengths) of the knees across the ellipse's
-/// narrow axis over the centre window: below it the movement is a line or jitter, not a circle.
+/// narrow axis over the centre window or either half of it: below it the movement is a line or
+/// jitter, not a circle.
 pub const MIN_MINOR: f32 = 0.03;
 /// Smallest distance from the centre in whitened units (a circle is at about 1.4).
 pub const MIN_WHITE_RADIUS: f64 = 0.5;
@@ -107,6 +108,12 @@ pub fn handedness(samples: &[Sample]) -> f64 {
     if votes >= 0 { 1.0 } else { -1.0 }
 }
 
+/// The smaller eigenvalue of a 2x2 covariance (xx, xy, yy).
+fn minor_axis((a, b, c): (f64, f64, f64)) -> f64 {
+    let half = (a + c) / 2.0;
+    (half - (((a - c) / 2.0).powi(2) + b * b).sqrt()).max(0.0)
+}
+
 struct Run {
     dir: i8,
     anchor: f64,
@@ -131,40 +138,50 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
     if pts.len() < 3 {
         return rep;
     }
-    // Centred running mean (two pointers).
+    // Running moments of the knee positions (prefix sums), for the centre and the ellipse of a
+    // window of frames.
+    let mut prefix = vec![[0.0f64; 5]];
+    for p in &pts {
+        let (x, y) = (p.1.0 as f64, p.1.1 as f64);
+        let last = prefix[prefix.len() - 1];
+        prefix.push([
+            last[0] + x,
+            last[1] + y,
+            last[2] + x * x,
+            last[3] + y * y,
+            last[4] + x * y,
+        ]);
+    }
+    let index_at = |t: f64| pts.partition_point(|p| p.0 < t);
+    // (mean, covariance (xx, xy, yy)) of frames a..b.
+    let window = |a: usize, b: usize| -> (V2, (f64, f64, f64)) {
+        let n = (b - a).max(1) as f64;
+        let m: Vec<f64> = (0..5).map(|k| (prefix[b][k] - prefix[a][k]) / n).collect();
+        (
+            (m[0] as f32, m[1] as f32),
+            (
+                (m[2] - m[0] * m[0]).max(0.0),
+                m[4] - m[0] * m[1],
+                (m[3] - m[1] * m[1]).max(0.0),
+            ),
+        )
+    };
+    let half = CENTRE_WINDOW_S / 2.0;
     let mut centres = Vec::with_capacity(pts.len());
-    let (mut lo, mut hi) = (0usize, 0usize);
-    let (mut sx, mut sy) = (0.0f64, 0.0f64);
-    let (mut sxx, mut syy, mut sxy) = (0.0f64, 0.0f64, 0.0f64);
     let mut covs = Vec::with_capacity(pts.len());
-    for i in 0..pts.len() {
-        let t = pts[i].0;
-        while hi < pts.len() && pts[hi].0 <= t + CENTRE_WINDOW_S / 2.0 {
-            let (x, y) = (pts[hi].1.0 as f64, pts[hi].1.1 as f64);
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            syy += y * y;
-            sxy += x * y;
-            hi += 1;
-        }
-        while pts[lo].0 < t - CENTRE_WINDOW_S / 2.0 {
-            let (x, y) = (pts[lo].1.0 as f64, pts[lo].1.1 as f64);
-            sx -= x;
-            sy -= y;
-            sxx -= x * x;
-            syy -= y * y;
-            sxy -= x * y;
-            lo += 1;
-        }
-        let n = (hi - lo) as f64;
-        let (mx, my) = (sx / n, sy / n);
-        centres.push((mx as f32, my as f32));
-        covs.push((
-            (sxx / n - mx * mx).max(0.0),
-            (sxy / n - mx * my),
-            (syy / n - my * my).max(0.0),
-        ));
+    // The path's width: the widest of the centred window and its two halves, so that the first
+    // and last circles of a set (half the window still) are not taken for a line.
+    let mut widths = Vec::with_capacity(pts.len());
+    for (i, p) in pts.iter().enumerate() {
+        let (lo, hi) = (index_at(p.0 - half), index_at(p.0 + half + 1e-9));
+        let (c, cov) = window(lo, hi);
+        centres.push(c);
+        covs.push(cov);
+        let width = [(lo, hi), (lo, i + 1), (i, hi)]
+            .iter()
+            .map(|&(a, b)| minor_axis(window(a, b).1))
+            .fold(0.0f64, f64::max);
+        widths.push((width.sqrt() as f32) / p.2);
     }
 
     let mut run: Option<Run> = None;
@@ -196,12 +213,13 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
         // flip by half a turn between frames.
         let e1 = if e1.0 < 0.0 { (-e1.0, -e1.1) } else { e1 };
         let e2 = (-e1.1, e1.0);
-        let minor = (l2.sqrt() as f32) / torso;
+        let minor = widths[i];
         let (dx, dy) = (d.0 as f64, d.1 as f64);
         let (u, v) = (
             (e1.0 * dx + e1.1 * dy) / l1.sqrt().max(1e-9),
             (e2.0 * dx + e2.1 * dy) / l2.sqrt().max(1e-9),
         );
+
         if minor < MIN_MINOR {
             // A line or jitter, not a circle.
             prev = None;
