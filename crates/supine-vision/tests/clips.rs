@@ -155,6 +155,17 @@ fn check(clip: &Clip, a: &Analysis) -> Vec<String> {
             }
         }
     }
+    // The clips' bridges are level and lowered over 1.5 s or more, their circles slow and both
+    // ways, and a twist only needs advice for a lifted shoulder.
+    if !a.bridge.feedback.is_empty() {
+        bad.push(format!("bridge advice {:?}", a.bridge.feedback));
+    }
+    if !a.circles.feedback.is_empty() {
+        bad.push(format!("circle advice {:?}", a.circles.feedback));
+    }
+    if a.twist.feedback.is_empty() == e.shoulder_lifted {
+        bad.push(format!("twist advice {:?}", a.twist.feedback));
+    }
     let lifted = a.twist.holds.iter().any(|h| !h.shoulder_lifted.is_empty());
     if a.twist.holds.len() == e.twist_holds.len() && lifted != e.shoulder_lifted {
         bad.push(format!(

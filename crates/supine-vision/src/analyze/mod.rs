@@ -332,6 +332,8 @@ pub(crate) mod synth {
     pub struct Pose3 {
         pub knee: [f32; 3],
         pub hip_lift: f32,
+        /// How much higher the right hip is than the left, metres.
+        pub hip_tilt: f32,
         pub left_shoulder_lift: f32,
         pub right_shoulder_lift: f32,
         pub knee_visible: bool,
@@ -347,6 +349,7 @@ pub(crate) mod synth {
             Pose3 {
                 knee: [0.30, 0.0, 0.44],
                 hip_lift: 0.0,
+                hip_tilt: 0.0,
                 left_shoulder_lift: 0.0,
                 right_shoulder_lift: 0.0,
                 knee_visible: true,
@@ -401,8 +404,8 @@ pub(crate) mod synth {
                 idx::R_SHOULDER,
                 [-0.5, 0.18, 0.12 + pose.right_shoulder_lift],
             ),
-            (idx::L_HIP, [0.0, -0.10, hip_h]),
-            (idx::R_HIP, [0.0, 0.10, hip_h]),
+            (idx::L_HIP, [0.0, -0.10, hip_h - pose.hip_tilt / 2.0]),
+            (idx::R_HIP, [0.0, 0.10, hip_h + pose.hip_tilt / 2.0]),
             (idx::L_KNEE, [k[0], k[1] - sl, k[2] - sh]),
             (idx::R_KNEE, [k[0], k[1] + sl, k[2] + sh]),
             // The feet stay near the midline on the floor (a twist rolls them on their edges).
