@@ -66,8 +66,8 @@ pub enum Command {
         json: bool,
     },
     /// Coach from a recorded video: knee circles per direction, bridge rounds and holds, twist
-    /// sides and holds, with feedback and times. Place the camera at your side, raised 30-50
-    /// degrees, 2-2.5 m away.
+    /// sides and holds, with feedback and times. Place the camera at your side, raised about 45
+    /// degrees, about 2 m away.
     Analyze {
         /// A .y4m video, a folder of images, an image, or any video ffmpeg reads.
         input: PathBuf,
