@@ -29,6 +29,8 @@ pub const ENTER_DEG: f32 = 25.0;
 pub const EXIT_DEG: f32 = 12.0;
 /// Readings that fall back for up to this long (seconds) do not end a hold.
 pub const OUTLIER_S: f64 = 1.0;
+/// Readings further than this (degrees) from a hold's median are thrown (knees hiding each other).
+pub const OUTLIER_DEG: f32 = 30.0;
 /// Shortest time held at the side that counts.
 pub const MIN_HOLD_S: f64 = 2.0;
 /// Shoulder height change (torso lengths) that counts as lifted.
@@ -161,8 +163,9 @@ fn wrap(d: f32) -> f32 {
 
 /// Per frame: (t, twist from rest in degrees towards the person's right, left-minus-right
 /// shoulder height in the picture in torso lengths), for the frames that can be judged.
-/// Frames during a bridge round are left out.
-pub fn twist_track(samples: &[Sample]) -> Vec<(f64, f32, f32)> {
+/// Frames during a bridge round are left out. Also gives the camera's side: `true` at the
+/// person's right.
+pub fn twist_track(samples: &[Sample]) -> (bool, Vec<(f64, f32, f32)>) {
     let rounds = super::bridge::analyze(samples).rounds;
     let in_bridge = |t: f64| rounds.iter().any(|r| (r.t_lift..=r.t_down).contains(&t));
     let reads: Vec<(f64, Reading)> = samples
@@ -172,7 +175,7 @@ pub fn twist_track(samples: &[Sample]) -> Vec<(f64, f32, f32)> {
         .collect();
     // The camera is on the side of the lower (nearer) shoulder.
     let Some(gap) = median(reads.iter().map(|r| r.1.shoulder_gap).collect()) else {
-        return Vec::new();
+        return (true, Vec::new());
     };
     let c = if gap <= 0.0 { 1.0 } else { -1.0 };
     let elevation = median(
@@ -199,16 +202,21 @@ pub fn twist_track(samples: &[Sample]) -> Vec<(f64, f32, f32)> {
     )
     .unwrap_or(elevation);
     // Towards the camera is towards the person's right when the camera is at their right.
-    psis.into_iter()
+    let track = psis
+        .into_iter()
         .map(|(t, p, g)| (t, wrap(p - rest) * c, g))
-        .collect()
+        .collect();
+    (c > 0.0, track)
 }
 
 /// Finds twist holds in `samples`.
 pub fn analyze(samples: &[Sample]) -> TwistReport {
     let mut rep = TwistReport::default();
     // (t, twist towards the right, left-minus-right shoulder height in the picture)
-    let pts = twist_track(samples);
+    let (camera_right, pts) = twist_track(samples);
+    // Per hold: towards the camera, when the knees left rest and when they were back (the
+    // readings crossing EXIT_DEG).
+    let mut moves: Vec<(bool, f64, f64)> = Vec::new();
     // Shoulder baseline: while the knees are up.
     let mut calm: Vec<f32> = pts
         .iter()
@@ -255,7 +263,17 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
             let e = (e + 1).min(pts.len() - 1);
             let ts: Vec<f64> = pts[a..=e].iter().map(|p| p.0).collect();
             let vs: Vec<f32> = pts[a..=e].iter().map(|p| p.1 * sign).collect();
-            let mut sorted = vs.clone();
+            // The level held: a high percentile of the readings, leaving out thrown ones (far
+            // from the run's median).
+            let run_median = median(pts[i..=j].iter().map(|p| p.1 * sign).collect()).unwrap_or(0.0);
+            let mut sorted: Vec<f32> = vs
+                .iter()
+                .copied()
+                .filter(|v| (v - run_median).abs() <= OUTLIER_DEG)
+                .collect();
+            if sorted.is_empty() {
+                sorted = vs.clone();
+            }
             sorted.sort_by(f32::total_cmp);
             let level = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
             let (hold_s, t_start, t_end) = hold_time(&ts, &vs, level, (0.12 * level).max(5.0));
@@ -264,6 +282,23 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
                 continue;
             }
             let side = if sign > 0.0 { Side::Right } else { Side::Left };
+            // When the knees left rest and were back: the readings crossing EXIT_DEG.
+            let crossing = |k: usize, l: usize| {
+                let (u, w) = (pts[k].1 * sign, pts[l].1 * sign);
+                if (pts[l].0 - pts[k].0).abs() > MAX_GAP_S || (w - u).abs() < 1e-6 {
+                    pts[if u >= EXIT_DEG { k } else { l }].0
+                } else {
+                    pts[k].0
+                        + (pts[l].0 - pts[k].0) * ((EXIT_DEG - u) / (w - u)).clamp(0.0, 1.0) as f64
+                }
+            };
+            let t_depart = if i > 0 { crossing(i - 1, i) } else { pts[i].0 };
+            let t_return = if j + 1 < pts.len() {
+                crossing(j, j + 1)
+            } else {
+                pts[j].0
+            };
+            moves.push(((side == Side::Right) == camera_right, t_depart, t_return));
             // Knees right: the left shoulder lifting makes left-minus-right smaller (higher).
             let lifted = |p: &(f64, f32, f32)| match side {
                 Side::Right => base - p.2,
@@ -314,7 +349,38 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
         }
         i = j + 1;
     }
+    far_side_timing(&mut rep.holds, &moves);
     rep
+}
+
+/// Times holds on the side away from the camera from the moves towards it. Dropping away from
+/// the camera, the knees hide each other and their reading flattens before they arrive and after
+/// they leave, so such a hold reads long; the moment the knees leave rest and the moment they are
+/// back are still seen. Moves in the routine are paced by the breath, so a far-side hold starts
+/// the median near-side move time after the knees left rest and ends that long before they are
+/// back (never longer than it read). Without a near-side hold the reading stands.
+fn far_side_timing(holds: &mut [Hold], moves: &[(bool, f64, f64)]) {
+    let near: Vec<(f64, f64)> = holds
+        .iter()
+        .zip(moves)
+        .filter(|(_, m)| m.0)
+        .map(|(h, m)| (h.t_start - m.1, m.2 - h.t_end))
+        .collect();
+    let (Some(move_in), Some(move_out)) = (
+        median(near.iter().map(|x| x.0 as f32).collect()),
+        median(near.iter().map(|x| x.1 as f32).collect()),
+    ) else {
+        return;
+    };
+    for (h, m) in holds.iter_mut().zip(moves).filter(|(_, m)| !m.0) {
+        let start = h.t_start.max(m.1 + move_in.max(0.0) as f64);
+        let end = h.t_end.min(m.2 - move_out.max(0.0) as f64);
+        if end > start {
+            h.t_start = start;
+            h.t_end = end;
+            h.hold_s = end - start;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -412,6 +478,30 @@ mod tests {
                 .starts_with("keep your shoulders grounded")
         );
         assert!(r.holds[1].shoulder_lifted.is_empty());
+    }
+
+    #[test]
+    fn a_far_side_hold_is_timed_from_the_near_side_moves() {
+        let hold = |side, t_start: f64, t_end: f64| Hold {
+            side,
+            t_start,
+            t_end,
+            hold_s: t_end - t_start,
+            angle_deg: 60.0,
+            shoulder_lifted: vec![],
+        };
+        // Near: left rest at 3, arrived at 5 (2 s move), left at 10, back at 12.5 (2.5 s).
+        // Far: left rest at 14, back at 24; its reading flattened early (14.8 to 23.2).
+        let mut holds = [hold(Side::Right, 5.0, 10.0), hold(Side::Left, 14.8, 23.2)];
+        let moves = [(true, 3.0, 12.5), (false, 14.0, 24.0)];
+        far_side_timing(&mut holds, &moves);
+        assert_eq!((holds[0].t_start, holds[0].t_end), (5.0, 10.0));
+        assert!((holds[1].t_start - 16.0).abs() < 1e-9 && (holds[1].t_end - 21.5).abs() < 1e-9);
+        assert!((holds[1].hold_s - 5.5).abs() < 1e-9);
+        // Never longer than read, and nothing to go by without a near-side hold.
+        let mut far_only = [hold(Side::Left, 14.8, 23.2)];
+        far_side_timing(&mut far_only, &moves[1..]);
+        assert_eq!(far_only[0].hold_s, 23.2 - 14.8);
     }
 
     #[test]
