@@ -292,7 +292,12 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
                         + (pts[l].0 - pts[k].0) * ((EXIT_DEG - u) / (w - u)).clamp(0.0, 1.0) as f64
                 }
             };
-            let t_depart = if i > 0 { crossing(i - 1, i) } else { pts[i].0 };
+            // The run starts above ENTER_DEG: go back to where the reading passed EXIT_DEG.
+            let mut d = i;
+            while d > 0 && pts[d - 1].1 * sign >= EXIT_DEG && pts[d].0 - pts[d - 1].0 <= MAX_GAP_S {
+                d -= 1;
+            }
+            let t_depart = if d > 0 { crossing(d - 1, d) } else { pts[d].0 };
             let t_return = if j + 1 < pts.len() {
                 crossing(j, j + 1)
             } else {
