@@ -209,25 +209,25 @@ pub fn twist_track(samples: &[Sample]) -> (bool, Vec<(f64, f32, f32)>) {
     (c > 0.0, track)
 }
 
+/// A reading of the track: (t, twist from rest towards the person's right in degrees, right
+/// minus left shoulder height across the body in torso lengths).
+type Reading3 = (f64, f32, f32);
+
 /// Finds twist holds in `samples`.
 pub fn analyze(samples: &[Sample]) -> TwistReport {
     let mut rep = TwistReport::default();
-    // (t, twist towards the right, left-minus-right shoulder height in the picture)
     let (camera_right, pts) = twist_track(samples);
-    // Per hold: towards the camera, when the knees left rest and when they were back (the
-    // readings crossing EXIT_DEG).
+    // Per hold: whether it is towards the camera, when the knees left rest and were back.
     let mut moves: Vec<(bool, f64, f64)> = Vec::new();
     // Shoulder baseline: while the knees are up.
-    let mut calm: Vec<f32> = pts
+    let calm: Vec<f32> = pts
         .iter()
         .filter(|p| p.1.abs() < 15.0)
         .map(|p| p.2)
         .collect();
-    if calm.is_empty() {
-        calm = pts.iter().map(|p| p.2).collect();
-    }
-    calm.sort_by(f32::total_cmp);
-    let base = calm.get(calm.len() / 2).copied().unwrap_or(0.0);
+    let base = median(calm)
+        .or_else(|| median(pts.iter().map(|p| p.2).collect()))
+        .unwrap_or(0.0);
     let mut i = 0;
     while i < pts.len() {
         if pts[i].1.abs() < ENTER_DEG {
@@ -235,103 +235,21 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
             continue;
         }
         let sign = pts[i].1.signum();
-        let mut j = i;
-        // The hold goes on past readings that fall back for up to OUTLIER_S (knees that hide
-        // each other can throw a frame's reading).
-        loop {
-            let next = (j + 1..pts.len())
-                .take_while(|&k| pts[k].0 - pts[j].0 <= MAX_GAP_S.min(OUTLIER_S + 1e-6))
-                .find(|&k| pts[k].1 * sign >= EXIT_DEG);
-            match next {
-                Some(k) if pts[k].0 - pts[j].0 <= MAX_GAP_S => j = k,
-                _ => break,
-            }
-        }
-        {
-            let mut a = i;
-            while a > 0 && pts[a - 1].1 * sign > 5.0 && pts[a].0 - pts[a - 1].0 <= MAX_GAP_S {
-                a -= 1;
-            }
-            let a = a.saturating_sub(1);
-            let mut e = j;
-            while e + 1 < pts.len()
-                && pts[e + 1].1 * sign > 5.0
-                && pts[e + 1].0 - pts[e].0 <= MAX_GAP_S
-            {
-                e += 1;
-            }
-            let e = (e + 1).min(pts.len() - 1);
-            let ts: Vec<f64> = pts[a..=e].iter().map(|p| p.0).collect();
-            let vs: Vec<f32> = pts[a..=e].iter().map(|p| p.1 * sign).collect();
-            // The level held: a high percentile of the readings, leaving out thrown ones (far
-            // from the run's median).
-            let run_median = median(pts[i..=j].iter().map(|p| p.1 * sign).collect()).unwrap_or(0.0);
-            let mut sorted: Vec<f32> = vs
-                .iter()
-                .copied()
-                .filter(|v| (v - run_median).abs() <= OUTLIER_DEG)
-                .collect();
-            if sorted.is_empty() {
-                sorted = vs.clone();
-            }
-            sorted.sort_by(f32::total_cmp);
-            let level = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
-            let (hold_s, t_start, t_end) = hold_time(&ts, &vs, level, (0.12 * level).max(5.0));
-            if hold_s < MIN_HOLD_S {
-                i = j + 1;
-                continue;
-            }
+        let j = run_end(&pts, i, sign);
+        let (a, e) = (ramp_start(&pts, i, sign), ramp_end(&pts, j, sign));
+        let ts: Vec<f64> = pts[a..=e].iter().map(|p| p.0).collect();
+        let vs: Vec<f32> = pts[a..=e].iter().map(|p| p.1 * sign).collect();
+        let level = held_level(&vs, &pts[i..=j], sign);
+        let (hold_s, t_start, t_end) = hold_time(&ts, &vs, level, (0.12 * level).max(5.0));
+        if hold_s >= MIN_HOLD_S {
             let side = if sign > 0.0 { Side::Right } else { Side::Left };
-            // When the knees left rest and were back: the readings crossing EXIT_DEG.
-            let crossing = |k: usize, l: usize| {
-                let (u, w) = (pts[k].1 * sign, pts[l].1 * sign);
-                if (pts[l].0 - pts[k].0).abs() > MAX_GAP_S || (w - u).abs() < 1e-6 {
-                    pts[if u >= EXIT_DEG { k } else { l }].0
-                } else {
-                    pts[k].0
-                        + (pts[l].0 - pts[k].0) * ((EXIT_DEG - u) / (w - u)).clamp(0.0, 1.0) as f64
-                }
-            };
-            // The run starts above ENTER_DEG: go back to where the reading passed EXIT_DEG.
-            let mut d = i;
-            while d > 0 && pts[d - 1].1 * sign >= EXIT_DEG && pts[d].0 - pts[d - 1].0 <= MAX_GAP_S {
-                d -= 1;
-            }
-            let t_depart = if d > 0 { crossing(d - 1, d) } else { pts[d].0 };
-            let t_return = if j + 1 < pts.len() {
-                crossing(j, j + 1)
-            } else {
-                pts[j].0
-            };
-            moves.push(((side == Side::Right) == camera_right, t_depart, t_return));
-            // Knees right: the left shoulder lifting makes left-minus-right smaller (higher).
-            let lifted = |p: &(f64, f32, f32)| match side {
-                Side::Right => base - p.2,
-                Side::Left => p.2 - base,
-            };
-            let mut intervals = Vec::new();
-            let mut open: Option<f64> = None;
-            let mut last_t = pts[i].0;
-            for p in &pts[i..=j] {
-                let l = lifted(p);
-                match open {
-                    None if l > SHOULDER_LIFT => open = Some(p.0),
-                    Some(t0) if l < SHOULDER_LIFT * 0.7 => {
-                        if p.0 - t0 >= MIN_LIFT_S {
-                            intervals.push((t0, p.0));
-                        }
-                        open = None;
-                    }
-                    _ => {}
-                }
-                last_t = p.0;
-            }
-            if let Some(t0) = open
-                && last_t - t0 >= MIN_LIFT_S
-            {
-                intervals.push((t0, last_t));
-            }
-            if let Some(&(t0, _)) = intervals.first() {
+            moves.push((
+                (side == Side::Right) == camera_right,
+                departure(&pts, i, sign),
+                comeback(&pts, j, sign),
+            ));
+            let lifted = shoulder_lifts(&pts[i..=j], side, base);
+            if let Some(&(t0, _)) = lifted.first() {
                 rep.feedback.push(Feedback {
                     t: t0,
                     message: format!(
@@ -349,13 +267,132 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
                 t_end,
                 hold_s,
                 angle_deg: level,
-                shoulder_lifted: intervals,
+                shoulder_lifted: lifted,
             });
         }
         i = j + 1;
     }
     far_side_timing(&mut rep.holds, &moves);
     rep
+}
+
+/// The last reading of the run that starts at `i` on the `sign` side: it goes on while readings
+/// stay past EXIT_DEG, and past readings that fall back for up to OUTLIER_S (knees that hide each
+/// other can throw a frame's reading).
+fn run_end(pts: &[Reading3], i: usize, sign: f32) -> usize {
+    let mut j = i;
+    loop {
+        let next = (j + 1..pts.len())
+            .take_while(|&k| pts[k].0 - pts[j].0 <= MAX_GAP_S.min(OUTLIER_S + 1e-6))
+            .find(|&k| pts[k].1 * sign >= EXIT_DEG);
+        match next {
+            Some(k) if pts[k].0 - pts[j].0 <= MAX_GAP_S => j = k,
+            _ => return j,
+        }
+    }
+}
+
+/// Whether readings `k` and `k + 1` are one gap-free step apart.
+fn joined(pts: &[Reading3], k: usize) -> bool {
+    pts[k + 1].0 - pts[k].0 <= MAX_GAP_S
+}
+
+/// Back from `i` to the reading before the knees started to move (5 degrees), for the ramp.
+fn ramp_start(pts: &[Reading3], i: usize, sign: f32) -> usize {
+    let mut a = i;
+    while a > 0 && pts[a - 1].1 * sign > 5.0 && joined(pts, a - 1) {
+        a -= 1;
+    }
+    a.saturating_sub(1)
+}
+
+/// On from `j` to the reading after the knees were back (5 degrees), for the ramp.
+fn ramp_end(pts: &[Reading3], j: usize, sign: f32) -> usize {
+    let mut e = j;
+    while e + 1 < pts.len() && pts[e + 1].1 * sign > 5.0 && joined(pts, e) {
+        e += 1;
+    }
+    (e + 1).min(pts.len() - 1)
+}
+
+/// The level held: a high percentile of the ramp-to-ramp readings `vs`, leaving out thrown ones
+/// (further than OUTLIER_DEG from the median of the `run`).
+fn held_level(vs: &[f32], run: &[Reading3], sign: f32) -> f32 {
+    let run_median = median(run.iter().map(|p| p.1 * sign).collect()).unwrap_or(0.0);
+    let mut kept: Vec<f32> = vs
+        .iter()
+        .copied()
+        .filter(|v| (v - run_median).abs() <= OUTLIER_DEG)
+        .collect();
+    if kept.is_empty() {
+        kept = vs.to_vec();
+    }
+    kept.sort_by(f32::total_cmp);
+    kept[(kept.len() * 9 / 10).min(kept.len() - 1)]
+}
+
+/// When the reading crossed EXIT_DEG between readings `k` and `l` (interpolated).
+fn crossing(pts: &[Reading3], k: usize, l: usize, sign: f32) -> f64 {
+    let (u, w) = (pts[k].1 * sign, pts[l].1 * sign);
+    if (pts[l].0 - pts[k].0).abs() > MAX_GAP_S || (w - u).abs() < 1e-6 {
+        pts[if u >= EXIT_DEG { k } else { l }].0
+    } else {
+        pts[k].0 + (pts[l].0 - pts[k].0) * ((EXIT_DEG - u) / (w - u)).clamp(0.0, 1.0) as f64
+    }
+}
+
+/// When the knees left rest for the run starting at `i` (which starts above ENTER_DEG): where
+/// the reading passed EXIT_DEG on the way out.
+fn departure(pts: &[Reading3], i: usize, sign: f32) -> f64 {
+    let mut d = i;
+    while d > 0 && pts[d - 1].1 * sign >= EXIT_DEG && joined(pts, d - 1) {
+        d -= 1;
+    }
+    if d > 0 {
+        crossing(pts, d - 1, d, sign)
+    } else {
+        pts[d].0
+    }
+}
+
+/// When the knees were back at rest after the run ending at `j`.
+fn comeback(pts: &[Reading3], j: usize, sign: f32) -> f64 {
+    if j + 1 < pts.len() {
+        crossing(pts, j, j + 1, sign)
+    } else {
+        pts[j].0
+    }
+}
+
+/// The intervals in `run` when the shoulder opposite the knees (on `side`) was up by more than
+/// SHOULDER_LIFT against `base`, for at least MIN_LIFT_S.
+fn shoulder_lifts(run: &[Reading3], side: Side, base: f32) -> Vec<(f64, f64)> {
+    // Knees right: the left shoulder coming up makes right-minus-left smaller.
+    let lifted = |p: &Reading3| match side {
+        Side::Right => base - p.2,
+        Side::Left => p.2 - base,
+    };
+    let mut intervals = Vec::new();
+    let mut open: Option<f64> = None;
+    for p in run {
+        let l = lifted(p);
+        match open {
+            None if l > SHOULDER_LIFT => open = Some(p.0),
+            Some(t0) if l < SHOULDER_LIFT * 0.7 => {
+                if p.0 - t0 >= MIN_LIFT_S {
+                    intervals.push((t0, p.0));
+                }
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let (Some(t0), Some(last)) = (open, run.last())
+        && last.0 - t0 >= MIN_LIFT_S
+    {
+        intervals.push((t0, last.0));
+    }
+    intervals
 }
 
 /// Times holds on the side away from the camera from the moves towards it. Dropping away from
