@@ -211,7 +211,7 @@ pub fn twist_track(samples: &[Sample]) -> (bool, Vec<(f64, f32, f32)>) {
 
 /// A reading of the track: (t, twist from rest towards the person's right in degrees, right
 /// minus left shoulder height across the body in torso lengths).
-type Reading3 = (f64, f32, f32);
+type TrackPoint = (f64, f32, f32);
 
 /// Finds twist holds in `samples`.
 pub fn analyze(samples: &[Sample]) -> TwistReport {
@@ -279,7 +279,7 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
 /// The last reading of the run that starts at `i` on the `sign` side: it goes on while readings
 /// stay past EXIT_DEG, and past readings that fall back for up to OUTLIER_S (knees that hide each
 /// other can throw a frame's reading).
-fn run_end(pts: &[Reading3], i: usize, sign: f32) -> usize {
+fn run_end(pts: &[TrackPoint], i: usize, sign: f32) -> usize {
     let mut j = i;
     loop {
         let next = (j + 1..pts.len())
@@ -293,12 +293,12 @@ fn run_end(pts: &[Reading3], i: usize, sign: f32) -> usize {
 }
 
 /// Whether readings `k` and `k + 1` are one gap-free step apart.
-fn joined(pts: &[Reading3], k: usize) -> bool {
+fn joined(pts: &[TrackPoint], k: usize) -> bool {
     pts[k + 1].0 - pts[k].0 <= MAX_GAP_S
 }
 
 /// Back from `i` to the reading before the knees started to move (5 degrees), for the ramp.
-fn ramp_start(pts: &[Reading3], i: usize, sign: f32) -> usize {
+fn ramp_start(pts: &[TrackPoint], i: usize, sign: f32) -> usize {
     let mut a = i;
     while a > 0 && pts[a - 1].1 * sign > 5.0 && joined(pts, a - 1) {
         a -= 1;
@@ -307,7 +307,7 @@ fn ramp_start(pts: &[Reading3], i: usize, sign: f32) -> usize {
 }
 
 /// On from `j` to the reading after the knees were back (5 degrees), for the ramp.
-fn ramp_end(pts: &[Reading3], j: usize, sign: f32) -> usize {
+fn ramp_end(pts: &[TrackPoint], j: usize, sign: f32) -> usize {
     let mut e = j;
     while e + 1 < pts.len() && pts[e + 1].1 * sign > 5.0 && joined(pts, e) {
         e += 1;
@@ -317,7 +317,7 @@ fn ramp_end(pts: &[Reading3], j: usize, sign: f32) -> usize {
 
 /// The level held: a high percentile of the ramp-to-ramp readings `vs`, leaving out thrown ones
 /// (further than OUTLIER_DEG from the median of the `run`).
-fn held_level(vs: &[f32], run: &[Reading3], sign: f32) -> f32 {
+fn held_level(vs: &[f32], run: &[TrackPoint], sign: f32) -> f32 {
     let run_median = median(run.iter().map(|p| p.1 * sign).collect()).unwrap_or(0.0);
     let mut kept: Vec<f32> = vs
         .iter()
@@ -332,7 +332,7 @@ fn held_level(vs: &[f32], run: &[Reading3], sign: f32) -> f32 {
 }
 
 /// When the reading crossed EXIT_DEG between readings `k` and `l` (interpolated).
-fn crossing(pts: &[Reading3], k: usize, l: usize, sign: f32) -> f64 {
+fn crossing(pts: &[TrackPoint], k: usize, l: usize, sign: f32) -> f64 {
     let (u, w) = (pts[k].1 * sign, pts[l].1 * sign);
     if (pts[l].0 - pts[k].0).abs() > MAX_GAP_S || (w - u).abs() < 1e-6 {
         pts[if u >= EXIT_DEG { k } else { l }].0
@@ -343,7 +343,7 @@ fn crossing(pts: &[Reading3], k: usize, l: usize, sign: f32) -> f64 {
 
 /// When the knees left rest for the run starting at `i` (which starts above ENTER_DEG): where
 /// the reading passed EXIT_DEG on the way out.
-fn departure(pts: &[Reading3], i: usize, sign: f32) -> f64 {
+fn departure(pts: &[TrackPoint], i: usize, sign: f32) -> f64 {
     let mut d = i;
     while d > 0 && pts[d - 1].1 * sign >= EXIT_DEG && joined(pts, d - 1) {
         d -= 1;
@@ -356,7 +356,7 @@ fn departure(pts: &[Reading3], i: usize, sign: f32) -> f64 {
 }
 
 /// When the knees were back at rest after the run ending at `j`.
-fn comeback(pts: &[Reading3], j: usize, sign: f32) -> f64 {
+fn comeback(pts: &[TrackPoint], j: usize, sign: f32) -> f64 {
     if j + 1 < pts.len() {
         crossing(pts, j, j + 1, sign)
     } else {
@@ -366,9 +366,9 @@ fn comeback(pts: &[Reading3], j: usize, sign: f32) -> f64 {
 
 /// The intervals in `run` when the shoulder opposite the knees (on `side`) was up by more than
 /// SHOULDER_LIFT against `base`, for at least MIN_LIFT_S.
-fn shoulder_lifts(run: &[Reading3], side: Side, base: f32) -> Vec<(f64, f64)> {
+fn shoulder_lifts(run: &[TrackPoint], side: Side, base: f32) -> Vec<(f64, f64)> {
     // Knees right: the left shoulder coming up makes right-minus-left smaller.
-    let lifted = |p: &Reading3| match side {
+    let lifted = |p: &TrackPoint| match side {
         Side::Right => base - p.2,
         Side::Left => p.2 - base,
     };
