@@ -33,8 +33,9 @@ pub const OUTLIER_S: f64 = 1.0;
 pub const OUTLIER_DEG: f32 = 30.0;
 /// Shortest time held at the side that counts.
 pub const MIN_HOLD_S: f64 = 2.0;
-/// Shoulder height change (torso lengths) that counts as lifted.
-pub const SHOULDER_LIFT: f32 = 0.07;
+/// Shoulder height change (torso lengths) that counts as lifted. On rendered clips a lifted
+/// shoulder (9 cm) reads 0.10-0.20, while a twist alone moves the reading by up to about 0.08.
+pub const SHOULDER_LIFT: f32 = 0.09;
 /// Shortest shoulder lift reported.
 pub const MIN_LIFT_S: f64 = 0.5;
 /// The knees' spacing over the thighs' reach (hip-width knees, adult proportions).
@@ -315,20 +316,17 @@ fn ramp_end(pts: &[TrackPoint], j: usize, sign: f32) -> usize {
     (e + 1).min(pts.len() - 1)
 }
 
-/// The level held: a high percentile of the ramp-to-ramp readings `vs`, leaving out thrown ones
-/// (further than OUTLIER_DEG from the median of the `run`).
+/// The level held: the median of the `run`'s readings (past EXIT_DEG, so mostly the hold),
+/// leaving out thrown ones (further than OUTLIER_DEG from a first median); `vs` when the run
+/// has none.
 fn held_level(vs: &[f32], run: &[TrackPoint], sign: f32) -> f32 {
-    let run_median = median(run.iter().map(|p| p.1 * sign).collect()).unwrap_or(0.0);
-    let mut kept: Vec<f32> = vs
-        .iter()
-        .copied()
-        .filter(|v| (v - run_median).abs() <= OUTLIER_DEG)
+    let readings: Vec<f32> = run.iter().map(|p| p.1 * sign).collect();
+    let first = median(readings.clone()).unwrap_or(0.0);
+    let kept: Vec<f32> = readings
+        .into_iter()
+        .filter(|v| (v - first).abs() <= OUTLIER_DEG)
         .collect();
-    if kept.is_empty() {
-        kept = vs.to_vec();
-    }
-    kept.sort_by(f32::total_cmp);
-    kept[(kept.len() * 9 / 10).min(kept.len() - 1)]
+    median(kept).or_else(|| median(vs.to_vec())).unwrap_or(0.0)
 }
 
 /// When the reading crossed EXIT_DEG between readings `k` and `l` (interpolated).
