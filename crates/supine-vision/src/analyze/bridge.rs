@@ -7,7 +7,7 @@
 //! above [`ENTER`] and leaves below [`EXIT`] (hysteresis) and counts only after [`MIN_UP_S`] up;
 //! dropouts up to [`super::MAX_GAP_S`] keep the state.
 
-use super::{Feedback, MAX_GAP_S, Part, Sample, hold_time, sub};
+use super::{Feedback, MAX_GAP_S, Part, Sample, hold_time, median, sub};
 use serde::Serialize;
 
 /// Lift (torso lengths) to enter the "up" state.
@@ -22,9 +22,10 @@ pub const FLOOR_MARGIN: f32 = 0.03;
 pub const MIN_UP_S: f64 = 1.0;
 /// Lowering faster than this (seconds from the top to the floor) earns "lower slowly".
 pub const MIN_LOWERING_S: f64 = 1.0;
-/// Change in the difference in height of the two hips (metres, world landmarks, against the
-/// start of the round) above which the hips are not level. A single side camera's depth is rough:
-/// level bridges on rendered clips read up to 0.08 m, so only a clear tilt is called out.
+/// Change in the difference in height of the two hips (metres, world landmarks; median at the
+/// top against the median of the second before the lift) above which the hips are not level. A
+/// single side camera's depth is rough: level bridges on rendered clips read up to 0.08 m, so
+/// only a clear tilt is called out.
 pub const HIPS_LEVEL_M: f32 = 0.10;
 
 /// The parts a bridge judgement needs.
@@ -142,11 +143,27 @@ pub fn analyze(samples: &[Sample]) -> BridgeReport {
             let tol = (0.12 * level).max(0.03);
             let (hold_s, t_top, t_leave) = hold_time(&ts, &vs, level, tol);
             let t_down = pts[e].0;
-            let base = pts[a].2;
-            let tilt = pts[i..=j]
-                .iter()
-                .map(|p| (p.2 - base).abs())
-                .fold(0.0f32, f32::max);
+            // Hips level: the hips' height difference held at the top against the second
+            // before the lift (medians, so one thrown frame does not decide).
+            let t_lift = pts[a].0;
+            let before = median(
+                pts[lo..=a]
+                    .iter()
+                    .filter(|p| p.0 >= t_lift - 1.0)
+                    .map(|p| p.2)
+                    .collect(),
+            );
+            let top = median(
+                pts[i..=j]
+                    .iter()
+                    .filter(|p| p.0 >= t_top && p.0 <= t_leave)
+                    .map(|p| p.2)
+                    .collect(),
+            );
+            let tilt = match (before, top) {
+                (Some(b), Some(t)) => (t - b).abs(),
+                _ => 0.0,
+            };
             let round = Round {
                 t_lift: pts[a].0,
                 t_top,

@@ -247,6 +247,12 @@ pub fn unseen(samples: &[Sample]) -> Vec<Feedback> {
     out
 }
 
+/// The median of `v` (the upper one of an even count), `None` when empty.
+pub(crate) fn median(mut v: Vec<f32>) -> Option<f32> {
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
 /// How long a value held its top level: the time spent within `tol` of `level` between `from` and
 /// `to` (indices into `ts`/`vs`), less the time the ramps into and out of that band take, estimated
 /// from their slopes, so a linear ramp does not count as holding.

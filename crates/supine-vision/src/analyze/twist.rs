@@ -20,7 +20,7 @@
 //! against its median while the knees were up, moves by more than [`SHOULDER_LIFT`] torso
 //! lengths when the shoulder opposite the knees comes off the floor.
 
-use super::{Body, Feedback, MAX_GAP_S, Part, Sample, V2, hold_time, sub};
+use super::{Body, Feedback, MAX_GAP_S, Part, Sample, V2, hold_time, median, sub};
 use serde::Serialize;
 
 /// Twist (degrees from rest) to enter a hold.
@@ -149,11 +149,6 @@ pub fn reading(b: &Body) -> Option<Reading> {
         shoulder_gap,
         world_shoulders: (ws[0], ws[1]),
     })
-}
-
-fn median(mut v: Vec<f32>) -> Option<f32> {
-    v.sort_by(f32::total_cmp);
-    v.get(v.len() / 2).copied()
 }
 
 /// Wraps degrees into (-180, 180].
