@@ -66,7 +66,7 @@ pub enum Command {
         json: bool,
     },
     /// Coach from a recorded video: knee circles per direction, bridge rounds and holds, twist
-    /// sides and holds, with feedback and times. Place the camera at your side, raised about 45
+    /// sides and holds, with feedback and times. Place the camera at your side, raised about 40
     /// degrees, about 2 m away.
     Analyze {
         /// A .y4m video, a folder of images, an image, or any video ffmpeg reads.
