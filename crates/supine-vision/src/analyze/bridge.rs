@@ -112,82 +112,80 @@ pub fn analyze(samples: &[Sample]) -> BridgeReport {
         i = j + 1;
     }
     for (k, &(i, j)) in ups.iter().enumerate() {
+        // Extend to the floor on both sides: back (and on) to where the lift is near its
+        // lowest in the gap to the neighbouring round, without crossing a dropout.
+        let lo = if k > 0 { ups[k - 1].1 } else { 0 };
+        let hi = ups.get(k + 1).map_or(pts.len() - 1, |u| u.0);
+        let floor_before = pts[lo..=i].iter().map(|p| p.1).fold(f32::MAX, f32::min);
+        let floor_after = pts[j..=hi].iter().map(|p| p.1).fold(f32::MAX, f32::min);
+        let mut a = i;
+        while a > lo
+            && pts[a - 1].1 > floor_before + FLOOR_MARGIN
+            && pts[a].0 - pts[a - 1].0 <= MAX_GAP_S
         {
-            // Extend to the floor on both sides: back (and on) to where the lift is near its
-            // lowest in the gap to the neighbouring round, without crossing a dropout.
-            let lo = if k > 0 { ups[k - 1].1 } else { 0 };
-            let hi = ups.get(k + 1).map_or(pts.len() - 1, |u| u.0);
-            let floor_before = pts[lo..=i].iter().map(|p| p.1).fold(f32::MAX, f32::min);
-            let floor_after = pts[j..=hi].iter().map(|p| p.1).fold(f32::MAX, f32::min);
-            let mut a = i;
-            while a > lo
-                && pts[a - 1].1 > floor_before + FLOOR_MARGIN
-                && pts[a].0 - pts[a - 1].0 <= MAX_GAP_S
-            {
-                a -= 1;
-            }
-            let a = a.saturating_sub(1).max(lo);
-            let mut e = j;
-            while e < hi
-                && pts[e + 1].1 > floor_after + FLOOR_MARGIN
-                && pts[e + 1].0 - pts[e].0 <= MAX_GAP_S
-            {
-                e += 1;
-            }
-            let e = (e + 1).min(hi);
-            let ts: Vec<f64> = pts[a..=e].iter().map(|p| p.0).collect();
-            let vs: Vec<f32> = pts[a..=e].iter().map(|p| p.1).collect();
-            let mut sorted = vs.clone();
-            sorted.sort_by(f32::total_cmp);
-            let level = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
-            let tol = (0.12 * level).max(0.03);
-            let (hold_s, t_top, t_leave) = hold_time(&ts, &vs, level, tol);
-            let t_down = pts[e].0;
-            // Hips level: the hips' height difference held at the top against the second
-            // before the lift (medians, so one thrown frame does not decide).
-            let t_lift = pts[a].0;
-            let before = median(
-                pts[lo..=a]
-                    .iter()
-                    .filter(|p| p.0 >= t_lift - 1.0)
-                    .map(|p| p.2)
-                    .collect(),
-            );
-            let top = median(
-                pts[i..=j]
-                    .iter()
-                    .filter(|p| p.0 >= t_top && p.0 <= t_leave)
-                    .map(|p| p.2)
-                    .collect(),
-            );
-            let tilt = match (before, top) {
-                (Some(b), Some(t)) => (t - b).abs(),
-                _ => 0.0,
-            };
-            let round = Round {
-                t_lift: pts[a].0,
-                t_top,
-                t_leave_top: t_leave,
-                t_down,
-                hold_s,
-                lowering_s: t_down - t_leave,
-                height: level,
-                hips_level: tilt <= HIPS_LEVEL_M,
-            };
-            if round.lowering_s < MIN_LOWERING_S {
-                rep.feedback.push(Feedback {
-                    t: t_leave,
-                    message: "lower your hips slowly, one part of the spine at a time".into(),
-                });
-            }
-            if !round.hips_level {
-                rep.feedback.push(Feedback {
-                    t: t_top,
-                    message: "keep your hips level".into(),
-                });
-            }
-            rep.rounds.push(round);
+            a -= 1;
         }
+        let a = a.saturating_sub(1).max(lo);
+        let mut e = j;
+        while e < hi
+            && pts[e + 1].1 > floor_after + FLOOR_MARGIN
+            && pts[e + 1].0 - pts[e].0 <= MAX_GAP_S
+        {
+            e += 1;
+        }
+        let e = (e + 1).min(hi);
+        let ts: Vec<f64> = pts[a..=e].iter().map(|p| p.0).collect();
+        let vs: Vec<f32> = pts[a..=e].iter().map(|p| p.1).collect();
+        let mut sorted = vs.clone();
+        sorted.sort_by(f32::total_cmp);
+        let level = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
+        let tol = (0.12 * level).max(0.03);
+        let (hold_s, t_top, t_leave) = hold_time(&ts, &vs, level, tol);
+        let t_down = pts[e].0;
+        // Hips level: the hips' height difference held at the top against the second
+        // before the lift (medians, so one thrown frame does not decide).
+        let t_lift = pts[a].0;
+        let before = median(
+            pts[lo..=a]
+                .iter()
+                .filter(|p| p.0 >= t_lift - 1.0)
+                .map(|p| p.2)
+                .collect(),
+        );
+        let top = median(
+            pts[i..=j]
+                .iter()
+                .filter(|p| p.0 >= t_top && p.0 <= t_leave)
+                .map(|p| p.2)
+                .collect(),
+        );
+        let tilt = match (before, top) {
+            (Some(b), Some(t)) => (t - b).abs(),
+            _ => 0.0,
+        };
+        let round = Round {
+            t_lift: pts[a].0,
+            t_top,
+            t_leave_top: t_leave,
+            t_down,
+            hold_s,
+            lowering_s: t_down - t_leave,
+            height: level,
+            hips_level: tilt <= HIPS_LEVEL_M,
+        };
+        if round.lowering_s < MIN_LOWERING_S {
+            rep.feedback.push(Feedback {
+                t: t_leave,
+                message: "lower your hips slowly, one part of the spine at a time".into(),
+            });
+        }
+        if !round.hips_level {
+            rep.feedback.push(Feedback {
+                t: t_top,
+                message: "keep your hips level".into(),
+            });
+        }
+        rep.rounds.push(round);
     }
     rep
 }

@@ -156,7 +156,7 @@ pub fn analyze(samples: &[Sample]) -> CirclesReport {
     // (mean, covariance (xx, xy, yy)) of frames a..b.
     let window = |a: usize, b: usize| -> (V2, (f64, f64, f64)) {
         let n = (b - a).max(1) as f64;
-        let m: Vec<f64> = (0..5).map(|k| (prefix[b][k] - prefix[a][k]) / n).collect();
+        let m: [f64; 5] = std::array::from_fn(|k| (prefix[b][k] - prefix[a][k]) / n);
         (
             (m[0] as f32, m[1] as f32),
             (
@@ -398,6 +398,11 @@ mod tests {
     /// Knees hugged: above the chest, circling in the floor's plane (x towards the feet, y to
     /// the person's right). `turns(t)` is the signed number of turns done by time t (positive is
     /// clockwise for the person: head -> right -> feet -> left).
+    /// `dur` seconds of `f` at 10 fps from 40 degrees up, with a little landmark noise.
+    fn swinging(dur: f64, seed: u64, f: impl Fn(f64) -> Pose3) -> Vec<Sample> {
+        stream(dur, 10.0, 40.0, true, true, 1.5, seed, f)
+    }
+
     fn circling(turns: impl Fn(f64) -> f64, radius: f32) -> impl Fn(f64) -> Pose3 {
         move |t| {
             let a = turns(t) * TAU;
@@ -463,37 +468,14 @@ mod tests {
     fn half_circles_and_jitter_do_not_count() {
         for seed in 1..10u64 {
             // Back and forth over half a circle, several times.
-            let s = stream(
-                30.0,
-                10.0,
-                40.0,
-                true,
-                true,
-                1.5,
-                seed,
-                circling(|t| 0.25 * (t * TAU / 5.0).sin(), 0.12),
-            );
+            let s = swinging(30.0, seed, circling(|t| 0.25 * (t * TAU / 5.0).sin(), 0.12));
             assert_eq!(counts(&s), (0, 0), "half circles, seed {seed}");
             // Four fifths of a circle back and forth.
-            let s = stream(
-                30.0,
-                10.0,
-                40.0,
-                true,
-                true,
-                1.5,
-                seed,
-                circling(|t| 0.4 * (t * TAU / 6.0).sin(), 0.12),
-            );
+            let s = swinging(30.0, seed, circling(|t| 0.4 * (t * TAU / 6.0).sin(), 0.12));
             assert_eq!(counts(&s), (0, 0), "four fifths, seed {seed}");
             // Three quarters then back.
-            let s = stream(
+            let s = swinging(
                 20.0,
-                10.0,
-                40.0,
-                true,
-                true,
-                1.5,
                 seed,
                 circling(
                     |t| {

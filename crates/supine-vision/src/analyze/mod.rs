@@ -203,13 +203,15 @@ pub fn analyze(samples: &[Sample]) -> Analysis {
     } else {
         feedback.extend(unseen(samples));
     }
+    let bridge = bridge::analyze(samples);
+    let twist = twist::analyze(samples, &bridge.rounds);
     Analysis {
         frames: samples.len(),
         frames_with_person,
         duration_s,
         circles: circles::analyze(samples),
-        bridge: bridge::analyze(samples),
-        twist: twist::analyze(samples),
+        bridge,
+        twist,
         feedback,
     }
 }

@@ -20,6 +20,7 @@
 //! against its median while the knees were up, moves by more than [`SHOULDER_LIFT`] torso
 //! lengths when the shoulder opposite the knees comes off the floor.
 
+use super::bridge::Round;
 use super::{Body, Feedback, MAX_GAP_S, Part, Sample, V2, hold_time, median, sub};
 use serde::Serialize;
 
@@ -27,7 +28,7 @@ use serde::Serialize;
 pub const ENTER_DEG: f32 = 25.0;
 /// Twist to leave it.
 pub const EXIT_DEG: f32 = 12.0;
-/// Readings that fall back for up to this long (seconds) do not end a hold.
+/// Readings that fall back, or are missing, for up to this long (seconds) do not end a hold.
 pub const OUTLIER_S: f64 = 1.0;
 /// Readings further than this (degrees) from a hold's median are thrown (knees hiding each other).
 pub const OUTLIER_DEG: f32 = 30.0;
@@ -157,12 +158,14 @@ fn wrap(d: f32) -> f32 {
     if d > 180.0 { d - 360.0 } else { d }
 }
 
-/// Per frame: (t, twist from rest in degrees towards the person's right, left-minus-right
-/// shoulder height in the picture in torso lengths), for the frames that can be judged.
-/// Frames during a bridge round are left out. Also gives the camera's side: `true` at the
-/// person's right.
-pub fn twist_track(samples: &[Sample]) -> (bool, Vec<(f64, f32, f32)>) {
-    let rounds = super::bridge::analyze(samples).rounds;
+/// A reading of the track: (t, twist from rest towards the person's right in degrees, right
+/// minus left shoulder height across the body in torso lengths).
+pub type TrackPoint = (f64, f32, f32);
+
+/// Per frame that can be judged, a [`TrackPoint`].
+/// Frames during the bridge `rounds` (from [`super::bridge::analyze`]) are left out. Also gives
+/// the camera's side: `true` at the person's right.
+pub fn twist_track(samples: &[Sample], rounds: &[Round]) -> (bool, Vec<TrackPoint>) {
     let in_bridge = |t: f64| rounds.iter().any(|r| (r.t_lift..=r.t_down).contains(&t));
     let reads: Vec<(f64, Reading)> = samples
         .iter()
@@ -205,14 +208,10 @@ pub fn twist_track(samples: &[Sample]) -> (bool, Vec<(f64, f32, f32)>) {
     (c > 0.0, track)
 }
 
-/// A reading of the track: (t, twist from rest towards the person's right in degrees, right
-/// minus left shoulder height across the body in torso lengths).
-type TrackPoint = (f64, f32, f32);
-
-/// Finds twist holds in `samples`.
-pub fn analyze(samples: &[Sample]) -> TwistReport {
+/// Finds twist holds in `samples`, leaving out the bridge `rounds` found in them.
+pub fn analyze(samples: &[Sample], rounds: &[Round]) -> TwistReport {
     let mut rep = TwistReport::default();
-    let (camera_right, pts) = twist_track(samples);
+    let (camera_right, pts) = twist_track(samples, rounds);
     // Per hold: whether it is towards the camera, when the knees left rest and were back.
     let mut moves: Vec<(bool, f64, f64)> = Vec::new();
     // Shoulder baseline: while the knees are up.
@@ -273,19 +272,17 @@ pub fn analyze(samples: &[Sample]) -> TwistReport {
 }
 
 /// The last reading of the run that starts at `i` on the `sign` side: it goes on while readings
-/// stay past EXIT_DEG, and past readings that fall back for up to OUTLIER_S (knees that hide each
-/// other can throw a frame's reading).
+/// stay past EXIT_DEG, over readings that fall back or are missing for up to OUTLIER_S (knees
+/// that hide each other can throw a frame's reading).
 fn run_end(pts: &[TrackPoint], i: usize, sign: f32) -> usize {
     let mut j = i;
-    loop {
-        let next = (j + 1..pts.len())
-            .take_while(|&k| pts[k].0 - pts[j].0 <= MAX_GAP_S.min(OUTLIER_S + 1e-6))
-            .find(|&k| pts[k].1 * sign >= EXIT_DEG);
-        match next {
-            Some(k) if pts[k].0 - pts[j].0 <= MAX_GAP_S => j = k,
-            _ => return j,
-        }
+    while let Some(k) = (j + 1..pts.len())
+        .take_while(|&k| pts[k].0 - pts[j].0 <= OUTLIER_S)
+        .find(|&k| pts[k].1 * sign >= EXIT_DEG)
+    {
+        j = k;
     }
+    j
 }
 
 /// Whether readings `k` and `k + 1` are one gap-free step apart.
@@ -423,6 +420,11 @@ mod tests {
     use super::super::synth::*;
     use super::*;
 
+    /// The twist report of `s`, with its bridge rounds left out as `super::super::analyze` does.
+    fn analyze_all(s: &[Sample]) -> TwistReport {
+        analyze(s, &super::super::bridge::analyze(s).rounds)
+    }
+
     /// Knees up, then to `first` side for `hold` s, back up, to the other side for `hold2` s.
     fn twists(
         first: f32,
@@ -473,7 +475,7 @@ mod tests {
             let fps = [5.0, 10.0, 15.0][(case % 3) as usize];
             let side = case % 2 == 0;
             let (dur, f) = twists(first, hold, hold2, move_s, ang, None);
-            let r = analyze(&stream(dur, fps, elev, side, side, 1.5, case + 1, f));
+            let r = analyze_all(&stream(dur, fps, elev, side, side, 1.5, case + 1, f));
             assert_eq!(r.holds.len(), 2, "case {case}: {r:?}");
             let want = if first > 0.0 {
                 [Side::Right, Side::Left]
@@ -499,7 +501,7 @@ mod tests {
     fn a_lifting_shoulder_is_called_out() {
         // Knees to the right from 3 s to 13 s; left shoulder up from 6 s to 9 s.
         let (dur, f) = twists(1.0, 10.0, 5.0, 1.0, 60.0, Some((6.0, 9.0)));
-        let r = analyze(&stream(dur, 10.0, 35.0, true, true, 1.0, 2, f));
+        let r = analyze_all(&stream(dur, 10.0, 35.0, true, true, 1.0, 2, f));
         assert_eq!(r.holds[0].side, Side::Right);
         let iv = &r.holds[0].shoulder_lifted;
         assert_eq!(iv.len(), 1, "{iv:?}");
@@ -548,10 +550,10 @@ mod tests {
                 ..Pose3::default()
             }
         });
-        assert!(analyze(&s).holds.is_empty());
+        assert!(analyze_all(&s).holds.is_empty());
         let (dur, f) = twists(1.0, 0.5, 0.5, 0.5, 60.0, None);
         assert!(
-            analyze(&stream(dur, 10.0, 35.0, true, true, 1.0, 2, f))
+            analyze_all(&stream(dur, 10.0, 35.0, true, true, 1.0, 2, f))
                 .holds
                 .is_empty()
         );
