@@ -776,15 +776,12 @@ impl Journal for SqliteJournal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
-        let exists = tx
-            .query_row(
-                "SELECT 1 FROM psfs_entries WHERE profile_id = ?1 AND taken_at = ?2",
-                params![self.ctx.profile_id, entry.taken_at],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(&fail)?
-            .is_some();
+        let exists = row_exists(
+            &tx,
+            "SELECT 1 FROM psfs_entries WHERE profile_id = ?1 AND taken_at = ?2",
+            params![self.ctx.profile_id, entry.taken_at],
+        )
+        .map_err(&fail)?;
         if exists {
             return Ok(false);
         }
@@ -848,16 +845,13 @@ impl Journal for SqliteJournal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
-        let exists = tx
-            .query_row(
-                "SELECT 1 FROM sessions
-                 WHERE profile_id = ?1 AND started_at = ?2 AND routine_id = ?3",
-                params![self.ctx.profile_id, r.started_at, r.routine_id],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(&fail)?
-            .is_some();
+        let exists = row_exists(
+            &tx,
+            "SELECT 1 FROM sessions
+             WHERE profile_id = ?1 AND started_at = ?2 AND routine_id = ?3",
+            params![self.ctx.profile_id, r.started_at, r.routine_id],
+        )
+        .map_err(&fail)?;
         if exists {
             return Ok(false);
         }
@@ -908,6 +902,19 @@ impl Journal for SqliteJournal {
         tx.commit().map_err(&fail)?;
         Ok(true)
     }
+}
+
+/// Whether `sql` (a `SELECT 1 ...`) finds a row: the check that makes saving and importing
+/// idempotent.
+fn row_exists(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<bool> {
+    Ok(conn
+        .query_row(sql, params, |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 #[cfg(test)]
