@@ -209,7 +209,8 @@ fn parse_answer(q: &str, a: &str) -> Result<safety::Answer, ApiError> {
         "no" => Ok(safety::Answer::No),
         "not_sure" => Ok(safety::Answer::NotSure),
         _ => Err(ApiError::Invalid(format!(
-            "answer to \"{q}\" must be \"yes\", \"no\" or \"not_sure\" (got \"{a}\")"
+            "answer to \"{q}\" must be \"yes\", \"no\" or \"not_sure\" (got \"{}\")",
+            shorten(a, 40)
         ))),
     }
 }
@@ -231,7 +232,8 @@ async fn post_screening(
         .find(|k| !QUESTIONS.iter().any(|q| q.id == k.as_str()))
     {
         return Err(ApiError::Invalid(format!(
-            "unknown screening question \"{unknown}\""
+            "unknown screening question \"{}\"",
+            shorten(unknown, 40)
         )));
     }
     let outcome = evaluate(&answers).map_err(|e| ApiError::Invalid(e.to_string()))?;

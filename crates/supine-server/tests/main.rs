@@ -241,6 +241,12 @@ async fn bodies_over_the_limit_are_refused() {
     let under = json!({ "answer": "x".repeat(BODY_BYTES - 100) });
     let (s, v) = send(&app, post("/api/daily-check", under)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let e = v["error"].as_str().unwrap();
+    assert!(
+        e.len() < 200,
+        "what was sent is quoted short: {} bytes",
+        e.len()
+    );
     let big = json!({ "answer": "x".repeat(BODY_BYTES + 10) });
     let (s, v) = send(&app, post("/api/daily-check", big)).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);

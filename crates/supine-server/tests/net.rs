@@ -68,24 +68,33 @@ async fn closed(stream: &mut TcpStream) -> bool {
         .is_ok()
 }
 
-/// Sends raw bytes on a new connection and reads until the server closes it: the status code
-/// and the body parsed as JSON (`Null` if it is not).
-pub(crate) async fn raw(port: u16, request: &str) -> (u16, Value) {
+/// Sends raw bytes on a new connection and reads until the server closes it: the head and
+/// the body.
+async fn exchange(port: u16, request: &[u8]) -> (String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    s.write_all(request.as_bytes()).await.unwrap();
-    let mut text = Vec::new();
-    tokio::time::timeout(GENEROUS, s.read_to_end(&mut text))
+    s.write_all(request).await.unwrap();
+    let mut reply = Vec::new();
+    tokio::time::timeout(GENEROUS, s.read_to_end(&mut reply))
         .await
         .expect("an answer")
         .unwrap();
-    let text = String::from_utf8_lossy(&text);
-    let status = text
+    let at = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(reply.len(), |i| i + 4);
+    let body = reply.split_off(at);
+    (String::from_utf8_lossy(&reply).into_owned(), body)
+}
+
+/// [`exchange`], with the status code and the body parsed as JSON (`Null` if it is not).
+pub(crate) async fn raw(port: u16, request: &str) -> (u16, Value) {
+    let (head, body) = exchange(port, request.as_bytes()).await;
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 /// A JSON request from the page, answered on a connection of its own.
@@ -178,6 +187,46 @@ async fn a_stalled_body_is_dropped_after_the_idle_timeout() {
     );
     s.write_all(head.as_bytes()).await.unwrap();
     assert!(closed(&mut s).await, "the stalled body is not held");
+    assert!(server.stop().await);
+}
+
+#[tokio::test]
+async fn pages_and_bodies_larger_than_the_head_limit_pass_whole() {
+    let server = serve(Timeouts::default()).await;
+    let port = server.port;
+    for path in ["/", "/app.js", "/player.js", "/style.css", "/api/progress"] {
+        let (head, body) = exchange(
+            port,
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
+        let length = head
+            .lines()
+            .find_map(|l| {
+                l.to_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(str::to_owned)
+            })
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        if let Some(n) = length {
+            assert_eq!(body.len(), n, "{path}");
+        }
+        assert!(!body.is_empty(), "{path}");
+    }
+    // A body half as long again as the head limit, under the body limit: read whole, refused
+    // for its value.
+    let answer = "x".repeat(supine_server::limits::HEAD_BYTES * 3 / 2);
+    let (s, v) = call(
+        port,
+        "POST",
+        "/api/daily-check",
+        &json!({ "answer": answer }),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("not_sure"), "{v}");
     assert!(server.stop().await);
 }
 
