@@ -1,4 +1,11 @@
-//! Router tests: the real router over an in-memory journal, called with `oneshot`.
+//! Router tests: the real router over an in-memory journal, called with `oneshot`; the modules
+//! add journal faults, raw connections to a served port, and property tests.
+
+mod errors;
+mod faults;
+mod net;
+mod props;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -9,21 +16,35 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use supine_core::Content;
 use supine_core::safety::QUESTIONS;
-use supine_server::{AppState, BODY_LIMIT, Config, router};
+use supine_server::limits::BODY_BYTES;
+use supine_server::{AppState, Config, Timeouts, router};
 use supine_store::{Journal, SqliteJournal};
 use tower::ServiceExt;
 
 const HOST: &str = "127.0.0.1:4321";
 const ORIGIN: &str = "http://127.0.0.1:4321";
 
-fn app_with(journal: SqliteJournal, speed: f64) -> Router {
-    let config = Config {
+fn config(speed: f64, timeouts: Timeouts) -> Config {
+    Config {
         port: 4321,
         host_names: vec!["yoga.lan".into()],
         speed,
-    };
-    let state = AppState::new(Arc::new(Content::builtin()), Box::new(journal), &config).unwrap();
-    router(state)
+        timeouts,
+    }
+}
+
+/// The state over any journal, with these timeouts.
+fn state_over(journal: Box<dyn Journal>, speed: f64, timeouts: Timeouts) -> AppState {
+    AppState::new(
+        Arc::new(Content::builtin()),
+        journal,
+        &config(speed, timeouts),
+    )
+    .unwrap()
+}
+
+fn app_with(journal: SqliteJournal, speed: f64) -> Router {
+    router(state_over(Box::new(journal), speed, Timeouts::default()))
 }
 
 fn app() -> Router {
@@ -216,10 +237,21 @@ async fn invalid_input_is_a_json_error_with_a_message() {
 #[tokio::test]
 async fn bodies_over_the_limit_are_refused() {
     let app = app();
-    let big = json!({ "answer": "x".repeat(BODY_LIMIT + 10) });
+    // Just under the limit is read (and refused for its value); just over is not read.
+    let under = json!({ "answer": "x".repeat(BODY_BYTES - 100) });
+    let (s, v) = send(&app, post("/api/daily-check", under)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let e = v["error"].as_str().unwrap();
+    assert!(
+        e.len() < 200,
+        "what was sent is quoted short: {} bytes",
+        e.len()
+    );
+    let big = json!({ "answer": "x".repeat(BODY_BYTES + 10) });
     let (s, v) = send(&app, post("/api/daily-check", big)).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(v["error"].as_str().unwrap().contains("too large"));
+    assert!(v["error"].as_str().unwrap().contains("64 KiB"), "{v}");
 }
 
 #[tokio::test]
@@ -553,6 +585,7 @@ fn sessions_left_open_are_marked_interrupted_at_start() {
         port: 1,
         host_names: vec![],
         speed: 1.0,
+        timeouts: Timeouts::default(),
     };
     let _state = AppState::new(Arc::new(Content::builtin()), Box::new(j), &config).unwrap();
     let check = SqliteJournal::open(&path).unwrap();
