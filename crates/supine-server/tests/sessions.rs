@@ -59,7 +59,7 @@ async fn a_full_table_refuses_new_sessions_and_never_takes_one_a_page_is_using()
 #[tokio::test]
 async fn ended_and_abandoned_sessions_give_their_places_up() {
     // Long enough for filling the table, short enough to wait for.
-    let abandoned = Duration::from_secs(2);
+    let abandoned = Duration::from_secs(4);
     let timeouts = Timeouts {
         abandoned,
         ..Timeouts::default()
