@@ -18,7 +18,9 @@ pub enum Y4mError {
     #[error("not a y4m video (no YUV4MPEG2 header)")]
     NotY4m,
     /// The header line has no line break within [`MAX_HEADER_LINE`] bytes.
-    #[error("the y4m header has no line break in its first {0} bytes: the file is damaged or not a y4m video")]
+    #[error(
+        "the y4m header has no line break in its first {0} bytes: the file is damaged or not a y4m video"
+    )]
     HeaderLine(u64),
     /// The stream ends inside the header.
     #[error("the y4m header is cut short: the file ends before its first line does")]
@@ -312,10 +314,8 @@ impl<R: BufRead> Y4mReader<R> {
         }
         let frame = self.position + 1;
         let mut head = [0u8; MARKER.len()];
-        let got = read_up_to(&mut self.input, &mut head).map_err(|source| Y4mError::FrameIo {
-            frame,
-            source,
-        })?;
+        let got = read_up_to(&mut self.input, &mut head)
+            .map_err(|source| Y4mError::FrameIo { frame, source })?;
         if got == 0 {
             return Ok(false);
         }
@@ -511,7 +511,9 @@ fn skip_line(input: &mut impl BufRead, max: u64) -> io::Result<LineEnd> {
         if buf.is_empty() {
             return Ok(LineEnd::Eof);
         }
-        let room = usize::try_from(max - seen).unwrap_or(usize::MAX).min(buf.len());
+        let room = usize::try_from(max - seen)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
         if let Some(i) = buf[..room].iter().position(|&b| b == b'\n') {
             input.consume(i + 1);
             return Ok(LineEnd::Found);
@@ -659,9 +661,16 @@ mod tests {
     #[test]
     fn frame_sizes_above_the_limit_are_refused_before_any_allocation() {
         // Issue 11: these headers made the reader allocate 15 GB, or overflow its arithmetic.
-        for (w, h) in [(100_000u32, 100_000u32), (u32::MAX, u32::MAX), (65, 2), (0, 4)] {
+        for (w, h) in [
+            (100_000u32, 100_000u32),
+            (u32::MAX, u32::MAX),
+            (65, 2),
+            (0, 4),
+        ] {
             let bytes = format!("YUV4MPEG2 W{w} H{h} F30:1 C444\nFRAME\n");
-            let e = Y4mReader::new(bytes.as_bytes(), MAX).err().expect("refused");
+            let e = Y4mReader::new(bytes.as_bytes(), MAX)
+                .err()
+                .expect("refused");
             assert!(matches!(e, Y4mError::Size { .. }), "{e}");
             assert!(e.to_string().contains(&format!("{w}x{h}")), "{e}");
             assert!(e.to_string().contains("64x64"), "{e}");
@@ -696,7 +705,10 @@ mod tests {
         for _ in 0..5 {
             assert!(r.skip_frame().unwrap());
         }
-        assert!(matches!(r.skip_frame(), Err(Y4mError::CutShort { frame: 6, .. })));
+        assert!(matches!(
+            r.skip_frame(),
+            Err(Y4mError::CutShort { frame: 6, .. })
+        ));
         assert!(!r.skip_frame().unwrap());
     }
 
@@ -710,7 +722,10 @@ mod tests {
         damaged[header + 2 * per] = b'X';
         let (good, bad, _) = read_all(&damaged).unwrap();
         assert_eq!(good, [1, 2, 4, 5, 6]);
-        assert!(matches!(bad[..], [Y4mError::NoMarker { frame: 3, lost: 1 }]), "{bad:?}");
+        assert!(
+            matches!(bad[..], [Y4mError::NoMarker { frame: 3, lost: 1 }]),
+            "{bad:?}"
+        );
         // Most of frame 2 and all of frame 3 dropped from the file: frame 2 reads on into frame
         // 4 (nothing in its bytes can tell), then the rest of frame 4 is counted as one frame
         // lost, and frames 5 and 6 come a frame early. Nothing panics and nothing is invented.
@@ -718,7 +733,10 @@ mod tests {
         cut.extend_from_slice(&bytes[header + 3 * per..]);
         let (good, bad, _) = read_all(&cut).unwrap();
         assert_eq!(good, [1, 2, 4, 5]);
-        assert!(matches!(bad[..], [Y4mError::NoMarker { frame: 3, lost: 1 }]), "{bad:?}");
+        assert!(
+            matches!(bad[..], [Y4mError::NoMarker { frame: 3, lost: 1 }]),
+            "{bad:?}"
+        );
         // Marker parameters are allowed.
         let mut with_params = bytes[..header].to_vec();
         for f in bytes[header..].chunks(per) {
@@ -751,8 +769,10 @@ mod tests {
             (0u32..100).prop_map(|v| format!("W{v}")),
             (0u32..100).prop_map(|v| format!("H{v}")),
             (any::<u32>(), any::<u32>()).prop_map(|(a, b)| format!("F{a}:{b}")),
-            prop::sample::select(vec!["C420", "C422", "C444", "Cmono", "C420p10", "Ip", "A1:1"])
-                .prop_map(String::from),
+            prop::sample::select(vec![
+                "C420", "C422", "C444", "Cmono", "C420p10", "Ip", "A1:1"
+            ])
+            .prop_map(String::from),
             "[ -~]{0,12}",
         ];
         prop::collection::vec(field, 0..8).prop_map(|f| format!("YUV4MPEG2 {}\n", f.join(" ")))
@@ -801,7 +821,11 @@ mod tests {
     /// What reading `bytes` may hold at most: the limit's frame, or what the input holds.
     fn bounded(held: usize, bytes: &[u8]) {
         let most = (MAX as usize * MAX as usize * 3).min(2 * bytes.len() + 64);
-        assert!(held <= most, "{held} bytes held for {} bytes of input", bytes.len());
+        assert!(
+            held <= most,
+            "{held} bytes held for {} bytes of input",
+            bytes.len()
+        );
     }
 
     proptest! {

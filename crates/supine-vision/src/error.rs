@@ -65,14 +65,16 @@ pub enum VisionError {
     },
     /// An image is larger than supine reads ([`crate::pipeline::MAX_FRAME_SIDE`]).
     #[error(
-        "image {path} is too large{size}: supine reads images up to {max}x{max} pixels (at most \
-         8 bits a channel at that size); scale it down first"
+        "image {path} is too large ({width}x{height}): supine reads images up to {max}x{max} \
+         pixels (at most 8 bits a channel at that size); scale it down first"
     )]
     ImageTooLarge {
         /// The image file.
         path: PathBuf,
-        /// Its size as " (WxH)", when its header gave one.
-        size: String,
+        /// Its width in pixels.
+        width: u32,
+        /// Its height in pixels.
+        height: u32,
         /// The largest side read.
         max: u32,
     },

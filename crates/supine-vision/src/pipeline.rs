@@ -118,35 +118,37 @@ pub fn load_image(path: &Path) -> Result<DynamicImage, VisionError> {
         path: path.to_path_buf(),
         source,
     };
-    let open = || -> Result<image::ImageReader<std::io::BufReader<std::fs::File>>, VisionError> {
+    let open = |limits: image::Limits| -> Result<image::ImageReader<std::io::BufReader<std::fs::File>>, VisionError> {
         let mut reader = image::ImageReader::open(path)
             .map_err(|e| image_err(e.into()))?
             .with_guessed_format()
             .map_err(|e| image_err(e.into()))?;
-        let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_FRAME_SIDE);
-        limits.max_image_height = Some(MAX_FRAME_SIDE);
-        limits.max_alloc = Some(MAX_IMAGE_ALLOC);
         reader.limits(limits);
         Ok(reader)
     };
-    let (width, height) = open()?.into_dimensions().map_err(|e| match e {
-        image::ImageError::Limits(_) => too_large(path, None),
-        e => image_err(e),
-    })?;
+    // The header alone gives the size (nothing is allocated for the pixels): checked here so
+    // the message can say it.
+    let (width, height) = open(image::Limits::no_limits())?
+        .into_dimensions()
+        .map_err(image_err)?;
     if width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE {
-        return Err(too_large(path, Some((width, height))));
+        return Err(too_large(path, width, height));
     }
-    open()?.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => too_large(path, Some((width, height))),
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_FRAME_SIDE);
+    limits.max_image_height = Some(MAX_FRAME_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_ALLOC);
+    open(limits)?.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => too_large(path, width, height),
         e => image_err(e),
     })
 }
 
-fn too_large(path: &Path, size: Option<(u32, u32)>) -> VisionError {
+fn too_large(path: &Path, width: u32, height: u32) -> VisionError {
     VisionError::ImageTooLarge {
         path: path.to_path_buf(),
-        size: size.map_or_else(String::new, |(w, h)| format!(" ({w}x{h})")),
+        width,
+        height,
         max: MAX_FRAME_SIDE,
     }
 }

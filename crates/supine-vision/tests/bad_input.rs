@@ -138,7 +138,7 @@ fn bmp(width: i32, height: i32, pixels: usize) -> Vec<u8> {
 fn images_beyond_the_frame_limit_are_refused_from_their_header() {
     // Issue 11: sizes are checked before anything is allocated, for image files too.
     let dir = tempfile::tempdir().unwrap();
-    for (w, h) in [(100_000, 100_000), (MAX_FRAME_SIDE as i32 + 1, 4), (4, 9000)] {
+    for (w, h) in [(20_000, 20_000), (MAX_FRAME_SIDE as i32 + 1, 4), (4, 9000)] {
         let path = dir.path().join(format!("huge-{w}x{h}.bmp"));
         std::fs::write(&path, bmp(w, h, 16)).unwrap();
         let err = load_image(&path).err().expect("refused");
