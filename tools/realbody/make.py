@@ -175,14 +175,39 @@ def render_clip(split, cid, kind, seed, bid, size, frames_dir, cache):
     return n, per_frame
 
 
+def keep_e2e(cid, frames_dir, step=2, quality=55):
+    """Copies a short clip's frames into the fixtures, every `step`-th frame at JPEG `quality`
+    (a few hundred KB a clip), and makes its truth say so (fps, frame numbers)."""
+    from PIL import Image
+
+    src = Path(frames_dir) / "e2e" / cid
+    dst = FIXTURES / "e2e" / cid
+    dst.mkdir(parents=True, exist_ok=True)
+    for old in dst.glob("*.jpg"):
+        old.unlink()
+    files = sorted(src.glob("frame_*.jpg"))[::step]
+    for i, f in enumerate(files):
+        Image.open(f).save(dst / f"frame_{i:06d}.jpg", quality=quality)
+    path = FIXTURES / "e2e" / f"{cid}.json"
+    truth = json.loads(path.read_text())
+    fps = FPS / step
+    truth["spec"]["fps"] = fps
+    truth["spec"]["jpeg_quality"] = quality
+    truth["frames"] = len(files)
+    for p in truth["phases"]:
+        p["frames"] = [int(np.ceil(p["t_start"] * fps - 1e-9)), min(int(np.ceil(p["t_end"] * fps - 1e-9)), len(files))]
+    path.write_text(json.dumps(truth, indent=1) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["plan", "render"])
+    ap.add_argument("cmd", choices=["plan", "render", "e2e"])
     ap.add_argument("--frames", default="/var/tmp/realbody-frames")
     ap.add_argument("--cache", default="/var/tmp/realbody-cache")
     ap.add_argument("--split")
     ap.add_argument("--only")
     ap.add_argument("--part", default="1/1")
+    ap.add_argument("--skip-done", action="store_true", help="leave out clips that have a truth file")
     a = ap.parse_args()
     clips = plan()
     if a.split:
@@ -190,9 +215,20 @@ def main():
     if a.only:
         keep = set(a.only.split(","))
         clips = [c for c in clips if c[1] in keep or f"{c[0]}/{c[1]}" in keep]
-    clips.sort(key=lambda c: c[0] != "e2e")  # the short clips first
+    # The short clips first, then both splits and every kind in turn (clip 1 of each, clip 2 of
+    # each, ...), so that a partial run still covers everything.
+    kinds = list(KINDS["heldout"])
+    clips.sort(key=lambda c: (c[0] != "e2e", int(c[1].rsplit("-", 1)[-1]) if "-" in c[1] else 0,
+                              kinds.index(c[2]) if c[2] in kinds else 0, c[0] != "heldout"))
+    if a.skip_done:
+        clips = [c for c in clips if not (FIXTURES / c[0] / f"{c[1]}.json").exists()]
     k, n = (int(x) for x in a.part.split("/"))
     clips = clips[k - 1::n]
+    if a.cmd == "e2e":
+        for c in clips:
+            if c[0] == "e2e":
+                keep_e2e(c[1], a.frames)
+        return
     if a.cmd == "plan":
         for c in clips:
             print(*c)

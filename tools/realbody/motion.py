@@ -138,7 +138,7 @@ def add_life(sc, ts, tr, quiet, rng):
 
 def lie_down_start(sc, rng, bent_first=None):
     """Lying still, then knees bent: returns when the knees are bent."""
-    straight = rng.uniform() < 0.6 if bent_first is None else not bent_first
+    straight = rng.uniform() < 0.5 if bent_first is None else not bent_first
     sc.set(legs=0.0 if straight else 1.0)
     sc.wait(rng.uniform(0.5, 0.8) if sc.short else rng.uniform(1.0, 2.0))
     sc.phase("settling", 0.0)
@@ -151,8 +151,8 @@ def lie_down_start(sc, rng, bent_first=None):
 
 def lie_down_end(sc, rng):
     t0 = sc.t
-    if rng.uniform() < 0.6 and not sc.short:
-        sc.move(rng.uniform(1.5, 2.8), legs=0.0, arm_side=1.0, arm_t=0.0, arm_knees=0.0,
+    if rng.uniform() < 0.4 and not sc.short:
+        sc.move(rng.uniform(1.5, 2.5), legs=0.0, arm_side=1.0, arm_t=0.0, arm_knees=0.0,
                 arm_belly=0.0)
         sc.phase("getting_out", t0)
     t0 = sc.t
@@ -160,11 +160,11 @@ def lie_down_end(sc, rng):
     sc.phase("resting", t0)
 
 
-def circles(sc, rng, spec, sets=None, periods=(3.0, 5.0)):
+def circles(sc, rng, spec, sets=None, periods=(2.8, 4.2)):
     lie_down_start(sc, rng, bent_first=True if sets else None)
     t0 = sc.t
-    sc.move(rng.uniform(1.5, 2.5), legs=2.0, arm_side=0.0, arm_knees=1.0, knee_gap=rng.uniform(-0.02, 0.04))
-    sc.wait(rng.uniform(0.5, 1.5))
+    sc.move(rng.uniform(1.3, 2.2), legs=2.0, arm_side=0.0, arm_knees=1.0, knee_gap=rng.uniform(-0.02, 0.04))
+    sc.wait(rng.uniform(0.4, 1.0))
     sc.phase("getting_into", t0)
     first_cw = bool(rng.uniform() < 0.5)
     sets = sets or [(first_cw, int(rng.integers(1, 4))), (not first_cw, int(rng.integers(1, 4)))]
@@ -192,11 +192,11 @@ def circles(sc, rng, spec, sets=None, periods=(3.0, 5.0)):
         spec["circles"][-1]["back"] = back
         sc.t += back
         if k == 0:
-            sc.wait(rng.uniform(1.0, 2.5))
+            sc.wait(rng.uniform(0.8, 2.0))
     sc.phase("in_pose", t_pose)
     sc.wait(rng.uniform(0.3, 1.0))
     t0 = sc.t
-    sc.move(rng.uniform(1.5, 2.5), legs=1.0, arm_knees=0.0, arm_side=1.0, knee_gap=0.0)
+    sc.move(rng.uniform(1.3, 2.2), legs=1.0, arm_knees=0.0, arm_side=1.0, knee_gap=0.0)
     sc.phase("getting_out", t0)
     lie_down_end(sc, rng)
     drift = rng.uniform(-0.015, 0.015, 2)
@@ -242,15 +242,15 @@ def bridge(sc, rng, spec, rounds=None):
     spec["rounds"] = []
     for k in range(rounds):
         h = height * rng.uniform(0.9, 1.1)
-        up = rng.uniform(1.2, 3.0)
+        up = rng.uniform(1.2, 2.5)
         sc.move(up, rng.choice(["smooth", "out", "sine", "jerk"]), lift=h)
-        hold = rng.uniform(2.0, 5.0)
+        hold = rng.uniform(2.0, 4.5)
         t_hold = sc.t
         sc.wait(hold)
         spec["rounds"].append((t_hold, sc.t, h))
         gentle = rng.uniform() < 0.6
-        sc.move(rng.uniform(1.5, 3.5), "in" if gentle else rng.choice(["smooth", "sine"]), lift=0.0)
-        sc.wait(rng.uniform(1.5, 3.0))
+        sc.move(rng.uniform(1.5, 3.0), "in" if gentle else rng.choice(["smooth", "sine"]), lift=0.0)
+        sc.wait(rng.uniform(1.2, 2.5))
     sc.phase("in_pose", t_pose)
     lie_down_end(sc, rng)
 
@@ -277,8 +277,8 @@ def twist(sc, rng, spec, shoulder_lift):
     spec["holds"] = []
     for k, right in enumerate((first_right, not first_right)):
         ang = np.radians(rng.uniform(50, 80)) * (1 if right else -1)
-        sc.move(rng.uniform(1.5, 3.2), rng.choice(["smooth", "sine", "jerk", "out"]), twist=ang)
-        hold = rng.uniform(3.0, 5.5)
+        sc.move(rng.uniform(1.5, 2.8), rng.choice(["smooth", "sine", "jerk", "out"]), twist=ang)
+        hold = rng.uniform(3.0, 5.0)
         t_hold = sc.t
         sc.wait(hold)
         spec["holds"].append((t_hold, sc.t, ang))
@@ -289,8 +289,8 @@ def twist(sc, rng, spec, shoulder_lift):
             h = rng.uniform(0.065, 0.11)
             key = "lsh" if right else "rsh"
             spec["lift"] = (key, s0, d, h)
-        sc.move(rng.uniform(1.5, 3.0), rng.choice(["smooth", "sine", "in"]), twist=0.0)
-        sc.wait(rng.uniform(1.0, 2.5))
+        sc.move(rng.uniform(1.5, 2.6), rng.choice(["smooth", "sine", "in"]), twist=0.0)
+        sc.wait(rng.uniform(0.8, 2.0))
     sc.phase("in_pose", t_pose)
     t0 = sc.t
     sc.move(rng.uniform(1.2, 2.0), arm_side=1.0, arm_t=0.0, knee_gap=0.0)
@@ -322,7 +322,7 @@ def still(sc, rng, spec, duration=None):
     sc.set(legs=1.0 if bent else 0.0)
     if rng.uniform() < 0.4:
         sc.set(arm_side=0.3, arm_belly=0.7)
-    sc.wait(duration or rng.uniform(8.0, 14.0))
+    sc.wait(duration or rng.uniform(8.0, 12.0))
     sc.phase("resting", 0.0)
 
 

@@ -257,13 +257,13 @@ class Renderer:
         tex.filter = (self.mgl.LINEAR, self.mgl.LINEAR)
         return tex, self.ctx.framebuffer(depth_attachment=tex)
 
-    def _vao(self, prog, vbo, shadow=False):
+    def _vao(self, prog, vbo, shadow=False, ibo=None):
         if shadow:
-            return self.ctx.vertex_array(prog, [(vbo, "3f 28x", "in_pos")])
+            return self.ctx.vertex_array(prog, [(vbo, "3f 28x", "in_pos")], ibo)
         names = ("in_pos", "in_nrm", "in_col", "in_pat")
         sizes = (3, 3, 3, 1)
         fmt = " ".join(f"{k}f" if n in prog else f"{4 * k}x" for n, k in zip(names, sizes))
-        return self.ctx.vertex_array(prog, [(vbo, fmt, *[n for n in names if n in prog])])
+        return self.ctx.vertex_array(prog, [(vbo, fmt, *[n for n in names if n in prog])], ibo)
 
     def _light(self, room, centre, half):
         sun = room["sun_dir"] / np.linalg.norm(room["sun_dir"])
@@ -311,22 +311,20 @@ class Renderer:
         self.body_centre = body_centre
         self.faces = faces
         self.body_cols = body_colors.astype("f4")
-        n = len(faces) * 3
-        self.body_vbo = ctx.buffer(reserve=n * 40)
-        self.body_vao = self._vao(self.body_prog, self.body_vbo)
-        self.body_svao = self._vao(self.sprog, self.body_vbo, shadow=True)
+        self.body_vbo = ctx.buffer(reserve=len(body_colors) * 40)
+        ibo = ctx.buffer(faces.astype("i4").tobytes())
+        self.body_vao = self._vao(self.body_prog, self.body_vbo, ibo=ibo)
+        self.body_svao = self._vao(self.sprog, self.body_vbo, shadow=True, ibo=ibo)
         self.frame_no = 0
 
     def render(self, verts):
         """The next frame as an (h, w, 3) uint8 array."""
         ctx = self.ctx
         f = self.faces
-        nrm = vertex_normals(verts, f)
-        idx = f.reshape(-1)
-        data = np.empty((len(idx), 10), dtype="f4")
-        data[:, 0:3] = verts[idx]
-        data[:, 3:6] = nrm[idx]
-        data[:, 6:9] = self.body_cols[idx]
+        data = np.empty((len(verts), 10), dtype="f4")
+        data[:, 0:3] = verts
+        data[:, 3:6] = vertex_normals(verts, f)
+        data[:, 6:9] = self.body_cols
         data[:, 9] = 0.0
         self.body_vbo.write(data.tobytes())
         light = self.body_light
