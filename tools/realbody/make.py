@@ -85,7 +85,7 @@ def plan():
             for k in range(count):
                 seed = SEED_BASE[split] + n
                 b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
-                size = (1280, 720) if rng.uniform() < 0.17 else (640, 480)
+                size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
                 out.append((split, f"{kind}-{k + 1:02d}", kind, seed, b, size))
                 n += 1
     for k, (kind, b) in enumerate(E2E):

@@ -140,27 +140,27 @@ def lie_down_start(sc, rng, bent_first=None):
     """Lying still, then knees bent: returns when the knees are bent."""
     straight = rng.uniform() < 0.5 if bent_first is None else not bent_first
     sc.set(legs=0.0 if straight else 1.0)
-    sc.wait(rng.uniform(0.5, 0.8) if sc.short else rng.uniform(1.0, 2.0))
+    sc.wait(rng.uniform(0.5, 0.8) if sc.short else rng.uniform(0.8, 1.5))
     sc.phase("settling", 0.0)
     if straight:
         t0 = sc.t
-        sc.move(rng.uniform(1.5, 2.8), legs=1.0)
+        sc.move(rng.uniform(1.3, 2.4), legs=1.0)
         sc.phase("getting_into", t0)
-        sc.wait(rng.uniform(0.4, 1.5))
+        sc.wait(rng.uniform(0.3, 1.0))
 
 
 def lie_down_end(sc, rng):
     t0 = sc.t
-    if rng.uniform() < 0.4 and not sc.short:
+    if rng.uniform() < 0.3 and not sc.short:
         sc.move(rng.uniform(1.5, 2.5), legs=0.0, arm_side=1.0, arm_t=0.0, arm_knees=0.0,
                 arm_belly=0.0)
         sc.phase("getting_out", t0)
     t0 = sc.t
-    sc.wait(rng.uniform(0.5, 0.8) if sc.short else rng.uniform(1.0, 2.0))
+    sc.wait(rng.uniform(0.5, 0.8) if sc.short else rng.uniform(0.8, 1.5))
     sc.phase("resting", t0)
 
 
-def circles(sc, rng, spec, sets=None, periods=(2.8, 4.2)):
+def circles(sc, rng, spec, sets=None, periods=(2.6, 3.6)):
     lie_down_start(sc, rng, bent_first=True if sets else None)
     t0 = sc.t
     sc.move(rng.uniform(1.3, 2.2), legs=2.0, arm_side=0.0, arm_knees=1.0, knee_gap=rng.uniform(-0.02, 0.04))
@@ -192,7 +192,7 @@ def circles(sc, rng, spec, sets=None, periods=(2.8, 4.2)):
         spec["circles"][-1]["back"] = back
         sc.t += back
         if k == 0:
-            sc.wait(rng.uniform(0.8, 2.0))
+            sc.wait(rng.uniform(0.8, 1.6))
     sc.phase("in_pose", t_pose)
     sc.wait(rng.uniform(0.3, 1.0))
     t0 = sc.t
@@ -233,8 +233,8 @@ def circles(sc, rng, spec, sets=None, periods=(2.8, 4.2)):
 def bridge(sc, rng, spec, rounds=None):
     lie_down_start(sc, rng, bent_first=True if rounds else None)
     t0 = sc.t
-    sc.move(rng.uniform(0.8, 1.5), arm_side=1.0, knee_gap=rng.uniform(0.0, 0.05))
-    sc.wait(rng.uniform(0.5, 1.5))
+    sc.move(rng.uniform(0.8, 1.3), arm_side=1.0, knee_gap=rng.uniform(0.0, 0.05))
+    sc.wait(rng.uniform(0.4, 1.0))
     sc.phase("getting_into", t0)
     t_pose = sc.t
     rounds = rounds or int(rng.integers(1, 4))
@@ -242,15 +242,15 @@ def bridge(sc, rng, spec, rounds=None):
     spec["rounds"] = []
     for k in range(rounds):
         h = height * rng.uniform(0.9, 1.1)
-        up = rng.uniform(1.2, 2.5)
+        up = rng.uniform(1.0, 2.0)
         sc.move(up, rng.choice(["smooth", "out", "sine", "jerk"]), lift=h)
-        hold = rng.uniform(2.0, 4.5)
+        hold = rng.uniform(1.5, 3.5)
         t_hold = sc.t
         sc.wait(hold)
         spec["rounds"].append((t_hold, sc.t, h))
         gentle = rng.uniform() < 0.6
-        sc.move(rng.uniform(1.5, 3.0), "in" if gentle else rng.choice(["smooth", "sine"]), lift=0.0)
-        sc.wait(rng.uniform(1.2, 2.5))
+        sc.move(rng.uniform(1.3, 2.5), "in" if gentle else rng.choice(["smooth", "sine"]), lift=0.0)
+        sc.wait(rng.uniform(1.0, 2.0))
     sc.phase("in_pose", t_pose)
     lie_down_end(sc, rng)
 
@@ -268,32 +268,32 @@ def twist(sc, rng, spec, shoulder_lift):
     lie_down_start(sc, rng)
     t0 = sc.t
     arms_t = rng.uniform() < 0.75
-    sc.move(rng.uniform(1.2, 2.2), arm_side=0.0 if arms_t else 1.0, arm_t=1.0 if arms_t else 0.0,
+    sc.move(rng.uniform(1.0, 1.8), arm_side=0.0 if arms_t else 1.0, arm_t=1.0 if arms_t else 0.0,
             knee_gap=rng.uniform(-0.03, 0.0))
-    sc.wait(rng.uniform(0.5, 1.5))
+    sc.wait(rng.uniform(0.4, 1.0))
     sc.phase("getting_into", t0)
     t_pose = sc.t
     first_right = bool(rng.uniform() < 0.5)
     spec["holds"] = []
     for k, right in enumerate((first_right, not first_right)):
         ang = np.radians(rng.uniform(50, 80)) * (1 if right else -1)
-        sc.move(rng.uniform(1.5, 2.8), rng.choice(["smooth", "sine", "jerk", "out"]), twist=ang)
-        hold = rng.uniform(3.0, 5.0)
+        sc.move(rng.uniform(1.3, 2.2), rng.choice(["smooth", "sine", "jerk", "out"]), twist=ang)
+        hold = rng.uniform(2.5, 4.0)
         t_hold = sc.t
         sc.wait(hold)
         spec["holds"].append((t_hold, sc.t, ang))
         if shoulder_lift and k == 0:
             # The shoulder opposite the knees comes up during the hold.
-            d = rng.uniform(1.2, min(2.8, hold - 0.8))
+            d = rng.uniform(1.0, min(2.2, hold - 0.8))
             s0 = t_hold + rng.uniform(0.3, hold - d - 0.3)
             h = rng.uniform(0.065, 0.11)
             key = "lsh" if right else "rsh"
             spec["lift"] = (key, s0, d, h)
-        sc.move(rng.uniform(1.5, 2.6), rng.choice(["smooth", "sine", "in"]), twist=0.0)
-        sc.wait(rng.uniform(0.8, 2.0))
+        sc.move(rng.uniform(1.3, 2.2), rng.choice(["smooth", "sine", "in"]), twist=0.0)
+        sc.wait(rng.uniform(0.8, 1.5))
     sc.phase("in_pose", t_pose)
     t0 = sc.t
-    sc.move(rng.uniform(1.2, 2.0), arm_side=1.0, arm_t=0.0, knee_gap=0.0)
+    sc.move(rng.uniform(1.0, 1.8), arm_side=1.0, arm_t=0.0, knee_gap=0.0)
     sc.phase("getting_out", t0)
     lie_down_end(sc, rng)
     small = None if shoulder_lift else (("lsh", "rsh")[int(rng.integers(0, 2))], rng.uniform(0.01, 0.025))
@@ -322,22 +322,22 @@ def still(sc, rng, spec, duration=None):
     sc.set(legs=1.0 if bent else 0.0)
     if rng.uniform() < 0.4:
         sc.set(arm_side=0.3, arm_belly=0.7)
-    sc.wait(duration or rng.uniform(8.0, 12.0))
+    sc.wait(duration or rng.uniform(6.0, 10.0))
     sc.phase("resting", 0.0)
 
 
 def transitions(sc, rng, spec):
     sc.set(legs=0.0)
-    sc.wait(rng.uniform(1.5, 2.5))
+    sc.wait(rng.uniform(0.8, 1.5))
     sc.phase("settling", 0.0)
     steps = [1.0, 2.0, 1.0, 0.0] if rng.uniform() < 0.5 else [1.0, 2.0, 1.0, 2.0, 1.0, 0.0]
     for s in steps:
         t0 = sc.t
         arms = dict(arm_knees=1.0, arm_side=0.0) if s == 2.0 else dict(arm_knees=0.0, arm_side=1.0)
-        sc.move(rng.uniform(1.3, 3.5), legs=s, **arms)
+        sc.move(rng.uniform(1.2, 2.8), legs=s, **arms)
         sc.phase("getting_into" if s > 0 else "getting_out", t0)
         t0 = sc.t
-        sc.wait(rng.uniform(0.6, 2.0))
+        sc.wait(rng.uniform(0.4, 1.2))
         sc.phase("resting", t0)
 
 
