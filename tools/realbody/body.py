@@ -353,8 +353,7 @@ def pose(poser: Poser, st: State) -> Pose:
         # Feet: flat on the floor (rolled with a twist) with bent knees, else as the shin has them.
         flat = frame(rot(X, 0.45 * st.twist) @ X, rot(X, 0.45 * st.twist) @ Z) @ rf[f"foot.{side}"].T
         w_flat = float(np.clip(1.0 - abs(L - 1.0) * 1.5, 0.0, 1.0))
-        free = D_shin
-        deltas[ids[f"foot.{side}"]] = ("abs", _blend_rot(free, flat, w_flat))
+        deltas[ids[f"foot.{side}"]] = ("abs", _blend_rot(D_shin, flat, w_flat))
     R1, h1 = poser.fk(deltas)
     # Arms.
     arms = st.arms or {"side": 1.0}
@@ -380,8 +379,6 @@ def pose(poser: Poser, st: State) -> Pose:
         rf = poser.rest_frames
         if np.linalg.norm(n) < 1e-5:
             n = Y
-        # Keep the elbow's bend normal on the rest side.
-        rest_n = rf[f"upperarm.{side}"][:, 2]
         n = unit(n)
         D_up = frame(elbow - sh, n) @ rf[f"upperarm.{side}"].T
         D_fore = frame(wrist - elbow, n) @ rf[f"forearm.{side}"].T

@@ -175,7 +175,7 @@ def render_clip(split, cid, kind, seed, bid, size, frames_dir, cache):
     return n, per_frame
 
 
-def keep_e2e(cid, frames_dir, step=2, quality=55):
+def keep_e2e(cid, frames_dir, step=2, quality=35):
     """Copies a short clip's frames into the fixtures, every `step`-th frame at JPEG `quality`
     (a few hundred KB a clip), and makes its truth say so (fps, frame numbers)."""
     from PIL import Image

@@ -222,10 +222,9 @@ def circles(sc, rng, spec, sets=None, periods=(2.6, 3.6)):
             # Clockwise as the person sees it: head side, then their right, feet, left.
             u = -np.cos(seg_phi) * a
             v = sign * np.sin(seg_phi) * b
-            ct, st_ = np.cos(c["tilt"]) * 0.3, np.sin(c["tilt"]) * 0.3  # mostly aligned with the body
+            ct = np.cos(c["tilt"]) * 0.3  # the ellipse's turn: mostly along the body
             tr["cx"][i0:j1] += (u * np.cos(ct) - v * np.sin(ct)) * seg_r + drift[0] * seg_r
             tr["cz"][i0:j1] += (u * np.sin(ct) + v * np.cos(ct)) * seg_r + drift[1] * seg_r
-            del st_
 
     sc.custom.append(knees)
 
