@@ -3,16 +3,19 @@
 // checks the cues, pause, "this hurts", the journal and progress, and saves a screenshot of every
 // page under target/e2e/.
 //
-// SUPINE_BIN must point at the built binary (.ci/run sets it).
+// SUPINE_BIN must point at the built binary (.ci/run sets it). While working on the page,
+// SUPINE_E2E_WEB=DIR serves the page's own files from DIR (e.g. `..`) instead of the copies
+// compiled into the binary, so a change to web/ needs no rebuild; CI tests the compiled ones.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { measure, problems } from "./layout.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = resolve(here, "../../target/e2e");
@@ -23,10 +26,10 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 
 let server, base, context, page, tmp;
 
-function startServer(bin, db) {
+function startServer(bin, dir, { speed = SPEED, args = [] } = {}) {
   return new Promise((res, rej) => {
-    const child = spawn(bin, ["serve", "--port", "0", "--speed", String(SPEED), "--db", db], {
-      env: { ...process.env, HOME: tmp, XDG_CONFIG_HOME: join(tmp, "config"), XDG_DATA_HOME: join(tmp, "data") },
+    const child = spawn(bin, ["serve", "--port", "0", "--speed", String(speed), "--db", join(dir, "journal.db"), ...args], {
+      env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -34,10 +37,20 @@ function startServer(bin, db) {
     child.stdout.on("data", (d) => {
       out += d;
       const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) { clearTimeout(timer); res({ child, url: m[0] }); }
+      if (m) { clearTimeout(timer); res({ child, url: m[0], port: Number(m[1]) }); }
     });
     child.on("exit", (code) => rej(new Error(`server exited with ${code}: ${out}`)));
   });
+}
+
+const extraServers = [];
+
+/** Another server with a journal of its own (stopped after the suite). */
+async function freshServer(opts) {
+  const dir = mkdtempSync(join(tmp, "srv-"));
+  const s = await startServer(process.env.SUPINE_BIN, dir, opts);
+  extraServers.push(s.child);
+  return s;
 }
 
 async function shot(name, p = page) {
@@ -54,7 +67,7 @@ before(async () => {
   assert.ok(bin, "set SUPINE_BIN to the supine binary");
   mkdirSync(shots, { recursive: true });
   tmp = mkdtempSync(join(tmpdir(), "supine-e2e-"));
-  const s = await startServer(bin, join(tmp, "journal.db"));
+  const s = await startServer(bin, tmp);
   server = s.child;
   base = s.url;
   context = await chromium.launchPersistentContext(join(tmp, "profile"), {
@@ -63,13 +76,27 @@ before(async () => {
     args: FLAGS,
     viewport: { width: 1280, height: 800 },
   });
+  if (process.env.SUPINE_E2E_WEB) await servePageFrom(context, resolve(process.env.SUPINE_E2E_WEB));
   page = await context.newPage();
   page.on("pageerror", (e) => { throw e; });
 });
 
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+
+/** Answers every request for the page's files from `dir`; the API still goes to the server. */
+async function servePageFrom(ctx, dir) {
+  await ctx.route((url) => !url.pathname.startsWith("/api/"), async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    const file = join(dir, path === "/" ? "index.html" : path);
+    if (!file.startsWith(dir) || !existsSync(file)) return route.continue();
+    return route.fulfill({ body: readFileSync(file), contentType: TYPES[extname(file)] || "application/octet-stream" });
+  });
+}
+
 after(async () => {
   await context?.close();
   server?.kill("SIGINT");
+  for (const c of extraServers) c.kill("SIGINT");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -349,4 +376,132 @@ test("the API is documented, and errors are JSON", async () => {
   });
   assert.equal(res.status, 422);
   assert.match(res.body.error, /0 \(no pain\) to 10/);
+});
+
+// ---------- the player's layout, over the whole routine ----------
+
+const VIEWPORTS = [[1280, 800], [1024, 768], [768, 1024], [390, 844], [360, 640]];
+
+/** Safety questions, daily check and a session started through the API, from the page itself. */
+async function startByApi(p, { pain = 3, settings } = {}) {
+  return p.evaluate(async ({ pain, settings }) => {
+    const call = async (path, method, body) => {
+      const r = await fetch(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const data = await r.json();
+      if (!r.ok) throw new Error(`${path}: ${data.error}`);
+      return data;
+    };
+    const s = await fetch("/api/screening").then((r) => r.json());
+    if (s.status.due) await call("/api/screening", "POST", { answers: Object.fromEntries(s.questions.map((q) => [q.id, "no"])) });
+    if (settings) await call("/api/settings", "PUT", { ...(await fetch("/api/settings").then((r) => r.json())), ...settings });
+    await call("/api/daily-check", "POST", { answer: "no" });
+    const started = await call("/api/sessions", "POST", { pain_before: pain });
+    return { id: started.id, segments: started.plan.segments.length };
+  }, { pain, settings });
+}
+
+/** Waits until the page draws the server's current moment of session `id`. */
+async function drawn(p, base, id, check = () => true) {
+  for (let i = 0; i < 200; i++) {
+    const u = await p.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).json(), id);
+    if (check(u)) {
+      const v = u.view;
+      const want = { title: v.title, instruction: v.instruction.replace(/\n/g, " "), counter: v.counter, prompt: v.prompt?.text ?? null };
+      const ok = await p.evaluate((w) => {
+        const t = (s) => document.querySelector(s)?.textContent ?? "";
+        const prompt = document.querySelector(".prompt");
+        const shownPrompt = prompt && !prompt.hidden ? t("#prompt-text") : null;
+        return t("#pose-title") === w.title && t("#instruction") === w.instruction
+          && (!w.counter || t("#counter").includes(w.counter)) && shownPrompt === w.prompt;
+      }, want);
+      if (ok) return u;
+    }
+    await p.waitForTimeout(25);
+  }
+  throw new Error(`the page never drew the expected moment of session ${id}`);
+}
+
+/** Measures the player at every viewport; returns the problems found, each labelled. */
+async function everyViewport(p, label, extra = () => []) {
+  const found = [];
+  for (const [w, h] of VIEWPORTS) {
+    await p.setViewportSize({ width: w, height: h });
+    const m = await measure(p);
+    for (const x of [...problems(m), ...extra(m)]) found.push(`${w}x${h} ${label}: ${x}`);
+  }
+  return found;
+}
+
+/** Steps through a whole plan with the next key, paused and moving, and through every question. */
+async function walkThePlan(p, base, { id, segments }, name) {
+  const found = [];
+  const movingQuiet = (m) => ["why", "keys"].filter((k) => m.parts[k]).map((k) => `${k} is shown while moving`);
+  let u = await drawn(p, base, id, (u) => u.view.screen.screen === "playing");
+  await p.keyboard.press(" ");
+  u = await drawn(p, base, id, (u) => u.view.screen.screen === "paused");
+  for (let i = 0; i < segments; i++) {
+    if (i > 0) {
+      await p.keyboard.press("ArrowRight");
+      u = await drawn(p, base, id, (u) => u.view.segment === i && u.view.screen.screen === "paused");
+    }
+    const label = `${name} segment ${i} (${u.view.title}, ${u.view.kind}: "${u.view.instruction.slice(0, 40)}")`;
+    found.push(...await everyViewport(p, `${label} paused`));
+    await p.keyboard.press(" ");
+    await drawn(p, base, id, (u) => u.view.segment === i && u.view.screen.screen === "playing");
+    found.push(...await everyViewport(p, `${label} moving`, movingQuiet));
+    if (i === 1) {
+      for (const [w, h] of VIEWPORTS) {
+        await p.setViewportSize({ width: w, height: h });
+        await measure(p);
+        await p.screenshot({ path: join(shots, `player-${w}x${h}-${name}-${i}.png`) });
+      }
+    }
+    await p.keyboard.press(" ");
+    await drawn(p, base, id, (u) => u.view.segment === i && u.view.screen.screen === "paused");
+    if (i === 0 || i === 1) {
+      // "This hurts", question by question, then back to the routine (a rest: carry on; a pose:
+      // the end-session question, answered no).
+      await p.keyboard.press("h");
+      await drawn(p, base, id, (u) => u.view.prompt?.kind.type === "pain");
+      found.push(...await everyViewport(p, `${label} this hurts: pain`));
+      await p.keyboard.press("3");
+      for (const q of ["sharp", "spreading", "numb"]) {
+        await drawn(p, base, id, (u) => u.view.prompt?.text.toLowerCase().includes(q));
+        found.push(...await everyViewport(p, `${label} this hurts: ${q}`));
+        await p.keyboard.press("n");
+      }
+      await drawn(p, base, id, (u) => u.view.prompt?.kind.type === "choices");
+      found.push(...await everyViewport(p, `${label} this hurts: choices`));
+      await p.keyboard.press("Escape");
+      await drawn(p, base, id, (u) => u.view.screen.screen === "confirm_quit");
+      found.push(...await everyViewport(p, `${label} end the session?`));
+      await p.keyboard.press("n");
+      await drawn(p, base, id, (u) => u.view.screen.screen === "paused" && u.view.segment === i);
+    }
+  }
+  await p.keyboard.press("ArrowRight");
+  await drawn(p, base, id, (u) => u.view.screen.screen === "pain_after");
+  found.push(...await everyViewport(p, `${name} pain after`));
+  await p.keyboard.press("2");
+  await drawn(p, base, id, (u) => u.view.screen.screen === "ended");
+  found.push(...await everyViewport(p, `${name} the end`));
+  return found;
+}
+
+test("the player's areas never overlap or leave the screen, at five sizes, over every segment", async () => {
+  const srv = await freshServer({ speed: 1 });
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const found = [];
+    for (const [name, settings] of [["standard", null], ["easier", { easier: true }]]) {
+      const session = await startByApi(p, { settings });
+      await p.goto(`${srv.url}#/session/${session.id}`);
+      found.push(...await walkThePlan(p, srv.url, session, name));
+    }
+    assert.deepEqual(found.slice(0, 25), [], `${found.length} layout problems`);
+  } finally {
+    await p.close();
+  }
 });
