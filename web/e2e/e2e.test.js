@@ -22,7 +22,12 @@ const shots = resolve(here, "../../target/e2e");
 const SPEED = Number(process.env.SUPINE_E2E_SPEED || 30);
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  // Another name for 127.0.0.1, for the page opened as it would be from another device.
+  "--host-resolver-rules=MAP supine.test 127.0.0.1",
+  // Pages answered from disk (SUPINE_E2E_WEB) have no address, so Chromium would block their
+  // WebSocket to 127.0.0.1 as a public page reaching into the local network.
+  ...(process.env.SUPINE_E2E_WEB ? ["--disable-features=LocalNetworkAccessChecks"] : [])];
 
 let server, base, context, page, tmp;
 
@@ -176,6 +181,10 @@ test("a whole session plays from the floor: cues in order, pause holds time, pai
   await page.locator("#cue-log li").first().waitFor({ state: "attached" });
   assert.match(await page.locator("#cue-log li").first().textContent(), /Settle in/);
   await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations");
+  // What comes next is named with what it follows, and the time is the whole routine's, so
+  // "0:04 left ... next: Bridge" can no longer read as "Bridge in 4 s".
+  assert.equal(await page.locator("#next").textContent(), "After Hip rotations: Bridge");
+  assert.match(await page.locator("#time-left").textContent(), /^\d+:\d\d left in total$/);
   await shot("05-player-knee-circles");
 
   // Pause: everything stops, and time does not move.
@@ -306,19 +315,55 @@ test("settings: a plan preview, validation, and a link that reproduces them", as
   await page.locator(".error").waitFor();
   assert.match(await page.locator(".error").textContent(), /exhale_ms/);
   await page.fill("input[name=exhale]", "7");
-  await page.click("button[type=submit]");
+  await page.click("form.settings button[type=submit]");
   await page.locator("#settings-status:text('Saved')").waitFor();
-  const link = await page.locator("#share-link").getAttribute("href");
-  assert.match(link, /minutes=6/);
-  assert.match(link, /exhale=7/);
+  // On 127.0.0.1 a link would open nowhere else: the settings code works on any machine.
+  assert.equal(await page.locator("#share-link").isVisible(), false);
+  await page.locator("#no-link").waitFor();
+  assert.equal(await page.locator("#settings-code").textContent(),
+    "supine practice --routine lying-down-relief --minutes 6 --level standard --inhale 4 --exhale 7");
   await shot("15-settings");
-  // The link, opened in a fresh page, fills in the same settings.
+  // The code, pasted into a fresh page (as on another device), fills in the same settings.
   const other = await context.newPage();
-  await other.goto(link.replace("minutes=6", "minutes=8"));
+  await other.goto(base + "#/settings");
+  await other.fill("#code-input", "zzz");
+  await other.click("form.code button[type=submit]");
+  await other.locator("#code-status:text('did not work')").waitFor();
+  await other.fill("#code-input", "supine practice --routine lying-down-relief --minutes 8 --level gentle --inhale 4 --exhale 7 --easier");
+  await other.click("form.code button[type=submit]");
   await other.locator("#from-link").waitFor();
   assert.equal(await other.locator("input[name=minutes]").inputValue(), "8");
   assert.equal(await other.locator("input[name=exhale]").inputValue(), "7");
+  assert.equal(await other.locator("select[name=level]").inputValue(), "gentle");
+  assert.equal(await other.locator("input[name=easier]").isChecked(), true);
   await other.close();
+});
+
+test("settings code and link: each reads back what it says", async () => {
+  const { parseSettingsCode, settingsCode, isLoopbackHost } = await import("../share.js");
+  const s = { routine: "lying-down-relief", minutes: 12.5, level: "gentle", inhale_ms: 4500, exhale_ms: 7000, easier: true };
+  const q = parseSettingsCode(settingsCode(s));
+  assert.deepEqual(Object.fromEntries(q), { minutes: "12.5", easier: "1", routine: "lying-down-relief", level: "gentle", inhale: "4.5", exhale: "7" });
+  assert.deepEqual(Object.fromEntries(parseSettingsCode("--level=standard")), { minutes: "", easier: "0", level: "standard" });
+  assert.equal(parseSettingsCode("http://yoga.lan:8090/#/settings?minutes=9").get("minutes"), "9");
+  assert.throws(() => parseSettingsCode("supine practice --minutes 500"), /--minutes needs a number from 1 to 60 \(got "500"\)/);
+  assert.throws(() => parseSettingsCode("supine practice --voice off"), /"--voice" is not part of a settings code/);
+  assert.throws(() => parseSettingsCode("  "), /paste a settings code/);
+  for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "[::1]", "app.localhost"]) assert.ok(isLoopbackHost(h), h);
+  for (const h of ["192.168.1.20", "yoga.lan", "[fe80::1]"]) assert.ok(!isLoopbackHost(h), h);
+});
+
+test("a page opened by another name offers a link on that name", async () => {
+  const srv = await freshServer({ args: ["--host-name", "supine.test"] });
+  const p = await context.newPage();
+  try {
+    await p.goto(`http://supine.test:${srv.port}/#/settings`);
+    await p.locator("#share-link").waitFor();
+    assert.match(await p.locator("#share-link").getAttribute("href"), new RegExp(`^http://supine\\.test:${srv.port}/#/settings\\?minutes=`));
+    assert.equal(await p.locator("#no-link").count(), 0);
+  } finally {
+    await p.close();
+  }
 });
 
 test("routine card: each pose with its figure, steps and why it helps; print styles", async () => {
@@ -503,5 +548,264 @@ test("the player's areas never overlap or leave the screen, at five sizes, over 
     assert.deepEqual(found.slice(0, 25), [], `${found.length} layout problems`);
   } finally {
     await p.close();
+  }
+});
+
+// ---------- the smaller page defects ----------
+
+test("after a red flag, Today leads with the advice and does not invite a streak", async () => {
+  const srv = await freshServer();
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    await p.evaluate(async () => {
+      const s = await fetch("/api/screening").then((r) => r.json());
+      const answers = Object.fromEntries(s.questions.map((q) => [q.id, q.id === "cancer" ? "yes" : "no"]));
+      await fetch("/api/screening", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ answers }) });
+    });
+    await p.reload();
+    await p.locator("#blocked").waitFor();
+    assert.match(await p.locator("#blocked").textContent(), /doctor|clinician|physiotherapist/i);
+    assert.equal(await p.locator("#start").count(), 0, "no Start button");
+    assert.equal(await p.locator("#streak").count(), 0, "no streak line");
+    assert.doesNotMatch(await p.locator("main").textContent(), /streak/i);
+    await shot("22-today-red-flag", p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("a session left without a heartbeat for two minutes shows as interrupted", async () => {
+  const srv = await freshServer();
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    // Started and never watched: no heartbeat after its start.
+    await startByApi(p);
+    await p.reload();
+    await p.locator("td.how").first().waitFor();
+    assert.equal(await p.locator("td.how").first().textContent(), "in progress");
+    // Ten minutes on, by the page's clock.
+    await p.clock.setFixedTime(new Date(Date.now() + 10 * 60 * 1000));
+    await p.reload();
+    await p.locator("td.how").first().waitFor();
+    assert.equal(await p.locator("td.how").first().textContent(), "interrupted");
+  } finally {
+    await p.close();
+  }
+});
+
+// ---------- sound: failures said once, on screen; the settings check ----------
+
+/** A page whose browser has no voice and no WebAudio, or whose voice fails or works. */
+async function soundPage(kind) {
+  const p = await context.newPage();
+  await p.addInitScript((kind) => {
+    const fake = (onSpeak) => ({
+      getVoices: () => [{ name: "Test voice", lang: "en-GB" }], cancel() {}, addEventListener() {},
+      speak: (u) => setTimeout(() => onSpeak(u), 20),
+    });
+    if (kind === "none") {
+      Object.defineProperty(window, "speechSynthesis", { value: undefined });
+      Object.defineProperty(window, "AudioContext", { value: undefined });
+      Object.defineProperty(window, "webkitAudioContext", { value: undefined });
+    } else if (kind === "failing") {
+      Object.defineProperty(window, "speechSynthesis", { value: fake((u) => u.onerror?.({ error: "synthesis-failed" })) });
+      // An audio device that will not start.
+      Object.defineProperty(window, "AudioContext", { value: class { constructor() { this.state = "suspended"; } resume() { return Promise.reject(new Error("no device")); } } });
+    } else {
+      window.spoken = [];
+      Object.defineProperty(window, "speechSynthesis", { value: fake((u) => { window.spoken.push(u.text); u.onstart?.(); }) });
+    }
+  }, kind);
+  return p;
+}
+
+async function playerWith(p) {
+  await p.goto(base);
+  await p.locator("#start").waitFor();
+  const { id } = await startByApi(p);
+  await p.goto(`${base}#/session/${id}`);
+  await p.locator("#instruction:not(:empty)").waitFor();
+  // A tap, as a person would make (browsers start sound only after one).
+  await p.click("button[data-event=toggle_pause]");
+  await p.click("button[data-event=toggle_pause]");
+  return id;
+}
+
+test("no voice and no WebAudio: the player says so once, calmly, and carries on", async () => {
+  const p = await soundPage("none");
+  try {
+    await playerWith(p);
+    await p.locator("#sound-notice:text('I can\\'t speak on this device')").waitFor();
+    const notice = await p.locator("#sound-notice").textContent();
+    assert.match(notice, /follow the words on screen/);
+    assert.match(notice, /Chimes are off: this browser cannot play sounds/);
+    await p.keyboard.press("ArrowRight");
+    await p.keyboard.press("ArrowRight");
+    await p.waitForTimeout(300);
+    assert.equal(await p.locator("#sound-notice").count(), 1);
+    assert.equal(await p.locator("#sound-notice").textContent(), notice, "said once, not repeated per cue");
+    await shot("23-player-no-sound", p);
+    await p.keyboard.press("Escape");
+    await p.keyboard.press("y");
+    await p.keyboard.press("3");
+  } finally {
+    await p.close();
+  }
+});
+
+test("a voice that fails and an audio device that will not start are both noticed", async () => {
+  const p = await soundPage("failing");
+  try {
+    await playerWith(p);
+    await p.locator("#sound-notice:text('I can\\'t speak on this device')").waitFor();
+    await p.locator("#sound-notice:text('Chimes are off: the sound device did not start')").waitFor();
+    await p.keyboard.press("Escape");
+    await p.keyboard.press("y");
+    await p.keyboard.press("3");
+    await p.goto(base + "#/settings");
+    await p.click("#test-sound");
+    await p.locator("#sound-voice").waitFor();
+    assert.match(await p.locator("#sound-voice").textContent(), /^Voice: not working\. I can't speak on this device/);
+    assert.match(await p.locator("#sound-chimes").textContent(), /Chimes are off: the sound device did not start/);
+  } finally {
+    await p.close();
+  }
+});
+
+test("a working voice: no notice in the player, and the settings check says what worked", async () => {
+  const p = await soundPage("working");
+  try {
+    await playerWith(p);
+    await p.waitForFunction(() => window.spoken.length > 0);
+    await p.waitForTimeout(300);
+    assert.equal(await p.locator("#sound-notice").isVisible(), false, await p.locator("#sound-notice").textContent());
+    await p.keyboard.press("Escape");
+    await p.keyboard.press("y");
+    await p.keyboard.press("3");
+    await p.goto(base + "#/settings");
+    await p.click("#test-sound");
+    await p.locator("#sound-voice").waitFor();
+    assert.equal(await p.locator("#sound-voice").textContent(), "Voice: working. You should have heard a sentence.");
+    assert.match(await p.evaluate(() => window.spoken.at(-1)), /Slowly lift your hips/);
+    // Headless Chromium has a (silent) audio output, so the chimes start.
+    assert.equal(await p.locator("#sound-chimes").textContent(), "Chimes: played. If you heard nothing, turn the volume up.");
+    await shot("24-settings-sound-check", p);
+  } finally {
+    await p.close();
+  }
+});
+
+// ---------- figures ----------
+
+/** The knee's point in the side figure (the second point of the legs' path). */
+async function kneeAt(p) {
+  const d = await p.evaluate(() => [...document.querySelectorAll(".figure svg .fig-leg")].map((e) => e.getAttribute("d")).find(Boolean));
+  const [, x, y] = d.match(/L([\d.-]+) ([\d.-]+)/);
+  return [Number(x), Number(y)];
+}
+
+async function samples(p, n = 6, gap = 250) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    out.push(await kneeAt(p));
+    await p.waitForTimeout(gap);
+  }
+  return out;
+}
+
+/** Signed turn of points about their centre: positive is clockwise on screen (y points down). */
+function turn(points) {
+  const cx = points.reduce((a, q) => a + q[0], 0) / points.length;
+  const cy = points.reduce((a, q) => a + q[1], 0) / points.length;
+  let sum = 0;
+  for (let i = 1; i < points.length; i++) {
+    const a0 = Math.atan2(points[i - 1][1] - cy, points[i - 1][0] - cx);
+    const a1 = Math.atan2(points[i][1] - cy, points[i][0] - cx);
+    sum += Math.atan2(Math.sin(a1 - a0), Math.cos(a1 - a0));
+  }
+  return sum;
+}
+
+test("figures move the way the voice says, stand still when paused, and keep still for reduced motion", async () => {
+  const srv = await freshServer({ speed: 4 });
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const { id } = await startByApi(p);
+    await p.goto(`${srv.url}#/session/${id}`);
+    const at = (check) => drawn(p, srv.url, id, check);
+    await at((u) => u.view.segment === 0);
+    const jump = async (check) => {
+      for (let i = 0; i < 40; i++) {
+        const u = await at(() => true);
+        if (check(u.view)) return u;
+        await p.keyboard.press("ArrowRight");
+        await at((x) => x.view.segment === u.view.segment + 1);
+      }
+      throw new Error("no such segment");
+    };
+    // Reduced motion first: the movement in words, and a figure that does not move.
+    await p.emulateMedia({ reducedMotion: "reduce" });
+    await jump((v) => v.kind === "circle" && v.direction === "clockwise");
+    await p.locator("#figure-words:text('Knees circling clockwise')").waitFor();
+    const calm = await samples(p, 3, 200);
+    assert.ok(calm.every((q) => q[0] === calm[0][0] && q[1] === calm[0][1]), "no animation for reduced motion");
+    await p.emulateMedia({ reducedMotion: "no-preference" });
+    assert.equal(await p.locator("#figure-words").isVisible(), false);
+    assert.ok(turn(await samples(p)) > 0.5, "clockwise on screen");
+    await jump((v) => v.kind === "circle" && v.direction === "anticlockwise");
+    const acw = await samples(p);
+    assert.ok(turn(acw) < -0.5, "anticlockwise on screen");
+    assert.match(await p.locator(".figure .fig-label").textContent(), /^anticlockwise$/);
+    // Paused: the figure stands still.
+    await p.keyboard.press(" ");
+    await at((u) => u.view.screen.screen === "paused");
+    const still = await samples(p, 4, 200);
+    assert.ok(still.every((q) => q[0] === still[0][0] && q[1] === still[0][1]), `still when paused: ${JSON.stringify(still)}`);
+    await p.keyboard.press(" ");
+    // The twist: knees go away from you (up the screen) to your left, towards you to your right.
+    await jump((v) => v.kind === "move" && v.direction === "left");
+    const left = await samples(p, 5, 300);
+    assert.ok(left.at(-1)[1] < left[0][1] - 5, `knees away, to your left: ${JSON.stringify(left)}`);
+    assert.match(await p.locator(".figure .fig-label").textContent(), /to your left/);
+    await jump((v) => v.kind === "move" && v.direction === "right");
+    const right = await samples(p, 5, 300);
+    assert.ok(right.at(-1)[1] > right[0][1] + 5, `knees towards you, to your right: ${JSON.stringify(right)}`);
+    await shot("25-player-twist-right", p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("key hints show on a keyboard screen when paused, never while moving, never on a touch screen", async () => {
+  const srv = await freshServer({ speed: 1 });
+  const p = await context.newPage();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const { id } = await startByApi(p);
+    await p.goto(`${srv.url}#/session/${id}`);
+    await drawn(p, srv.url, id, (u) => u.view.screen.screen === "playing");
+    assert.equal(await p.locator(".keys").isVisible(), false, "hidden while moving");
+    await p.keyboard.press(" ");
+    await drawn(p, srv.url, id, (u) => u.view.screen.screen === "paused");
+    assert.equal(await p.locator(".keys").isVisible(), true, "shown when paused, with a keyboard");
+    const phone = await browser.newContext({ viewport: { width: 768, height: 1024 }, hasTouch: true, isMobile: true });
+    if (process.env.SUPINE_E2E_WEB) await servePageFrom(phone, resolve(process.env.SUPINE_E2E_WEB));
+    const t = await phone.newPage();
+    await t.goto(`${srv.url}#/session/${id}`);
+    await drawn(t, srv.url, id, (u) => u.view.screen.screen === "paused");
+    assert.ok(await t.evaluate(() => matchMedia("(hover: none), (pointer: coarse)").matches), "the touch screen is a touch screen");
+    assert.equal(await t.locator(".keys").isVisible(), false, "no key hints on a touch screen");
+    await shot("26-player-tablet-touch-paused", t);
+  } finally {
+    await p.close();
+    await browser.close();
   }
 });
