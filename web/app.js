@@ -71,6 +71,8 @@ const REASONS = {
   quit: "ended early",
   stopped_for_pain: "stopped, it hurt",
   stop_rule: "stopped for safety",
+  stopped_for_safety: "stopped for safety",
+  partial: "partly done",
   error: "stopped (error)",
 };
 

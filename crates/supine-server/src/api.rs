@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use chrono::Local;
 use serde::{Deserialize, Serialize};
 use supine_core::progress::Day;
-use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
+use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_checks};
 use supine_core::session::HurtChoice;
 use supine_core::{Event, Outcome, Plan, Session, compile};
 use supine_store::practice;
@@ -96,6 +96,10 @@ struct Today {
     total_ms: u64,
     poses: Vec<String>,
     screening: ScreeningStatus,
+    /// The check before a session: `"clear"` (answered, or a full screening just taken: start
+    /// at once), `"not_today"` (it said not to exercise today) or `"due"` (ask `checks` from
+    /// `GET /api/screening`).
+    check: &'static str,
     recent: Vec<SessionSummary>,
     settings: WebSettings,
     speed: f64,
@@ -118,8 +122,14 @@ async fn current_plan(
 
 async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
     let (settings, screening, plan) = current_plan(&state, None).await?;
-    let (sessions, history) = state
-        .with_journal(|j| Ok((j.recent_sessions(5)?, j.history()?)))
+    let (sessions, history, check) = state
+        .with_journal(|j| {
+            Ok((
+                j.recent_sessions(5)?,
+                j.history()?,
+                settings::daily_check_recent(j)?,
+            ))
+        })
         .await?;
     let p = progress::report(&history, &[], today_day()?);
     Ok(Json(Today {
@@ -134,6 +144,11 @@ async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
             .map(|s| s.title.clone())
             .collect(),
         screening,
+        check: match check {
+            practice::CheckStatus::Clear => "clear",
+            practice::CheckStatus::NotToday => "not_today",
+            practice::CheckStatus::Due => "due",
+        },
         recent: sessions.iter().take(5).map(SessionSummary::from).collect(),
         settings,
         speed: state.clock().speed(),
@@ -142,18 +157,44 @@ async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
 
 #[derive(Debug, Serialize)]
 struct ScreeningQuestions {
-    questions: &'static [safety::Question],
+    /// The full screening, in order. A yes or "not sure" to a question with `ends_screening`
+    /// ends it at once: POST the answers given so far.
+    questions: Vec<ScreeningQuestion>,
+    /// The daily question.
     daily: &'static safety::Question,
+    /// The check before a session, in order: a follow-up on the last session when one is due
+    /// (after a safety stop, or a session that left the pain worse), then `daily`.
+    checks: Vec<safety::Question>,
     status: ScreeningStatus,
 }
 
+#[derive(Debug, Serialize)]
+struct ScreeningQuestion {
+    #[serde(flatten)]
+    question: safety::Question,
+    /// Answers (other than "no") that end the screening at once with the urgent message.
+    ends_screening: bool,
+}
+
 async fn screening(State(state): State<AppState>) -> Result<Json<ScreeningQuestions>, ApiError> {
-    let status = state
-        .with_journal(|j| settings::screening_status(j))
+    let (status, follow_up) = state
+        .with_journal(|j| {
+            Ok((
+                settings::screening_status(j)?,
+                practice::follow_up_due(&*j)?,
+            ))
+        })
         .await?;
     Ok(Json(ScreeningQuestions {
-        questions: &QUESTIONS,
+        questions: QUESTIONS
+            .iter()
+            .map(|q| ScreeningQuestion {
+                question: *q,
+                ends_screening: q.ends_screening(safety::Answer::Yes),
+            })
+            .collect(),
         daily: &DAILY_CHECK,
+        checks: safety::daily_questions(follow_up),
         status,
     }))
 }
@@ -236,17 +277,44 @@ async fn post_screening(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DailyAnswer {
-    /// "yes" | "no" | "not_sure".
+    /// The daily question's answer: "yes" | "no" | "not_sure".
     answer: String,
+    /// Answers to the other questions of `checks` (question id -> answer): the follow-up on
+    /// the last session, when one is due.
+    #[serde(default)]
+    answers: BTreeMap<String, String>,
 }
 
 async fn post_daily_check(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<DailyAnswer>,
 ) -> Result<Json<OutcomeReply>, ApiError> {
-    let answer = parse_answer(DAILY_CHECK.id, &body.answer)?;
-    let outcome = evaluate_daily(answer);
-    let record = practice::daily_check_record(now_rfc3339(), answer, &outcome);
+    let daily = parse_answer(DAILY_CHECK.id, &body.answer)?;
+    let follow_up = state
+        .with_journal(|j| Ok(practice::follow_up_due(&*j)?))
+        .await?;
+    let mut answers = Vec::new();
+    if let Some(q) = follow_up {
+        let a = body.answers.get(q.id).ok_or_else(|| {
+            ApiError::Invalid(format!(
+                "answer the follow-up question \"{}\" too (in \"answers\")",
+                q.id
+            ))
+        })?;
+        answers.push((q, parse_answer(q.id, a)?));
+    }
+    if let Some(unknown) = body
+        .answers
+        .keys()
+        .find(|k| follow_up.is_none_or(|q| q.id != k.as_str()))
+    {
+        return Err(ApiError::Invalid(format!(
+            "\"{unknown}\" is not a question of today's check"
+        )));
+    }
+    answers.push((DAILY_CHECK, daily));
+    let outcome = evaluate_checks(&answers);
+    let record = practice::checks_record(now_rfc3339(), &answers, &outcome);
     state
         .with_journal(move |j| Ok(j.save_screening(&record)?))
         .await?;
@@ -449,10 +517,18 @@ async fn start_session(
         }
         _ => {}
     }
-    if !daily {
-        return Err(ApiError::Conflict(
-            "answer today's check first (POST /api/daily-check)".into(),
-        ));
+    match daily {
+        practice::CheckStatus::Clear => {}
+        practice::CheckStatus::NotToday => {
+            return Err(ApiError::Forbidden(
+                "today's check said not to exercise today; please follow its advice".into(),
+            ));
+        }
+        practice::CheckStatus::Due => {
+            return Err(ApiError::Conflict(
+                "answer today's check first (POST /api/daily-check)".into(),
+            ));
+        }
     }
     let settings = WebSettings::from_remembered(&remembered);
     let conditions = ready.conditions.iter().map(|c| c.id).collect();

@@ -293,11 +293,16 @@ async fn this_hurts_follows_the_stop_rule_and_the_journal_keeps_it() {
         "Any numbness, tingling or weakness in your legs?"
     );
     let (_, v) = event(&app, id, json!({"type": "answer", "value": false})).await;
+    // Spreading pain stops the session: the advice is said and kept, and pain after is asked,
+    // not copied from the "this hurts" answer.
+    assert_eq!(v["view"]["screen"]["screen"], "pain_after", "{v}");
+    assert_eq!(v["view"]["safety_stop"], "spreading_pain");
     assert!(
-        v["ended"].as_bool().unwrap(),
-        "spreading pain stops the session: {v}"
+        v["view"]["advice"]
+            .as_str()
+            .unwrap()
+            .contains("doctor or physiotherapist")
     );
-    assert_eq!(v["view"]["screen"]["screen"], "ended");
     let spoken: Vec<&str> = v["effects"]
         .as_array()
         .unwrap()
@@ -306,12 +311,112 @@ async fn this_hurts_follows_the_stop_rule_and_the_journal_keeps_it() {
         .filter_map(|e| e["value"].as_str())
         .collect();
     assert!(spoken.iter().any(|s| s.contains("stop here")), "{spoken:?}");
+    assert!(
+        !spoken
+            .iter()
+            .any(|s| s.to_lowercase().contains("well done")),
+        "{spoken:?}"
+    );
+    let (_, v) = event(&app, id, json!({"type": "pain", "value": 5})).await;
+    assert!(v["ended"].as_bool().unwrap(), "{v}");
+    assert_eq!(v["view"]["screen"]["screen"], "ended");
+    assert_eq!(v["view"]["end"], "stopped_for_safety");
+    assert!(
+        v["view"]["prompt"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("doctor or physiotherapist"),
+        "the advice stays on screen: {v}"
+    );
     // Stored as it happened.
     let (_, list) = send(&app, get("/api/sessions?limit=5")).await;
     assert_eq!(list[0]["status"], "finished");
-    assert_eq!(list[0]["end_reason"], "stop_rule");
+    assert_eq!(list[0]["end_reason"], "stopped_for_safety");
     assert_eq!(list[0]["pain_before"], 2);
-    assert_eq!(list[0]["pain_after"], 4);
+    assert_eq!(list[0]["pain_after"], 5);
+}
+
+#[tokio::test]
+async fn an_emergency_flag_ends_the_screening_with_the_answers_so_far() {
+    let app = app();
+    let (_, v) = send(&app, get("/api/screening")).await;
+    assert_eq!(v["questions"][0]["ends_screening"], true);
+    let cancer = v["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "cancer")
+        .unwrap();
+    assert_eq!(cancer["ends_screening"], false);
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/screening",
+            json!({"answers": {"bladder_bowel": "not_sure"}}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["code"], "see_clinician_urgently");
+    assert!(v["message"].as_str().unwrap().contains("emergency"));
+}
+
+#[tokio::test]
+async fn the_check_after_a_safety_stop_asks_about_it_first() {
+    let app = app();
+    let id = start(&app, json!(3)).await;
+    event(&app, id, json!({"type": "next"})).await;
+    event(&app, id, json!({"type": "hurt"})).await;
+    event(&app, id, json!({"type": "pain", "value": 3})).await;
+    event(&app, id, json!({"type": "answer", "value": false})).await;
+    event(&app, id, json!({"type": "answer", "value": false})).await;
+    event(&app, id, json!({"type": "answer", "value": true})).await; // numbness
+    let (_, v) = event(&app, id, json!({"type": "pain", "value": 3})).await;
+    assert_eq!(v["view"]["end"], "stopped_for_safety");
+
+    let (_, v) = send(&app, get("/api/screening")).await;
+    let checks: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["follow_up_numbness", "daily_new_symptoms"]);
+    // The follow-up must be answered.
+    let (s, v) = send(&app, post("/api/daily-check", json!({"answer": "no"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("follow_up_numbness"));
+    // Still there: not today.
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/daily-check",
+            json!({"answer": "no", "answers": {"follow_up_numbness": "yes"}}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["clear"], false);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("doctor or physiotherapist")
+    );
+    let (s, _) = send(&app, post("/api/sessions", json!({"pain_before": 3}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Settled: clear, and not asked again.
+    let (_, v) = send(
+        &app,
+        post(
+            "/api/daily-check",
+            json!({"answer": "no", "answers": {"follow_up_numbness": "no"}}),
+        ),
+    )
+    .await;
+    assert_eq!(v["clear"], true, "{v}");
+    let (_, v) = send(&app, get("/api/screening")).await;
+    assert_eq!(v["checks"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
