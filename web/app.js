@@ -88,6 +88,27 @@ function howItWent(s, now = Date.now()) {
   return !Number.isNaN(seen) && now - seen > STALE_MS ? "interrupted" : "in progress";
 }
 
+// The advice of the last safety stop, kept in this browser so that Today can show it again once
+// the player has closed (the journal keeps the stop; the page keeps its words).
+const ADVICE_KEY = "supine-last-advice";
+
+function keepAdvice(id, text) {
+  try {
+    localStorage.setItem(ADVICE_KEY, JSON.stringify({ id, text }));
+  } catch {
+    // Storage may be off; the advice was shown and said in the session.
+  }
+}
+
+function readAdvice() {
+  try {
+    const v = JSON.parse(localStorage.getItem(ADVICE_KEY) || "null");
+    return v && typeof v.text === "string" && Number.isInteger(v.id) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 // ---------- theme ----------
 
 function applyTheme(theme) {
@@ -108,7 +129,10 @@ document.getElementById("theme").addEventListener("click", () => {
 async function today() {
   const t = await api("/api/today");
   const plan = await api("/api/plan");
-  const blocked = t.screening.outcome && t.screening.outcome.outcome === "see_clinician";
+  const redFlag = t.screening.outcome && t.screening.outcome.outcome === "see_clinician";
+  // Today's check (or a follow-up on the last session) said not to exercise today.
+  const notToday = !redFlag && t.check === "not_today";
+  const blocked = redFlag || notToday;
   const start = h("a", { class: "button big primary", href: "#/start", id: "start" }, "Start");
   const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
   const recent = t.recent.length
@@ -120,16 +144,29 @@ async function today() {
         h("td", { class: "how" }, howItWent(s))))))
     : h("p", { class: "muted" }, "No sessions yet. Your pain scores will show here.");
   // After a red flag, the advice comes first and nothing invites exercise.
-  const advice = blocked ? h("section", { class: "panel advice warn", id: "blocked", role: "alert" }, h("p", { class: "message" }, t.screening.message),
-    h("a", { class: "button", href: "#/screening" }, "Answer the safety questions again")) : null;
+  const advice = redFlag
+    ? h("section", { class: "panel advice warn", id: "blocked", role: "alert" }, h("p", { class: "message" }, t.screening.message),
+      h("a", { class: "button", href: "#/screening" }, "Answer the safety questions again"))
+    : notToday
+      ? h("section", { class: "panel advice warn", id: "blocked", role: "alert" }, h("p", { class: "message" }, "Today's check said not to exercise today. Please follow the advice it gave."))
+      : null;
+  // After a safety stop, its advice stays with the page until the next session.
+  const last = t.recent[0];
+  const kept = readAdvice();
+  const lastAdvice = last && last.end_reason === "stopped_for_safety" && kept?.id === last.id
+    ? h("section", { class: "panel advice warn", id: "last-advice", "aria-labelledby": "last-advice-h" },
+      h("h2", { id: "last-advice-h" }, "Your last session stopped for safety"),
+      h("p", { class: "message" }, kept.text))
+    : null;
   show("Today",
     advice,
+    lastAdvice,
     h("section", { class: "panel hero", "aria-labelledby": "today-h" },
       h("div", {},
         h("h1", { id: "today-h" }, t.routine_name),
         h("p", { class: "meta" }, `${minutes(t.total_ms)} on your back, paced by your breath.`),
         h("ul", { class: "poses", "aria-label": "Poses" }, t.poses.map((p) => h("li", {}, p))),
-        blocked ? null : h("p", { class: "streak", id: "streak" }, t.streak > 0
+        blocked || lastAdvice ? null : h("p", { class: "streak", id: "streak" }, t.streak > 0
           ? [h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`]
           : "Start a streak today.")),
       blocked ? null : h("div", {}, start)),
@@ -166,11 +203,19 @@ function outcomeScreen(o) {
       h("p", {}, h("a", { class: "button big", href: "#/" }, "Back to today"))));
 }
 
-/** The full screening, one question per screen. Resolves with the outcome. */
+/**
+ * The full screening, one question per screen. Resolves with the outcome. An emergency red
+ * flag (a question with `ends_screening`) answered other than "no" ends it at once: the answers
+ * so far go to the server, which gives the urgent message.
+ */
 function screening(questions, intro) {
   return new Promise((resolve) => {
     const answers = {};
     let i = 0;
+    const send = (upTo) => api("/api/screening", {
+      method: "POST",
+      body: { answers: Object.fromEntries(questions.slice(0, upTo).map((q) => [q.id, answers[q.id]])) },
+    });
     const step = () => {
       const q = questions[i];
       const screen = questionScreen({
@@ -178,8 +223,9 @@ function screening(questions, intro) {
         text: q.text,
         answers: answerButtons(async (a) => {
           answers[q.id] = a;
+          if (q.ends_screening && a !== "no") return resolve(await send(i + 1));
           if (++i < questions.length) return step();
-          resolve(await api("/api/screening", { method: "POST", body: { answers } }));
+          resolve(await send(questions.length));
         }),
         back: i > 0 ? () => { i -= 1; step(); } : null,
       });
@@ -246,16 +292,16 @@ async function startFlow() {
   } else if (s.status.outcome?.outcome === "see_clinician") {
     return outcomeScreen({ code: s.status.outcome.urgency === "urgent" ? "see_clinician_urgently" : "see_clinician", message: s.status.message });
   }
-  // The daily check, every time.
-  const daily = await new Promise((resolve) => {
-    show("Today's check", questionScreen({
-      count: "Before you start",
-      text: s.daily.text,
-      answers: answerButtons(async (a) => resolve(await api("/api/daily-check", { method: "POST", body: { answer: a } }))),
-    }));
-    main.querySelector("button").focus();
-  });
-  if (!daily.clear) return outcomeScreen(daily);
+  // The check before a session: not asked again within the hour of a clear one (or of a fresh
+  // full screening, which asked the same), but always when a follow-up on the last session is
+  // due (after a safety stop, or a session that left the pain worse), which comes first.
+  const { check } = await api("/api/today");
+  if (check === "not_today") return notTodayScreen();
+  const followUp = (s.checks || []).some((q) => q.id !== s.daily.id);
+  if (check !== "clear" || followUp) {
+    const daily = await checks(s.checks?.length ? s.checks : [s.daily], s.daily.id);
+    if (!daily.clear) return outcomeScreen(daily);
+  }
   const pain = await new Promise((resolve) => {
     show("Pain before", h("section", { class: "question", "aria-labelledby": "q-text" },
       h("p", { class: "text", id: "q-text" }, "How strong is your back pain right now?"),
@@ -267,6 +313,41 @@ async function startFlow() {
   const where = pain > 0 ? await whereItHurts() : { pain_areas: [], pain_spreads: null };
   const started = await api("/api/sessions", { method: "POST", body: { pain_before: pain, ...where } });
   location.hash = `#/session/${started.id}`;
+}
+
+/**
+ * The questions before a session, one per screen: the follow-up on the last session (if the
+ * server gives one), then the daily question. Resolves with the server's outcome.
+ */
+function checks(questions, dailyId) {
+  return new Promise((resolve) => {
+    const answers = {};
+    let i = 0;
+    const step = () => {
+      const q = questions[i];
+      show("Today's check", questionScreen({
+        count: questions.length > 1 ? `Before you start: ${i + 1} of ${questions.length}` : "Before you start",
+        text: q.text,
+        answers: answerButtons(async (a) => {
+          answers[q.id] = a;
+          if (++i < questions.length) return step();
+          const { [dailyId]: answer, ...others } = answers;
+          resolve(await api("/api/daily-check", { method: "POST", body: { answer, answers: others } }));
+        }),
+        back: i > 0 ? () => { i -= 1; step(); } : null,
+      }));
+      main.querySelector("button").focus();
+    };
+    step();
+  });
+}
+
+function notTodayScreen() {
+  show("Not today",
+    h("section", { class: "question", "aria-labelledby": "stop-h" },
+      h("h1", { id: "stop-h" }, "Let's not exercise today"),
+      h("p", { class: "message", role: "alert" }, "Today's check said not to exercise today. Please follow the advice it gave."),
+      h("p", {}, h("a", { class: "button big", href: "#/" }, "Back to today"))));
 }
 
 async function screeningAgain() {
@@ -283,7 +364,9 @@ async function session(id) {
   const settings = await api("/api/settings");
   player = new Player(main, id, {
     api, settings, announce,
-    onEnded: async () => {
+    onEnded: async (u) => {
+      const safety = u?.view.end === "stopped_for_safety";
+      if (safety && u.view.advice) keepAdvice(id, u.view.advice);
       const [t, list] = await Promise.all([api("/api/today").catch(() => null), api("/api/sessions?limit=1").catch(() => [])]);
       const box = document.querySelector(".prompt .box");
       const buttons = box?.querySelector(".answers");
@@ -293,7 +376,8 @@ async function session(id) {
         const less = s.pain_before - s.pain_after;
         box.insertBefore(h("p", { class: "summary" }, `Pain before ${s.pain_before}, now ${s.pain_after}${less > 0 ? `: ${less} less` : ""}.`), buttons);
       }
-      if (t.streak > 0) {
+      // No streak after a safety stop: the advice is what matters now.
+      if (t.streak > 0 && !safety) {
         box.insertBefore(h("p", { class: "streak" }, h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`), buttons);
       }
     },

@@ -249,7 +249,7 @@ export class Player {
   drawPrompt(v) {
     const box = this.el.prompt;
     const p = v.prompt;
-    const key = p ? `${v.screen.screen}|${p.text}|${p.kind.type}` : null;
+    const key = p ? `${v.screen.screen}|${p.text}|${p.kind.type}|${v.advice || ""}` : null;
     if (key === this.promptKey) return;
     this.promptKey = key;
     // While a question is open, nothing behind it can be reached.
@@ -273,10 +273,16 @@ export class Player {
         h("button", { type: "button", class: c === "end" ? "big" : "big primary", "data-choice": c, on: { click: () => this.send("choose", c) } }, CHOICE_WORDS[c] || c)));
     } else {
       answers = h("div", { class: "row answers" },
+        v.advice ? h("button", { type: "button", class: "big", id: "say-again", on: { click: () => { unlockAudio(); speak(v.advice, { rate: this.settings.rate, voice: this.settings.web_voice }); } } }, "Hear this again") : null,
         h("a", { class: "button big primary", href: "#/" }, "Back to today"),
         h("a", { class: "button big", href: "#/progress" }, "See progress"));
     }
-    box.replaceChildren(h("div", { class: "box" }, text, answers));
+    // After a safety stop its advice stays on screen, above whatever is asked next.
+    const advice = v.advice && v.advice !== p.text
+      ? h("p", { class: "advice-box", id: "advice", role: "alert" }, v.advice)
+      : null;
+    if (v.advice && v.advice === p.text) text.setAttribute("role", "alert");
+    box.replaceChildren(h("div", { class: "box" }, advice, text, answers));
     box.hidden = false;
     box.querySelector("button, a")?.focus();
   }

@@ -83,10 +83,16 @@ mod tests {
                 if r.starts_with("/#") {
                     continue;
                 }
-                assert!(served.contains(&r.as_str()), "{url} asks for {r}, which is not embedded");
+                assert!(
+                    served.contains(&r.as_str()),
+                    "{url} asks for {r}, which is not embedded"
+                );
                 checked += 1;
             }
         }
-        assert!(checked >= 6, "found only {checked} references; the scan is broken");
+        assert!(
+            checked >= 6,
+            "found only {checked} references; the scan is broken"
+        );
     }
 }
