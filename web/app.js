@@ -380,6 +380,7 @@ async function session(id) {
       if (t.streak > 0 && !safety) {
         box.insertBefore(h("p", { class: "streak" }, h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`), buttons);
       }
+      player?.fitPrompt();
     },
   });
   document.title = "Session · supine";

@@ -113,6 +113,8 @@ export class Player {
     e.player = player;
     main.replaceChildren(player);
     this.fit = keepFitted([e.title, e.instruction, e.counter, e.why, e.caption, e.next]);
+    this.promptSize = new ResizeObserver(() => this.fitPrompt());
+    this.promptSize.observe(e.prompt);
     this.noticesShown = new Set();
     this.stopNotices = onSoundProblems((list) => this.drawNotices(list));
   }
@@ -275,7 +277,8 @@ export class Player {
       answers = h("div", { class: "row answers" },
         v.advice ? h("button", { type: "button", class: "big", id: "say-again", on: { click: () => { unlockAudio(); speak(v.advice, { rate: this.settings.rate, voice: this.settings.web_voice }); } } }, "Hear this again") : null,
         h("a", { class: "button big primary", href: "#/" }, "Back to today"),
-        h("a", { class: "button big", href: "#/progress" }, "See progress"));
+        // After a safety stop, the advice matters now, not the charts.
+        v.advice ? null : h("a", { class: "button big", href: "#/progress" }, "See progress"));
     }
     // After a safety stop its advice stays on screen, above whatever is asked next.
     const advice = v.advice && v.advice !== p.text
@@ -284,7 +287,25 @@ export class Player {
     if (v.advice && v.advice === p.text) text.setAttribute("role", "alert");
     box.replaceChildren(h("div", { class: "box" }, advice, text, answers));
     box.hidden = false;
+    this.fitPrompt();
     box.querySelector("button, a")?.focus();
+  }
+
+  /**
+   * Scales the open question or message down until it fits the screen (never below 0.7, so
+   * the answers stay big enough to hit); call after its words change.
+   */
+  fitPrompt() {
+    const box = this.el.prompt;
+    const inner = box.firstElementChild;
+    if (box.hidden || !inner) return;
+    const fits = () => inner.scrollHeight <= box.clientHeight - 32 && inner.scrollWidth <= box.clientWidth;
+    let s = 1;
+    box.style.setProperty("--s", "1");
+    while (!fits() && s > 0.7) {
+      s = Math.max(0.7, s - 0.05);
+      box.style.setProperty("--s", String(s));
+    }
   }
 
   key(e) {
@@ -320,6 +341,7 @@ export class Player {
     document.removeEventListener("visibilitychange", this.onVisible);
     document.body.classList.remove("playing");
     this.fit.stop();
+    this.promptSize.disconnect();
     this.stopNotices();
     stopSpeech();
     keepAwake(false);
