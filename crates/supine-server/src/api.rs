@@ -67,6 +67,9 @@ async fn openapi() -> Json<serde_json::Value> {
 struct SessionSummary {
     id: i64,
     started_at: String,
+    /// The last sign of life (start, event, heartbeat or end): an open session not heard of
+    /// for 2 minutes was abandoned.
+    last_seen_at: String,
     routine_name: String,
     status: String,
     end_reason: Option<String>,
@@ -84,6 +87,7 @@ impl From<&SessionRecord> for SessionSummary {
         SessionSummary {
             id: s.id,
             started_at: s.started_at.clone(),
+            last_seen_at: s.last_seen_at.clone(),
             routine_name: s.routine_name.clone(),
             status: s.status.as_str().to_owned(),
             end_reason: s.end_reason.clone(),

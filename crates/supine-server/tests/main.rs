@@ -405,6 +405,12 @@ async fn the_check_after_a_safety_stop_asks_about_it_first() {
     event(&app, id, json!({"type": "answer", "value": true})).await; // numbness
     let (_, v) = event(&app, id, json!({"type": "pain", "value": 3})).await;
     assert_eq!(v["view"]["end"], "stopped_for_safety");
+    // The clear check of a few minutes ago no longer counts: the follow-up comes first.
+    let (s, v) = send(&app, post("/api/sessions", json!({"pain_before": 3}))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, v) = send(&app, get("/api/today")).await;
+    assert_eq!(v["check"], "due");
+    assert!(v["recent"][0]["last_seen_at"].is_string(), "{v}");
 
     let (_, v) = send(&app, get("/api/screening")).await;
     let checks: Vec<&str> = v["checks"]

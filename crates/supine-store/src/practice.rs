@@ -246,7 +246,8 @@ pub enum CheckStatus {
 /// Where the check before a session stands as of `now`: the latest of the daily check and the
 /// full screening decides, if it was taken in the [`DAILY_CHECK_VALID_MINUTES`] before `now`. (A
 /// fresh full screening asks everything the daily check does, so it is not asked again at once;
-/// a daily check taken after it decides.)
+/// a daily check taken after it decides.) A clear check counts only while no
+/// [follow-up](follow_up_due) is due: a session that stopped for safety after it needs a new one.
 pub fn check_status(
     j: &dyn Journal,
     now: DateTime<FixedOffset>,
@@ -267,8 +268,12 @@ pub fn check_status(
         })
     };
     Ok(match latest {
-        Some(rec) if recent(&rec) && rec.outcome == "clear" => CheckStatus::Clear,
-        Some(rec) if recent(&rec) => CheckStatus::NotToday,
+        // A follow-up on the last session is due (it stopped for safety or left the pain
+        // worse, after the clear check): ask again before the next session.
+        Some(rec) if recent(&rec) && rec.outcome == "clear" && follow_up_due(j)?.is_none() => {
+            CheckStatus::Clear
+        }
+        Some(rec) if recent(&rec) && rec.outcome != "clear" => CheckStatus::NotToday,
         _ => CheckStatus::Due,
     })
 }
