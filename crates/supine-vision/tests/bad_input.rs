@@ -141,7 +141,7 @@ fn images_beyond_the_frame_limit_are_refused_from_their_header() {
     for (w, h) in [(20_000, 20_000), (MAX_FRAME_SIDE as i32 + 1, 4), (4, 9000)] {
         let path = dir.path().join(format!("huge-{w}x{h}.bmp"));
         std::fs::write(&path, bmp(w, h, 16)).unwrap();
-        let err = load_image(&path).err().expect("refused");
+        let err = load_image(&path).expect_err("refused");
         assert!(matches!(err, VisionError::ImageTooLarge { .. }), "{err}");
         let msg = err.to_string();
         assert!(msg.contains(&path.display().to_string()), "{msg}");
@@ -151,7 +151,7 @@ fn images_beyond_the_frame_limit_are_refused_from_their_header() {
     // Within the limit but cut short: an error naming the file, not a panic.
     let path = dir.path().join("cut.bmp");
     std::fs::write(&path, bmp(64, 64, 100)).unwrap();
-    let err = load_image(&path).err().expect("cut short");
+    let err = load_image(&path).expect_err("cut short");
     assert!(matches!(err, VisionError::Image { .. }), "{err}");
     assert!(err.to_string().contains("cut.bmp"), "{err}");
     // A whole small one reads.
