@@ -163,7 +163,9 @@ pub enum SegmentKind {
 pub enum Direction {
     /// Knee circles, clockwise.
     Clockwise,
-    /// Knee circles, anticlockwise.
+    /// Knee circles, anticlockwise (the one word used everywhere; `"counterclockwise"` reads
+    /// as it too).
+    #[serde(alias = "counterclockwise")]
     Anticlockwise,
     /// Knees lowered to the left.
     Left,
@@ -1574,6 +1576,17 @@ mod tests {
         let mut pregnant = input();
         pregnant.conditions = vec![Condition::Pregnancy];
         assert!(minutes_range(&content, &pregnant).unwrap().longest < range.longest);
+    }
+
+    #[test]
+    fn the_circle_direction_has_one_word_and_reads_the_other() {
+        assert_eq!(Direction::Anticlockwise.word(), "anticlockwise");
+        let json = serde_json::to_value(Direction::Anticlockwise).unwrap();
+        assert_eq!(json, "anticlockwise");
+        for word in ["anticlockwise", "counterclockwise"] {
+            let d: Direction = serde_json::from_value(word.into()).unwrap();
+            assert_eq!(d, Direction::Anticlockwise, "{word}");
+        }
     }
 
     #[test]
