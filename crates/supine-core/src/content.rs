@@ -435,7 +435,7 @@ struct RawPose {
     #[serde(default)]
     targets: Vec<String>,
     why: String,
-    setup: Vec<String>,
+    setup: Spanned<Vec<String>>,
     dose: Spanned<RawDose>,
     cues: Spanned<BTreeMap<String, String>>,
     #[serde(default)]
@@ -475,7 +475,7 @@ struct RawVariant {
     name: String,
     #[serde(default)]
     easier: bool,
-    setup: Option<Vec<String>>,
+    setup: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     cues: BTreeMap<String, String>,
 }
@@ -701,7 +701,10 @@ fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
             id: v.id,
             name: v.name,
             easier: v.easier,
-            setup: v.setup,
+            setup: match v.setup {
+                Some(setup) => Some(check_setup(src, setup)?),
+                None => None,
+            },
             cues: v.cues,
         });
     }
@@ -752,7 +755,8 @@ fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
             why: c.why,
         });
     }
-    if raw.setup.is_empty() {
+    let setup = check_setup(src, raw.setup)?;
+    if setup.is_empty() {
         return Err(locate(
             src,
             0..0,
@@ -766,12 +770,30 @@ fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
         other_names: raw.other_names,
         targets: raw.targets,
         why: raw.why,
-        setup: raw.setup,
+        setup,
         dose,
         cues,
         cautions,
         variants,
     })
+}
+
+/// A setup list, said in full while getting into position: at most [`limits::MAX_SETUP_CHARS`].
+fn check_setup(src: &Source, setup: Spanned<Vec<String>>) -> Result<Vec<String>, ContentError> {
+    let chars: usize = setup.get_ref().iter().map(|l| l.chars().count() + 1).sum();
+    if chars > limits::MAX_SETUP_CHARS + 1 {
+        return Err(locate(
+            src,
+            setup.span(),
+            format!(
+                "the setup is {} characters long; at most {} are allowed in all",
+                chars - 1,
+                limits::MAX_SETUP_CHARS
+            ),
+            Some("a setup is spoken before the pose: keep it to a few short steps".into()),
+        ));
+    }
+    Ok(setup.into_inner())
 }
 
 fn check_cue_keys(
@@ -1167,6 +1189,16 @@ mod tests {
         );
         let err = with_file("poses/bridge.toml", &text).unwrap_err();
         assert_eq!((err.line, err.column), at(&text, "\"name 24\""), "{err}");
+
+        let setup = vec![format!("\"{}\"", "b ".repeat(290)); 2].join(", ");
+        let text = base.replacen("setup = [", &format!("setup = [{setup}, "), 1);
+        let err = with_file("poses/bridge.toml", &text).unwrap_err();
+        let (line, col) = at(&text, "setup = [");
+        assert_eq!((err.line, err.column), (line, col + 8), "{err}");
+        assert!(
+            err.message.contains("at most 1000 are allowed in all"),
+            "{err}"
+        );
 
         let text = format!("{base}\n{}", "# padding\n".repeat(7000));
         let err = with_file("poses/bridge.toml", &text).unwrap_err();

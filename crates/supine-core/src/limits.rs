@@ -114,11 +114,19 @@ pub const MAX_STEP_SEGMENTS: usize = 3 + 2 * CIRCLES.hi as usize;
 /// The most segments a compiled plan can have.
 pub const MAX_SEGMENTS: usize = MAX_ITEMS * MAX_STEP_SEGMENTS;
 
-/// The longest segment, in breaths: an intro that speaks every setup line at its longest, at
-/// the fastest pace (2 s in, 2 s out) and 2.5 words a second (a word is at least 2 characters
-/// and a space), or the longest hold or rest.
+/// The longest setup of a pose or variant, all its lines together, in characters: it is said in
+/// full before the pose, so it sets how long getting into position takes (the built-in ones are
+/// under 200 characters).
+pub const MAX_SETUP_CHARS: usize = 1000;
+
+/// The longest segment, in breaths: an intro that says the name and the longest setup at the
+/// fastest pace (2 s in, 2 s out) and 2.5 words a second (a word is at least one character and
+/// a space), or the longest hold or rest.
 pub const MAX_SEGMENT_BREATHS: u32 = {
-    let words = (MAX_ITEMS + 1) * MAX_TEXT_CHARS / 2 + 1;
-    // (words / 2.5 + 2) seconds over 4-second breaths, rounded up.
-    (((words * 2 + 10) / 5 + 4) / 4 + 1) as u32
+    let words = (MAX_TEXT_CHARS + MAX_SETUP_CHARS + 2) / 2 + 1;
+    // ceil((words / 2.5 + 2) seconds / 4 seconds), with a breath to spare.
+    let seconds = words * 2 / 5 + 3;
+    let intro = seconds / 4 + 2;
+    let rest = REST_BREATHS.hi as usize;
+    (if intro > rest { intro } else { rest }) as u32
 };

@@ -12,12 +12,13 @@ use supine_core::plan::Plan;
 use supine_core::{Condition, Content, ContentError, Level, Pace, PlanInput, Settings, compile};
 
 /// The most bytes of text a plan may hold, at most 4 bytes a character: in each of the most
-/// steps, an intro that shows and says the title and every setup line (and a reason), then
+/// steps, an intro that shows and says the setup (with the title, twice, and a reason), then
 /// segments of at most five texts (title, instruction, counter, spoken line and its count).
 const MAX_PLAN_TEXT_BYTES: usize = limits::MAX_ITEMS
     * 4
-    * limits::MAX_TEXT_CHARS
-    * ((2 * limits::MAX_ITEMS + 5) + 5 * (limits::MAX_STEP_SEGMENTS - 1));
+    * (2 * limits::MAX_SETUP_CHARS
+        + 3 * limits::MAX_TEXT_CHARS
+        + 5 * limits::MAX_TEXT_CHARS * (limits::MAX_STEP_SEGMENTS - 1));
 
 fn load_with(
     name: &str,
@@ -295,17 +296,17 @@ fn the_largest_content_allowed_makes_a_plan_within_the_bounds() {
     };
     let text = long('w');
     let text = text.trim_end();
-    let list = |n: usize| {
-        (0..n)
-            .map(|_| format!("\"{text}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    // Setup lines up to the setup's limit, each with its separator.
+    let line = "s ".repeat(49);
+    let line = line.trim_end();
+    let setup = (0..limits::MAX_SETUP_CHARS / (line.len() + 1))
+        .map(|_| format!("\"{line}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let pose = format!(
-        "id = \"big\"\nname = \"{text}\"\nwhy = \"{text}\"\nsetup = [{}]\n\n[dose]\nkind = \"circles\"\n\
+        "id = \"big\"\nname = \"{text}\"\nwhy = \"{text}\"\nsetup = [{setup}]\n\n[dose]\nkind = \"circles\"\n\
          default = 12\nmin = 12\nmax = 12\n\n[cues]\nstart = \"{text}\"\nmove = \"{text}\"\n\
-         switch = \"{text}\"\nfinish = \"{text}\"\n",
-        list(limits::MAX_ITEMS)
+         switch = \"{text}\"\nfinish = \"{text}\"\n"
     );
     let mut routine = "id = \"big\"\nname = \"Big\"\n".to_owned();
     for _ in 0..limits::MAX_ITEMS {
