@@ -396,9 +396,9 @@ impl Session {
         &self.plan
     }
 
-    /// The plan input, with the choices made so far among its overrides. The plan played is the
-    /// first plan changed from the moment of each choice (see [`Plan::easier_from`] and
-    /// [`Plan::skip_from`]), not this input compiled afresh.
+    /// The plan input, with the choices made so far among its overrides. The plan played is not
+    /// this input compiled afresh: each choice changed the plan from the moment it was made (see
+    /// [`Plan::easier_from`] and [`Plan::skip_from`]).
     pub fn input(&self) -> &PlanInput {
         &self.input
     }
