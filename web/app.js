@@ -134,7 +134,7 @@ async function today() {
   const notToday = !redFlag && t.check === "not_today";
   const blocked = redFlag || notToday;
   const start = h("a", { class: "button big primary", href: "#/start", id: "start" }, "Start");
-  const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
+  const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${a.subject || plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
   const recent = t.recent.length
     ? h("table", {},
       h("thead", {}, h("tr", {}, h("th", {}, "Day"), h("th", {}, "Pain before → after"), h("th", {}, "How it went"))),
@@ -452,7 +452,7 @@ function planPreview(plan) {
       s.reps ? ` · ${s.reps} ${s.pose === "knee-circles" ? "circles each way" : s.hold_breaths ? "rounds" : "times"}` : "",
       s.hold_breaths ? ` · hold ${s.hold_breaths} breaths` : "",
       ` · ${Math.round((s.breaths * plan.breath_ms) / 1000)} s`))),
-    plan.adaptations.length ? h("ul", {}, plan.adaptations.map((a) => h("li", {}, `${plan.steps[a.step]?.title}: ${a.change}, because ${a.why}.`))) : null,
+    plan.adaptations.length ? h("ul", {}, plan.adaptations.map((a) => h("li", {}, `${a.subject || plan.steps[a.step]?.title}: ${a.change}, because ${a.why}.`))) : null,
     plan.notes.length ? h("ul", { class: "muted" }, plan.notes.map((n) => h("li", {}, n))) : null);
 }
 

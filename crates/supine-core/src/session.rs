@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::Content;
 use crate::plan::{
-    BreathState, Chime, Direction, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, compile,
+    BreathState, Chime, Direction, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, Splice,
+    compile,
 };
 use crate::safety::{HurtReport, SafetyStop, StopRule, stop_rule};
 
@@ -74,10 +75,11 @@ impl HurtChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
-    /// The routine was played to its end, most of it (at least [`COMPLETED_SHARE`] of its time)
-    /// actually practised.
+    /// The routine was played to its end and most of it practised: at least
+    /// [`COMPLETED_SHARE`] of its parts, making up at least that share of its time, were played
+    /// through (not skipped with "next").
     Completed,
-    /// The routine reached its end, but most of it was skipped.
+    /// The routine reached its end, but too much of it was skipped to call it completed.
     Partial,
     /// The person chose to stop.
     Quit,
@@ -118,8 +120,11 @@ impl EndReason {
     }
 }
 
-/// The share of the plan's time that must have been played (not skipped with "next") for a
-/// session that reaches the end to count as completed rather than partial.
+/// The share of the plan that must have been played through, in parts (segments, as the journal
+/// counts them) and in time, for a session that reaches the end to count as completed rather
+/// than partial. Both: skipping the long holds cannot hide behind many short parts played, nor
+/// skipping many short parts behind a few long ones. The plan is the one played at the end, so
+/// a pose skipped or made easier after it hurt counts as the routine adapted, not as skipped.
 pub const COMPLETED_SHARE: f64 = 2.0 / 3.0;
 
 /// A fact to keep in the journal.
@@ -273,7 +278,11 @@ enum HurtStage {
     Sharp,
     Spreading,
     Numb,
-    Choose(StopRule),
+    /// Choosing what to do; `easier` when an easier version fits in the time the pose has left.
+    Choose {
+        rule: StopRule,
+        easier: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,8 +355,10 @@ pub struct Session {
     mode: Mode,
     pain_before: Option<u8>,
     breath_chimes: bool,
-    /// Plan time actually played by the clock (not jumped over), in milliseconds.
-    played_ms: u64,
+    /// Which segments of the plan were played through to their end by the clock.
+    done: Vec<bool>,
+    /// "Back" goes no further back than this: where the plan last changed after it hurt.
+    back_floor_ms: u64,
     safety_stop: Option<SafetyStop>,
 }
 
@@ -363,13 +374,14 @@ impl Session {
         Ok(Session {
             content,
             input,
+            done: vec![false; plan.segments.len()],
             plan,
             pos_ms: 0,
             last_now: None,
             mode: Mode::Running,
             pain_before,
             breath_chimes,
-            played_ms: 0,
+            back_floor_ms: 0,
             safety_stop: None,
         })
     }
@@ -384,7 +396,9 @@ impl Session {
         &self.plan
     }
 
-    /// The plan input, with any choices made so far.
+    /// The plan input, with the choices made so far among its overrides. The plan played is not
+    /// this input compiled afresh: each choice changed the plan from the moment it was made (see
+    /// [`Plan::easier_from`] and [`Plan::skip_from`]).
     pub fn input(&self) -> &PlanInput {
         &self.input
     }
@@ -440,6 +454,12 @@ impl Session {
                     i.saturating_sub(1)
                 } else {
                     i
+                };
+                // Never back into what was changed or left out after it hurt.
+                let target = if self.plan.segments[target].start_ms < self.back_floor_ms {
+                    i
+                } else {
+                    target
                 };
                 self.jump(target, &mut fx);
             }
@@ -511,7 +531,6 @@ impl Session {
         let old = self.pos_ms;
         let new = (old + delta).min(self.plan.total_ms);
         self.pos_ms = new;
-        self.played_ms += new - old;
         let breath = self.plan.breath_ms;
         // Breath starts crossed in (old, new]; only the last one is spoken, all are recorded.
         let first_k = old / breath + 1;
@@ -550,7 +569,10 @@ impl Session {
         }
     }
 
-    fn record_done(&self, i: usize, fx: &mut Vec<Effect>) {
+    fn record_done(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        if let Some(d) = self.done.get_mut(i) {
+            *d = true;
+        }
         let seg = &self.plan.segments[i];
         fx.push(Effect::Record(Record::SegmentDone {
             index: i,
@@ -593,8 +615,7 @@ impl Session {
     fn finish(&mut self, fx: &mut Vec<Effect>) {
         self.pos_ms = self.plan.total_ms;
         fx.push(Effect::Chime(Chime::End));
-        let practised = self.played_ms as f64 >= COMPLETED_SHARE * self.plan.total_ms as f64;
-        let reason = if practised {
+        let reason = if self.practised() {
             say(fx, "That's the whole routine. Well done.");
             EndReason::Completed
         } else {
@@ -602,6 +623,21 @@ impl Session {
             EndReason::Partial
         };
         self.ask_pain_after(reason, fx);
+    }
+
+    /// Whether enough of the plan was played through to call the session completed.
+    fn practised(&self) -> bool {
+        let segments = &self.plan.segments;
+        let parts = self.done.iter().filter(|d| **d).count();
+        let ms: u64 = segments
+            .iter()
+            .zip(&self.done)
+            .filter(|(_, d)| **d)
+            .map(|(g, _)| g.duration_ms)
+            .sum();
+        // A tiny tolerance, so that exactly two thirds counts.
+        let enough = |got: f64, of: f64| got + 1e-9 >= COMPLETED_SHARE * of;
+        enough(parts as f64, segments.len() as f64) && enough(ms as f64, self.plan.total_ms as f64)
     }
 
     fn ask_pain_after(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
@@ -620,23 +656,36 @@ impl Session {
         self.plan.segments[self.current()].pose.clone()
     }
 
-    /// The choices the stop rule allows here.
-    fn choices(&self, rule: StopRule) -> Vec<HurtChoice> {
-        let Some(pose_id) = self.current_pose() else {
+    /// The choices the stop rule allows here; `easier` when an easier version fits.
+    fn choices(&self, rule: StopRule, easier: bool) -> Vec<HurtChoice> {
+        if self.current_pose().is_none() {
             return match rule {
                 StopRule::Adjust => vec![HurtChoice::Resume, HurtChoice::End],
                 _ => vec![HurtChoice::End],
             };
-        };
+        }
         let mut v = Vec::new();
         if rule == StopRule::Adjust {
             v.push(HurtChoice::Resume);
-            if self.easier_variant(&pose_id).is_some() {
+            if easier {
                 v.push(HurtChoice::Easier);
             }
         }
         v.extend([HurtChoice::Skip, HurtChoice::End]);
         v
+    }
+
+    /// The plan with the current pose's easier version from the next breath, if the pose has
+    /// one not in use and it fits in the time the pose has left.
+    fn easier_plan(&self) -> Option<(Plan, Splice)> {
+        let pose = self.current_pose()?;
+        let variant = self.easier_variant(&pose)?;
+        let step = self.plan.segments[self.current()].step;
+        // The content and the variant were checked when the plan was first compiled.
+        self.plan
+            .easier_from(&self.content, &self.input, step, &variant, self.pos_ms)
+            .ok()
+            .flatten()
     }
 
     /// The easier variant of a pose, unless it is already in use.
@@ -706,12 +755,13 @@ impl Session {
                     self.ask_pain_after(EndReason::StoppedForSafety, fx);
                     return;
                 }
-                flow.stage = HurtStage::Choose(rule);
-                let text = Self::choices_text(&self.choices(rule), rule);
+                let easier = rule == StopRule::Adjust && self.easier_plan().is_some();
+                flow.stage = HurtStage::Choose { rule, easier };
+                let text = Self::choices_text(&self.choices(rule, easier), rule);
                 ask(fx, &text);
             }
-            (HurtStage::Choose(rule), Event::Choose(choice))
-                if self.choices(rule).contains(&choice) =>
+            (HurtStage::Choose { rule, easier }, Event::Choose(choice))
+                if self.choices(rule, easier).contains(&choice) =>
             {
                 self.choose(choice, fx);
                 return;
@@ -724,50 +774,69 @@ impl Session {
     fn choose(&mut self, choice: HurtChoice, fx: &mut Vec<Effect>) {
         let pose = self.current_pose();
         let step = self.plan.segments[self.current()].step;
-        let mut variant = None;
-        let override_choice = match choice {
-            HurtChoice::Easier => {
-                variant = pose.as_deref().and_then(|p| self.easier_variant(p));
-                variant.clone().map(PoseChoice::Variant)
-            }
-            HurtChoice::Skip => Some(PoseChoice::Skip),
-            HurtChoice::End | HurtChoice::Resume => None,
+        let easier = match choice {
+            HurtChoice::Easier => self.easier_plan(),
+            _ => None,
         };
+        let variant = easier
+            .as_ref()
+            .and_then(|(plan, _)| plan.steps[step].variant.clone());
         fx.push(Effect::Record(Record::Choice {
             pose: pose.clone(),
             choice,
-            variant,
+            variant: variant.clone(),
         }));
-        match choice {
+        let changed = match choice {
             HurtChoice::End => {
                 fx.push(Effect::StopSpeech);
                 self.ask_pain_after(EndReason::StoppedForPain, fx);
+                return;
             }
             HurtChoice::Resume => {
                 if pose.is_some() {
                     say(fx, "Carry on gently, and ease off if it gets worse.");
                 }
                 self.resume(fx);
+                return;
             }
-            HurtChoice::Easier | HurtChoice::Skip => {
-                if let (Some(pose), Some(c)) = (pose, override_choice) {
-                    let mut input = self.input.clone();
-                    input.overrides.insert(pose, c);
-                    // The content and the variant were checked when the plan was first compiled.
-                    if let Ok(plan) = compile(&self.content, &input) {
-                        self.input = input;
-                        self.plan = plan;
-                    }
-                }
-                self.mode = Mode::Running;
-                let i = self.plan.first_segment_of_step(step);
-                if i >= self.plan.segments.len() {
-                    self.finish(fx);
-                } else {
-                    self.jump(i, fx);
-                }
+            HurtChoice::Easier => {
+                easier.map(|(plan, splice)| (plan, splice, variant.map(PoseChoice::Variant)))
             }
+            HurtChoice::Skip => {
+                let (plan, splice) = self.plan.skip_from(step, self.pos_ms);
+                Some((plan, splice, Some(PoseChoice::Skip)))
+            }
+        };
+        let Some((plan, splice, remembered)) = changed else {
+            // Not offered when it does not fit; should the plan not change, carry on as it was.
+            self.resume(fx);
+            return;
+        };
+        self.apply(plan, splice);
+        if let (Some(pose), Some(c)) = (pose, remembered) {
+            self.input.overrides.insert(pose, c);
         }
+        // Carry on from the next breath: the plan changed from there, so nothing before moves.
+        self.mode = Mode::Running;
+        self.pos_ms = self
+            .plan
+            .breath_boundary_after(self.pos_ms)
+            .min(self.plan.total_ms);
+        self.back_floor_ms = self.pos_ms;
+        if self.pos_ms >= self.plan.total_ms {
+            self.finish(fx);
+        } else {
+            self.jump(self.current(), fx);
+        }
+    }
+
+    /// Plays `plan` from now on; what was played through stays played.
+    fn apply(&mut self, plan: Plan, splice: Splice) {
+        let mut done = self.done[..splice.kept].to_vec();
+        done.resize(splice.new_end, false);
+        done.extend_from_slice(&self.done[splice.old_end..]);
+        self.done = done;
+        self.plan = plan;
     }
 
     /// What to draw now.
@@ -822,8 +891,8 @@ impl Session {
                         text: ASK_NUMB.into(),
                         kind: PromptKind::YesNo,
                     },
-                    HurtStage::Choose(rule) => {
-                        let choices = self.choices(rule);
+                    HurtStage::Choose { rule, easier } => {
+                        let choices = self.choices(rule, easier);
                         Prompt {
                             text: Self::choices_text(&choices, rule),
                             kind: PromptKind::Choices(choices),

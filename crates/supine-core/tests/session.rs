@@ -418,3 +418,190 @@ fn pain_outside_zero_to_ten_is_ignored() {
     assert!(s.handle(Event::Pain(11)).is_empty());
     assert_eq!(s.view().prompt.unwrap().kind, PromptKind::Pain);
 }
+
+/// Answers "this hurts" with mild pain (the stop rule allows carrying on) and chooses `choice`.
+fn mild_hurt_then(s: &mut Session, choice: HurtChoice) -> Vec<Effect> {
+    hurt(s, 3, false, false, false);
+    s.handle(Event::Choose(choice))
+}
+
+#[test]
+fn an_easier_version_fits_the_time_the_pose_had_left() {
+    let mut s = session(Some(3));
+    s.handle(Event::Tick(0));
+    skip_to(&mut s, "bridge");
+    let plan = s.plan().clone();
+    let bridge_hold = plan
+        .segments
+        .iter()
+        .position(|g| g.pose.as_deref() == Some("bridge") && g.kind == SegmentKind::Hold)
+        .unwrap();
+    // Into the first hold, one and a half breaths.
+    while s.view().segment < bridge_hold {
+        s.handle(Event::Next);
+    }
+    let start = s.position_ms();
+    s.handle(Event::Tick(15_000));
+    let (at, progress, left) = (s.position_ms(), s.view().progress, s.view().total_left_ms);
+    assert_eq!(at, start + 15_000);
+    let fx = mild_hurt_then(&mut s, HurtChoice::Easier);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Record(Record::Choice { variant: Some(v), .. }) if v == "supported-bridge")));
+    let v = s.view();
+    assert_eq!(
+        (v.title.as_str(), v.kind),
+        ("Supported bridge", SegmentKind::Intro)
+    );
+    assert_eq!(
+        s.plan().total_ms,
+        plan.total_ms,
+        "the routine ends when it would have"
+    );
+    assert_eq!(s.position_ms(), start + 20_000, "from the next breath");
+    assert!(
+        v.progress >= progress && v.total_left_ms <= left,
+        "the bar never jumps back"
+    );
+    // What came before and what comes after the bridge are untouched.
+    let bridge = &plan.steps[2];
+    let after = bridge.first_segment + bridge.segment_count;
+    let now = &s.plan().steps[2];
+    assert_eq!(
+        &s.plan().segments[..bridge_hold],
+        &plan.segments[..bridge_hold]
+    );
+    let moved: Vec<_> = s.plan().segments[now.first_segment + now.segment_count..]
+        .iter()
+        .map(|g| (g.start_ms, g.title.clone()))
+        .collect();
+    let before: Vec<_> = plan.segments[after..]
+        .iter()
+        .map(|g| (g.start_ms, g.title.clone()))
+        .collect();
+    assert_eq!(moved, before);
+    // The supported bridge gets rounds of its own, holds within 3-5 breaths.
+    let rounds: Vec<_> = s.plan().segments[s.view().segment..]
+        .iter()
+        .filter(|g| g.title == "Supported bridge" && g.kind == SegmentKind::Hold)
+        .map(|g| g.breaths)
+        .collect();
+    assert!(
+        !rounds.is_empty() && rounds.iter().all(|b| (3..=5).contains(b)),
+        "{rounds:?}"
+    );
+    // Played out, it ends at the same moment as the original plan.
+    let fx = run(&mut s, 2, plan.total_ms);
+    assert!(fx.contains(&Effect::Chime(Chime::End)));
+    assert_eq!(s.view().screen, Screen::PainAfter);
+}
+
+#[test]
+fn an_easier_version_is_offered_only_when_it_fits_in_the_time_left() {
+    let mut s = session(Some(3));
+    s.handle(Event::Tick(0));
+    skip_to(&mut s, "bridge");
+    // The last breath of the bridge: no time for a supported bridge.
+    let last = {
+        let b = &s.plan().steps[2];
+        b.first_segment + b.segment_count - 1
+    };
+    while s.view().segment < last {
+        s.handle(Event::Next);
+    }
+    hurt(&mut s, 3, false, false, false);
+    let Some(PromptKind::Choices(choices)) = s.view().prompt.map(|p| p.kind) else {
+        panic!("choices expected");
+    };
+    assert_eq!(
+        choices,
+        [HurtChoice::Resume, HurtChoice::Skip, HurtChoice::End]
+    );
+}
+
+#[test]
+fn skipping_a_pose_keeps_what_was_played_and_moves_forward() {
+    let mut s = session(Some(3));
+    s.handle(Event::Tick(0));
+    skip_to(&mut s, "bridge");
+    s.handle(Event::Tick(1));
+    s.handle(Event::Tick(25_001));
+    let (at, progress, total) = (s.position_ms(), s.view().progress, s.plan().total_ms);
+    mild_hurt_then(&mut s, HurtChoice::Skip);
+    let v = s.view();
+    assert_eq!(v.title, "Gentle twist");
+    assert!(
+        s.position_ms() >= at && v.progress >= progress,
+        "forward, never back"
+    );
+    assert!(s.plan().total_ms < total);
+    // "Back" does not lead into the pose that hurt.
+    s.handle(Event::Back);
+    assert_eq!(s.view().title, "Gentle twist");
+}
+
+#[test]
+fn skipping_every_circle_is_partial_though_most_of_the_time_was_played() {
+    // Every circle of the hip rotations (and the switch and finish between them) skipped with
+    // "next", everything else played through: most of the time, but not of the parts.
+    let mut s = session(None);
+    let mut now = 0;
+    s.handle(Event::Tick(now));
+    let mut skipped = (0, 0);
+    while !matches!(s.view().screen, Screen::PainAfter) {
+        let seg = &s.plan().segments[s.view().segment];
+        if seg.pose.as_deref() == Some("knee-circles") && seg.kind != SegmentKind::Intro {
+            skipped = (skipped.0 + 1, skipped.1 + seg.duration_ms);
+            s.handle(Event::Next);
+        } else {
+            now += seg.end_ms() - s.position_ms();
+            s.handle(Event::Tick(now));
+        }
+    }
+    let (parts, total) = (s.plan().segments.len(), s.plan().total_ms);
+    assert!(
+        (total - skipped.1) * 3 >= total * 2,
+        "most of the time was played"
+    );
+    assert!(
+        (parts - skipped.0) * 3 < parts * 2,
+        "a third of the parts were not"
+    );
+    let fx = s.handle(Event::Pain(3));
+    assert!(fx.contains(&Effect::Ended(EndReason::Partial)), "{fx:?}");
+}
+
+#[test]
+fn replaying_one_part_over_and_over_does_not_make_a_session_complete() {
+    let mut s = session(None);
+    let mut now = 0;
+    s.handle(Event::Tick(now));
+    let settle = s.plan().segments[0].duration_ms;
+    // Play the first part 40 times over, longer than the whole routine, then skip the rest.
+    for _ in 0..40 {
+        now += settle - 1;
+        s.handle(Event::Tick(now));
+        s.handle(Event::Back);
+    }
+    while !matches!(s.view().screen, Screen::PainAfter) {
+        s.handle(Event::Next);
+    }
+    let fx = s.handle(Event::Pain(3));
+    assert!(fx.contains(&Effect::Ended(EndReason::Partial)), "{fx:?}");
+}
+
+#[test]
+fn a_pose_skipped_after_it_hurt_still_lets_the_rest_complete() {
+    let mut s = session(Some(3));
+    s.handle(Event::Tick(0));
+    let total = s.plan().total_ms;
+    let mut now = 0;
+    // Play through to the bridge, skip it, play the rest.
+    while s.plan().segments[s.view().segment].pose.as_deref() != Some("bridge") {
+        now += 1000;
+        s.handle(Event::Tick(now));
+    }
+    mild_hurt_then(&mut s, HurtChoice::Skip);
+    let fx = run(&mut s, now, now + total);
+    assert!(fx.contains(&Effect::Chime(Chime::End)));
+    let fx = s.handle(Event::Pain(2));
+    assert!(fx.contains(&Effect::Ended(EndReason::Completed)), "{fx:?}");
+}

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::{Duration, Local, SecondsFormat};
+use supine_core::plan::minutes_range;
 use supine_core::safety::{DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
 use supine_core::session::Record;
-use supine_core::{Condition, Level, Outcome, Plan, Session, compile};
+use supine_core::{Condition, Content, Level, Outcome, Plan, Session, compile};
 use supine_store::practice::{self, Remembered};
 use supine_store::{
     Journal, NewSession, SessionEvent, SessionFinish, SessionId, SessionStatus, is_postgres_url,
@@ -49,6 +50,43 @@ fn seconds_to_ms(s: f64, what: &str) -> anyhow::Result<u32> {
         bail!("--{what} must be a number of seconds, e.g. 4 (got {s})");
     }
     Ok((s * 1000.0).round() as u32)
+}
+
+/// Refuses an explicit `--minutes` that the routine cannot reach with these settings (its breath,
+/// level and easier versions; conditions from the screening can only shorten it further, and the
+/// plan then says how close it came): a usage error, exit 2, naming the range.
+fn check_minutes(args: &PlanArgs, r: &Remembered, content: &Content) -> anyhow::Result<()> {
+    let Some(m) = args.minutes else {
+        return Ok(());
+    };
+    let input = r.plan_input(Vec::new());
+    let range = minutes_range(content, &input)?;
+    if range.contains(m) {
+        return Ok(());
+    }
+    let pace = input.settings.pace;
+    let message = format!(
+        "--minutes {m}: this routine takes {range} at your breath ({} s in, {} s out); choose a \
+         length in that range, or a slower breath (--inhale, --exhale) for a longer routine",
+        f64::from(pace.inhale_ms) / 1000.0,
+        f64::from(pace.exhale_ms) / 1000.0
+    );
+    // Said the way clap says its own usage errors, and before anything is asked.
+    let _ = writeln!(io::stderr(), "error: {message}");
+    Err(Exit(exit::USAGE).into())
+}
+
+/// `check_minutes` for a command that has not loaded its content and settings yet.
+fn check_minutes_first(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
+    if args.minutes.is_none() {
+        return Ok(());
+    }
+    let content = load_content(cli.content.as_deref())?;
+    let remembered = match open_existing_journal(cli)? {
+        Some(j) => practice::load_remembered(&*j)?,
+        None => Remembered::default(),
+    };
+    check_minutes(args, &merge_plan_args(remembered, args)?, &content)
 }
 
 /// Applies the given command-line options over the remembered ones.
@@ -108,6 +146,7 @@ pub fn plan_for(cli: &Cli, args: &PlanArgs) -> anyhow::Result<Plan> {
         None => (Remembered::default(), Vec::new()),
     };
     let r = merge_plan_args(remembered, args)?;
+    check_minutes(args, &r, &content)?;
     let input = r.plan_input(conditions);
     Ok(compile(&content, &input)?)
 }
@@ -127,6 +166,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
         }
     }
     let r = merge_plan_args(remembered, args)?;
+    check_minutes(args, &r, &content)?;
     let input = r.plan_input(conditions);
     let plan = compile(&content, &input)?;
     let mut out = io::stdout().lock();
@@ -216,6 +256,7 @@ pub fn short_date(rfc3339: &str) -> String {
 
 /// `supine practice`.
 pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
+    check_minutes_first(cli, &args.plan)?;
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         bail!(
             "practice needs an interactive terminal; to see the routine without one, use `supine plan`"

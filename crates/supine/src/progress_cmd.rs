@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use anyhow::{Context, bail};
 use chrono::Local;
-use supine_core::progress::{Change, Day, Progress, progress};
+use supine_core::progress::{Change, Day, Progress, RELIEF_MARKS, progress};
 use supine_store::progress::{day_of_date, psfs_points, session_points};
 
 use crate::chart;
@@ -145,10 +145,7 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
 
     if !p.relief.is_empty() {
         let last: Vec<_> = p.relief.iter().rev().take(10).rev().collect();
-        let list: Vec<String> = last
-            .iter()
-            .map(|r| format!("{:+}{}", r.relief, if r.meaningful { "*" } else { "" }))
-            .collect();
+        let list: Vec<String> = last.iter().map(|r| r.short()).collect();
         let mean =
             p.relief.iter().map(|r| f64::from(r.relief)).sum::<f64>() / p.relief.len() as f64;
         let _ = writeln!(
@@ -159,7 +156,7 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
         );
         let _ = writeln!(
             s,
-            "  average {mean:+.1} over {} session(s); * = meaningful (2 points or 30%)",
+            "  average {mean:+.1} over {} session(s); {RELIEF_MARKS}",
             p.relief.len()
         );
     }

@@ -274,3 +274,39 @@ fn broken_pipe_is_not_an_error() {
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn minutes_the_routine_cannot_reach_are_refused_before_anything_is_asked() {
+    let home = Home::new();
+    // 20 minutes is in 1-60 but beyond the routine at the default breath: plan and practice
+    // say so alike, exit 2, and practice asks nothing first.
+    for command in ["plan", "practice"] {
+        let o = home.run(&[command, "--minutes", "20"]);
+        assert_eq!(o.status.code(), Some(2), "{command}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o).lines().next(),
+            Some(
+                "error: --minutes 20: this routine takes 7.5 to 15.2 minutes at your breath (4 s \
+                 in, 6 s out); choose a length in that range, or a slower breath (--inhale, \
+                 --exhale) for a longer routine"
+            ),
+            "{command}"
+        );
+        assert_eq!(stdout(&o), "", "{command} asked nothing");
+        let o = home.run(&[command, "--minutes", "500"]);
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        assert!(
+            stderr(&o).contains("give a number of minutes from 1 to 60"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(!home.db().exists(), "nothing was written");
+    // A slower breath reaches it, and the longest length at the default breath is kept.
+    let o = home.run(&["plan", "--minutes", "20", "--inhale", "6", "--exhale", "9"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(" · 20:00 · "), "{}", stdout(&o));
+    let o = home.run(&["plan", "--minutes", "15.2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("Note:"), "{}", stdout(&o));
+}

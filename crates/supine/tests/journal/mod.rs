@@ -457,7 +457,7 @@ fn remind_writes_a_daily_icalendar_event_as_long_as_the_routine() {
 
     let shorter = ok(
         &home,
-        &["remind", "--at", "7:05", "--minutes", "5", "--ics", "-"],
+        &["remind", "--at", "7:05", "--minutes", "8", "--ics", "-"],
     );
     assert!(shorter.contains("T070500\r\n"), "{shorter}");
     let o = home.run(&["remind", "--at", "7pm"]);
