@@ -6,6 +6,7 @@ mod chart;
 mod cli;
 mod export;
 mod files;
+mod log_cmd;
 mod plan_text;
 mod pose_cmd;
 mod practice;
@@ -79,7 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => practice::plan(&cli, args),
         Command::Practice(args) => practice::practice(&cli, args),
         Command::Screen => practice::screen(&cli),
-        Command::Log(args) => practice::log(&cli, args),
+        Command::Log(args) => log_cmd::log(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
         Command::Pose { image, model, json } => pose_cmd::run(image, model, *json),
