@@ -75,6 +75,12 @@ macro_rules! all_stories {
             history_is_oldest_first_without_events,
             psfs_round_trip,
             import_adds_nothing_twice,
+            uids_keep_sessions_apart_through_import,
+            old_exports_import_without_merging,
+            ids_are_never_handed_out_twice,
+            screenings_round_trip,
+            settings_import_keeps_what_is_there,
+            a_fresh_journal_is_undamaged,
         );
     };
 }
