@@ -80,7 +80,12 @@ const NO_PROFILE: i64 = -1;
 pub struct SqliteJournal {
     conn: Connection,
     ctx: Ctx,
+    /// Writes left to run in low-space mode (see [`SqliteJournal::write`]).
+    low_space: u32,
 }
+
+/// After a full disk, this many writes each fold the write-ahead log into the file first.
+const LOW_SPACE_WRITES: u32 = 64;
 
 /// Who and where: kept apart from the connection so that a transaction can borrow the connection
 /// while helpers read the context.
@@ -241,6 +246,7 @@ impl SqliteJournal {
             .map_err(|e| map_error(e, &location, "opening the journal for reading"))?;
         Ok(Self {
             conn,
+            low_space: 0,
             ctx: Ctx {
                 location,
                 profile: profile.to_owned(),
@@ -272,11 +278,20 @@ impl SqliteJournal {
         profile: &str,
         path: Option<&Path>,
     ) -> Result<Self, StoreError> {
+        // SQLite falls back to reading when it may not write the file (a read-only disk); it
+        // then cannot make the write-ahead log's index either, so the first statement that reads
+        // fails as if the file could not be opened: that is a read-only journal.
+        let opened_read_only = conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
         let fail = |action| {
             let location = location.clone();
-            move |e| map_error(e, &location, action)
+            move |e| match map_error(e, &location, action) {
+                StoreError::CannotOpen { location, source } if opened_read_only => {
+                    StoreError::ReadOnly { location, source }
+                }
+                other => other,
+            }
         };
-        // Connection settings only: these do not touch the file.
+        // Connection settings; `synchronous` reads the schema, so the first read may be here.
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(fail("setting the busy timeout"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -284,8 +299,14 @@ impl SqliteJournal {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail("setting synchronous=NORMAL"))?;
 
-        // The first read: a file that is not a database fails here, before any write.
-        let found = schema_version(&conn, &location)?;
+        // The first read of the contents: a file that is not a database fails here, before any
+        // write.
+        let found = match schema_version(&conn, &location) {
+            Err(StoreError::CannotOpen { location, source }) if opened_read_only => {
+                return Err(StoreError::ReadOnly { location, source });
+            }
+            other => other?,
+        };
         // SQLite has the file open now: remember which file it is.
         let file =
             path.map(OpenedFile::at)
@@ -314,10 +335,14 @@ impl SqliteJournal {
         enable_wal(&conn, &location)?;
         if found != Some(latest_version()) {
             migrate(&mut conn, &location)?;
+            // Start with the schema in the file and an empty log, rather than a log holding
+            // every page of it: on a nearly full disk the log could otherwise never shrink.
+            checkpoint_wal(&conn);
         }
         let profile_id = profile_id(&mut conn, profile).map_err(fail("selecting the profile"))?;
         Ok(Self {
             conn,
+            low_space: 0,
             ctx: Ctx {
                 location,
                 profile: profile.to_owned(),
@@ -329,9 +354,13 @@ impl SqliteJournal {
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits it, checking the commit: the
-    /// only way this backend writes. On a full disk the write-ahead log is checkpointed (freeing
+    /// only way this backend writes.
+    ///
+    /// On a full disk the write-ahead log is checkpointed into the file and emptied (which frees
     /// its space) and `f` runs once more; a failed attempt was rolled back whole, so trying again
-    /// stores nothing twice.
+    /// stores nothing twice. For the next [`LOW_SPACE_WRITES`] writes the log is emptied before
+    /// each one, so that space freed on the disk goes to the file rather than to a growing log
+    /// that could then never be checkpointed.
     fn write<T>(
         &mut self,
         action: &'static str,
@@ -343,15 +372,30 @@ impl SqliteJournal {
                 source: "the journal was opened for reading only".into(),
             });
         }
-        if let Some(file) = &self.ctx.file {
-            file.check(&self.ctx.location)?;
+        if let Some(file) = &self.ctx.file
+            && let Err(e) = file.check(&self.ctx.location)
+        {
+            // What was acknowledged but is still only in the write-ahead log goes into the file
+            // that was moved away (SQLite writes through the file it holds open), so that the
+            // log beside the path, now the new file's, is left empty.
+            checkpoint_wal(&self.conn);
+            return Err(e);
         }
-        match attempt(&mut self.conn, &self.ctx, action, &f) {
-            Err(e) if e.is_disk_full() && checkpoint_to_free_space(&self.conn) => {
+        if self.low_space > 0 {
+            checkpoint_wal(&self.conn);
+        }
+        let result = match attempt(&mut self.conn, &self.ctx, action, &f) {
+            Err(e) if e.is_disk_full() && checkpoint_wal(&self.conn) => {
                 attempt(&mut self.conn, &self.ctx, action, &f)
             }
             other => other,
-        }
+        };
+        self.low_space = match &result {
+            Err(e) if e.is_disk_full() => LOW_SPACE_WRITES,
+            Ok(_) => self.low_space.saturating_sub(1),
+            Err(_) => self.low_space,
+        };
+        result
     }
 }
 
@@ -370,9 +414,24 @@ fn attempt<T>(
     Ok(out)
 }
 
-/// Copies the write-ahead log into the file and empties it; whether that worked. On a full disk
-/// this gives back the log's space (up to a few MB) for the next commit.
-fn checkpoint_to_free_space(conn: &Connection) -> bool {
+impl Drop for SqliteJournal {
+    /// SQLite neither checkpoints nor removes the write-ahead log when it closes a file that was
+    /// moved or deleted, and a log left beside the path would be read into whatever file is
+    /// there now; so a moved journal's log is copied into it (through the file held open) and
+    /// emptied first.
+    fn drop(&mut self) {
+        if let Some(file) = &self.ctx.file
+            && !self.ctx.read_only
+            && file.check(&self.ctx.location).is_err()
+        {
+            checkpoint_wal(&self.conn);
+        }
+    }
+}
+
+/// Copies the write-ahead log into the file SQLite holds open and empties the log; whether that
+/// worked. On a full disk this gives back the log's space (up to a few MB) for the next commit.
+fn checkpoint_wal(conn: &Connection) -> bool {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
         row.get::<_, i64>(0)
     })

@@ -1,5 +1,6 @@
 //! Integration tests of the journal: the conformance suite against SQLite (in memory and on disk),
-//! files that are not ours, profiles, crash safety and concurrent writers.
+//! files that are not ours, profiles, crash safety, fault injection (full disk, read-only,
+//! replaced underfoot, killed writers; `faults`), concurrent writers and the import parser.
 
 use std::path::{Path, PathBuf};
 
@@ -100,6 +101,7 @@ mod conformance_on_disk {
     });
 }
 
+mod faults;
 mod pg;
 
 mod files {
