@@ -238,11 +238,9 @@ fn check_header(bytes: &[u8]) -> Result<(), ImportError> {
     let version = header.version.unwrap_or(Value::Null);
     match version.as_u64() {
         Some(v) if (u64::from(OLDEST_VERSION)..=u64::from(VERSION)).contains(&v) => Ok(()),
-        _ => {
-            let mut found = version.to_string();
-            found.truncate(40);
-            Err(ImportError::UnknownVersion { found })
-        }
+        _ => Err(ImportError::UnknownVersion {
+            found: shown(&version.to_string()),
+        }),
     }
 }
 

@@ -101,6 +101,7 @@ mod conformance_on_disk {
     });
 }
 
+mod archive;
 mod faults;
 mod pg;
 
