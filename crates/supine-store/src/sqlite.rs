@@ -1373,7 +1373,14 @@ impl Journal for SqliteJournal {
     }
 
     fn check_integrity(&self) -> Result<(), StoreError> {
-        let fail = self.ctx.fail("checking the journal");
+        // A page so broken that the check itself cannot read it is damage too.
+        let fail = |e| match map_error(e, &self.ctx.location, "checking the journal") {
+            StoreError::NotADatabase { location, reason } => StoreError::Damaged {
+                location,
+                problem: reason,
+            },
+            other => other,
+        };
         // Up to 10 problems: enough to name them, bounded for a badly broken file.
         let mut problems: Vec<String> = self
             .conn

@@ -15,6 +15,7 @@ mod prompt;
 mod psfs_cmd;
 mod remind;
 mod serve;
+mod term_text;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -62,7 +63,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(io::stderr(), "error: {e:#}");
+            // A message may quote text from the journal: no control character reaches the
+            // terminal as it is.
+            let message = format!("{e:#}");
+            let _ = writeln!(io::stderr(), "error: {}", term_text::show_lines(&message));
             ExitCode::from(exit::ERROR)
         }
     }
