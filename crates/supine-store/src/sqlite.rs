@@ -1094,7 +1094,9 @@ impl Journal for SqliteJournal {
     fn screenings(&self) -> Result<Vec<ScreeningRecord>, StoreError> {
         let fail = self.ctx.fail("reading the screenings");
         let tx = self.conn.unchecked_transaction().map_err(&fail)?;
-        let rows: Vec<(i64, String, String, String, Option<String>, Option<String>)> = tx
+        // A screening's id, time, kind and outcome, then one answer (none when it has none).
+        type Row = (i64, String, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = tx
             .prepare_cached(
                 "SELECT s.id, s.taken_at, s.kind, s.outcome, a.question_id, a.answer
                  FROM screenings s LEFT JOIN screening_answers a ON a.screening_id = s.id

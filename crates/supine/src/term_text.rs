@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 /// reorders or hides text (bidirectional controls, zero-width joiners and spaces, the BOM, line
 /// and paragraph separators), written as an escape. Text without them is borrowed unchanged.
 pub fn show(text: &str) -> Cow<'_, str> {
-    escape(text, |c| needs_escape(c))
+    escape(text, needs_escape)
 }
 
 /// Like [`show`], but line breaks (`\n`) stay line breaks: for messages of several lines, such

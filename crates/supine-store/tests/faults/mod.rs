@@ -429,12 +429,11 @@ fn a_journal_replaced_underfoot_takes_no_more_writes() {
         let id = j
             .start_session(&new_session("2026-11-26T14:00:00+01:00"))
             .unwrap();
-        let acked: Vec<usize> = (0..ACKED / rounds)
-            .map(|i| {
-                j.record_event(id, &tick(i)).unwrap();
-                i
-            })
-            .collect();
+        let mut acked = Vec::new();
+        for i in 0..ACKED / rounds {
+            j.record_event(id, &tick(i)).unwrap();
+            acked.push(i);
+        }
         replace(&path, &moved, &backup);
         // Odd rounds are only closed after the replacement, with no write to notice it.
         if round % 2 == 0 {
