@@ -14,7 +14,7 @@ use crate::content::Content;
 use crate::plan::{
     BreathState, Chime, Direction, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, compile,
 };
-use crate::safety::{HurtReport, STOP_NOW_MESSAGE, StopRule, stop_rule};
+use crate::safety::{HurtReport, SafetyStop, StopRule, stop_rule};
 
 /// Something that happened: a key, a tap, or time passing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub enum HurtChoice {
     Skip,
     /// End the session.
     End,
-    /// Carry on (only offered outside poses).
+    /// Carry on gently (offered when the pain is mild: below the stop rule).
     Resume,
 }
 
@@ -65,7 +65,7 @@ impl HurtChoice {
             HurtChoice::Easier => "easier version",
             HurtChoice::Skip => "skip this pose",
             HurtChoice::End => "end for today",
-            HurtChoice::Resume => "carry on",
+            HurtChoice::Resume => "carry on gently",
         }
     }
 }
@@ -74,14 +74,19 @@ impl HurtChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
-    /// The whole routine was done.
+    /// The routine was played to its end, most of it (at least [`COMPLETED_SHARE`] of its time)
+    /// actually practised.
     Completed,
+    /// The routine reached its end, but most of it was skipped.
+    Partial,
     /// The person chose to stop.
     Quit,
     /// The person ended it after something hurt.
     StoppedForPain,
-    /// The stop rule ended it (pain down a leg, numbness or weakness).
-    StopRule,
+    /// The stop rule ended it (pain down a leg, numbness or weakness): see
+    /// [`Session::safety_stop`] for which.
+    #[serde(alias = "stop_rule")]
+    StoppedForSafety,
 }
 
 impl EndReason {
@@ -89,12 +94,33 @@ impl EndReason {
     pub fn as_str(self) -> &'static str {
         match self {
             EndReason::Completed => "completed",
+            EndReason::Partial => "partial",
             EndReason::Quit => "quit",
             EndReason::StoppedForPain => "stopped_for_pain",
-            EndReason::StopRule => "stop_rule",
+            EndReason::StoppedForSafety => "stopped_for_safety",
+        }
+    }
+
+    /// The reason with this stored name; `"stop_rule"`, from older journals, is a safety stop.
+    pub fn parse(s: &str) -> Option<EndReason> {
+        match s {
+            "stop_rule" => Some(EndReason::StoppedForSafety),
+            _ => [
+                EndReason::Completed,
+                EndReason::Partial,
+                EndReason::Quit,
+                EndReason::StoppedForPain,
+                EndReason::StoppedForSafety,
+            ]
+            .into_iter()
+            .find(|r| r.as_str() == s),
         }
     }
 }
+
+/// The share of the plan's time that must have been played (not skipped with "next") for a
+/// session that reaches the end to count as completed rather than partial.
+pub const COMPLETED_SHARE: f64 = 2.0 / 3.0;
 
 /// A fact to keep in the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,6 +260,11 @@ pub struct View {
     pub prompt: Option<Prompt>,
     /// Why the session ended, once it has.
     pub end: Option<EndReason>,
+    /// The safety stop that ended the session, once the stop rule has ended it.
+    pub safety_stop: Option<SafetyStop>,
+    /// Advice to keep on screen after a safety stop, from the stop until the player closes (and
+    /// after: front ends show it again once the player is gone).
+    pub advice: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +302,39 @@ const ASK_NUMB: &str = "Any numbness, tingling or weakness in your legs?";
 const ASK_PAIN_AFTER: &str = "How is your pain now, from zero to ten?";
 const ASK_QUIT: &str = "End the session now?";
 
+/// Adds `text` to what is said now: each `Speak` effect cuts off the one before, so words said
+/// in the same moment (an ending, then the pain question) go into one utterance, unless speech
+/// was stopped since.
+fn say(fx: &mut Vec<Effect>, text: impl Into<String>) {
+    let text = text.into();
+    for e in fx.iter_mut().rev() {
+        match e {
+            Effect::StopSpeech => break,
+            Effect::Speak(before) => {
+                before.push(' ');
+                before.push_str(&text);
+                return;
+            }
+            _ => {}
+        }
+    }
+    fx.push(Effect::Speak(text));
+}
+
+/// Said after the pain-after answer.
+fn thanks(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::Completed => "Thank you. Well done for today.",
+        EndReason::StoppedForPain => {
+            "Thank you. Well done for listening to your body. Rest in a comfortable position."
+        }
+        EndReason::StoppedForSafety => {
+            "Thank you. Rest now, in a position that feels comfortable, and take care."
+        }
+        EndReason::Partial | EndReason::Quit => "Thank you. Your session is saved.",
+    }
+}
+
 /// A guided session in progress.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -282,6 +346,9 @@ pub struct Session {
     mode: Mode,
     pain_before: Option<u8>,
     breath_chimes: bool,
+    /// Plan time actually played by the clock (not jumped over), in milliseconds.
+    played_ms: u64,
+    safety_stop: Option<SafetyStop>,
 }
 
 impl Session {
@@ -302,7 +369,14 @@ impl Session {
             mode: Mode::Running,
             pain_before,
             breath_chimes,
+            played_ms: 0,
+            safety_stop: None,
         })
+    }
+
+    /// The safety stop that ended (or is ending) the session, if the stop rule did.
+    pub fn safety_stop(&self) -> Option<SafetyStop> {
+        self.safety_stop
     }
 
     /// The plan being played (it changes when an easier version is chosen or a pose skipped).
@@ -408,7 +482,7 @@ impl Session {
             (Mode::Hurt(flow), e) => self.hurt(flow, e, &mut fx),
             (Mode::PainAfter(reason), Event::Pain(p)) if p <= 10 => {
                 fx.push(Effect::Record(Record::PainAfter { pain: p }));
-                fx.push(Effect::Speak("Thank you. Well done for today.".into()));
+                say(&mut fx, thanks(reason));
                 self.end(reason, &mut fx);
             }
             (Mode::PainAfter(reason), Event::Quit) => self.end(reason, &mut fx),
@@ -437,6 +511,7 @@ impl Session {
         let old = self.pos_ms;
         let new = (old + delta).min(self.plan.total_ms);
         self.pos_ms = new;
+        self.played_ms += new - old;
         let breath = self.plan.breath_ms;
         // Breath starts crossed in (old, new]; only the last one is spoken, all are recorded.
         let first_k = old / breath + 1;
@@ -465,7 +540,7 @@ impl Session {
                     fx.push(Effect::Chime(Chime::Inhale));
                 }
                 if !text.is_empty() {
-                    fx.push(Effect::Speak(text.clone()));
+                    say(fx, text.clone());
                 }
             }
         }
@@ -494,7 +569,7 @@ impl Session {
         }
         fx.push(Effect::Show(Screen::Playing));
         if speak && !seg.speak[0].is_empty() {
-            fx.push(Effect::Speak(seg.speak[0].clone()));
+            say(fx, seg.speak[0].clone());
         }
     }
 
@@ -512,20 +587,27 @@ impl Session {
         self.mode = Mode::Running;
         let seg = &self.plan.segments[self.current()];
         fx.push(Effect::Show(Screen::Playing));
-        fx.push(Effect::Speak(seg.show.replace('\n', " ")));
+        say(fx, seg.show.replace('\n', " "));
     }
 
     fn finish(&mut self, fx: &mut Vec<Effect>) {
         self.pos_ms = self.plan.total_ms;
         fx.push(Effect::Chime(Chime::End));
-        fx.push(Effect::Speak("That's the whole routine. Well done.".into()));
-        self.ask_pain_after(EndReason::Completed, fx);
+        let practised = self.played_ms as f64 >= COMPLETED_SHARE * self.plan.total_ms as f64;
+        let reason = if practised {
+            say(fx, "That's the whole routine. Well done.");
+            EndReason::Completed
+        } else {
+            say(fx, "That's the end of the routine for today.");
+            EndReason::Partial
+        };
+        self.ask_pain_after(reason, fx);
     }
 
     fn ask_pain_after(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
         self.mode = Mode::PainAfter(reason);
         fx.push(Effect::Show(Screen::PainAfter));
-        fx.push(Effect::Speak(ASK_PAIN_AFTER.into()));
+        say(fx, ASK_PAIN_AFTER);
     }
 
     fn end(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
@@ -547,8 +629,11 @@ impl Session {
             };
         };
         let mut v = Vec::new();
-        if rule == StopRule::Adjust && self.easier_variant(&pose_id).is_some() {
-            v.push(HurtChoice::Easier);
+        if rule == StopRule::Adjust {
+            v.push(HurtChoice::Resume);
+            if self.easier_variant(&pose_id).is_some() {
+                v.push(HurtChoice::Easier);
+            }
         }
         v.extend([HurtChoice::Skip, HurtChoice::End]);
         v
@@ -587,7 +672,7 @@ impl Session {
     fn hurt(&mut self, mut flow: HurtFlow, event: Event, fx: &mut Vec<Effect>) {
         let ask = |fx: &mut Vec<Effect>, text: &str| {
             fx.push(Effect::Show(Screen::Hurt));
-            fx.push(Effect::Speak(text.into()));
+            say(fx, text);
         };
         match (flow.stage, event) {
             (HurtStage::Pain, Event::Pain(p)) if p <= 10 => {
@@ -614,11 +699,11 @@ impl Session {
                     rule,
                 }));
                 if rule == StopRule::StopNow {
-                    fx.push(Effect::Record(Record::PainAfter {
-                        pain: flow.report.pain,
-                    }));
-                    fx.push(Effect::Speak(STOP_NOW_MESSAGE.into()));
-                    self.end(EndReason::StopRule, fx);
+                    // The stop rule's verdict: numbness or spreading pain (StopNow needs one).
+                    let stop = SafetyStop::of(&flow.report).unwrap_or(SafetyStop::Numbness);
+                    self.safety_stop = Some(stop);
+                    say(fx, stop.advice());
+                    self.ask_pain_after(EndReason::StoppedForSafety, fx);
                     return;
                 }
                 flow.stage = HurtStage::Choose(rule);
@@ -628,7 +713,7 @@ impl Session {
             (HurtStage::Choose(rule), Event::Choose(choice))
                 if self.choices(rule).contains(&choice) =>
             {
-                self.choose(flow, choice, fx);
+                self.choose(choice, fx);
                 return;
             }
             _ => return,
@@ -636,7 +721,7 @@ impl Session {
         self.mode = Mode::Hurt(flow);
     }
 
-    fn choose(&mut self, flow: HurtFlow, choice: HurtChoice, fx: &mut Vec<Effect>) {
+    fn choose(&mut self, choice: HurtChoice, fx: &mut Vec<Effect>) {
         let pose = self.current_pose();
         let step = self.plan.segments[self.current()].step;
         let mut variant = None;
@@ -655,15 +740,15 @@ impl Session {
         }));
         match choice {
             HurtChoice::End => {
-                fx.push(Effect::Record(Record::PainAfter {
-                    pain: flow.report.pain,
-                }));
-                fx.push(Effect::Speak(
-                    "Well done for listening to your body. Rest in a comfortable position.".into(),
-                ));
-                self.end(EndReason::StoppedForPain, fx);
+                fx.push(Effect::StopSpeech);
+                self.ask_pain_after(EndReason::StoppedForPain, fx);
             }
-            HurtChoice::Resume => self.resume(fx),
+            HurtChoice::Resume => {
+                if pose.is_some() {
+                    say(fx, "Carry on gently, and ease off if it gets worse.");
+                }
+                self.resume(fx);
+            }
             HurtChoice::Easier | HurtChoice::Skip => {
                 if let (Some(pose), Some(c)) = (pose, override_choice) {
                     let mut input = self.input.clone();
@@ -756,10 +841,17 @@ impl Session {
             Mode::Ended(reason) => (
                 Screen::Ended,
                 Some(Prompt {
-                    text: match reason {
-                        EndReason::StopRule => STOP_NOW_MESSAGE.into(),
-                        EndReason::Completed => "Well done. That's today's routine.".into(),
-                        _ => "Session ended. Well done for listening to your body.".into(),
+                    text: match (reason, self.safety_stop) {
+                        (EndReason::StoppedForSafety, Some(stop)) => stop.advice(),
+                        (EndReason::StoppedForSafety, None) => SafetyStop::Numbness.advice(),
+                        (EndReason::Completed, _) => "Well done. That's today's routine.".into(),
+                        (EndReason::Partial, _) => {
+                            "That's the end of today's routine. Your session is saved.".into()
+                        }
+                        (EndReason::StoppedForPain, _) => {
+                            "Session ended. Well done for listening to your body.".into()
+                        }
+                        (EndReason::Quit, _) => "Session ended. Your session is saved.".into(),
                     },
                     kind: PromptKind::Message,
                 }),
@@ -788,6 +880,8 @@ impl Session {
                 Mode::Ended(reason) => Some(reason),
                 _ => None,
             },
+            safety_stop: self.safety_stop,
+            advice: self.safety_stop.map(SafetyStop::advice),
         }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use supine_core::plan::{Chime, SegmentKind};
+use supine_core::safety::SafetyStop;
 use supine_core::session::{EndReason, HurtChoice, PromptKind, Record, Screen};
 use supine_core::{Content, DEFAULT_ROUTINE, Effect, Event, PlanInput, Session, Settings};
 
@@ -55,9 +56,10 @@ fn a_whole_session_speaks_every_cue_in_order_and_asks_pain_after() {
         .flat_map(|seg| seg.speak.iter().filter(|t| !t.is_empty()).cloned())
         .collect();
     assert_eq!(&said[..expected.len()], &expected[..]);
+    // The ending and the pain question are one utterance, so neither cuts off the other.
     assert_eq!(
         said.last().unwrap(),
-        "How is your pain now, from zero to ten?"
+        "That's the whole routine. Well done. How is your pain now, from zero to ten?"
     );
     let done = fx
         .iter()
@@ -150,7 +152,12 @@ fn hurt_with_mild_pain_offers_an_easier_version_and_switches_to_it() {
     let prompt = s.view().prompt.unwrap();
     assert_eq!(
         prompt.kind,
-        PromptKind::Choices(vec![HurtChoice::Easier, HurtChoice::Skip, HurtChoice::End])
+        PromptKind::Choices(vec![
+            HurtChoice::Resume,
+            HurtChoice::Easier,
+            HurtChoice::Skip,
+            HurtChoice::End
+        ])
     );
     assert!(spoken(&fx)[0].contains("easier version"));
     let fx = s.handle(Event::Choose(HurtChoice::Easier));
@@ -169,7 +176,7 @@ fn hurt_with_mild_pain_offers_an_easier_version_and_switches_to_it() {
     }
     assert_eq!(
         s.view().prompt.unwrap().kind,
-        PromptKind::Choices(vec![HurtChoice::Skip, HurtChoice::End])
+        PromptKind::Choices(vec![HurtChoice::Resume, HurtChoice::Skip, HurtChoice::End])
     );
 }
 
@@ -201,24 +208,176 @@ fn sharp_or_rising_pain_stops_the_pose_and_skip_moves_on() {
     );
 }
 
+/// Says "this hurts" with these answers.
+fn hurt(s: &mut Session, pain: u8, sharp: bool, spreading: bool, numb: bool) -> Vec<Effect> {
+    s.handle(Event::Hurt);
+    s.handle(Event::Pain(pain));
+    s.handle(Event::Answer(sharp));
+    s.handle(Event::Answer(spreading));
+    s.handle(Event::Answer(numb))
+}
+
 #[test]
-fn pain_down_the_leg_ends_the_session_with_the_stop_advice() {
-    let mut s = session(None);
+fn pain_down_the_leg_stops_the_session_keeps_the_advice_and_asks_pain_after() {
+    let mut s = session(Some(6));
     s.handle(Event::Tick(0));
     skip_to(&mut s, "supine-twist");
-    s.handle(Event::Hurt);
-    s.handle(Event::Pain(3));
-    s.handle(Event::Answer(false));
-    s.handle(Event::Answer(true)); // spreading down a leg
-    let fx = s.handle(Event::Answer(false));
+    let fx = hurt(&mut s, 8, false, true, false);
     assert!(
         fx.iter()
             .any(|e| matches!(e, Effect::Record(Record::Hurt { .. })))
     );
-    assert!(fx.contains(&Effect::Ended(EndReason::StopRule)));
-    assert!(spoken(&fx)[0].contains("doctor or physiotherapist"));
+    // The pain given in "this hurts" is not copied as pain after: it is asked.
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Record(Record::PainAfter { .. })))
+    );
+    let said = spoken(&fx).join(" ");
+    assert!(said.contains("doctor or physiotherapist"), "{said}");
+    assert!(
+        said.ends_with("How is your pain now, from zero to ten?"),
+        "{said}"
+    );
+    assert!(!said.to_lowercase().contains("well done"), "{said}");
+    let v = s.view();
+    assert_eq!(v.screen, Screen::PainAfter);
+    assert_eq!(v.safety_stop, Some(SafetyStop::SpreadingPain));
+    assert!(
+        v.advice
+            .as_deref()
+            .unwrap()
+            .contains("spreading down a leg")
+    );
+    assert!(!s.is_ended(), "still asking pain after");
+
+    let fx = s.handle(Event::Pain(7));
+    assert!(fx.contains(&Effect::Record(Record::PainAfter { pain: 7 })));
+    assert!(fx.contains(&Effect::Ended(EndReason::StoppedForSafety)));
+    assert!(!spoken(&fx).join(" ").to_lowercase().contains("well done"));
     assert!(s.is_ended());
-    assert_eq!(s.view().end, Some(EndReason::StopRule));
+    let v = s.view();
+    assert_eq!(v.end, Some(EndReason::StoppedForSafety));
+    assert_eq!(s.safety_stop(), Some(SafetyStop::SpreadingPain));
+    // The advice stays on screen once it is over.
+    let text = v.prompt.unwrap().text;
+    assert!(text.contains("doctor or physiotherapist"), "{text}");
+    assert!(!text.to_lowercase().contains("well done"), "{text}");
+    assert_eq!(v.advice.as_deref(), Some(text.as_str()));
+}
+
+#[test]
+fn numbness_stops_the_session_with_the_emergency_signs_even_if_pain_after_is_skipped() {
+    let mut s = session(None);
+    s.handle(Event::Tick(0));
+    skip_to(&mut s, "bridge");
+    hurt(&mut s, 2, false, true, true);
+    assert_eq!(s.view().safety_stop, Some(SafetyStop::Numbness));
+    let fx = s.handle(Event::Quit); // no pain score given
+    assert!(fx.contains(&Effect::Ended(EndReason::StoppedForSafety)));
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Record(Record::PainAfter { .. })))
+    );
+    let text = s.view().prompt.unwrap().text;
+    assert!(text.contains("groin or buttocks"), "{text}");
+}
+
+#[test]
+fn mild_pain_in_a_pose_can_carry_on_gently_from_the_same_place() {
+    let mut s = session(Some(4));
+    s.handle(Event::Tick(0));
+    skip_to(&mut s, "bridge");
+    s.handle(Event::Tick(10_000));
+    let at = s.position_ms();
+    let fx = hurt(&mut s, 4, false, false, false);
+    assert!(
+        spoken(&fx)[0].contains("carry on gently"),
+        "{:?}",
+        spoken(&fx)
+    );
+    let Some(PromptKind::Choices(choices)) = s.view().prompt.map(|p| p.kind) else {
+        panic!("choices expected");
+    };
+    assert_eq!(choices[0], HurtChoice::Resume);
+    assert!(choices.contains(&HurtChoice::Skip) && choices.contains(&HurtChoice::End));
+    let fx = s.handle(Event::Choose(HurtChoice::Resume));
+    assert!(
+        spoken(&fx)[0].starts_with("Carry on gently"),
+        "{:?}",
+        spoken(&fx)
+    );
+    assert!(s.is_running());
+    assert_eq!(s.position_ms(), at, "carries on from where it was");
+    assert!(fx.contains(&Effect::Record(Record::Choice {
+        pose: Some("bridge".into()),
+        choice: HurtChoice::Resume,
+        variant: None,
+    })));
+}
+
+#[test]
+fn sharp_pain_does_not_offer_to_carry_on_in_a_pose() {
+    let mut s = session(Some(4));
+    s.handle(Event::Tick(0));
+    skip_to(&mut s, "bridge");
+    hurt(&mut s, 4, true, false, false);
+    let Some(PromptKind::Choices(choices)) = s.view().prompt.map(|p| p.kind) else {
+        panic!("choices expected");
+    };
+    assert!(!choices.contains(&HurtChoice::Resume), "{choices:?}");
+}
+
+#[test]
+fn ending_after_it_hurts_asks_pain_after_instead_of_copying_it() {
+    let mut s = session(Some(3));
+    s.handle(Event::Tick(0));
+    skip_to(&mut s, "bridge");
+    hurt(&mut s, 5, true, false, false);
+    let fx = s.handle(Event::Choose(HurtChoice::End));
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Record(Record::PainAfter { .. })))
+    );
+    assert_eq!(s.view().screen, Screen::PainAfter);
+    let fx = s.handle(Event::Pain(4));
+    assert!(fx.contains(&Effect::Record(Record::PainAfter { pain: 4 })));
+    assert!(fx.contains(&Effect::Ended(EndReason::StoppedForPain)));
+}
+
+#[test]
+fn a_routine_mostly_skipped_ends_partial_not_completed() {
+    let mut s = session(None);
+    s.handle(Event::Tick(0));
+    let n = s.plan().segments.len();
+    for _ in 0..n {
+        s.handle(Event::Next);
+    }
+    assert_eq!(s.view().screen, Screen::PainAfter);
+    let fx = s.handle(Event::Pain(3));
+    assert!(fx.contains(&Effect::Ended(EndReason::Partial)), "{fx:?}");
+    assert!(!spoken(&fx).join(" ").contains("Well done"));
+}
+
+#[test]
+fn end_reasons_keep_their_stored_names_and_read_old_ones() {
+    for r in [
+        EndReason::Completed,
+        EndReason::Partial,
+        EndReason::Quit,
+        EndReason::StoppedForPain,
+        EndReason::StoppedForSafety,
+    ] {
+        assert_eq!(EndReason::parse(r.as_str()), Some(r));
+        assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+    }
+    assert_eq!(
+        EndReason::parse("stop_rule"),
+        Some(EndReason::StoppedForSafety)
+    );
+    assert_eq!(
+        serde_json::from_value::<EndReason>("stop_rule".into()).unwrap(),
+        EndReason::StoppedForSafety
+    );
 }
 
 #[test]

@@ -205,7 +205,7 @@ impl Theme {
 }
 
 fn stop_rule_ended(view: &View) -> bool {
-    view.end == Some(EndReason::StopRule)
+    view.end == Some(EndReason::StoppedForSafety)
 }
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
