@@ -6,6 +6,7 @@ mod chart;
 mod cli;
 mod export;
 mod files;
+mod log_cmd;
 mod plan_text;
 mod pose_cmd;
 mod practice;
@@ -14,6 +15,7 @@ mod prompt;
 mod psfs_cmd;
 mod remind;
 mod serve;
+mod term_text;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -61,7 +63,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(io::stderr(), "error: {e:#}");
+            // A message may quote text from the journal: no control character reaches the
+            // terminal as it is.
+            let message = format!("{e:#}");
+            let _ = writeln!(io::stderr(), "error: {}", term_text::show_lines(&message));
             ExitCode::from(exit::ERROR)
         }
     }
@@ -79,7 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => practice::plan(&cli, args),
         Command::Practice(args) => practice::practice(&cli, args),
         Command::Screen => practice::screen(&cli),
-        Command::Log(args) => practice::log(&cli, args),
+        Command::Log(args) => log_cmd::log(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
         Command::Pose { image, model, json } => pose_cmd::run(image, model, *json),

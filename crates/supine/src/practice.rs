@@ -1,4 +1,4 @@
-//! The subcommands that use the journal: plan, practice, screen and log.
+//! The subcommands that use the journal: plan, practice and screen.
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -10,14 +10,12 @@ use supine_core::safety::{DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
 use supine_core::session::Record;
 use supine_core::{Condition, Content, Level, Outcome, Plan, Session, compile};
 use supine_store::practice::{self, Remembered};
-use supine_store::{
-    Journal, NewSession, SessionEvent, SessionFinish, SessionId, SessionStatus, is_postgres_url,
-};
+use supine_store::{Journal, NewSession, SessionEvent, SessionFinish, SessionId, is_postgres_url};
 use supine_tui::{PlayerOptions, SessionSink, VoiceOptions};
 
-use crate::cli::{Cli, LevelArg, LogArgs, PlanArgs, PracticeArgs, Switch};
+use crate::cli::{Cli, LevelArg, PlanArgs, PracticeArgs, Switch};
 use crate::files::{journal_path, load_content};
-use crate::plan_text::{clock, render};
+use crate::plan_text::render;
 use crate::{Exit, exit, prompt};
 
 /// How long an open session may go without a heartbeat before it counts as interrupted.
@@ -232,7 +230,7 @@ impl SessionSink for JournalSink<'_> {
     }
 }
 
-fn report_interrupted(j: &mut dyn Journal, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(crate) fn report_interrupted(j: &mut dyn Journal, out: &mut dyn Write) -> anyhow::Result<()> {
     let stale = (Local::now() - Duration::minutes(STALE_MINUTES))
         .to_rfc3339_opts(SecondsFormat::Millis, false);
     for s in j.mark_interrupted(&stale)? {
@@ -394,88 +392,10 @@ fn summary(before: Option<u8>, after: Option<u8>) -> String {
     }
 }
 
-/// `supine log`.
-pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
-    let Some(mut j) = open_existing_journal(cli)? else {
-        if args.json {
-            println!("[]");
-        } else {
-            println!("No sessions yet. Start one with `supine practice`.");
-        }
-        return Ok(());
-    };
-    let mut out = io::stdout().lock();
-    let mut note = Vec::new();
-    report_interrupted(&mut *j, &mut note)?;
-    let sessions = j.recent_sessions(args.limit)?;
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &sessions)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    if sessions.is_empty() {
-        writeln!(out, "No sessions yet. Start one with `supine practice`.")?;
-    }
-    for s in &sessions {
-        let status = match s.status {
-            SessionStatus::Finished => s.end_reason.clone().unwrap_or_default().replace('_', " "),
-            SessionStatus::Interrupted => "interrupted".into(),
-            SessionStatus::Open => "in progress".into(),
-        };
-        let pain = match (s.pain_before, s.pain_after) {
-            (Some(b), Some(a)) => format!("pain {b} -> {a}"),
-            (Some(b), None) => format!("pain {b} before"),
-            (None, Some(a)) => format!("pain {a} after"),
-            (None, None) => String::new(),
-        };
-        let pain = pain + &where_it_hurt(&s.pain_areas, s.pain_spreads);
-        writeln!(
-            out,
-            "{}  {:<18} {:<16} {:>3}/{:<3} parts  {:>5}  {}",
-            short_date(&s.started_at),
-            s.routine_name,
-            status,
-            s.segments_done,
-            s.segments_total,
-            clock(s.plan_total_ms),
-            pain
-        )?;
-    }
-    Ok(())
-}
-
-/// `" (lower back, leg; spreads down a leg)"`, or nothing when not asked.
-fn where_it_hurt(areas: &[supine_store::PainArea], spreads: Option<bool>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if !areas.is_empty() {
-        let names: Vec<String> = areas.iter().map(|a| a.as_str().replace('_', " ")).collect();
-        parts.push(names.join(", "));
-    }
-    if spreads == Some(true) {
-        parts.push("spreads down a leg".to_owned());
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join("; "))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use supine_store::{ScreeningKind, SqliteJournal};
-
-    #[test]
-    fn log_says_where_it_hurt() {
-        use supine_store::PainArea;
-        assert_eq!(
-            where_it_hurt(&[PainArea::LowerBack, PainArea::Leg], Some(true)),
-            " (lower back, leg; spreads down a leg)"
-        );
-        assert_eq!(where_it_hurt(&[PainArea::Hips], Some(false)), " (hips)");
-        assert_eq!(where_it_hurt(&[], None), "");
-    }
 
     #[test]
     fn options_override_remembered_settings() {

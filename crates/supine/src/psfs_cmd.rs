@@ -75,7 +75,8 @@ pub fn run(
     }
     let mut items = Vec::new();
     for activity in &activities {
-        let score = prompt::ask_psfs_score(activity, input, out)?;
+        // A remembered activity comes from the journal (or an import): shown escaped.
+        let score = prompt::ask_psfs_score(&crate::term_text::show(activity), input, out)?;
         items.push(PsfsItem {
             activity: activity.clone(),
             score,

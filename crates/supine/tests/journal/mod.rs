@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::cli::{Home, stderr, stdout};
 
+mod archive;
+mod reads;
+
 /// A finished session of 11 minutes at 19:30 (+01:00) on `day`.
 fn session(day: &str, before: u8, after: u8) -> Value {
     let start = format!("{day}T19:30:00.000+01:00");
