@@ -242,6 +242,10 @@ pub struct PracticeArgs {
     /// Run the session this many times faster than real time (for end-to-end tests).
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub speed: f64,
+    /// Check the sound instead of practising: speak a sentence and play a chime, then say what
+    /// worked, what did not, and how to fix it.
+    #[arg(long)]
+    pub test_sound: bool,
 }
 
 /// Options for `log`.
