@@ -281,7 +281,7 @@ pub fn format_text(name: &str, a: &Analysis, fps: f64) -> String {
     let c = &a.circles;
     let _ = writeln!(
         s,
-        "knee circles: {} clockwise, {} counterclockwise (as you see them, looking up)",
+        "knee circles: {} clockwise, {} anticlockwise (as you see them, looking up)",
         c.clockwise, c.counterclockwise
     );
     for (k, ci) in c.circles.iter().enumerate() {
@@ -293,7 +293,7 @@ pub fn format_text(name: &str, a: &Analysis, fps: f64) -> String {
             if ci.clockwise {
                 "clockwise"
             } else {
-                "counterclockwise"
+                "anticlockwise"
             },
             ci.t_end - ci.t_start,
             ci.size,

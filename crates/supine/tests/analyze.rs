@@ -42,7 +42,7 @@ fn a_synthetic_clip_of_knee_circles_prints_the_right_counts() {
     let text = stdout(&o);
     assert!(
         text.contains(&format!(
-            "knee circles: {cw} clockwise, {ccw} counterclockwise"
+            "knee circles: {cw} clockwise, {ccw} anticlockwise"
         )),
         "{text}"
     );
@@ -83,7 +83,7 @@ fn a_black_video_says_no_person_seen() {
     let text = stdout(&o);
     assert!(text.contains("no person seen"), "{text}");
     assert!(
-        text.contains("knee circles: 0 clockwise, 0 counterclockwise"),
+        text.contains("knee circles: 0 clockwise, 0 anticlockwise"),
         "{text}"
     );
 }
