@@ -451,21 +451,17 @@ impl Widget for &PlayerView<'_> {
         let mid_top = area.y + 1;
         let mid_h = notices_top.saturating_sub(mid_top);
         // The roomiest layout that fits; the tightest one (clipped at the bottom) otherwise.
-        let mut layouts = [Density::Roomy, Density::Compact, Density::Tight]
-            .into_iter()
-            .map(|d| {
-                let g = Geometry::new(d, area.width, mid_h);
-                let parts = middle(view, self.ui, theme, &g);
-                (g, parts)
-            });
-        let mut chosen = layouts.next().expect("three layouts");
-        for layout in layouts {
-            if total_height(&chosen.1) <= mid_h {
+        let mut chosen = None;
+        for density in [Density::Roomy, Density::Compact, Density::Tight] {
+            let g = Geometry::new(density, area.width, mid_h);
+            let parts = middle(view, self.ui, theme, &g);
+            let fits = total_height(&parts) <= mid_h;
+            chosen = Some((g, parts));
+            if fits {
                 break;
             }
-            chosen = layout;
         }
-        let (g, parts) = chosen;
+        let (g, parts) = chosen.expect("three densities were tried");
         let col_x = area.x + (area.width - g.col_w) / 2;
         let total = total_height(&parts);
         // The middle column is centred as if it were the usual playing screen, so the box and

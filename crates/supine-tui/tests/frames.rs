@@ -169,6 +169,25 @@ fn a_safety_stop_keeps_its_advice_above_the_pain_question() {
         assert!(!shown.contains("Well done"), "{shown}");
     }
     assert_snapshot!(text(&frame(&s, &ui(), 80, 24)));
+
+    // The longest advice (numbness adds the emergency signs), with both sound notices, in the
+    // smallest terminal.
+    let mut s = bridge_hold();
+    s.handle(Event::Hurt);
+    s.handle(Event::Pain(4));
+    s.handle(Event::Answer(false));
+    s.handle(Event::Answer(false));
+    s.handle(Event::Answer(true));
+    let advice = s.view().advice.expect("advice after numbness");
+    let mut noted = ui();
+    noted.notify(supine_tui::NO_SPEECH_ENGINE);
+    noted.notify(supine_tui::NO_CHIME_PLAYER);
+    let shown = text(&frame(&s, &noted, 60, 20));
+    assert!(words_whole(&shown, &advice), "{shown}");
+    assert!(shown.contains(" 10 "), "the whole scale: {shown}");
+    assert!(shown.contains("type a number"), "{shown}");
+    assert!(shown.contains("the terminal bell rings instead"), "{shown}");
+    assert_snapshot!("numbness_advice_with_notices_at_60x20", shown);
 }
 
 #[test]

@@ -259,11 +259,7 @@ fn run_screening(
 pub fn screen(cli: &Cli) -> anyhow::Result<()> {
     let mut j = open_journal(cli)?;
     let stdin = io::stdin();
-    let outcome = run_screening(
-        &mut *j,
-        &mut stdin.lock(),
-        &mut Wrap::<io::Stdout>::stdout(),
-    )?;
+    let outcome = run_screening(&mut *j, &mut stdin.lock(), &mut Wrap::stdout())?;
     if matches!(outcome, Outcome::SeeClinician { .. }) {
         return Err(Exit(exit::NOT_SAFE).into());
     }
@@ -406,7 +402,7 @@ fn test_sound(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     };
     let r = practice_settings(remembered, args)?;
     let opts = voice_options(&r);
-    let mut out = Wrap::<io::Stdout>::stdout();
+    let mut out = Wrap::stdout();
     writeln!(out, "Checking the sound: a spoken sentence, then a chime.")?;
     out.flush()?;
     let check = supine_tui::sound_check(&opts);
@@ -440,7 +436,7 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     }
 
     let mut journal = open_journal(cli)?;
-    let mut out = Wrap::<io::Stdout>::stdout();
+    let mut out = Wrap::stdout();
     let stdin = io::stdin();
     let mut input = stdin.lock();
     report_interrupted(&mut *journal, &mut out)?;

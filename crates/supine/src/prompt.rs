@@ -48,17 +48,6 @@ impl<W: Write> Wrap<W> {
         }
     }
 
-    /// Wraps at the width of the terminal standard output is (less one column, and at most
-    /// [`MAX_WIDTH`]); does not wrap at all when standard output is not a terminal.
-    pub fn stdout() -> Wrap<io::Stdout> {
-        let width = if io::stdout().is_terminal() {
-            supine_tui::terminal_width().map_or(80, |w| usize::from(w).saturating_sub(1))
-        } else {
-            usize::MAX
-        };
-        Wrap::new(io::stdout(), width.min(MAX_WIDTH))
-    }
-
     fn place_word(&mut self) -> io::Result<()> {
         if self.word.is_empty() {
             return Ok(());
@@ -103,6 +92,21 @@ impl<W: Write> Wrap<W> {
             }
         }
         Ok(())
+    }
+}
+
+impl Wrap<io::Stdout> {
+    /// Wraps at the width of the terminal standard output is (less one column, and at most
+    /// [`MAX_WIDTH`]); does not wrap at all when standard output is not a terminal.
+    pub fn stdout() -> Wrap<io::Stdout> {
+        let width = if io::stdout().is_terminal() {
+            supine_tui::terminal_width()
+                .map_or(80, |w| usize::from(w).saturating_sub(1))
+                .min(MAX_WIDTH)
+        } else {
+            usize::MAX
+        };
+        Wrap::new(io::stdout(), width)
     }
 }
 
