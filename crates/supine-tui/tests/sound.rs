@@ -240,7 +240,6 @@ fn the_real_espeak_ng_without_a_sound_device_is_reported() {
     let mut e = Espeak::with_program(wrapper, &VoiceOptions::default());
     e.speak("Settle in.");
     let problem = reported(&mut e);
-    let problem = problem;
     assert!(
         problem.starts_with("the voice is not working (espeak-ng: "),
         "{problem}"
