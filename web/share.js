@@ -74,6 +74,7 @@ export function parseSettingsCode(text) {
         break;
       }
       case "--easier": q.set("easier", "1"); break;
+      case "--no-easier": q.set("easier", "0"); break;
       default:
         throw new Error(`"${words[i]}" is not part of a settings code; it looks like: ${EXAMPLE}`);
     }

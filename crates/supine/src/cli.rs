@@ -225,9 +225,12 @@ pub struct PlanArgs {
     /// Seconds to breathe out (2-12). Default 6.
     #[arg(long, value_name = "SECONDS")]
     pub exhale: Option<f64>,
-    /// Use the easier version of every pose.
-    #[arg(long)]
+    /// Use the easier version of every pose (remembered by practice).
+    #[arg(long, overrides_with = "no_easier")]
     pub easier: bool,
+    /// Back to the usual versions after `--easier`.
+    #[arg(long, overrides_with = "easier")]
+    pub no_easier: bool,
     /// Preview the plan for a condition (repeatable): osteoporosis, pregnancy,
     /// recent-surgery-or-injury, disc-herniation, neck-or-shoulder-injury.
     #[arg(long = "condition", value_name = "NAME")]
@@ -258,6 +261,10 @@ pub struct PracticeArgs {
     /// Run the session this many times faster than real time (for end-to-end tests).
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub speed: f64,
+    /// Check the sound instead of practising: speak a sentence and play a chime, then say what
+    /// worked, what did not, and how to fix it.
+    #[arg(long)]
+    pub test_sound: bool,
 }
 
 /// Options for `log`.

@@ -32,7 +32,23 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Practice did not start for safety reasons (a red flag in the screening or daily check).
     pub const NOT_SAFE: u8 = 3;
+    /// Practice stopped for safety: numbness, tingling or weakness, or pain spreading down a
+    /// leg, during the session. Its advice was printed.
+    pub const STOPPED_FOR_SAFETY: u8 = 4;
 }
+
+/// Bad command-line usage found after parsing (a value out of range, an unknown routine, a
+/// content folder that is not there): printed like any error, with the usage exit code.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 /// An error that carries its own exit code.
 #[derive(Debug)]
@@ -67,6 +83,9 @@ fn main() -> ExitCode {
             // terminal as it is.
             let message = format!("{e:#}");
             let _ = writeln!(io::stderr(), "error: {}", term_text::show_lines(&message));
+            if e.chain().any(|c| c.is::<Usage>()) {
+                return ExitCode::from(exit::USAGE);
+            }
             ExitCode::from(exit::ERROR)
         }
     }

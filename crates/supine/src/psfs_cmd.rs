@@ -95,7 +95,8 @@ pub fn run(
 pub fn psfs(cli: &Cli, args: &PsfsArgs) -> anyhow::Result<()> {
     let mut j = open_journal(cli)?;
     let stdin = io::stdin();
-    let mut out = io::stdout();
+    // Word-wrapped to the terminal, like every prompt.
+    let mut out = prompt::Wrap::stdout();
     run(&mut *j, &args.activities, &mut stdin.lock(), &mut out)?;
     let entries = j.psfs_entries()?;
     let points = psfs_points(&entries);
