@@ -104,6 +104,23 @@ impl Journal for Faulty {
         self.write()?;
         self.inner.import_session(r)
     }
+    fn screenings(&self) -> Result<Vec<ScreeningRecord>, StoreError> {
+        self.inner.screenings()
+    }
+    fn import_screening(&mut self, r: &ScreeningRecord) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.import_screening(r)
+    }
+    fn settings(&self) -> Result<Vec<(String, Value)>, StoreError> {
+        self.inner.settings()
+    }
+    fn import_setting(&mut self, key: &str, value: &Value) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.import_setting(key, value)
+    }
+    fn check_integrity(&self) -> Result<(), StoreError> {
+        self.inner.check_integrity()
+    }
 }
 
 /// The app over a faulty journal in `path`, the faults' switch, with the screening and

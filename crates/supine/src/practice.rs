@@ -11,14 +11,12 @@ use supine_core::safety::{self, QUESTIONS, evaluate};
 use supine_core::session::{EndReason, Record};
 use supine_core::{Condition, Content, Level, Outcome, Plan, Session, compile};
 use supine_store::practice::{self, CheckStatus, Remembered};
-use supine_store::{
-    Journal, NewSession, SessionEvent, SessionFinish, SessionId, SessionStatus, is_postgres_url,
-};
+use supine_store::{Journal, NewSession, SessionEvent, SessionFinish, SessionId, is_postgres_url};
 use supine_tui::{PlayOutcome, PlayerOptions, SessionSink, VoiceOptions};
 
 use crate::cli::{Cli, LevelArg, PlanArgs, PracticeArgs, Switch};
 use crate::files::{journal_path, load_content};
-use crate::plan_text::{clock, render};
+use crate::plan_text::render;
 use crate::prompt::Wrap;
 use crate::{Exit, Usage, exit, prompt};
 
