@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::cli::{Home, stderr, stdout};
 
 mod archive;
-mod reads;
+pub(crate) mod reads;
 
 /// A finished session of 11 minutes at 19:30 (+01:00) on `day`.
 fn session(day: &str, before: u8, after: u8) -> Value {
