@@ -104,6 +104,30 @@ pub enum Command {
     },
     /// Write a calendar event that reminds you every day (iCalendar, for any calendar app).
     Remind(RemindArgs),
+    /// Print a shell completion script, e.g. `source <(supine completions bash)` in ~/.bashrc.
+    Completions {
+        /// bash, zsh or fish.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff), e.g. `supine man | man -l -`; with --out, write one page per
+    /// command into a folder.
+    Man {
+        /// Write supine.1 and a supine-COMMAND.1 for each command into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Shells that `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// Options for `progress`.

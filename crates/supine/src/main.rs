@@ -7,6 +7,7 @@ mod cli;
 mod export;
 mod files;
 mod log_cmd;
+mod manual;
 mod plan_text;
 mod pose_cmd;
 mod practice;
@@ -119,5 +120,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::export(&cli, args),
         Command::Import { file } => export::import(&cli, file),
         Command::Remind(args) => remind::remind(&cli, args),
+        Command::Completions { shell } => manual::completions(*shell, &mut io::stdout().lock()),
+        Command::Man { out } => {
+            manual::man(out.as_deref(), &mut io::stdout().lock(), &mut io::stderr())
+        }
     }
 }

@@ -3,5 +3,6 @@
 mod analyze;
 mod cli;
 mod journal;
+mod manual;
 mod practice;
 mod serve;
