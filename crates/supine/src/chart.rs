@@ -31,6 +31,18 @@ const BETTER: RGBColor = RGBColor(0, 158, 115);
 const WORSE: RGBColor = RGBColor(213, 94, 0);
 const BARS: RGBColor = RGBColor(86, 180, 233);
 
+/// The font file the charts draw with (`SUPINE_FONT`, else DejaVu Sans), when it can be read
+/// and is a TrueType or OpenType font.
+pub fn font_path() -> Result<std::path::PathBuf, String> {
+    let path = std::env::var("SUPINE_FONT").unwrap_or_else(|_| DEFAULT_FONT.to_owned());
+    let bytes = std::fs::read(&path).map_err(|e| format!("{path} cannot be read ({e})"))?;
+    let magic = bytes.get(..4).unwrap_or_default();
+    if ![&[0, 1, 0, 0][..], b"true", b"OTTO"].contains(&magic) {
+        return Err(format!("{path} is not a TrueType or OpenType font"));
+    }
+    Ok(path.into())
+}
+
 fn register_font() -> anyhow::Result<()> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     DONE.get_or_init(|| {

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod cli;
+mod doctor;
 mod journal;
 mod manual;
 mod practice;
