@@ -310,7 +310,7 @@ fn sound_part(p: &CheckPart) -> Check {
 
 /// The font `supine progress --chart` draws its text with.
 fn chart_font() -> Check {
-    match crate::chart::font_path() {
+    match supine_report::chart::font_path() {
         Ok(path) => Check::pass(
             "chart font",
             false,

@@ -2,7 +2,6 @@
 //! crates together: content files, the journal, the plan compiler and the terminal player.
 
 mod analyze_cmd;
-mod chart;
 mod cli;
 mod doctor;
 mod export;

@@ -8,13 +8,15 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use supine_core::progress::{Change, Day, Progress, ReliefPoint};
 
-use crate::progress_cmd::chart_kind;
+use crate::ReportError;
+
+/// Drawing errors inside this module; [`draw`] turns them into [`ReportError::Chart`].
+type Result<T> = std::result::Result<T, String>;
 
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 1000;
@@ -33,7 +35,7 @@ const BARS: RGBColor = RGBColor(86, 180, 233);
 
 /// The font file the charts draw with (`SUPINE_FONT`, else DejaVu Sans), when it can be read
 /// and is a TrueType or OpenType font.
-pub fn font_path() -> Result<std::path::PathBuf, String> {
+pub fn font_path() -> std::result::Result<std::path::PathBuf, String> {
     let path = std::env::var("SUPINE_FONT").unwrap_or_else(|_| DEFAULT_FONT.to_owned());
     let bytes = std::fs::read(&path).map_err(|e| format!("{path} cannot be read ({e})"))?;
     let magic = bytes.get(..4).unwrap_or_default();
@@ -43,8 +45,8 @@ pub fn font_path() -> Result<std::path::PathBuf, String> {
     Ok(path.into())
 }
 
-fn register_font() -> anyhow::Result<()> {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+fn register_font() -> std::result::Result<(), ReportError> {
+    static DONE: OnceLock<Result<()>> = OnceLock::new();
     DONE.get_or_init(|| {
         let path = std::env::var("SUPINE_FONT").unwrap_or_else(|_| DEFAULT_FONT.to_owned());
         let bytes = std::fs::read(&path).map_err(|e| {
@@ -59,11 +61,26 @@ fn register_font() -> anyhow::Result<()> {
             .map_err(|_| format!("{path} is not a TrueType font that charts can use"))
     })
     .clone()
-    .map_err(|e| anyhow!(e))
+    .map_err(ReportError::Font)
 }
 
-fn err(e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("{e}")
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The chart format a path asks for by its extension: `"svg"` or `"png"`. Checked before any
+/// work is done.
+pub fn chart_kind(path: &Path) -> std::result::Result<&'static str, ReportError> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("svg") => Ok("svg"),
+        Some("png") => Ok("png"),
+        _ => Err(ReportError::ChartKind(path.to_path_buf())),
+    }
 }
 
 /// The part of the report the charts show: the last [`CHART_DAYS`] days up to `today`.
@@ -77,26 +94,27 @@ pub fn recent(p: &Progress) -> Progress {
 }
 
 /// Draws the three charts into one image; the format follows the extension (.svg or .png).
-pub fn draw(path: &Path, p: &Progress) -> anyhow::Result<()> {
+pub fn draw(path: &Path, p: &Progress) -> std::result::Result<(), ReportError> {
     let kind = chart_kind(path)?;
     let p = &recent(p);
     register_font()?;
-    let what = || format!("cannot write the chart {}", path.display());
-    match kind {
+    let drawn = match kind {
         "svg" => {
             let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-            draw_on(&root, p).with_context(what)?;
-            root.present().map_err(err).with_context(what)
+            draw_on(&root, p).and_then(|()| root.present().map_err(err))
         }
         _ => {
             let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-            draw_on(&root, p).with_context(what)?;
-            root.present().map_err(err).with_context(what)
+            draw_on(&root, p).and_then(|()| root.present().map_err(err))
         }
-    }
+    };
+    drawn.map_err(|message| ReportError::Chart {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
-fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &Progress) -> anyhow::Result<()> {
+fn draw_on<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, p: &Progress) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let areas = root.split_evenly((3, 1));
     pain_chart(&areas[0], p)?;
@@ -118,7 +136,7 @@ fn empty_note<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     note: &str,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     area.titled(title, ("sans-serif", 22)).map_err(err)?;
     area.draw_text(
         note,
@@ -129,10 +147,7 @@ fn empty_note<DB: DrawingBackend>(
     Ok(())
 }
 
-fn pain_chart<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    p: &Progress,
-) -> anyhow::Result<()> {
+fn pain_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Progress) -> Result<()> {
     let title = "Pain before sessions (0-10), with 7-day mean, last 26 weeks";
     let (Some(first), Some(last)) = (p.pain.first(), p.pain.last()) else {
         return empty_note(area, title, "No pain scores yet.");
@@ -210,10 +225,7 @@ fn pain_chart<DB: DrawingBackend>(
     Ok(())
 }
 
-fn weeks_chart<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    p: &Progress,
-) -> anyhow::Result<()> {
+fn weeks_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Progress) -> Result<()> {
     let title = "Sessions per week";
     let (Some(first), Some(last)) = (p.weeks.first(), p.weeks.last()) else {
         return empty_note(area, title, "No sessions yet.");
@@ -245,10 +257,7 @@ fn weeks_chart<DB: DrawingBackend>(
     Ok(())
 }
 
-fn relief_chart<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    p: &Progress,
-) -> anyhow::Result<()> {
+fn relief_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Progress) -> Result<()> {
     // Darker: meaningfully better (green) or meaningfully worse (orange), alike.
     let title = "Relief per session (pain before minus after; darker = meaningful)";
     if p.relief.is_empty() {

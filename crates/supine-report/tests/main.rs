@@ -1,0 +1,3 @@
+//! The formats, read back by their own parsers, as a calendar app or a spreadsheet would.
+
+mod export;
