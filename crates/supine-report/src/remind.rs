@@ -1,7 +1,8 @@
 //! The daily reminder: an iCalendar event (RFC 5545) that repeats every day at the chosen time and
 //! lasts as long as the routine, with an alarm, so any calendar app reminds the person.
 
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Utc};
+use icalendar::{Alarm, Calendar, Component, Event, EventLike, Property, Trigger};
 
 use crate::ReportError;
 
@@ -27,30 +28,6 @@ pub fn next_occurrence(now: NaiveDateTime, at: NaiveTime) -> NaiveDateTime {
     }
 }
 
-/// Escapes TEXT values (RFC 5545 3.3.11).
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
-}
-
-/// Folds a content line at 75 octets, never inside a UTF-8 character (RFC 5545 3.1).
-fn fold(line: &str) -> String {
-    let mut out = String::new();
-    let mut len = 0;
-    for c in line.chars() {
-        if len + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            len = 1;
-        }
-        out.push(c);
-        len += c.len_utf8();
-    }
-    out.push_str("\r\n");
-    out
-}
-
 /// What the event needs to say.
 pub struct Reminder<'a> {
     /// First start, in floating local time (follows the device's time zone).
@@ -61,45 +38,45 @@ pub struct Reminder<'a> {
     pub minutes: u64,
     /// The profile, so that each profile's reminder has its own UID.
     pub profile: &'a str,
-    /// Creation time, UTC, `YYYYMMDDTHHMMSSZ`.
-    pub stamp: String,
+    /// When the event was made (`DTSTAMP`).
+    pub stamp: DateTime<Utc>,
 }
 
-/// The whole calendar file.
+/// The whole calendar file, written by the `icalendar` crate (which escapes the text and folds
+/// long lines).
 pub fn ics(r: &Reminder<'_>) -> String {
-    let start = r.start.format("%Y%m%dT%H%M%S");
     let summary = format!("supine: {} ({} min)", r.routine, r.minutes);
     let description = format!(
         "Time for your lying-down back routine, {}: about {} minutes. Start it with \
          `supine practice`. If something hurts, ease off or stop.",
         r.routine, r.minutes
     );
-    let mut s = String::new();
-    for line in [
-        "BEGIN:VCALENDAR".to_owned(),
-        "VERSION:2.0".to_owned(),
-        "PRODID:-//supine//daily reminder//EN".to_owned(),
-        "CALSCALE:GREGORIAN".to_owned(),
-        "BEGIN:VEVENT".to_owned(),
+    let event = Event::new()
         // The same UID each time, so importing a new reminder replaces the old one.
-        format!("UID:daily-reminder-{}@supine", escape(r.profile)),
-        format!("DTSTAMP:{}", r.stamp),
-        format!("DTSTART:{start}"),
-        format!("DURATION:PT{}M", r.minutes),
-        "RRULE:FREQ=DAILY".to_owned(),
-        format!("SUMMARY:{}", escape(&summary)),
-        format!("DESCRIPTION:{}", escape(&description)),
-        "BEGIN:VALARM".to_owned(),
-        "ACTION:DISPLAY".to_owned(),
-        "TRIGGER:PT0M".to_owned(),
-        format!("DESCRIPTION:{}", escape(&summary)),
-        "END:VALARM".to_owned(),
-        "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
-    ] {
-        s.push_str(&fold(&line));
-    }
-    s
+        .uid(&format!("daily-reminder-{}@supine", r.profile))
+        .timestamp(r.stamp)
+        // Floating local time: the reminder follows the device's time zone.
+        .starts(r.start)
+        .add_property("DURATION", format!("PT{}M", r.minutes))
+        .add_property("RRULE", "FREQ=DAILY")
+        .summary(&summary)
+        .description(&description)
+        .alarm(
+            // The crate gives every component a UID and a DTSTAMP, a random UID unless one is
+            // set: a fixed one keeps the file the same for the same reminder (RFC 9074).
+            Alarm::display(&summary, Trigger::from(Duration::zero()))
+                .uid(&format!("daily-reminder-{}-alarm@supine", r.profile))
+                .timestamp(r.stamp)
+                .done(),
+        )
+        .done();
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("PRODID", "-//supine//daily reminder//EN"))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
+        .push(event);
+    calendar.to_string()
 }
 
 #[cfg(test)]
@@ -132,16 +109,5 @@ mod tests {
                 .unwrap()
                 .and_time(at(19, 30))
         );
-    }
-
-    #[test]
-    fn long_lines_fold_at_75_octets_without_splitting_characters() {
-        let line = format!("DESCRIPTION:{}", "é".repeat(60));
-        let folded = fold(&line);
-        for part in folded.split("\r\n").filter(|p| !p.is_empty()) {
-            assert!(part.len() <= 75, "{part:?}");
-        }
-        let unfolded = folded.replace("\r\n ", "");
-        assert_eq!(unfolded.trim_end(), line);
     }
 }

@@ -1,3 +1,4 @@
 //! The formats, read back by their own parsers, as a calendar app or a spreadsheet would.
 
 mod export;
+mod remind;

@@ -29,7 +29,7 @@ pub fn remind(cli: &Cli, args: &RemindArgs) -> anyhow::Result<()> {
         routine: &plan.routine_name,
         minutes,
         profile: &cli.profile,
-        stamp: Utc::now().format("%Y%m%dT%H%M%SZ").to_string(),
+        stamp: Utc::now(),
     });
     let path = match &args.ics {
         Some(p) if p.as_os_str() == "-" => {
