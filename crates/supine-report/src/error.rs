@@ -28,9 +28,12 @@ pub enum ReportError {
     /// A chart file whose name ends in neither `.svg` nor `.png`.
     #[error("--chart {} must end in .svg or .png", .0.display())]
     ChartKind(PathBuf),
-    /// The chart font is missing or cannot be used; the text says which file and what to do.
+    /// The chart font is missing or cannot be used; the text says which file.
     #[error("{0}")]
     Font(String),
+    /// An SVG that cannot be drawn.
+    #[error("cannot draw the chart: {0}")]
+    Render(String),
     /// Drawing or writing the chart failed.
     #[error("cannot write the chart {}: {message}", path.display())]
     Chart {

@@ -314,7 +314,7 @@ fn chart_font() -> Check {
         Ok(path) => Check::pass(
             "chart font",
             false,
-            format!("{} is a font the charts can use.", path.display()),
+            format!("{} is a font the PNG charts can use.", path.display()),
         ),
         Err(e) => Check::fail(
             "chart font",
