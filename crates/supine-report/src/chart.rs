@@ -262,7 +262,7 @@ fn bars(
             // the word too where the bars are wide enough for it.
             let up = *v >= 0.0;
             let cx = x + slot * 0.3;
-            let cy = if up { y - 22.0 } else { y + h + 30.0 };
+            let cy = if up { y - 30.0 } else { y + h + 30.0 };
             let word = match change {
                 Change::Worse => "worse",
                 _ => "better",

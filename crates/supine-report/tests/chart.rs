@@ -222,3 +222,28 @@ fn png_is_the_svg_rasterised() {
     let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
     assert_eq!((be(16), be(20)), (1200, 1680));
 }
+
+#[test]
+fn the_meaningful_marks_do_not_cover_the_numbers() {
+    // Many narrow bars, up and down, most of them marked.
+    let p = history("2026-10-01", 30, |i| if i % 4 == 0 { 3 } else { 6 });
+    let svg = chart::relief(&chart::recent(&p).relief);
+    // Each diamond's box, from its path's first point (its top) and its 7-unit half width.
+    let pieces: Vec<&str> = svg.split("class=\"marker").collect();
+    let marks: Vec<[f32; 4]> = pieces[..pieces.len() - 1]
+        .iter()
+        .map(|before| before.rsplit("<path d=\"M").next().unwrap())
+        .map(|d| {
+            let (cx, cy) = d.split(' ').next().unwrap().split_once(',').unwrap();
+            let (cx, top): (f32, f32) = (cx.parse().unwrap(), cy.parse().unwrap());
+            [cx - 7.0, top, cx + 7.0, top + 14.0]
+        })
+        .collect();
+    assert!(marks.len() >= 10, "{svg}");
+    for (words, t) in texts(&svg) {
+        for m in &marks {
+            let apart = t[2] <= m[0] || m[2] <= t[0] || t[3] <= m[1] || m[3] <= t[1];
+            assert!(apart, "{words:?} at {t:?} is under a mark at {m:?}");
+        }
+    }
+}
