@@ -187,21 +187,8 @@ impl SqliteJournal {
     pub fn open_read_only(path: &Path, profile: &str) -> Result<Self, StoreError> {
         validate_profile(profile)?;
         let location = path.display().to_string();
-        match path.try_exists() {
-            Ok(true) => {}
-            Ok(false) => return Self::empty_read_only(location, profile),
-            Err(e) => {
-                return Err(StoreError::CannotOpen {
-                    location,
-                    source: Box::new(e),
-                });
-            }
-        }
-        let (conn, found) = match open_for_reading(path, &location, false) {
-            Err(e) if wal_is_empty(path) && !is_about_the_contents(&e) => {
-                open_for_reading(path, &location, true)?
-            }
-            other => other?,
+        let Some((conn, found)) = open_existing_for_reading(path, &location)? else {
+            return Self::empty_read_only(location, profile);
         };
         let conn = match found {
             None => return Self::empty_read_only(location, profile),
@@ -233,29 +220,11 @@ impl SqliteJournal {
     /// a file that is not a supine journal.
     pub fn schema_version_at(path: &Path) -> Result<SchemaVersion, StoreError> {
         let location = path.display().to_string();
-        let supported = latest_version();
-        match path.try_exists() {
-            Ok(true) => {}
-            Ok(false) => {
-                return Ok(SchemaVersion {
-                    found: None,
-                    supported,
-                });
-            }
-            Err(e) => {
-                return Err(StoreError::CannotOpen {
-                    location,
-                    source: Box::new(e),
-                });
-            }
-        }
-        let (_, found) = match open_for_reading(path, &location, false) {
-            Err(e) if wal_is_empty(path) && !is_about_the_contents(&e) => {
-                open_for_reading(path, &location, true)?
-            }
-            other => other?,
-        };
-        Ok(SchemaVersion { found, supported })
+        let found = open_existing_for_reading(path, &location)?.and_then(|(_, found)| found);
+        Ok(SchemaVersion {
+            found,
+            supported: latest_version(),
+        })
     }
 
     /// A journal with nothing in it, for reading: what a missing file reads as.
@@ -467,6 +436,31 @@ fn checkpoint_wal(conn: &Connection) -> bool {
         row.get::<_, i64>(0)
     })
     .is_ok_and(|busy| busy == 0)
+}
+
+/// [`open_for_reading`] for a file that may be missing (`None` then): when the write-ahead log's
+/// index cannot be made and no log is left over, the file is opened as immutable.
+fn open_existing_for_reading(
+    path: &Path,
+    location: &str,
+) -> Result<Option<(Connection, Option<i64>)>, StoreError> {
+    match path.try_exists() {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(e) => {
+            return Err(StoreError::CannotOpen {
+                location: location.to_owned(),
+                source: Box::new(e),
+            });
+        }
+    }
+    let opened = match open_for_reading(path, location, false) {
+        Err(e) if wal_is_empty(path) && !is_about_the_contents(&e) => {
+            open_for_reading(path, location, true)?
+        }
+        other => other?,
+    };
+    Ok(Some(opened))
 }
 
 /// Opens `path` read-only and reads its schema version, without writing anything. `immutable`
