@@ -10,6 +10,7 @@ pub mod limits;
 pub mod plan;
 pub mod progress;
 pub mod safety;
+pub mod seen;
 pub mod session;
 
 pub use content::{Content, ContentError, DEFAULT_ROUTINE, Source, SourceKind};
