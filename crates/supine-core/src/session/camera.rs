@@ -90,6 +90,19 @@ pub enum FormCue {
 }
 
 impl FormCue {
+    /// Whether the cue may be said in a segment of this kind: "lift higher" as the next lift
+    /// begins (not in the rest before it), the others while the movement they correct goes on.
+    fn fits(self, kind: SegmentKind) -> bool {
+        match self {
+            FormCue::LiftHigher => kind == SegmentKind::Lift,
+            FormCue::ShouldersDown => matches!(
+                kind,
+                SegmentKind::Move | SegmentKind::Hold | SegmentKind::Return
+            ),
+            FormCue::Slower | FormCue::KneesCloser => kind == SegmentKind::Circle,
+        }
+    }
+
     /// The words said.
     pub fn words(self) -> &'static str {
         match self {
@@ -199,14 +212,19 @@ impl Span {
                         segs[first].kind,
                         SegmentKind::Hold | SegmentKind::Lower | SegmentKind::Return
                     )
-                    && same(first - 1, &[SegmentKind::Lift, SegmentKind::Move, SegmentKind::Hold])
+                    && same(
+                        first - 1,
+                        &[SegmentKind::Lift, SegmentKind::Move, SegmentKind::Hold],
+                    )
                 {
                     first -= 1;
                 }
                 let opening = segs[first].kind;
                 let (kind, closing) = match opening {
                     SegmentKind::Lift => (SetKind::Round, SegmentKind::Lower),
-                    SegmentKind::Move => (SetKind::Side(segs[first].direction?), SegmentKind::Return),
+                    SegmentKind::Move => {
+                        (SetKind::Side(segs[first].direction?), SegmentKind::Return)
+                    }
                     _ => return None,
                 };
                 let mut end = first + 1;
@@ -350,13 +368,15 @@ impl Session {
     /// At the start of segment `i`: the set it opens or continues, and the pose summary.
     pub(super) fn begin_set(&mut self, i: usize, fx: &mut Vec<Effect>) {
         let step = self.plan.segments[i].step;
-        if self.camera.summary.as_ref().is_some_and(|(s, _)| *s != step) {
+        if self
+            .camera
+            .summary
+            .as_ref()
+            .is_some_and(|(s, _)| *s != step)
+        {
             self.record_summary(fx);
         }
-        if self.camera.on
-            && self.plan.segments[i].pose.is_some()
-            && self.camera.summary.is_none()
-        {
+        if self.camera.on && self.plan.segments[i].pose.is_some() && self.camera.summary.is_none() {
             self.camera.summary = Some((step, PoseSeen::default()));
         }
         if self.camera.pending.is_some_and(|(_, s)| s != step) {
@@ -444,12 +464,16 @@ impl Session {
             return;
         }
         say(fx, text.clone());
-        let step = self.plan.segments[self.current()].step;
+        let seg = &self.plan.segments[self.current()];
+        let (step, kind) = (seg.step, seg.kind);
         let Some((cue, about)) = self.camera.pending else {
             return;
         };
         if about != step {
             self.camera.pending = None;
+            return;
+        }
+        if !cue.fits(kind) {
             return;
         }
         let now = self.now();
@@ -551,27 +575,41 @@ impl Session {
         }
     }
 
-    /// Says once that the camera has missed the person, or a part the set now playing needs,
-    /// for [`LOST_MS`]; the timer leads the set from then.
-    pub(super) fn check_sight(&mut self, fx: &mut Vec<Effect>) {
-        if self.mode != Mode::Running || !self.camera.on || self.camera.announced {
-            return;
+    /// Whether a loss is still to be acted on: the set now playing is led, or the loss not
+    /// said yet.
+    fn loss_to_act_on(&self) -> Option<(Set, u64, String)> {
+        if self.mode != Mode::Running || !self.camera.on {
+            return None;
         }
-        let Some(set) = self.camera.set else {
+        let set = self.camera.set?;
+        if !set.led && self.camera.announced {
+            return None;
+        }
+        let (since, what) = self.lost(set.span)?;
+        Some((set, since, what))
+    }
+
+    /// When the camera has missed the person, or a part the set now playing needs, for
+    /// [`LOST_MS`]: the timer leads the set from then, and the loss is said once.
+    pub(super) fn check_sight(&mut self, fx: &mut Vec<Effect>) {
+        let Some((set, since, what)) = self.loss_to_act_on() else {
             return;
         };
-        if !self.lost_long(set.span) {
+        if self.now().saturating_sub(since) < LOST_MS {
             return;
         }
-        let what = self.lost(set.span).map(|(_, w)| w).unwrap_or_default();
-        self.camera.announced = true;
         if let Some(s) = self.camera.set.as_mut() {
             s.led = false;
         }
-        if let Some(s) = self.summary() {
+        if set.led
+            && let Some(s) = self.summary()
+        {
             s.lost = true;
         }
-        say(fx, format!("I can't see {what}. I'll keep count for you."));
+        if !self.camera.announced {
+            self.camera.announced = true;
+            say(fx, format!("I can't see {what}. I'll keep count for you."));
+        }
         if self.camera.wait.is_some() {
             self.proceed(fx);
         }
@@ -588,11 +626,8 @@ impl Session {
             .wait
             .map(|w| (WAIT_BREATHS * self.plan.breath_ms).saturating_sub(w.waited_ms));
         let loss = self
-            .camera
-            .set
-            .filter(|_| !self.camera.announced)
-            .and_then(|s| self.lost(s.span))
-            .map(|(since, _)| (since + LOST_MS).saturating_sub(self.now()));
+            .loss_to_act_on()
+            .map(|(_, since, _)| (since + LOST_MS).saturating_sub(self.now()));
         [wait, loss].into_iter().flatten().min()
     }
 
