@@ -5,6 +5,35 @@
 //! boundary produces the cues to speak, the chimes to play and the records to keep. "This hurts"
 //! walks through the stop rule of [`crate::safety`] and may recompile the plan with an easier
 //! variant or without the pose.
+//!
+//! # A camera-led session
+//!
+//! A front end with a camera sends [`Event::Camera`]`(true)` and then each observation of the
+//! analyzers ([`crate::seen`]) as [`Event::Seen`], after a tick to now. The session then
+//! follows the person set by set (the circles of one direction, one bridge round, one twist
+//! side), from the next set that begins with the camera seeing them:
+//!
+//! - a circle set counts the circles seen in its direction ("One.", "Two.") and ends when the
+//!   planned number is seen ("That's five."), however long that took; circles the other way
+//!   or past the plan count for nothing;
+//! - a bridge or twist hold begins when the hips reach the top or the knees the side, so its
+//!   breaths count from then; the round or side ends when the hips are down or the knees back;
+//! - the end of a movement is held for someone slower than the breath pace, for at most
+//!   [`WAIT_BREATHS`] breaths without anything seen that moves the set on;
+//! - a part the set needs, or the person, missed for more than [`LOST_MS`] is said once ("I
+//!   can't see your knees. I'll keep count for you.") and the timer leads; following resumes
+//!   with the next set that begins with everything seen;
+//! - form cues ([`FormCue`]) come from observations only, at most one every [`CUE_GAP_MS`],
+//!   said after the session's next count or cue, never instead of it;
+//! - "this hurts", pause, quit and the stop rule work as ever: nothing seen is acted on unless
+//!   the session is running (while paused or asking, an observation only updates what the
+//!   camera sees).
+//!
+//! The plan never changes for the camera: the position only moves forward sooner, or stands at
+//! the end of a movement, so every plan invariant holds and the routine is never longer. The
+//! session takes an observation as happening at its latest tick and never compares the camera
+//! stream's clock with its own (see [`crate::seen`]). When a pose ends, what the camera saw of
+//! it is kept as [`Record::Seen`]. Without `Camera(true)` nothing of this happens.
 
 use std::sync::Arc;
 

@@ -25,6 +25,9 @@
 //! - Form cues come from observations only, at most one every [`CUE_GAP_MS`], said after what
 //!   the session says next on its own (a count or a cue), never instead of it, never in a
 //!   safety question.
+//! - Silence is not a loss: the analyzers speak only when something changes, and their own
+//!   visibility watcher reports a person or part missing. Silence only bounds how long the end
+//!   of a movement is held, so a camera that sees nothing never stalls the session.
 //! - Nothing seen is acted on unless the session is running: while paused, asking "this
 //!   hurts" or "end the session?", or after the end, an observation only updates what the
 //!   camera can see, so that following resumes rightly.
@@ -746,14 +749,13 @@ impl Session {
             (SetKind::Side(_), Seen::ShoulderLifted { .. }) => {
                 self.camera.pending = Some((FormCue::ShouldersDown, step));
             }
-            (SetKind::Side(_), Seen::ShoulderDown { .. }) => {
+            (SetKind::Side(_), Seen::ShoulderDown { .. })
                 if self
                     .camera
                     .pending
-                    .is_some_and(|(c, _)| c == FormCue::ShouldersDown)
-                {
-                    self.camera.pending = None;
-                }
+                    .is_some_and(|(c, _)| c == FormCue::ShouldersDown) =>
+            {
+                self.camera.pending = None;
             }
             _ => {}
         }
