@@ -11,7 +11,9 @@
 //!
 //! - Circles: each circle seen in the set's direction is counted and its number said; when the
 //!   planned number is seen the set ends there ("That's five.") and the next segment begins.
-//!   Circles in the other direction, or past the plan, count for nothing.
+//!   Circles in the other direction, or past the plan, count for nothing. The session counts
+//!   them itself: the analyzer's `number` counts from the start of its stream, circles made
+//!   before the set began included.
 //! - Bridge and twist: the hold begins when the hips reach the top ([`Seen::AtHeight`]) or the
 //!   knees reach the side ([`Seen::TwistReached`]), so its breaths are counted from then; the
 //!   round or side ends when the hips are down ([`Seen::RoundDone`]) or the knees are back
