@@ -28,6 +28,22 @@ pub async fn document() -> &'static Value {
         .await
 }
 
+/// [`document`], for code that is not async (a WebSocket read on a blocking thread, or outside
+/// any runtime as in the property tests).
+pub fn document_blocking() -> &'static Value {
+    if let Some(doc) = DOCUMENT.get() {
+        return doc;
+    }
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle.block_on(document()),
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(document()),
+    }
+}
+
 /// What is wrong with `body`, received for `method path` with `status`, by `doc`; empty when
 /// it matches. Paths the document does not have (the page, unknown routes) and methods a path
 /// does not take answer with the error body; so does an error status an operation does not
