@@ -118,6 +118,7 @@ pub(crate) struct Today {
     /// The check before a session: `"clear"` (answered, or a full screening just taken: start
     /// at once), `"not_today"` (it said not to exercise today) or `"due"` (ask `checks` from
     /// `GET /api/screening`).
+    #[schema(value_type = foreign::CheckStatus)]
     check: &'static str,
     recent: Vec<SessionSummary>,
     settings: WebSettings,
@@ -241,6 +242,8 @@ pub(crate) struct ScreeningAnswers {
 pub(crate) struct OutcomeReply {
     #[schema(value_type = foreign::Outcome)]
     outcome: Outcome,
+    /// The stored name of the outcome.
+    #[schema(value_type = foreign::OutcomeCode)]
     code: &'static str,
     clear: bool,
     message: String,

@@ -71,6 +71,23 @@ described!(
 );
 
 described!(
+    /// `supine_core::Outcome::code`.
+    OutcomeCode => words(
+        &["clear", "see_clinician", "see_clinician_urgently"],
+        "the outcome's stored name",
+    )
+);
+
+described!(
+    /// `supine_store::practice::CheckStatus`, as the API spells it.
+    CheckStatus => words(
+        &["clear", "not_today", "due"],
+        "the check before a session: clear (start at once), not_today (it said not to \
+         exercise today) or due (ask the checks from GET /api/screening)",
+    )
+);
+
+described!(
     /// `supine_core::safety::Answer`, as the API spells it.
     Answer => words(&["yes", "no", "not_sure"], "an answer to a safety question")
 );
