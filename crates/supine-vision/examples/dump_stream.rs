@@ -46,9 +46,10 @@ fn main() {
         }
         i += 1;
     }
-    println!(
-        "handedness {}",
-        supine_vision::analyze::circles::handedness(&samples)
-    );
+    let votes: f64 = samples
+        .iter()
+        .filter_map(|s| supine_vision::analyze::circles::handedness(s.body.as_ref()?))
+        .sum();
+    println!("handedness votes {votes}");
     println!("{:?}", supine_vision::analyze::analyze(&samples));
 }

@@ -8,63 +8,62 @@
 //! across the body shows as `-W sin(phi + e)` (the nearer knee is lower), `W` being the knees'
 //! spacing and `L` the thighs' reach. With `W / L` about [`KNEE_SPACING`] the knees' turn
 //! `psi = phi + e` follows from the two, and `phi` is `psi` less its value at rest. The rest value
-//! is the median `psi` near the camera's elevation as the world landmarks of the (grounded)
-//! shoulders give it; the side the camera is on comes from which shoulder is lower.
+//! is the running median `psi` near the camera's elevation as the world landmarks of the
+//! (grounded) shoulders give it; the side the camera is on comes from which shoulder is lower.
 //!
-//! Frames where a twist cannot be judged are left out: straight legs (the feet further than
-//! [`STRAIGHT_REACH`] along the body from the hips), knees hugged (nearer than [`HUGGED_REACH`]), a bridge round (from the bridge analyzer),
-//! or the body not lying across the picture (sitting up). A hold enters above [`ENTER_DEG`], leaves below [`EXIT_DEG`], and counts
-//! when the knees stayed at their side for [`MIN_HOLD_S`] (moving knees, as in circles, never do).
+//! Frames where a twist cannot be judged are left out: straight legs or hugged knees (the feet
+//! outside [`super::bridge::FEET_REACH`] from the hips), hips off the floor (a bridge), or the
+//! body not lying across the picture (sitting up).
+//!
+//! A small machine per side: `Middle` -> `Going` once the turn passes [`ENTER_DEG`] -> `AtSide`
+//! once the turning has slowed ([`DECELERATED`]; back to `Going` if it was a pause on the way)
+//! -> `Middle` again once the turn leaves the band within [`HOLD_BAND_DEG`] of the side's
+//! deepest ([`Seen::BackToMiddle`] with the hold, the time in that band). A hold counts in the
+//! report from [`MIN_HOLD_S`].
 //!
 //! A lifting shoulder is seen in the picture: the gap in height between the two shoulders,
 //! against its median while the knees were up, moves by more than [`SHOULDER_LIFT`] torso
-//! lengths when the shoulder opposite the knees comes off the floor.
+//! lengths when the shoulder opposite the knees comes off the floor; it counts from
+//! [`MIN_LIFT_S`].
 
-use super::bridge::Round;
-use super::{Body, Feedback, MAX_GAP_S, Part, Sample, V2, hold_time, median, sub};
+use super::{
+    Body, Feedback, MAX_GAP_S, Observation, Part, Pose, Sample, Seen, entry, exit, held, median,
+    slope, sub,
+};
 use serde::Serialize;
+use std::collections::VecDeque;
 
-/// Twist (degrees from rest) to enter a hold.
+pub use super::Side;
+
+/// Twist (degrees from rest) that starts a move to a side.
 pub const ENTER_DEG: f32 = 25.0;
-/// Twist to leave it.
+/// Twist below which the knees are back in the middle.
 pub const EXIT_DEG: f32 = 12.0;
-/// Readings that fall back, or are missing, for up to this long (seconds) do not end a hold.
-pub const OUTLIER_S: f64 = 1.0;
-/// Readings further than this (degrees) from a hold's median are thrown (knees hiding each other).
-pub const OUTLIER_DEG: f32 = 30.0;
-/// Shortest time held at the side that counts.
+/// A hold is the time within this many degrees of the deepest turn on that side
+/// (`docs/definitions.md`).
+pub const HOLD_BAND_DEG: f32 = 10.0;
+/// The knees have reached the side once their turning has slowed below this fraction of the
+/// move's fastest (a move eased into the side is then in its last fifth, 10 degrees of a
+/// 50-degree twist) or stopped (less than a quarter band over [`super::SLOPE_S`]).
+pub const DECELERATED: f64 = 0.8;
+/// Shortest time held at the side that counts as a hold (the routine holds for breaths).
 pub const MIN_HOLD_S: f64 = 2.0;
-/// Shoulder height change (torso lengths) that counts as lifted. On rendered clips a lifted
+/// Shoulder height change (torso lengths) that counts as lifted. On the capsule clips a lifted
 /// shoulder (9 cm) reads 0.10-0.20, while a twist alone moves the reading by up to about 0.08.
 pub const SHOULDER_LIFT: f32 = 0.09;
-/// Shortest shoulder lift reported.
+/// Shortest shoulder lift reported (`docs/definitions.md`).
 pub const MIN_LIFT_S: f64 = 0.5;
 /// The knees' spacing over the thighs' reach (hip-width knees, adult proportions).
 pub const KNEE_SPACING: f32 = 0.45;
-/// Feet further than this along the body from the hips (torso lengths; about 1.6 with straight
-/// legs, 1 with the knees bent): straight legs, no twist is judged.
-pub const STRAIGHT_REACH: f32 = 1.3;
-/// Feet nearer than this along the body from the hips (torso lengths; 0.2-0.6 with the knees
-/// hugged for circles): not a twist position.
-pub const HUGGED_REACH: f32 = 0.7;
-/// The body's long axis more than this (degrees) from level in the picture: sitting or
-/// standing, no twist is judged.
-pub const MAX_TILT_DEG: f32 = 30.0;
 /// How far (degrees) from the camera's elevation a knees' turn may be to count as rest.
 pub const REST_WINDOW_DEG: f32 = 35.0;
+/// Seconds of readings kept for the running rest, camera side and shoulder baseline.
+pub const HISTORY_S: f64 = 60.0;
+/// The running rest and camera side are recomputed this often (seconds).
+pub const ESTIMATE_EVERY_S: f64 = 0.5;
 
 /// The parts a twist judgement needs.
 pub const NEEDS: [Part; 4] = [Part::Shoulders, Part::Hips, Part::Knees, Part::Ankles];
-
-/// The side the knees went to, as the person knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    /// Knees to the person's left.
-    Left,
-    /// Knees to the person's right.
-    Right,
-}
 
 /// One twist hold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,6 +74,8 @@ pub struct Hold {
     pub t_start: f64,
     /// When they left it.
     pub t_end: f64,
+    /// When the analyzer reported the hold done.
+    pub t_reported: f64,
     /// Seconds held there.
     pub hold_s: f64,
     /// Twist from rest held, degrees (as estimated from the picture).
@@ -92,6 +93,69 @@ pub struct TwistReport {
     pub feedback: Vec<Feedback>,
 }
 
+impl TwistReport {
+    /// The holds among `obs` (of at least [`MIN_HOLD_S`]) with the shoulder lifts during each,
+    /// and "keep your shoulders grounded" for the first lift of a hold.
+    pub fn from_observations(obs: &[Observation]) -> TwistReport {
+        let mut rep = TwistReport::default();
+        // Shoulder lifts: (side, start, end).
+        let mut lifts: Vec<(Side, f64, f64)> = Vec::new();
+        for o in obs {
+            match o.seen {
+                Seen::ShoulderLifted { side } => lifts.push((side, o.t, f64::INFINITY)),
+                Seen::ShoulderDown { side } => {
+                    if let Some(l) = lifts
+                        .iter_mut()
+                        .rev()
+                        .find(|l| l.0 == side && l.2.is_infinite())
+                    {
+                        l.2 = o.t;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for o in obs {
+            let Seen::BackToMiddle {
+                side,
+                reached,
+                hold_s,
+                angle_deg,
+            } = o.seen
+            else {
+                continue;
+            };
+            if hold_s < MIN_HOLD_S {
+                continue;
+            }
+            let lifted: Vec<(f64, f64)> = lifts
+                .iter()
+                .filter(|l| l.0 == side.other() && l.1 < o.t && l.2 > reached)
+                .map(|l| (l.1, l.2.min(o.t)))
+                .collect();
+            if let Some(&(t0, _)) = lifted.first() {
+                rep.feedback.push(Feedback {
+                    t: t0,
+                    message: format!(
+                        "keep your shoulders grounded: your {} shoulder is lifting",
+                        side.other().word()
+                    ),
+                });
+            }
+            rep.holds.push(Hold {
+                side,
+                t_start: reached,
+                t_end: o.t,
+                t_reported: o.reported,
+                hold_s,
+                angle_deg,
+                shoulder_lifted: lifted,
+            });
+        }
+        rep
+    }
+}
+
 /// What one frame shows of the knees' turn.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading {
@@ -106,443 +170,581 @@ pub struct Reading {
     pub world_shoulders: (f32, f32),
 }
 
-fn dot(a: V2, b: V2) -> f32 {
-    a.0 * b.0 + a.1 * b.1
-}
-
 /// Reads one frame (`None` when the parts a twist needs are not seen).
 pub fn reading(b: &Body) -> Option<Reading> {
     if !b.sees_all(&NEEDS) {
         return None;
     }
-    let torso = b.torso();
-    let (sh, hip) = (b.mid(Part::Shoulders), b.mid(Part::Hips));
-    let axis = sub(hip, sh);
-    let axis = (axis.0 / torso, axis.1 / torso);
-    // Across the body, pointing up in the picture.
-    let n = if axis.0 >= 0.0 {
-        (axis.1, -axis.0)
-    } else {
-        (-axis.1, axis.0)
-    };
+    let f = b.frame()?;
     let across = |i: usize, j: usize| {
-        let d = sub((b.image[j].x, b.image[j].y), (b.image[i].x, b.image[i].y));
-        dot(d, n) / torso
+        f.across(sub(
+            (b.image[j].x, b.image[j].y),
+            (b.image[i].x, b.image[i].y),
+        ))
     };
     let (lk, rk) = Part::Knees.pair();
     let (ls, rs) = Part::Shoulders.pair();
-    let feet = b.mid(Part::Ankles);
-    let up = dot(sub(b.mid(Part::Knees), hip), n) / torso;
+    let up = f.at(b.mid(Part::Knees)).1;
     let knee_gap = across(lk, rk);
     let shoulder_gap = across(ls, rs);
-    let tilt = axis.1.abs().atan2(axis.0.abs()).to_degrees();
-    let reach = dot(sub(feet, hip), axis) / torso;
-    let judged = tilt <= MAX_TILT_DEG && (HUGGED_REACH..=STRAIGHT_REACH).contains(&reach);
-    // The nearer knee is lower: for a camera at the right, -gap grows as the knees turn
-    // towards it. `psi` is reported for that camera; `analyze` flips it for one at the left.
+    let reach = f.at(b.mid(Part::Ankles)).0;
+    let judged = f.lying() && super::bridge::FEET_REACH.contains(&reach);
+    // up = L cos psi, knee_gap = -W sin psi: psi from the two, with W = KNEE_SPACING L.
     let psi = judged.then(|| (-knee_gap / KNEE_SPACING).atan2(up).to_degrees());
-    let ws = [
-        b.world[rs][1] - b.world[ls][1],
-        b.world[rs][2] - b.world[ls][2],
-    ];
+    let (ws_l, ws_r) = (b.world[ls], b.world[rs]);
     Some(Reading {
         psi,
         shoulder_gap,
-        world_shoulders: (ws[0], ws[1]),
+        world_shoulders: (ws_r[1] - ws_l[1], ws_r[2] - ws_l[2]),
     })
 }
 
-/// Wraps degrees into (-180, 180].
 fn wrap(d: f32) -> f32 {
-    let d = d.rem_euclid(360.0);
-    if d > 180.0 { d - 360.0 } else { d }
+    (d + 180.0).rem_euclid(360.0) - 180.0
 }
 
-/// A reading of the track: (t, twist from rest towards the person's right in degrees, right
-/// minus left shoulder height across the body in torso lengths).
-pub type TrackPoint = (f64, f32, f32);
-
-/// Per frame that can be judged, a [`TrackPoint`].
-/// Frames during the bridge `rounds` (from [`super::bridge::analyze`]) are left out. Also gives
-/// the camera's side: `true` at the person's right.
-pub fn twist_track(samples: &[Sample], rounds: &[Round]) -> (bool, Vec<TrackPoint>) {
-    let in_bridge = |t: f64| rounds.iter().any(|r| (r.t_lift..=r.t_down).contains(&t));
-    let reads: Vec<(f64, Reading)> = samples
-        .iter()
-        .filter(|s| !in_bridge(s.t))
-        .filter_map(|s| Some((s.t, reading(s.body.as_ref()?)?)))
-        .collect();
-    // The camera is on the side of the lower (nearer) shoulder.
-    let Some(gap) = median(reads.iter().map(|r| r.1.shoulder_gap).collect()) else {
-        return (true, Vec::new());
-    };
-    let c = if gap <= 0.0 { 1.0 } else { -1.0 };
-    let elevation = median(
-        reads
-            .iter()
-            .map(|r| {
-                (c * r.1.world_shoulders.0)
-                    .atan2(-c * r.1.world_shoulders.1)
-                    .to_degrees()
-            })
-            .collect(),
-    )
-    .unwrap_or(0.0);
-    // For a camera at the left the nearer knee is the left one: the gap's sign flips.
-    let psis: Vec<(f64, f32, f32)> = reads
-        .iter()
-        .filter_map(|(t, r)| Some((*t, r.psi? * c, r.shoulder_gap)))
-        .collect();
-    let rest = median(
-        psis.iter()
-            .map(|p| p.1)
-            .filter(|p| wrap(p - elevation).abs() < REST_WINDOW_DEG)
-            .collect(),
-    )
-    .unwrap_or(elevation);
-    // Towards the camera is towards the person's right when the camera is at their right.
-    let track = psis
-        .into_iter()
-        .map(|(t, p, g)| (t, wrap(p - rest) * c, g))
-        .collect();
-    (c > 0.0, track)
+/// Where the knees are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    /// Up in the middle (or not judged).
+    Middle,
+    /// Turning towards `side`, past ENTER_DEG, not yet there (`again` after a pause on the way,
+    /// taken for the side at first).
+    Going { side: Side, again: bool },
+    /// Held at `side` since `reached`.
+    AtSide { side: Side, reached: f64 },
+    /// Left the hold at `side`, on the way back to the middle.
+    Returning { side: Side },
 }
 
-/// Finds twist holds in `samples`, leaving out the bridge `rounds` found in them.
-pub fn analyze(samples: &[Sample], rounds: &[Round]) -> TwistReport {
-    let mut rep = TwistReport::default();
-    let (camera_right, pts) = twist_track(samples, rounds);
-    // Per hold: whether it is towards the camera, when the knees left rest and were back.
-    let mut moves: Vec<(bool, f64, f64)> = Vec::new();
-    // Shoulder baseline: while the knees are up.
-    let calm: Vec<f32> = pts
-        .iter()
-        .filter(|p| p.1.abs() < 15.0)
-        .map(|p| p.2)
-        .collect();
-    let base = median(calm)
-        .or_else(|| median(pts.iter().map(|p| p.2).collect()))
-        .unwrap_or(0.0);
-    let mut i = 0;
-    while i < pts.len() {
-        if pts[i].1.abs() < ENTER_DEG {
-            i += 1;
-            continue;
+/// The twist follower: push samples, get [`Seen::TwistReached`], [`Seen::HoldSoFar`],
+/// [`Seen::BackToMiddle`], [`Seen::ShoulderLifted`] and [`Seen::ShoulderDown`]. Every change of
+/// state needs two readings in a row that agree, so one thrown frame changes nothing.
+#[derive(Debug, Clone)]
+pub struct Twist {
+    state: State,
+    /// Readings of the last HISTORY_S (time, reading) for the running estimates.
+    history: VecDeque<(f64, Reading)>,
+    /// Turns (time, degrees, positive to the person's right) since the knees left the middle,
+    /// and a second before.
+    turns: VecDeque<(f64, f32)>,
+    /// Deepest turn of the current side so far (of readings held two in a row), degrees.
+    peak: f32,
+    /// Fastest turning towards the side so far, degrees per second.
+    peak_speed: f64,
+    said_s: u32,
+    /// The shoulders' gap while the knees were in the middle (time, gap), for the baseline.
+    calm: VecDeque<(f64, f32)>,
+    /// Shoulder lift: opposite side's shoulder up since.
+    lift_since: Option<f64>,
+    lift_said: bool,
+    last_t: Option<f64>,
+    /// (when, camera side, rest turn), recomputed every ESTIMATE_EVERY_S.
+    estimates: Option<(f64, f32, f32)>,
+}
+
+impl Default for Twist {
+    fn default() -> Self {
+        Twist {
+            state: State::Middle,
+            history: VecDeque::new(),
+            turns: VecDeque::new(),
+            peak: 0.0,
+            peak_speed: 0.0,
+            said_s: 0,
+            calm: VecDeque::new(),
+            lift_since: None,
+            lift_said: false,
+            last_t: None,
+            estimates: None,
         }
-        let sign = pts[i].1.signum();
-        let j = run_end(&pts, i, sign);
-        let (a, e) = (ramp_start(&pts, i, sign), ramp_end(&pts, j, sign));
-        let ts: Vec<f64> = pts[a..=e].iter().map(|p| p.0).collect();
-        let vs: Vec<f32> = pts[a..=e].iter().map(|p| p.1 * sign).collect();
-        let level = held_level(&vs, &pts[i..=j], sign);
-        let (hold_s, t_start, t_end) = hold_time(&ts, &vs, level, (0.12 * level).max(5.0));
-        if hold_s >= MIN_HOLD_S {
-            let side = if sign > 0.0 { Side::Right } else { Side::Left };
-            moves.push((
-                (side == Side::Right) == camera_right,
-                departure(&pts, i, sign),
-                comeback(&pts, j, sign),
-            ));
-            let lifted = shoulder_lifts(&pts[i..=j], side, base);
-            if let Some(&(t0, _)) = lifted.first() {
-                rep.feedback.push(Feedback {
-                    t: t0,
-                    message: format!(
-                        "keep your shoulders grounded: your {} shoulder is lifting",
-                        match side {
-                            Side::Right => "left",
-                            Side::Left => "right",
-                        }
-                    ),
+    }
+}
+
+/// `deg` (positive to the right) as degrees towards `side`.
+fn toward(side: Side, deg: f32) -> f32 {
+    match side {
+        Side::Right => deg,
+        Side::Left => -deg,
+    }
+}
+
+impl Twist {
+    /// A fresh follower.
+    pub fn new() -> Twist {
+        Twist::default()
+    }
+
+    /// The turns towards `side`, newest first.
+    fn newest(&self, side: Side) -> impl Iterator<Item = (f64, f32)> + Clone + '_ {
+        self.turns
+            .iter()
+            .rev()
+            .map(move |x| (x.0, toward(side, x.1)))
+    }
+
+    /// Takes the next sample; `hips_down` is false while a bridge is under way (no twist is
+    /// judged then).
+    pub fn push(&mut self, s: &Sample, hips_down: bool) -> Vec<Observation> {
+        let mut out = Vec::new();
+        if self.last_t.is_some_and(|t| s.t - t > MAX_GAP_S) {
+            self.middle(&mut out, s.t, None);
+        }
+        let Some(r) = s.body.as_ref().and_then(reading).filter(|_| hips_down) else {
+            return out;
+        };
+        // The rest and the camera's side come from the knees in the middle (and from before
+        // the first twist).
+        if self.state == State::Middle {
+            self.history.push_back((s.t, r));
+            while self.history.front().is_some_and(|h| s.t - h.0 > HISTORY_S) {
+                self.history.pop_front();
+            }
+        }
+        let Some(deg) = self.turn(&r, s.t) else {
+            return out;
+        };
+        let now = s.t;
+        self.last_t = Some(now);
+        self.turns.push_back((now, deg));
+        let obs = |t: f64, seen: Seen| Observation {
+            t,
+            reported: now,
+            seen,
+        };
+        let n = self.turns.len();
+        let prev = if n >= 2 { self.turns[n - 2].1 } else { deg };
+        match self.state {
+            State::Middle => {
+                if deg.abs() < EXIT_DEG {
+                    self.calm.push_back((now, r.shoulder_gap));
+                    while self.calm.front().is_some_and(|c| now - c.0 > HISTORY_S) {
+                        self.calm.pop_front();
+                    }
+                }
+                // Keep a second of turns before leaving the middle, for the ramp.
+                while self.turns.front().is_some_and(|x| now - x.0 > 1.0) {
+                    self.turns.pop_front();
+                }
+                let both = prev.abs().min(deg.abs());
+                if both >= ENTER_DEG && prev.signum() == deg.signum() {
+                    let side = if deg > 0.0 { Side::Right } else { Side::Left };
+                    self.peak = both;
+                    self.peak_speed = 0.0;
+                    self.state = State::Going { side, again: false };
+                }
+            }
+            State::Going { side, again } => {
+                self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
+                let speed = slope(self.newest(side), now);
+                if let Some((k, _)) = speed {
+                    self.peak_speed = self.peak_speed.max(k);
+                }
+                let there = speed.is_some_and(|(k, span)| {
+                    k < DECELERATED * self.peak_speed || k * span < (HOLD_BAND_DEG / 4.0) as f64
+                });
+                if held(self.newest(side), now, |d| d < EXIT_DEG) {
+                    // Back to the middle without a hold.
+                    self.state = State::Middle;
+                } else if there && self.peak >= ENTER_DEG {
+                    let reached = self.band_entry(side);
+                    if !again {
+                        self.lift_since = None;
+                        self.lift_said = false;
+                    }
+                    self.said_s = 0;
+                    self.state = State::AtSide { side, reached };
+                    out.push(obs(reached, Seen::TwistReached { side }));
+                }
+            }
+            State::AtSide { side, reached } => {
+                self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
+                let level = self.level(side);
+                self.shoulder(&mut out, side, now, r.shoulder_gap);
+                if held(self.newest(side), now, |d| d < level - HOLD_BAND_DEG) {
+                    let left = self.band_exit(side, level - HOLD_BAND_DEG);
+                    self.middle(&mut out, now, Some(left));
+                    self.state = State::Returning { side };
+                } else if held(self.newest(side), now, |d| d > level + HOLD_BAND_DEG) {
+                    // Still going deeper: that was a pause on the way (said again when there).
+                    self.state = State::Going { side, again: true };
+                } else {
+                    let held_s = now - reached;
+                    if held_s >= (self.said_s + 1) as f64 {
+                        self.said_s = held_s.floor() as u32;
+                        out.push(obs(
+                            now,
+                            Seen::HoldSoFar {
+                                pose: Pose::Twist,
+                                seconds: held_s,
+                            },
+                        ));
+                    }
+                }
+            }
+            State::Returning { side } => {
+                if held(self.newest(side), now, |d| d < EXIT_DEG) {
+                    self.state = State::Middle;
+                } else if held(self.newest(side), now, |d| d >= ENTER_DEG)
+                    && slope(self.newest(side), now).is_some_and(|(k, _)| k > 0.0)
+                    && toward(side, deg) > toward(side, prev)
+                {
+                    // Back down to the side without reaching the middle: a new hold, from
+                    // the last second of turns.
+                    while self.turns.front().is_some_and(|x| now - x.0 > 1.0) {
+                        self.turns.pop_front();
+                    }
+                    self.peak = toward(side, prev).min(toward(side, deg));
+                    self.peak_speed = 0.0;
+                    self.state = State::Going { side, again: false };
+                }
+            }
+        }
+        out
+    }
+
+    /// Ends a side (with the time the knees left it, when known) and goes back to the middle.
+    fn middle(&mut self, out: &mut Vec<Observation>, now: f64, left: Option<f64>) {
+        if let State::AtSide { side, .. } = self.state {
+            let left = left.unwrap_or(now);
+            // The hold by the side's final deepest turn.
+            let reached = self.band_entry(side);
+            if self.lift_said {
+                out.push(Observation {
+                    t: left,
+                    reported: now,
+                    seen: Seen::ShoulderDown { side: side.other() },
                 });
             }
-            rep.holds.push(Hold {
-                side,
-                t_start,
-                t_end,
-                hold_s,
-                angle_deg: level,
-                shoulder_lifted: lifted,
+            out.push(Observation {
+                t: left,
+                reported: now,
+                seen: Seen::BackToMiddle {
+                    side,
+                    reached,
+                    hold_s: (left - reached).max(0.0),
+                    angle_deg: self.level(side),
+                },
             });
         }
-        i = j + 1;
-    }
-    far_side_timing(&mut rep.holds, &moves);
-    rep
-}
-
-/// The last reading of the run that starts at `i` on the `sign` side: it goes on while readings
-/// stay past EXIT_DEG, over readings that fall back or are missing for up to OUTLIER_S (knees
-/// that hide each other can throw a frame's reading).
-fn run_end(pts: &[TrackPoint], i: usize, sign: f32) -> usize {
-    let mut j = i;
-    while let Some(k) = (j + 1..pts.len())
-        .take_while(|&k| pts[k].0 - pts[j].0 <= OUTLIER_S)
-        .find(|&k| pts[k].1 * sign >= EXIT_DEG)
-    {
-        j = k;
-    }
-    j
-}
-
-/// Whether readings `k` and `k + 1` are one gap-free step apart.
-fn joined(pts: &[TrackPoint], k: usize) -> bool {
-    pts[k + 1].0 - pts[k].0 <= MAX_GAP_S
-}
-
-/// Back from `i` to the reading before the knees started to move (5 degrees), for the ramp.
-fn ramp_start(pts: &[TrackPoint], i: usize, sign: f32) -> usize {
-    let mut a = i;
-    while a > 0 && pts[a - 1].1 * sign > 5.0 && joined(pts, a - 1) {
-        a -= 1;
-    }
-    a.saturating_sub(1)
-}
-
-/// On from `j` to the reading after the knees were back (5 degrees), for the ramp.
-fn ramp_end(pts: &[TrackPoint], j: usize, sign: f32) -> usize {
-    let mut e = j;
-    while e + 1 < pts.len() && pts[e + 1].1 * sign > 5.0 && joined(pts, e) {
-        e += 1;
-    }
-    (e + 1).min(pts.len() - 1)
-}
-
-/// The level held: the median of the `run`'s readings (past EXIT_DEG, so mostly the hold),
-/// leaving out thrown ones (further than OUTLIER_DEG from a first median); `vs` when the run
-/// has none.
-fn held_level(vs: &[f32], run: &[TrackPoint], sign: f32) -> f32 {
-    let readings: Vec<f32> = run.iter().map(|p| p.1 * sign).collect();
-    let first = median(readings.clone()).unwrap_or(0.0);
-    let kept: Vec<f32> = readings
-        .into_iter()
-        .filter(|v| (v - first).abs() <= OUTLIER_DEG)
-        .collect();
-    median(kept).or_else(|| median(vs.to_vec())).unwrap_or(0.0)
-}
-
-/// When the reading crossed EXIT_DEG between readings `k` and `l` (interpolated).
-fn crossing(pts: &[TrackPoint], k: usize, l: usize, sign: f32) -> f64 {
-    let (u, w) = (pts[k].1 * sign, pts[l].1 * sign);
-    if (pts[l].0 - pts[k].0).abs() > MAX_GAP_S || (w - u).abs() < 1e-6 {
-        pts[if u >= EXIT_DEG { k } else { l }].0
-    } else {
-        pts[k].0 + (pts[l].0 - pts[k].0) * ((EXIT_DEG - u) / (w - u)).clamp(0.0, 1.0) as f64
-    }
-}
-
-/// When the knees left rest for the run starting at `i` (which starts above ENTER_DEG): where
-/// the reading passed EXIT_DEG on the way out.
-fn departure(pts: &[TrackPoint], i: usize, sign: f32) -> f64 {
-    let mut d = i;
-    while d > 0 && pts[d - 1].1 * sign >= EXIT_DEG && joined(pts, d - 1) {
-        d -= 1;
-    }
-    if d > 0 {
-        crossing(pts, d - 1, d, sign)
-    } else {
-        pts[d].0
-    }
-}
-
-/// When the knees were back at rest after the run ending at `j`.
-fn comeback(pts: &[TrackPoint], j: usize, sign: f32) -> f64 {
-    if j + 1 < pts.len() {
-        crossing(pts, j, j + 1, sign)
-    } else {
-        pts[j].0
-    }
-}
-
-/// The intervals in `run` when the shoulder opposite the knees (on `side`) was up by more than
-/// SHOULDER_LIFT against `base`, for at least MIN_LIFT_S.
-fn shoulder_lifts(run: &[TrackPoint], side: Side, base: f32) -> Vec<(f64, f64)> {
-    // Knees right: the left shoulder coming up makes right-minus-left smaller.
-    let lifted = |p: &TrackPoint| match side {
-        Side::Right => base - p.2,
-        Side::Left => p.2 - base,
-    };
-    let mut intervals = Vec::new();
-    let mut open: Option<f64> = None;
-    for p in run {
-        let l = lifted(p);
-        match open {
-            None if l > SHOULDER_LIFT => open = Some(p.0),
-            Some(t0) if l < SHOULDER_LIFT * 0.7 => {
-                if p.0 - t0 >= MIN_LIFT_S {
-                    intervals.push((t0, p.0));
-                }
-                open = None;
-            }
-            _ => {}
+        self.state = State::Middle;
+        self.lift_since = None;
+        self.lift_said = false;
+        if left.is_none() {
+            self.turns.clear();
         }
     }
-    if let (Some(t0), Some(last)) = (open, run.last())
-        && last.0 - t0 >= MIN_LIFT_S
-    {
-        intervals.push((t0, last.0));
-    }
-    intervals
-}
 
-/// Times holds on the side away from the camera from the moves towards it. Dropping away from
-/// the camera, the knees hide each other and their reading flattens before they arrive and after
-/// they leave, so such a hold reads long; the moment the knees leave rest and the moment they are
-/// back are still seen. Moves in the routine are paced by the breath, so a far-side hold starts
-/// the median near-side move time after the knees left rest and ends that long before they are
-/// back (never longer than it read). Without a near-side hold the reading stands.
-fn far_side_timing(holds: &mut [Hold], moves: &[(bool, f64, f64)]) {
-    let near: Vec<(f64, f64)> = holds
-        .iter()
-        .zip(moves)
-        .filter(|(_, m)| m.0)
-        .map(|(h, m)| (h.t_start - m.1, m.2 - h.t_end))
-        .collect();
-    let (Some(move_in), Some(move_out)) = (
-        median(near.iter().map(|x| x.0 as f32).collect()),
-        median(near.iter().map(|x| x.1 as f32).collect()),
-    ) else {
-        return;
-    };
-    for (h, m) in holds.iter_mut().zip(moves).filter(|(_, m)| !m.0) {
-        let start = h.t_start.max(m.1 + move_in.max(0.0) as f64);
-        let end = h.t_end.min(m.2 - move_out.max(0.0) as f64);
-        if end > start {
-            h.t_start = start;
-            h.t_end = end;
-            h.hold_s = end - start;
+    /// The turn of reading `r`, degrees from rest, positive to the person's right, from the
+    /// running camera side and rest.
+    fn turn(&mut self, r: &Reading, now: f64) -> Option<f32> {
+        let psi = r.psi?;
+        if self.estimates.is_none_or(|e| now - e.0 >= ESTIMATE_EVERY_S) {
+            self.estimates = self.estimate().map(|(c, rest)| (now, c, rest));
+        }
+        let (_, c, rest) = self.estimates?;
+        // For a camera at the left the nearer knee is the left one: the gap's sign flips; and
+        // towards the camera is towards the person's right when the camera is at their right.
+        Some(wrap(psi * c - rest) * c)
+    }
+
+    /// The camera's side (+1 at the person's right) and the knees' turn at rest, from the
+    /// history: the camera is on the side of the lower (nearer) shoulder; rest is the median turn
+    /// near the camera's elevation, which the grounded shoulders' world landmarks give.
+    fn estimate(&self) -> Option<(f32, f32)> {
+        let gap = median(self.history.iter().map(|h| h.1.shoulder_gap).collect())?;
+        let c = if gap <= 0.0 { 1.0 } else { -1.0 };
+        let elevation = median(
+            self.history
+                .iter()
+                .map(|h| {
+                    (c * h.1.world_shoulders.0)
+                        .atan2(-c * h.1.world_shoulders.1)
+                        .to_degrees()
+                })
+                .collect(),
+        )
+        .unwrap_or(0.0);
+        let rest = median(
+            self.history
+                .iter()
+                .filter_map(|h| h.1.psi.map(|p| p * c))
+                .filter(|p| wrap(p - elevation).abs() < REST_WINDOW_DEG)
+                .collect(),
+        )
+        .unwrap_or(elevation);
+        Some((c, rest))
+    }
+
+    /// The side's deepest turn: the 90th percentile of its turns within two bands of the peak
+    /// (the peak itself leans on the jitter).
+    fn level(&self, side: Side) -> f32 {
+        let near = self.peak - 2.0 * HOLD_BAND_DEG;
+        let mut v: Vec<f32> = self
+            .turns
+            .iter()
+            .map(|x| toward(side, x.1))
+            .filter(|&d| d >= near)
+            .collect();
+        v.sort_by(f32::total_cmp);
+        v.get((v.len() * 9 / 10).min(v.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(self.peak)
+    }
+
+    /// When the turn came within the band of the side's deepest (interpolated).
+    fn band_entry(&self, side: Side) -> f64 {
+        let series = self.turns.iter().map(|x| (x.0, toward(side, x.1)));
+        entry(series, self.level(side) - HOLD_BAND_DEG)
+            .or(self.turns.front().map(|x| x.0))
+            .unwrap_or(0.0)
+    }
+
+    /// When the turn last fell below `threshold` (interpolated).
+    fn band_exit(&self, side: Side, threshold: f32) -> f64 {
+        let series = self.turns.iter().map(|x| (x.0, toward(side, x.1)));
+        exit(series, threshold)
+            .or(self.turns.back().map(|x| x.0))
+            .unwrap_or(0.0)
+    }
+
+    /// Follows the shoulder opposite the knees on `side` while held there.
+    fn shoulder(&mut self, out: &mut Vec<Observation>, side: Side, now: f64, gap: f32) {
+        // Baseline: the shoulders' gap while the knees were up in the middle.
+        let base = median(self.calm.iter().map(|c| c.1).collect()).unwrap_or(gap);
+        // Knees right: the left shoulder coming up makes right-minus-left smaller.
+        let lifted = match side {
+            Side::Right => base - gap,
+            Side::Left => gap - base,
+        };
+        match self.lift_since {
+            None if lifted > SHOULDER_LIFT => self.lift_since = Some(now),
+            Some(_) if lifted < SHOULDER_LIFT * 0.7 => {
+                if self.lift_said {
+                    out.push(Observation {
+                        t: now,
+                        reported: now,
+                        seen: Seen::ShoulderDown { side: side.other() },
+                    });
+                }
+                self.lift_since = None;
+                self.lift_said = false;
+            }
+            Some(t0) if !self.lift_said && now - t0 >= MIN_LIFT_S => {
+                self.lift_said = true;
+                out.push(Observation {
+                    t: t0,
+                    reported: now,
+                    seen: Seen::ShoulderLifted { side: side.other() },
+                });
+            }
+            _ => {}
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::synth::*;
+    use super::super::{Analyzer, analyze};
     use super::*;
 
-    /// The twist report of `s`, with its bridge rounds left out as `super::super::analyze` does.
-    fn analyze_all(s: &[Sample]) -> TwistReport {
-        analyze(s, &super::super::bridge::analyze(s).rounds)
-    }
-
-    /// Knees up, then to `first` side for `hold` s, back up, to the other side for `hold2` s.
-    fn twists(
-        first: f32,
-        hold: f64,
-        hold2: f64,
-        move_s: f64,
-        angle_deg: f32,
-        lift_left: Option<(f64, f64)>,
-    ) -> (f64, impl Fn(f64) -> Pose3) {
-        let t0 = 2.0;
-        let a1 = t0 + move_s;
-        let b1 = a1 + hold;
-        let c1 = b1 + move_s;
-        let a2 = c1 + 1.5 + move_s;
-        let b2 = a2 + hold2;
-        let c2 = b2 + move_s;
-        let f = move |t: f64| {
-            // Linear moves: the truth's hold is the time at full angle.
-            let lin = |x: f64, a: f64, b: f64| ((x - a) / (b - a)).clamp(0.0, 1.0) as f32;
-            let s = if t < c1 {
-                first * (lin(t, t0, a1) - lin(t, b1, c1))
+    /// Twists as people do them: knees up, eased to the `first` side, held (breathing moves
+    /// them a degree or two), eased back, a breath in the middle, to the other side, back.
+    /// `lift_left` lifts the left shoulder for an interval. Returns the length, the pose and the
+    /// turn (degrees, positive to the right) at each time.
+    pub(crate) fn human_twists(
+        seed: u64,
+        first_right: bool,
+        lift: Option<(f64, f64)>,
+    ) -> (f64, impl Fn(f64) -> Pose3, impl Fn(f64) -> f32 + Clone) {
+        let mut rng = Rng(seed * 131 + 17);
+        let angle = rng.range(45.0, 80.0);
+        let holds = [rng.range(3.0, 15.0) as f64, rng.range(3.0, 15.0) as f64];
+        let moves = [
+            rng.range(1.2, 3.0) as f64,
+            rng.range(1.2, 3.0) as f64,
+            rng.range(1.2, 3.0) as f64,
+            rng.range(1.2, 3.0) as f64,
+        ];
+        let breath = rng.range(0.0, 2.5);
+        let t0 = 2.0 + rng.range(0.0, 2.0) as f64;
+        let a1 = t0 + moves[0];
+        let b1 = a1 + holds[0];
+        let c1 = b1 + moves[1];
+        let t2 = c1 + rng.range(1.0, 3.0) as f64;
+        let a2 = t2 + moves[2];
+        let b2 = a2 + holds[1];
+        let c2 = b2 + moves[3];
+        let end = c2 + 2.0;
+        let sign = if first_right { 1.0 } else { -1.0 };
+        let turn = move |t: f64| -> f32 {
+            let ease =
+                |x: f64| (0.5 - 0.5 * (x.clamp(0.0, 1.0) * std::f64::consts::PI).cos()) as f32;
+            let wob = breath * ((t * 1.1).sin() as f32);
+            if t < t0 || t >= c2 {
+                0.0
+            } else if t < c1 {
+                let x = if t < a1 {
+                    ease((t - t0) / moves[0])
+                } else if t < b1 {
+                    1.0 - wob.abs() / angle
+                } else {
+                    1.0 - ease((t - b1) / moves[1])
+                };
+                sign * angle * x
+            } else if t < t2 {
+                0.0
             } else {
-                -first * (lin(t, c1 + 1.5, a2) - lin(t, b2, c2))
-            };
-            let ang = (s * angle_deg).to_radians();
+                let x = if t < a2 {
+                    ease((t - t2) / moves[2])
+                } else if t < b2 {
+                    1.0 - wob.abs() / angle
+                } else {
+                    1.0 - ease((t - b2) / moves[3])
+                };
+                -sign * angle * x
+            }
+        };
+        let tr = turn.clone();
+        let f = move |t: f64| {
+            let ang = tr(t).to_radians();
             let (len, h0) = (0.40f32, 0.11f32);
-            let lifted = lift_left.is_some_and(|(a, b)| (a..b).contains(&t));
+            let lifted = lift.is_some_and(|(a, b)| (a..b).contains(&t));
             Pose3 {
                 knee: [0.25, len * ang.sin(), h0 + len * ang.cos()],
                 twist: ang,
-                left_shoulder_lift: if lifted { 0.08 } else { 0.0 },
+                left_shoulder_lift: if lifted && ang > 0.0 { 0.08 } else { 0.0 },
+                right_shoulder_lift: if lifted && ang < 0.0 { 0.08 } else { 0.0 },
                 ..Pose3::default()
             }
         };
-        (c2 + 2.0, f)
+        (end, f, turn)
+    }
+
+    /// The truth of a turn curve by the definitions: per side, the times the knees came within
+    /// 10 degrees of their deepest turn there and left that band.
+    pub(crate) fn truth(dur: f64, turn: impl Fn(f64) -> f32) -> Vec<(Side, f64, f64)> {
+        let dt = 0.001;
+        let n = (dur / dt) as usize;
+        let ds: Vec<f32> = (0..n).map(|i| turn(i as f64 * dt)).collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < n {
+            if ds[i].abs() < 15.0 {
+                i += 1;
+                continue;
+            }
+            let sign = ds[i].signum();
+            let mut j = i;
+            while j < n && ds[j] * sign > 5.0 {
+                j += 1;
+            }
+            let deep = ds[i..j].iter().map(|d| d * sign).fold(0.0f32, f32::max);
+            let a = (i..j).find(|&k| ds[k] * sign >= deep - 10.0).unwrap_or(i);
+            let b = (i..j)
+                .rev()
+                .find(|&k| ds[k] * sign >= deep - 10.0)
+                .unwrap_or(j);
+            let side = if sign > 0.0 { Side::Right } else { Side::Left };
+            out.push((side, a as f64 * dt, b as f64 * dt));
+            i = j;
+        }
+        out
     }
 
     #[test]
-    fn finds_each_side_and_its_hold() {
-        let mut rng = Rng(11);
-        for case in 0..40u64 {
-            let first = if case % 3 == 0 { -1.0 } else { 1.0 };
-            let hold = rng.range(3.0, 20.0) as f64;
-            let hold2 = rng.range(3.0, 20.0) as f64;
-            let move_s = rng.range(1.0, 3.0) as f64;
-            let ang = rng.range(45.0, 80.0);
-            let elev = rng.range(20.0, 55.0);
-            let fps = [5.0, 10.0, 15.0][(case % 3) as usize];
-            let side = case % 2 == 0;
-            let (dur, f) = twists(first, hold, hold2, move_s, ang, None);
-            let r = analyze_all(&stream(dur, fps, elev, side, side, 1.5, case + 1, f));
-            assert_eq!(r.holds.len(), 2, "case {case}: {r:?}");
-            let want = if first > 0.0 {
-                [Side::Right, Side::Left]
-            } else {
-                [Side::Left, Side::Right]
-            };
-            assert_eq!([r.holds[0].side, r.holds[1].side], want, "case {case}");
-            assert!(
-                (r.holds[0].hold_s - hold).abs() <= 0.5,
-                "case {case}: {} vs {hold}",
-                r.holds[0].hold_s
+    fn human_twists_find_each_side_and_its_hold_in_time() {
+        let (mut worst_hold, mut worst_lag): (f64, f64) = (0.0, 0.0);
+        for case in 0..60u64 {
+            let mut rng = Rng(case + 900);
+            let first_right = case % 3 != 0;
+            let elev = rng.range(30.0, 50.0);
+            let fps = [6.0, 10.0, 15.0, 30.0][(case % 4) as usize];
+            let side = rng.f() < 0.5;
+            let (dur, f, turn) = human_twists(case, first_right, None);
+            let want = truth(dur, turn);
+            let s = stream(dur, fps, elev, side, rng.f() < 0.5, 1.5, case + 1, f);
+            let mut live = Analyzer::new();
+            let obs: Vec<Observation> = s.iter().flat_map(|x| live.push(x)).collect();
+            let rep = TwistReport::from_observations(&obs);
+            let sides: Vec<Side> = rep.holds.iter().map(|h| h.side).collect();
+            let want_sides: Vec<Side> = want.iter().map(|w| w.0).collect();
+            assert_eq!(
+                sides, want_sides,
+                "case {case} (elev {elev:.0}, fps {fps}): {obs:?}"
             );
-            assert!(
-                (r.holds[1].hold_s - hold2).abs() <= 0.5,
-                "case {case}: {} vs {hold2}",
-                r.holds[1].hold_s
-            );
-            assert!(r.feedback.is_empty(), "case {case}: {:?}", r.feedback);
+            // Each side as last said reached (a pause on the way is said first).
+            let mut reached: Vec<&Observation> = Vec::new();
+            let mut open = false;
+            for o in &obs {
+                match o.seen {
+                    Seen::TwistReached { .. } => {
+                        if open {
+                            reached.pop();
+                        }
+                        reached.push(o);
+                        open = true;
+                    }
+                    Seen::BackToMiddle { .. } => open = false,
+                    _ => {}
+                }
+            }
+            for (k, (h, w)) in rep.holds.iter().zip(&want).enumerate() {
+                let err = (h.hold_s - (w.2 - w.1)).abs();
+                worst_hold = worst_hold.max(err);
+                assert!(
+                    err <= 0.5,
+                    "case {case} side {k}: hold {:.2} want {:.2}",
+                    h.hold_s,
+                    w.2 - w.1
+                );
+                // Half a second at supine analyze's 10 frames a second and above; at 6 the
+                // two frames a change needs take a third of a second by themselves.
+                let bound = if fps >= 10.0 { 0.5 } else { 0.8 };
+                for (reported, t_true) in [(reached[k].reported, w.1), (h.t_reported, w.2)] {
+                    if fps >= 10.0 {
+                        worst_lag = worst_lag.max(reported - t_true);
+                    }
+                    assert!(
+                        reported - t_true <= bound,
+                        "case {case} side {k} at {fps} fps: reported {:.2} s late",
+                        reported - t_true
+                    );
+                }
+            }
+            assert!(rep.feedback.is_empty(), "case {case}: {:?}", rep.feedback);
         }
+        println!(
+            "twist: worst hold error {worst_hold:.2} s, worst lag at 10 fps and above {worst_lag:.2} s"
+        );
     }
 
     #[test]
     fn a_lifting_shoulder_is_called_out() {
-        // Knees to the right from 3 s to 13 s; left shoulder up from 6 s to 9 s.
-        let (dur, f) = twists(1.0, 10.0, 5.0, 1.0, 60.0, Some((6.0, 9.0)));
-        let r = analyze_all(&stream(dur, 10.0, 35.0, true, true, 1.0, 2, f));
+        // The same twists twice: the first for when the knees get to the right, the second with
+        // the left shoulder up from a second after that for a second and a half.
+        let (dur, _, turn) = human_twists(3, true, None);
+        let want = truth(dur, &turn);
+        let (a, b) = (want[0].1 + 1.0, want[0].1 + 2.5);
+        let (dur, f, _) = human_twists(3, true, Some((a, b)));
+        let r = analyze(&stream(dur, 10.0, 35.0, true, true, 1.0, 2, f)).twist;
         assert_eq!(r.holds[0].side, Side::Right);
         let iv = &r.holds[0].shoulder_lifted;
         assert_eq!(iv.len(), 1, "{iv:?}");
         assert!(
-            (iv[0].0 - 6.0).abs() < 0.3 && (iv[0].1 - 9.0).abs() < 0.3,
-            "{iv:?}"
+            (iv[0].0 - a).abs() < 0.3 && (iv[0].1 - b).abs() < 0.3,
+            "{iv:?} want {a:.2}-{b:.2}"
         );
-        assert!(
-            r.feedback[0]
-                .message
-                .starts_with("keep your shoulders grounded")
+        assert_eq!(
+            r.feedback[0].message,
+            "keep your shoulders grounded: your left shoulder is lifting"
         );
         assert!(r.holds[1].shoulder_lifted.is_empty());
     }
 
     #[test]
-    fn a_far_side_hold_is_timed_from_the_near_side_moves() {
-        let hold = |side, t_start: f64, t_end: f64| Hold {
-            side,
-            t_start,
-            t_end,
-            hold_s: t_end - t_start,
-            angle_deg: 60.0,
-            shoulder_lifted: vec![],
-        };
-        // Near: left rest at 3, arrived at 5 (2 s move), left at 10, back at 12.5 (2.5 s).
-        // Far: left rest at 14, back at 24; its reading flattened early (14.8 to 23.2).
-        let mut holds = [hold(Side::Right, 5.0, 10.0), hold(Side::Left, 14.8, 23.2)];
-        let moves = [(true, 3.0, 12.5), (false, 14.0, 24.0)];
-        far_side_timing(&mut holds, &moves);
-        assert_eq!((holds[0].t_start, holds[0].t_end), (5.0, 10.0));
-        assert!((holds[1].t_start - 16.0).abs() < 1e-9 && (holds[1].t_end - 21.5).abs() < 1e-9);
-        assert!((holds[1].hold_s - 5.5).abs() < 1e-9);
-        // Never longer than read, and nothing to go by without a near-side hold.
-        let mut far_only = [hold(Side::Left, 14.8, 23.2)];
-        far_side_timing(&mut far_only, &moves[1..]);
-        assert_eq!(far_only[0].hold_s, 23.2 - 14.8);
-    }
-
-    #[test]
-    fn knee_circles_and_a_brief_drop_are_not_twists() {
+    fn knee_circles_a_bridge_and_a_brief_drop_are_not_twists() {
         let s = stream(30.0, 10.0, 35.0, true, true, 2.0, 3, |t| {
             let a = t * std::f64::consts::TAU / 4.0;
             Pose3 {
@@ -550,12 +752,26 @@ mod tests {
                 ..Pose3::default()
             }
         });
-        assert!(analyze_all(&s).holds.is_empty());
-        let (dur, f) = twists(1.0, 0.5, 0.5, 0.5, 60.0, None);
+        assert!(analyze(&s).twist.holds.is_empty());
+        let (dur, f, _) = super::super::bridge::tests::human_bridges(4, 3);
+        let obs = analyze(&stream(dur, 10.0, 40.0, true, true, 1.5, 5, f)).observations;
         assert!(
-            analyze_all(&stream(dur, 10.0, 35.0, true, true, 1.0, 2, f))
-                .holds
-                .is_empty()
+            !obs.iter().any(|o| matches!(
+                o.seen,
+                Seen::TwistReached { .. } | Seen::BackToMiddle { .. }
+            )),
+            "{obs:?}"
         );
+        // Knees dropped to the side for half a second.
+        let s = stream(12.0, 10.0, 35.0, true, true, 1.0, 2, |t| {
+            let d: f32 = if (4.0..5.2).contains(&t) { 60.0 } else { 0.0 };
+            let ang = d.to_radians();
+            Pose3 {
+                knee: [0.25, 0.40 * ang.sin(), 0.11 + 0.40 * ang.cos()],
+                twist: ang,
+                ..Pose3::default()
+            }
+        });
+        assert!(analyze(&s).twist.holds.is_empty());
     }
 }
