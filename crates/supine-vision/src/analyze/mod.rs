@@ -270,18 +270,19 @@ pub(crate) fn held(
     count == n
 }
 
-/// The least-squares slope (per second) of the newest readings of `newest_first` over
-/// [`SLOPE_S`] (at least three), and the time they span; `None` with fewer than three.
+/// The least-squares slope (per second) of the readings of `newest_first` over the
+/// [`SLOPE_S`] up to `until` (at least three), and the time they span; `None` with fewer.
 pub(crate) fn slope(
     newest_first: impl Iterator<Item = (f64, f32)> + Clone,
-    now: f64,
+    until: f64,
 ) -> Option<(f64, f64)> {
-    let n = newest_first
+    let upto = newest_first.skip_while(|x| x.0 > until + 1e-6);
+    let n = upto
         .clone()
-        .take_while(|x| now - x.0 <= SLOPE_S + 1e-6)
+        .take_while(|x| until - x.0 <= SLOPE_S + 1e-6)
         .count()
         .max(3);
-    let w: Vec<(f64, f32)> = newest_first.take(n).collect();
+    let w: Vec<(f64, f32)> = upto.take(n).collect();
     if w.len() < n {
         return None;
     }

@@ -16,7 +16,8 @@
 //! body not lying across the picture (sitting up).
 //!
 //! A small machine per side: `Middle` -> `Going` once the turn passes [`ENTER_DEG`] -> `AtSide`
-//! once the turning has slowed ([`DECELERATED`]; back to `Going` if it was a pause on the way)
+//! once the knees stop or slow down to stop within the band ([`STOPPED_DEG_S`]; back to `Going`
+//! if it was a pause on the way)
 //! -> `Middle` again once the turn leaves the band within [`HOLD_BAND_DEG`] of the side's
 //! deepest ([`Seen::BackToMiddle`] with the hold, the time in that band). A hold counts in the
 //! report from [`MIN_HOLD_S`].
@@ -42,12 +43,13 @@ pub const EXIT_DEG: f32 = 12.0;
 /// A hold is the time within this many degrees of the deepest turn on that side
 /// (`docs/definitions.md`).
 pub const HOLD_BAND_DEG: f32 = 10.0;
-/// The knees have reached the side once their turning has slowed below this fraction of the
-/// move's fastest (a move eased into the side is then in its last fifth, 10 degrees of a
-/// 50-degree twist) or stopped (less than a quarter band over [`super::SLOPE_S`]).
-pub const DECELERATED: f64 = 0.8;
-/// Shortest time held at the side that counts as a hold (the routine holds for breaths).
-pub const MIN_HOLD_S: f64 = 2.0;
+/// Knees turning slower than this (degrees per second) have stopped: a twist move of the routine
+/// turns 50-80 degrees in one to three seconds, 20-80 degrees per second; tracking jitter of
+/// still knees reads a few degrees per second.
+pub const STOPPED_DEG_S: f64 = 8.0;
+/// Shortest time held at the side that counts as a hold: the routine holds for breaths, the
+/// realistic clips for 2.5 s and more; a knee dropped for a moment is no hold.
+pub const MIN_HOLD_S: f64 = 1.0;
 /// Shoulder height change (torso lengths) that counts as lifted. On the capsule clips a lifted
 /// shoulder (9 cm) reads 0.10-0.20, while a twist alone moves the reading by up to about 0.08.
 pub const SHOULDER_LIFT: f32 = 0.09;
@@ -230,8 +232,6 @@ pub struct Twist {
     turns: VecDeque<(f64, f32)>,
     /// Deepest turn of the current side so far (of readings held two in a row), degrees.
     peak: f32,
-    /// Fastest turning towards the side so far, degrees per second.
-    peak_speed: f64,
     said_s: u32,
     /// The shoulders' gap while the knees were in the middle (time, gap), for the baseline.
     calm: VecDeque<(f64, f32)>,
@@ -250,7 +250,6 @@ impl Default for Twist {
             history: VecDeque::new(),
             turns: VecDeque::new(),
             peak: 0.0,
-            peak_speed: 0.0,
             said_s: 0,
             calm: VecDeque::new(),
             lift_since: None,
@@ -330,19 +329,12 @@ impl Twist {
                 if both >= ENTER_DEG && prev.signum() == deg.signum() {
                     let side = if deg > 0.0 { Side::Right } else { Side::Left };
                     self.peak = both;
-                    self.peak_speed = 0.0;
                     self.state = State::Going { side, again: false };
                 }
             }
             State::Going { side, again } => {
                 self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
-                let speed = slope(self.newest(side), now);
-                if let Some((k, _)) = speed {
-                    self.peak_speed = self.peak_speed.max(k);
-                }
-                let there = speed.is_some_and(|(k, span)| {
-                    k < DECELERATED * self.peak_speed || k * span < (HOLD_BAND_DEG / 4.0) as f64
-                });
+                let there = self.arriving(side, now);
                 if held(self.newest(side), now, |d| d < EXIT_DEG) {
                     // Back to the middle without a hold.
                     self.state = State::Middle;
@@ -395,7 +387,6 @@ impl Twist {
                         self.turns.pop_front();
                     }
                     self.peak = toward(side, prev).min(toward(side, deg));
-                    self.peak_speed = 0.0;
                     self.state = State::Going { side, again: false };
                 }
             }
@@ -474,6 +465,23 @@ impl Twist {
         )
         .unwrap_or(elevation);
         Some((c, rest))
+    }
+
+    /// Whether the knees are there: stopped (turning slower than [`STOPPED_DEG_S`]), or
+    /// slowing down at a pace that stops them within [`HOLD_BAND_DEG`] (the speed over the last
+    /// [`super::SLOPE_S`] against the speed over the one before, as a steady deceleration).
+    fn arriving(&self, side: Side, now: f64) -> bool {
+        let Some((v1, span)) = slope(self.newest(side), now) else {
+            return false;
+        };
+        if v1 < STOPPED_DEG_S {
+            return true;
+        }
+        let Some((v0, _)) = slope(self.newest(side), now - span) else {
+            return false;
+        };
+        let decel = (v0 - v1) / span.max(1e-3);
+        decel > 0.0 && v1 * v1 / (2.0 * decel) < HOLD_BAND_DEG as f64
     }
 
     /// The side's deepest turn: the 90th percentile of its turns within two bands of the peak
@@ -764,7 +772,7 @@ pub(crate) mod tests {
         );
         // Knees dropped to the side for half a second.
         let s = stream(12.0, 10.0, 35.0, true, true, 1.0, 2, |t| {
-            let d: f32 = if (4.0..5.2).contains(&t) { 60.0 } else { 0.0 };
+            let d: f32 = if (4.0..4.6).contains(&t) { 60.0 } else { 0.0 };
             let ang = d.to_radians();
             Pose3 {
                 knee: [0.25, 0.40 * ang.sin(), 0.11 + 0.40 * ang.cos()],
