@@ -239,10 +239,6 @@ impl Bridge {
     /// seen.
     pub fn hips_down(&self) -> bool {
         self.state == State::Resting
-            && match (self.readings.back(), self.floor) {
-                (Some(r), Some(f)) => r.lift - f < ENTER / 2.0,
-                _ => true,
-            }
     }
 
     /// The last two lifts, newest last.
@@ -251,8 +247,9 @@ impl Bridge {
         (n >= 2).then(|| (self.readings[n - 2].lift, self.readings[n - 1].lift))
     }
 
-    /// Takes the next sample.
-    pub fn push(&mut self, s: &Sample) -> Vec<Observation> {
+    /// Takes the next sample; with `knees_away` (a twist under way) the hips are not judged and
+    /// the floor is not moved.
+    pub fn push(&mut self, s: &Sample, knees_away: bool) -> Vec<Observation> {
         let mut out = Vec::new();
         if self.readings.back().is_some_and(|r| s.t - r.t > MAX_GAP_S) {
             self.abandon();
@@ -260,6 +257,9 @@ impl Bridge {
         let Some((b, hr)) = s.body.as_ref().and_then(|b| Some((b, lift(b)?))) else {
             return out;
         };
+        if knees_away && self.state == State::Resting {
+            return out;
+        }
         let scale = match (self.state, self.scale) {
             (State::Resting, _) | (_, None) => {
                 let torsos: Vec<f32> = self

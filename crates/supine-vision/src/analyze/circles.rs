@@ -26,6 +26,7 @@
 use super::{Body, Direction, Frame, MAX_GAP_S, Observation, Part, Sample, Seen, V2, len, sub};
 use serde::Serialize;
 use std::collections::VecDeque;
+use std::f64::consts::{PI, TAU};
 
 /// Shortest loop that counts (seconds). The routine's circles take 3-8 s (one breath or two);
 /// a loop under a second is a twitch of the knees or tracking noise.
@@ -54,6 +55,14 @@ pub const CLOSE_IMPROVE: f64 = 0.05;
 /// The circle counts at the latest this long (seconds) after the knees came back within
 /// [`CLOSE`] of its start, at their closest so far (knees that pause where the circle closed).
 pub const CLOSE_WAIT_S: f64 = 0.5;
+/// A loop must pass through each of this many directions round its middle (45 degrees each).
+pub const SECTORS: u32 = 8;
+/// ... with points at least this far out (in units of its spread; a circle's radius is 1.41).
+pub const SECTOR_RADIUS: f64 = 0.6;
+/// Feet further than this from the hips along the body (torso lengths) are on the floor: the
+/// knees are not hugged and circles are not counted. Hugged knees read 0.3-0.7 while circling on
+/// the realistic tuning clips, bent knees with the feet down 1.1-1.2, straight legs 1.6 and more.
+pub const HUGGED_REACH: f32 = 0.85;
 /// The body's handedness in the picture is voted over this many seconds.
 pub const HAND_WINDOW_S: f64 = 10.0;
 /// To-and-fro movement along a line: the recent path's long-axis spread (torso lengths) above
@@ -204,6 +213,9 @@ struct Loop {
     roundness: f64,
     /// End to start, in units of the spread along each axis.
     gap: f64,
+    /// The loop's mean (pixels from the path's origin) and its long axis (unit vector).
+    mean: (f64, f64),
+    axis: (f64, f64),
 }
 
 /// Where the counter is.
@@ -275,7 +287,11 @@ impl Circles {
             self.hand = self.hand * (-(s.t - self.hand_t).max(0.0) / HAND_WINDOW_S).exp() + h;
             self.hand_t = s.t;
         }
-        let usable = b.sees_all(&NEEDS) && b.frame().is_some_and(|f: Frame| f.lying());
+        // Lying, with the knees hugged (where the feet can be seen).
+        let usable = b.sees_all(&NEEDS)
+            && b.frame().is_some_and(|f: Frame| {
+                f.lying() && (!b.sees(Part::Ankles) || f.at(b.mid(Part::Ankles)).0 <= HUGGED_REACH)
+            });
         if !usable {
             self.drop_stale(s.t);
             return out;
@@ -372,12 +388,23 @@ impl Circles {
         let gap = ((yy * dx * dx - 2.0 * xy * dx * dy + xx * dy * dy) / det)
             .max(0.0)
             .sqrt();
+        let axis = if xy.abs() > 1e-12 {
+            let (vx, vy) = (xy, l1 - xx);
+            let n = vx.hypot(vy);
+            (vx / n, vy / n)
+        } else if xx >= yy {
+            (1.0, 0.0)
+        } else {
+            (0.0, 1.0)
+        };
         Loop {
             area,
             major: l1.sqrt(),
             minor: l2.sqrt(),
-            roundness: area.abs() / (2.0 * std::f64::consts::PI * det.sqrt()),
+            roundness: area.abs() / (2.0 * PI * det.sqrt()),
             gap,
+            mean: (m[0], m[1]),
+            axis,
         }
     }
 
@@ -389,35 +416,47 @@ impl Circles {
             && l.major >= MIN_MAJOR as f64 * torso
             && l.minor >= MIN_MINOR as f64 * torso
             && l.roundness >= MIN_ROUNDNESS
-            && self.winds_once(i, j)
+            && self.goes_round(i, j, l)
     }
 
-    /// Whether the path from `i` to `j`, closed, winds once round its mean.
-    fn winds_once(&self, i: usize, j: usize) -> bool {
-        let n = (j - i + 1) as f64;
-        let (cx, cy) = self
-            .path
-            .range(i..=j)
-            .fold((0.0, 0.0), |c, p| (c.0 + p.p.0 / n, c.1 + p.p.1 / n));
-        let angle = |p: &Pt| (p.p.1 - cy).atan2(p.p.0 - cx);
+    /// Whether the path from `i` to `j`, closed, goes once round its mean: seen in the loop's
+    /// own frame (each axis in units of its spread, so an ellipse is a circle), it winds once and
+    /// its points away from the middle visit every one of [`SECTORS`] directions. A path in, half
+    /// a circle and back out winds once too, but leaves directions out.
+    fn goes_round(&self, i: usize, j: usize, l: &Loop) -> bool {
+        let (e1, e2) = (l.axis, (-l.axis.1, l.axis.0));
+        let frame = |p: &Pt| {
+            let d = (p.p.0 - l.mean.0, p.p.1 - l.mean.1);
+            (
+                (d.0 * e1.0 + d.1 * e1.1) / l.major.max(1e-9),
+                (d.0 * e2.0 + d.1 * e2.1) / l.minor.max(1e-9),
+            )
+        };
         let mut total = 0.0;
-        let mut prev = angle(&self.path[i]);
+        let mut seen = 0u32;
+        let first = frame(&self.path[i]);
+        let mut prev = first.1.atan2(first.0);
         for p in self
             .path
             .range(i + 1..=j)
             .chain(std::iter::once(&self.path[i]))
         {
-            let a = angle(p);
+            let (u, v) = frame(p);
+            let a = v.atan2(u);
             let mut d = a - prev;
-            if d > std::f64::consts::PI {
-                d -= std::f64::consts::TAU;
-            } else if d < -std::f64::consts::PI {
-                d += std::f64::consts::TAU;
+            if d > PI {
+                d -= TAU;
+            } else if d < -PI {
+                d += TAU;
             }
             total += d;
             prev = a;
+            if u.hypot(v) >= SECTOR_RADIUS {
+                let k = (((a + PI) / TAU * SECTORS as f64) as u32).min(SECTORS - 1);
+                seen |= 1 << k;
+            }
         }
-        (total.abs() / std::f64::consts::TAU).round() == 1.0
+        (total.abs() / TAU).round() == 1.0 && seen.count_ones() == SECTORS
     }
 
     /// Looks for a closed loop ending at the newest point; counts it at the closest approach.

@@ -357,9 +357,10 @@ impl Analyzer {
     /// Takes the next sample (samples come in time order) and returns what it could tell.
     pub fn push(&mut self, s: &Sample) -> Vec<Observation> {
         let mut out = self.visibility.push(s);
-        out.extend(self.bridge.push(s));
+        // A bridge and a twist exclude each other: no bridge is judged while the knees are
+        // away from the middle (the pelvis rolls with them), no twist while the hips are up.
+        out.extend(self.bridge.push(s, !self.twist.in_middle()));
         out.extend(self.circles.push(s));
-        // No twist is judged while the hips are off the floor.
         out.extend(self.twist.push(s, self.bridge.hips_down()));
         out
     }

@@ -23,13 +23,13 @@
 //! report from [`MIN_HOLD_S`].
 //!
 //! A lifting shoulder is seen in the picture: the gap in height between the two shoulders,
-//! against its median while the knees were up, moves by more than [`SHOULDER_LIFT`] torso
-//! lengths when the shoulder opposite the knees comes off the floor; it counts from
-//! [`MIN_LIFT_S`].
+//! against its median while the knees were up and less what the twist itself does to it, moves
+//! by [`SHOULDER_LIFT_M`] (foreshortened by the camera's elevation) when the shoulder opposite
+//! the knees comes off the floor; it counts from [`MIN_LIFT_S`].
 
 use super::{
-    Body, Feedback, MAX_GAP_S, Observation, Part, Pose, Sample, Seen, entry, exit, held, median,
-    slope, sub,
+    Body, Feedback, MAX_GAP_S, Observation, Part, Pose, Sample, Seen, dot, entry, exit, held, len,
+    median, slope, sub,
 };
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -50,13 +50,24 @@ pub const STOPPED_DEG_S: f64 = 8.0;
 /// Shortest time held at the side that counts as a hold: the routine holds for breaths, the
 /// realistic clips for 2.5 s and more; a knee dropped for a moment is no hold.
 pub const MIN_HOLD_S: f64 = 1.0;
-/// Shoulder height change (torso lengths) that counts as lifted. On the capsule clips a lifted
-/// shoulder (9 cm) reads 0.10-0.20, while a twist alone moves the reading by up to about 0.08.
-pub const SHOULDER_LIFT: f32 = 0.09;
+/// A shoulder up by this much from the floor (metres) counts as lifted: the definition's 5 cm, with
+/// a centimetre for the reading's jitter (the realistic clips lift 6.5-11 cm, and let a shoulder
+/// rise 1-2.5 cm without it counting).
+pub const SHOULDER_LIFT_M: f32 = 0.04;
+/// Mid-shoulder to mid-hip of an adult (metres; 0.45-0.55), to turn [`SHOULDER_LIFT_M`] into
+/// torso lengths.
+pub const TORSO_M: f32 = 0.5;
 /// Shortest shoulder lift reported (`docs/definitions.md`).
 pub const MIN_LIFT_S: f64 = 0.5;
 /// The knees' spacing over the thighs' reach (hip-width knees, adult proportions).
 pub const KNEE_SPACING: f32 = 0.45;
+/// Feet that move further than this (torso lengths, along the body) from where they rest are
+/// legs bending or straightening, not a twist: in a twist they stay within 0.05 on the realistic
+/// tuning clips, while bending the knees moves them by 0.5.
+pub const REACH_STEADY: f32 = 0.12;
+/// A twist starts only from knees that have been in the middle, feet steady, this long (seconds):
+/// getting into the pose is not a twist.
+pub const SETTLE_S: f64 = 1.0;
 /// How far (degrees) from the camera's elevation a knees' turn may be to count as rest.
 pub const REST_WINDOW_DEG: f32 = 35.0;
 /// Seconds of readings kept for the running rest, camera side and shoulder baseline.
@@ -170,26 +181,37 @@ pub struct Reading {
     /// Right minus left shoulder in world landmarks: (down, away from the camera), metres. The
     /// shoulders lie on the floor, so this line tilts by the camera's elevation.
     pub world_shoulders: (f32, f32),
+    /// The feet's distance from the hips along the body, torso lengths.
+    pub reach: f32,
 }
 
 /// Reads one frame (`None` when the parts a twist needs are not seen).
+///
+/// The knees are read against the line from the mid-hip to the mid-ankle: the thighs and shins
+/// keep their lengths and the feet stay down, so the knees' distance from that line changes with
+/// their turn about it and hardly at all when the hips rise (a bridge) or the pelvis rolls.
 pub fn reading(b: &Body) -> Option<Reading> {
     if !b.sees_all(&NEEDS) {
         return None;
     }
     let f = b.frame()?;
-    let across = |i: usize, j: usize| {
-        f.across(sub(
-            (b.image[j].x, b.image[j].y),
-            (b.image[i].x, b.image[i].y),
-        ))
+    let (hip, feet) = (b.mid(Part::Hips), b.mid(Part::Ankles));
+    let line = sub(feet, hip);
+    let l = len(line).max(1.0);
+    let along = (line.0 / l, line.1 / l);
+    // Across the hip-ankle line, up in the picture (image y grows downwards).
+    let n = if along.0 >= 0.0 {
+        (along.1, -along.0)
+    } else {
+        (-along.1, along.0)
     };
+    let p = |i: usize| (b.image[i].x, b.image[i].y);
     let (lk, rk) = Part::Knees.pair();
     let (ls, rs) = Part::Shoulders.pair();
-    let up = f.at(b.mid(Part::Knees)).1;
-    let knee_gap = across(lk, rk);
-    let shoulder_gap = across(ls, rs);
-    let reach = f.at(b.mid(Part::Ankles)).0;
+    let up = dot(sub(b.mid(Part::Knees), hip), n) / f.torso;
+    let knee_gap = dot(sub(p(rk), p(lk)), n) / f.torso;
+    let shoulder_gap = f.across(sub(p(rs), p(ls)));
+    let reach = f.at(feet).0;
     let judged = f.lying() && super::bridge::FEET_REACH.contains(&reach);
     // up = L cos psi, knee_gap = -W sin psi: psi from the two, with W = KNEE_SPACING L.
     let psi = judged.then(|| (-knee_gap / KNEE_SPACING).atan2(up).to_degrees());
@@ -198,6 +220,7 @@ pub fn reading(b: &Body) -> Option<Reading> {
         psi,
         shoulder_gap,
         world_shoulders: (ws_r[1] - ws_l[1], ws_r[2] - ws_l[2]),
+        reach,
     })
 }
 
@@ -239,8 +262,13 @@ pub struct Twist {
     lift_since: Option<f64>,
     lift_said: bool,
     last_t: Option<f64>,
-    /// (when, camera side, rest turn), recomputed every ESTIMATE_EVERY_S.
-    estimates: Option<(f64, f32, f32)>,
+    /// (when, camera side, rest turn, camera elevation in degrees), recomputed every
+    /// ESTIMATE_EVERY_S.
+    estimates: Option<(f64, f32, f32, f32)>,
+    /// The opposite shoulder's lift readings (torso lengths) since the knees reached the side.
+    hold_lifts: Vec<f32>,
+    /// Since when the knees have been judged in the middle with the feet steady.
+    settled_since: Option<f64>,
 }
 
 impl Default for Twist {
@@ -256,6 +284,8 @@ impl Default for Twist {
             lift_said: false,
             last_t: None,
             estimates: None,
+            hold_lifts: Vec::new(),
+            settled_since: None,
         }
     }
 }
@@ -282,6 +312,11 @@ impl Twist {
             .map(move |x| (x.0, toward(side, x.1)))
     }
 
+    /// Whether the knees are up in the middle (no twist under way).
+    pub fn in_middle(&self) -> bool {
+        self.state == State::Middle
+    }
+
     /// Takes the next sample; `hips_down` is false while a bridge is under way (no twist is
     /// judged then).
     pub fn push(&mut self, s: &Sample, hips_down: bool) -> Vec<Observation> {
@@ -301,8 +336,20 @@ impl Twist {
             }
         }
         let Some(deg) = self.turn(&r, s.t) else {
+            self.settled_since = None;
             return out;
         };
+        // The feet stay where they are in a twist; feet that slide are legs bending or
+        // straightening (getting into or out of a pose).
+        let rest_reach =
+            median(self.history.iter().map(|h| h.1.reach).collect()).unwrap_or(r.reach);
+        let steady = (r.reach - rest_reach).abs() <= REACH_STEADY;
+        if !steady {
+            self.settled_since = None;
+        } else if deg.abs() < EXIT_DEG {
+            self.settled_since.get_or_insert(s.t);
+        }
+        let settled = self.settled_since.is_some_and(|t| s.t - t >= SETTLE_S);
         let now = s.t;
         self.last_t = Some(now);
         self.turns.push_back((now, deg));
@@ -326,7 +373,7 @@ impl Twist {
                     self.turns.pop_front();
                 }
                 let both = prev.abs().min(deg.abs());
-                if both >= ENTER_DEG && prev.signum() == deg.signum() {
+                if both >= ENTER_DEG && prev.signum() == deg.signum() && settled {
                     let side = if deg > 0.0 { Side::Right } else { Side::Left };
                     self.peak = both;
                     self.state = State::Going { side, again: false };
@@ -335,7 +382,7 @@ impl Twist {
             State::Going { side, again } => {
                 self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
                 let there = self.arriving(side, now);
-                if held(self.newest(side), now, |d| d < EXIT_DEG) {
+                if held(self.newest(side), now, |d| d < EXIT_DEG) || !steady {
                     // Back to the middle without a hold.
                     self.state = State::Middle;
                 } else if there && self.peak >= ENTER_DEG {
@@ -343,6 +390,7 @@ impl Twist {
                     if !again {
                         self.lift_since = None;
                         self.lift_said = false;
+                        self.hold_lifts.clear();
                     }
                     self.said_s = 0;
                     self.state = State::AtSide { side, reached };
@@ -353,7 +401,7 @@ impl Twist {
                 self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
                 let level = self.level(side);
                 self.shoulder(&mut out, side, now, r.shoulder_gap);
-                if held(self.newest(side), now, |d| d < level - HOLD_BAND_DEG) {
+                if held(self.newest(side), now, |d| d < level - HOLD_BAND_DEG) || !steady {
                     let left = self.band_exit(side, level - HOLD_BAND_DEG);
                     self.middle(&mut out, now, Some(left));
                     self.state = State::Returning { side };
@@ -431,18 +479,19 @@ impl Twist {
     fn turn(&mut self, r: &Reading, now: f64) -> Option<f32> {
         let psi = r.psi?;
         if self.estimates.is_none_or(|e| now - e.0 >= ESTIMATE_EVERY_S) {
-            self.estimates = self.estimate().map(|(c, rest)| (now, c, rest));
+            self.estimates = self.estimate().map(|(c, rest, e)| (now, c, rest, e));
         }
-        let (_, c, rest) = self.estimates?;
+        let (_, c, rest, _) = self.estimates?;
         // For a camera at the left the nearer knee is the left one: the gap's sign flips; and
         // towards the camera is towards the person's right when the camera is at their right.
         Some(wrap(psi * c - rest) * c)
     }
 
-    /// The camera's side (+1 at the person's right) and the knees' turn at rest, from the
-    /// history: the camera is on the side of the lower (nearer) shoulder; rest is the median turn
-    /// near the camera's elevation, which the grounded shoulders' world landmarks give.
-    fn estimate(&self) -> Option<(f32, f32)> {
+    /// The camera's side (+1 at the person's right), the knees' turn at rest and the camera's
+    /// elevation (degrees), from the history: the camera is on the side of the lower (nearer)
+    /// shoulder; the grounded shoulders' world landmarks tilt by the elevation; rest is the
+    /// median turn near it.
+    fn estimate(&self) -> Option<(f32, f32, f32)> {
         let gap = median(self.history.iter().map(|h| h.1.shoulder_gap).collect())?;
         let c = if gap <= 0.0 { 1.0 } else { -1.0 };
         let elevation = median(
@@ -464,12 +513,13 @@ impl Twist {
                 .collect(),
         )
         .unwrap_or(elevation);
-        Some((c, rest))
+        Some((c, rest, elevation))
     }
 
-    /// Whether the knees are there: stopped (turning slower than [`STOPPED_DEG_S`]), or
-    /// slowing down at a pace that stops them within [`HOLD_BAND_DEG`] (the speed over the last
-    /// [`super::SLOPE_S`] against the speed over the one before, as a steady deceleration).
+    /// Whether the knees are there: stopped (turning slower than [`STOPPED_DEG_S`]), stopping
+    /// (half as fast as over the [`super::SLOPE_S`] before), or slowing down at a pace that
+    /// stops them within [`HOLD_BAND_DEG`] (the speed over the last window against the one
+    /// before, as a steady deceleration).
     fn arriving(&self, side: Side, now: f64) -> bool {
         let Some((v1, span)) = slope(self.newest(side), now) else {
             return false;
@@ -481,7 +531,10 @@ impl Twist {
             return false;
         };
         let decel = (v0 - v1) / span.max(1e-3);
-        decel > 0.0 && v1 * v1 / (2.0 * decel) < HOLD_BAND_DEG as f64
+        // The speeds are the windows' means, half a window ago: the knees have turned on since.
+        let to_stop = v1 * v1 / (2.0 * decel.max(1e-9)) - v1 * span / 2.0;
+        // Halved within the window: the knees are stopping (a move at an even pace ends).
+        v1 < 0.5 * v0 || (decel > 0.0 && to_stop < HOLD_BAND_DEG as f64)
     }
 
     /// The side's deepest turn: the 90th percentile of its turns within two bands of the peak
@@ -516,18 +569,29 @@ impl Twist {
             .unwrap_or(0.0)
     }
 
-    /// Follows the shoulder opposite the knees on `side` while held there.
+    /// Follows the shoulder opposite the knees on `side` while held there. Its lift is the gap
+    /// in height between the two shoulders in the picture against the knees-in-the-middle
+    /// baseline, less what the twist itself does to it (the lowest fifth of the readings since
+    /// the knees got there: the shoulders roll a little with the knees).
     fn shoulder(&mut self, out: &mut Vec<Observation>, side: Side, now: f64, gap: f32) {
-        // Baseline: the shoulders' gap while the knees were up in the middle.
         let base = median(self.calm.iter().map(|c| c.1).collect()).unwrap_or(gap);
         // Knees right: the left shoulder coming up makes right-minus-left smaller.
-        let lifted = match side {
+        let raw = match side {
             Side::Right => base - gap,
             Side::Left => gap - base,
         };
+        self.hold_lifts.push(raw);
+        let mut sorted = self.hold_lifts.clone();
+        sorted.sort_by(f32::total_cmp);
+        let twist_part = sorted[sorted.len() / 5].max(0.0);
+        let lifted = raw - twist_part;
+        // A lift of SHOULDER_LIFT_M, up from the floor, shows foreshortened by the camera's
+        // elevation, in torso lengths of about TORSO_M.
+        let elevation = self.estimates.map_or(40.0, |e| e.3).clamp(0.0, 80.0);
+        let threshold = SHOULDER_LIFT_M * elevation.to_radians().cos() / TORSO_M;
         match self.lift_since {
-            None if lifted > SHOULDER_LIFT => self.lift_since = Some(now),
-            Some(_) if lifted < SHOULDER_LIFT * 0.7 => {
+            None if lifted > threshold => self.lift_since = Some(now),
+            Some(_) if lifted < threshold * 0.7 => {
                 if self.lift_said {
                     out.push(Observation {
                         t: now,
