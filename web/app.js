@@ -4,7 +4,8 @@
 
 import { stillFigure } from "./figures.js";
 import { Player, painScale } from "./player.js";
-import { canSpeak, speak, unlockAudio, voices } from "./sound.js";
+import { isLoopbackHost, parseSettingsCode, settingsCode, settingsQuery } from "./share.js";
+import { canSpeak, testSound, unlockAudio, voices } from "./sound.js";
 
 const main = document.getElementById("main");
 let player = null;
@@ -70,8 +71,43 @@ const REASONS = {
   quit: "ended early",
   stopped_for_pain: "stopped, it hurt",
   stop_rule: "stopped for safety",
+  stopped_for_safety: "stopped for safety",
+  partial: "partly done",
   error: "stopped (error)",
 };
+
+// A session still open with no heartbeat for this long was left (the journal's own rule: it
+// marks such a session interrupted next time; a live one sends a heartbeat every 30 s).
+const STALE_MS = 2 * 60 * 1000;
+
+/** How a listed session went, in words; an open one whose heartbeat stopped was interrupted. */
+function howItWent(s, now = Date.now()) {
+  if (s.status === "finished") return REASONS[s.end_reason] || s.end_reason;
+  if (s.status === "interrupted") return "interrupted";
+  const seen = Date.parse(s.last_seen_at ?? "");
+  return !Number.isNaN(seen) && now - seen > STALE_MS ? "interrupted" : "in progress";
+}
+
+// The advice of the last safety stop, kept in this browser so that Today can show it again once
+// the player has closed (the journal keeps the stop; the page keeps its words).
+const ADVICE_KEY = "supine-last-advice";
+
+function keepAdvice(id, text) {
+  try {
+    localStorage.setItem(ADVICE_KEY, JSON.stringify({ id, text }));
+  } catch {
+    // Storage may be off; the advice was shown and said in the session.
+  }
+}
+
+function readAdvice() {
+  try {
+    const v = JSON.parse(localStorage.getItem(ADVICE_KEY) || "null");
+    return v && typeof v.text === "string" && Number.isInteger(v.id) ? v : null;
+  } catch {
+    return null;
+  }
+}
 
 // ---------- theme ----------
 
@@ -93,29 +129,47 @@ document.getElementById("theme").addEventListener("click", () => {
 async function today() {
   const t = await api("/api/today");
   const plan = await api("/api/plan");
-  const blocked = t.screening.outcome && t.screening.outcome.outcome === "see_clinician";
+  const redFlag = t.screening.outcome && t.screening.outcome.outcome === "see_clinician";
+  // Today's check (or a follow-up on the last session) said not to exercise today.
+  const notToday = !redFlag && t.check === "not_today";
+  const blocked = redFlag || notToday;
   const start = h("a", { class: "button big primary", href: "#/start", id: "start" }, "Start");
-  const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
+  const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${a.subject || plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
   const recent = t.recent.length
     ? h("table", {},
       h("thead", {}, h("tr", {}, h("th", {}, "Day"), h("th", {}, "Pain before → after"), h("th", {}, "How it went"))),
       h("tbody", {}, t.recent.map((s) => h("tr", {},
         h("td", {}, dateWords(s.started_at)),
         h("td", {}, s.pain_before == null && s.pain_after == null ? "–" : `${s.pain_before ?? "–"} → ${s.pain_after ?? "–"}`),
-        h("td", {}, s.status === "finished" ? REASONS[s.end_reason] || s.end_reason : s.status === "interrupted" ? "interrupted" : "in progress")))))
+        h("td", { class: "how" }, howItWent(s))))))
     : h("p", { class: "muted" }, "No sessions yet. Your pain scores will show here.");
+  // After a red flag, the advice comes first and nothing invites exercise.
+  const advice = redFlag
+    ? h("section", { class: "panel advice warn", id: "blocked", role: "alert" }, h("p", { class: "message" }, t.screening.message),
+      h("a", { class: "button", href: "#/screening" }, "Answer the safety questions again"))
+    : notToday
+      ? h("section", { class: "panel advice warn", id: "blocked", role: "alert" }, h("p", { class: "message" }, "Today's check said not to exercise today. Please follow the advice it gave."))
+      : null;
+  // After a safety stop, its advice stays with the page until the next session.
+  const last = t.recent[0];
+  const kept = readAdvice();
+  const lastAdvice = last && last.end_reason === "stopped_for_safety" && kept?.id === last.id
+    ? h("section", { class: "panel advice warn", id: "last-advice", "aria-labelledby": "last-advice-h" },
+      h("h2", { id: "last-advice-h" }, "Your last session stopped for safety"),
+      h("p", { class: "message" }, kept.text))
+    : null;
   show("Today",
+    advice,
+    lastAdvice,
     h("section", { class: "panel hero", "aria-labelledby": "today-h" },
       h("div", {},
         h("h1", { id: "today-h" }, t.routine_name),
         h("p", { class: "meta" }, `${minutes(t.total_ms)} on your back, paced by your breath.`),
         h("ul", { class: "poses", "aria-label": "Poses" }, t.poses.map((p) => h("li", {}, p))),
-        h("p", { class: "streak", id: "streak" }, t.streak > 0
+        blocked || lastAdvice ? null : h("p", { class: "streak", id: "streak" }, t.streak > 0
           ? [h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`]
           : "Start a streak today.")),
       blocked ? null : h("div", {}, start)),
-    blocked ? h("section", { class: "panel" }, h("p", { class: "message" }, t.screening.message),
-      h("a", { class: "button", href: "#/screening" }, "Answer the safety questions again")) : null,
     t.screening.conditions.length ? h("section", { class: "panel", "aria-labelledby": "adj-h" },
       h("h2", { id: "adj-h" }, "Adjusted for you"),
       h("p", {}, `Your answers mentioned ${t.screening.conditions.map((c) => c.label).join(" and ")}, so the routine changes:`),
@@ -149,11 +203,19 @@ function outcomeScreen(o) {
       h("p", {}, h("a", { class: "button big", href: "#/" }, "Back to today"))));
 }
 
-/** The full screening, one question per screen. Resolves with the outcome. */
+/**
+ * The full screening, one question per screen. Resolves with the outcome. An emergency red
+ * flag (a question with `ends_screening`) answered other than "no" ends it at once: the answers
+ * so far go to the server, which gives the urgent message.
+ */
 function screening(questions, intro) {
   return new Promise((resolve) => {
     const answers = {};
     let i = 0;
+    const send = (upTo) => api("/api/screening", {
+      method: "POST",
+      body: { answers: Object.fromEntries(questions.slice(0, upTo).map((q) => [q.id, answers[q.id]])) },
+    });
     const step = () => {
       const q = questions[i];
       const screen = questionScreen({
@@ -161,8 +223,9 @@ function screening(questions, intro) {
         text: q.text,
         answers: answerButtons(async (a) => {
           answers[q.id] = a;
+          if (q.ends_screening && a !== "no") return resolve(await send(i + 1));
           if (++i < questions.length) return step();
-          resolve(await api("/api/screening", { method: "POST", body: { answers } }));
+          resolve(await send(questions.length));
         }),
         back: i > 0 ? () => { i -= 1; step(); } : null,
       });
@@ -229,16 +292,16 @@ async function startFlow() {
   } else if (s.status.outcome?.outcome === "see_clinician") {
     return outcomeScreen({ code: s.status.outcome.urgency === "urgent" ? "see_clinician_urgently" : "see_clinician", message: s.status.message });
   }
-  // The daily check, every time.
-  const daily = await new Promise((resolve) => {
-    show("Today's check", questionScreen({
-      count: "Before you start",
-      text: s.daily.text,
-      answers: answerButtons(async (a) => resolve(await api("/api/daily-check", { method: "POST", body: { answer: a } }))),
-    }));
-    main.querySelector("button").focus();
-  });
-  if (!daily.clear) return outcomeScreen(daily);
+  // The check before a session: not asked again within the hour of a clear one (or of a fresh
+  // full screening, which asked the same), but always when a follow-up on the last session is
+  // due (after a safety stop, or a session that left the pain worse), which comes first.
+  const { check } = await api("/api/today");
+  if (check === "not_today") return notTodayScreen();
+  const followUp = (s.checks || []).some((q) => q.id !== s.daily.id);
+  if (check !== "clear" || followUp) {
+    const daily = await checks(s.checks?.length ? s.checks : [s.daily], s.daily.id);
+    if (!daily.clear) return outcomeScreen(daily);
+  }
   const pain = await new Promise((resolve) => {
     show("Pain before", h("section", { class: "question", "aria-labelledby": "q-text" },
       h("p", { class: "text", id: "q-text" }, "How strong is your back pain right now?"),
@@ -250,6 +313,41 @@ async function startFlow() {
   const where = pain > 0 ? await whereItHurts() : { pain_areas: [], pain_spreads: null };
   const started = await api("/api/sessions", { method: "POST", body: { pain_before: pain, ...where } });
   location.hash = `#/session/${started.id}`;
+}
+
+/**
+ * The questions before a session, one per screen: the follow-up on the last session (if the
+ * server gives one), then the daily question. Resolves with the server's outcome.
+ */
+function checks(questions, dailyId) {
+  return new Promise((resolve) => {
+    const answers = {};
+    let i = 0;
+    const step = () => {
+      const q = questions[i];
+      show("Today's check", questionScreen({
+        count: questions.length > 1 ? `Before you start: ${i + 1} of ${questions.length}` : "Before you start",
+        text: q.text,
+        answers: answerButtons(async (a) => {
+          answers[q.id] = a;
+          if (++i < questions.length) return step();
+          const { [dailyId]: answer, ...others } = answers;
+          resolve(await api("/api/daily-check", { method: "POST", body: { answer, answers: others } }));
+        }),
+        back: i > 0 ? () => { i -= 1; step(); } : null,
+      }));
+      main.querySelector("button").focus();
+    };
+    step();
+  });
+}
+
+function notTodayScreen() {
+  show("Not today",
+    h("section", { class: "question", "aria-labelledby": "stop-h" },
+      h("h1", { id: "stop-h" }, "Let's not exercise today"),
+      h("p", { class: "message", role: "alert" }, "Today's check said not to exercise today. Please follow the advice it gave."),
+      h("p", {}, h("a", { class: "button big", href: "#/" }, "Back to today"))));
 }
 
 async function screeningAgain() {
@@ -266,7 +364,9 @@ async function session(id) {
   const settings = await api("/api/settings");
   player = new Player(main, id, {
     api, settings, announce,
-    onEnded: async () => {
+    onEnded: async (u) => {
+      const safety = u?.view.end === "stopped_for_safety";
+      if (safety && u.view.advice) keepAdvice(id, u.view.advice);
       const [t, list] = await Promise.all([api("/api/today").catch(() => null), api("/api/sessions?limit=1").catch(() => [])]);
       const box = document.querySelector(".prompt .box");
       const buttons = box?.querySelector(".answers");
@@ -276,9 +376,11 @@ async function session(id) {
         const less = s.pain_before - s.pain_after;
         box.insertBefore(h("p", { class: "summary" }, `Pain before ${s.pain_before}, now ${s.pain_after}${less > 0 ? `: ${less} less` : ""}.`), buttons);
       }
-      if (t.streak > 0) {
+      // No streak after a safety stop: the advice is what matters now.
+      if (t.streak > 0 && !safety) {
         box.insertBefore(h("p", { class: "streak" }, h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`), buttons);
       }
+      player?.fitPrompt();
     },
   });
   document.title = "Session · supine";
@@ -334,13 +436,13 @@ function settingsFromQuery(q, s) {
   return out;
 }
 
+/** A link to these settings on this page's own address (useful elsewhere only off loopback). */
 function shareLink(s) {
-  const q = new URLSearchParams({
-    minutes: s.minutes ?? "", level: s.level, inhale: s.inhale_ms / 1000, exhale: s.exhale_ms / 1000,
-    easier: s.easier ? "1" : "0", routine: s.routine,
-  });
-  return `${location.origin}/#/settings?${q}`;
+  return `${location.origin}/#/settings?${settingsQuery(s)}`;
 }
+
+/** Whether other devices can open this page's address at all. */
+const reachableElsewhere = () => !isLoopbackHost(location.hostname);
 
 function planPreview(plan) {
   return h("div", { id: "preview" },
@@ -350,7 +452,7 @@ function planPreview(plan) {
       s.reps ? ` · ${s.reps} ${s.pose === "knee-circles" ? "circles each way" : s.hold_breaths ? "rounds" : "times"}` : "",
       s.hold_breaths ? ` · hold ${s.hold_breaths} breaths` : "",
       ` · ${Math.round((s.breaths * plan.breath_ms) / 1000)} s`))),
-    plan.adaptations.length ? h("ul", {}, plan.adaptations.map((a) => h("li", {}, `${plan.steps[a.step]?.title}: ${a.change}, because ${a.why}.`))) : null,
+    plan.adaptations.length ? h("ul", {}, plan.adaptations.map((a) => h("li", {}, `${a.subject || plan.steps[a.step]?.title}: ${a.change}, because ${a.why}.`))) : null,
     plan.notes.length ? h("ul", { class: "muted" }, plan.notes.map((n) => h("li", {}, n))) : null);
 }
 
@@ -359,8 +461,27 @@ async function settingsPage(query) {
   const fromLink = query && [...query.keys()].length > 0;
   let s = fromLink ? settingsFromQuery(query, saved) : saved;
   const status = h("p", { role: "status", id: "settings-status" });
+  const soundResult = h("div", { id: "sound-result", role: "status" });
+  async function checkSound() {
+    soundResult.replaceChildren(h("p", {}, "Listen: a chime, then a sentence…"));
+    const r = await testSound({ rate: Number(form.rate.value) || 150, voice: voiceSelect.value || null });
+    soundResult.replaceChildren(
+      h("p", { class: r.voiceOk ? "ok" : "notice warn", id: "sound-voice" }, r.voice),
+      h("p", { class: r.chimesOk ? "ok" : "notice warn", id: "sound-chimes" }, r.chimes));
+  }
   const preview = h("div", { "aria-live": "polite" });
   const link = h("a", { class: "share", id: "share-link" });
+  const code = h("code", { class: "share", id: "settings-code" });
+  const codeInput = h("input", { type: "text", name: "code", id: "code-input", autocomplete: "off", spellcheck: "false", "aria-describedby": "code-hint" });
+  const codeStatus = h("p", { role: "status", id: "code-status" });
+  const useCode = (e) => {
+    e.preventDefault();
+    try {
+      location.hash = `#/settings?${parseSettingsCode(codeInput.value)}`;
+    } catch (err) {
+      codeStatus.textContent = `That code did not work: ${err.message}.`;
+    }
+  };
   const field = (label, input, hint) => h("label", {}, label, hint ? h("span", { class: "hint" }, hint) : null, input);
   const num = (name, value, min, max, step) => h("input", { type: "number", name, value, min, max, step, inputmode: "decimal" });
   const voiceSelect = h("select", { name: "web_voice" }, h("option", { value: "" }, "The browser's default voice"));
@@ -385,7 +506,8 @@ async function settingsPage(query) {
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "breath_chimes", checked: s.breath_chimes }), "A soft chime at every in-breath"),
     h("div", { class: "row" },
       h("button", { type: "submit", class: "primary" }, "Save settings"),
-      h("button", { type: "button", on: { click: () => { unlockAudio(); speak("Slowly lift your hips.", { rate: Number(form.rate.value) || 150, voice: voiceSelect.value || null }); } } }, "Test the voice")),
+      h("button", { type: "button", id: "test-sound", on: { click: checkSound } }, "Test voice and chimes")),
+    soundResult,
     status);
   const read = () => ({
     routine: s.routine,
@@ -403,6 +525,7 @@ async function settingsPage(query) {
     const v = read();
     link.href = shareLink(v);
     link.textContent = link.href;
+    code.textContent = settingsCode(v);
     const q = new URLSearchParams({ level: v.level, inhale_ms: v.inhale_ms, exhale_ms: v.exhale_ms, easier: v.easier, routine: v.routine });
     if (v.minutes != null) q.set("minutes", v.minutes);
     try {
@@ -424,11 +547,22 @@ async function settingsPage(query) {
   });
   show("Settings",
     h("h1", {}, "Settings"),
-    fromLink ? h("p", { class: "notice", id: "from-link" }, "These settings came from a shared link. Save them to use them.") : null,
+    fromLink ? h("p", { class: "notice", id: "from-link" }, "These settings came from a shared link or code. Save them to use them.") : null,
     h("div", { class: "grid2" },
       h("section", { class: "panel", "aria-label": "Your settings" }, form),
       h("section", { class: "panel", "aria-labelledby": "prev-h" }, h("h2", { id: "prev-h" }, "Plan preview"), preview,
-        h("h2", {}, "Share these settings"), h("p", {}, "This link opens supine with the same routine settings:"), link,
+        h("h2", {}, "Use these settings on another device"),
+        h("p", {}, "Your settings code gives the same routine anywhere: paste it into this page on another device, or run it in a terminal."),
+        h("p", {}, code),
+        reachableElsewhere()
+          ? h("p", {}, "Or open this link on a device on your network: ", link)
+          : h("p", { class: "muted", id: "no-link" }, "supine is only reachable from this computer (it listens on 127.0.0.1), so a link to it would not open on another device."),
+        h("form", { class: "code", on: { submit: useCode } },
+          h("label", { for: "code-input" }, "A settings code from another device"),
+          h("span", { class: "hint", id: "code-hint" }, "For example: supine practice --minutes 10 --level gentle"),
+          codeInput,
+          h("div", { class: "row" }, h("button", { type: "submit" }, "Use this code")),
+          codeStatus),
         h("h2", {}, "Safety questions"), h("p", {}, h("a", { href: "#/screening" }, "Answer the safety questions again")))));
   refresh();
 }
@@ -436,7 +570,7 @@ async function settingsPage(query) {
 // ---------- routine card ----------
 
 async function card() {
-  const { plan } = await api("/api/plan");
+  const { plan, settings } = await api("/api/plan");
   const poses = plan.steps.filter((s) => s.pose && !s.skipped).map((step) => {
     const segs = plan.segments.slice(step.first_segment, step.first_segment + step.segment_count);
     const intro = segs.find((x) => x.kind === "intro");
@@ -458,11 +592,8 @@ async function card() {
   show("Routine card",
     h("h1", {}, plan.routine_name),
     h("p", {}, `${minutes(plan.total_ms)}. Breathe in for ${plan.settings.pace.inhale_ms / 1000} seconds and out for ${plan.settings.pace.exhale_ms / 1000}. Move slowly; stop if it hurts.`),
-    h("p", { class: "row noprint" }, h("button", { type: "button", class: "primary", on: { click: () => window.print() } }, "Print this card"),
-      h("a", { class: "button", href: shareLink(plan.settings.pace ? {
-        minutes: plan.settings.minutes, level: plan.settings.level, inhale_ms: plan.settings.pace.inhale_ms,
-        exhale_ms: plan.settings.pace.exhale_ms, easier: plan.settings.easier, routine: plan.routine_id,
-      } : {}) }, "Link to these settings")),
+    h("p", { class: "row noprint" }, h("button", { type: "button", class: "primary", on: { click: () => window.print() } }, "Print this card")),
+    h("p", { id: "card-code" }, "Settings code (paste it into supine's settings on another device, or run it in a terminal): ", h("code", {}, settingsCode(settings))),
     ...poses,
     h("p", { class: "muted" }, "supine is not medical advice. Stop if pain spreads down a leg, or you feel numbness or weakness."));
 }

@@ -2,8 +2,9 @@
 // effects it is sent (speak, stop speaking, chime), and draws the view. No timing or dose logic
 // lives here; the figure and the breath ring only animate between the server's updates.
 
-import { FigureView, poseAt } from "./figures.js";
-import { chime, keepAwake, speak, stopSpeech, unlockAudio } from "./sound.js";
+import { FigureView, figureWords, poseAt, tellingMoment } from "./figures.js";
+import { keepFitted } from "./fit.js";
+import { chime, keepAwake, onSoundProblems, speak, stopSpeech, unlockAudio } from "./sound.js";
 
 const reduceMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
@@ -65,24 +66,26 @@ export class Player {
   build(main) {
     this.el = {};
     const e = this.el;
+    const svg = (name, attrs) => {
+      const x = document.createElementNS("http://www.w3.org/2000/svg", name);
+      for (const [k, v] of Object.entries(attrs)) x.setAttribute(k, v);
+      return x;
+    };
     e.name = h("span", { class: "routine" });
-    e.poseNo = h("span", {});
-    e.left = h("span", { "aria-label": "time left" });
+    e.poseNo = h("span", { class: "pose-no" });
+    e.left = h("span", { class: "left", id: "time-left" });
     e.bar = h("div", {});
     e.progress = h("div", { class: "progress", role: "progressbar", "aria-label": "Progress through the routine", "aria-valuemin": 0, "aria-valuemax": 100 }, e.bar);
-    e.figure = h("div", { class: "figure" });
-    this.figure = new FigureView(e.figure, "The pose");
-    e.ringFill = document.createElementNS("http://www.w3.org/2000/svg", "circle");
-    const ringSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    ringSvg.setAttribute("viewBox", "0 0 200 200");
-    ringSvg.setAttribute("aria-hidden", "true");
-    const edge = document.createElementNS("http://www.w3.org/2000/svg", "circle");
-    for (const [c, cls] of [[edge, "ring-edge"], [e.ringFill, "ring-fill"]]) {
-      c.setAttribute("cx", 100); c.setAttribute("cy", 100); c.setAttribute("r", 96); c.setAttribute("class", cls);
-      ringSvg.append(c);
-    }
+    e.notice = h("p", { class: "sound-notice", id: "sound-notice", role: "status", hidden: true });
+    e.figureBox = h("div", {});
+    e.figureWords = h("p", { class: "figure-words", id: "figure-words", "aria-hidden": "true" });
+    e.figure = h("div", { class: "figure", id: "figure" }, e.figureBox, e.figureWords);
+    this.figure = new FigureView(e.figureBox, "The pose");
+    e.ringFill = svg("circle", { cx: 100, cy: 100, r: 96, class: "ring-fill" });
+    const ringSvg = svg("svg", { viewBox: "0 0 200 200", "aria-hidden": "true" });
+    ringSvg.append(svg("circle", { cx: 100, cy: 100, r: 96, class: "ring-edge" }), e.ringFill);
     e.breathWord = h("span", { class: "breath-word", id: "breath-word" }, "");
-    e.ring = h("div", { class: "ring" }, ringSvg, e.breathWord);
+    e.ring = h("div", { class: "ring", id: "ring" }, ringSvg, e.breathWord);
     e.title = h("p", { class: "pose-title", id: "pose-title" });
     e.instruction = h("p", { class: "instruction", id: "instruction" });
     e.counter = h("p", { class: "counter", id: "counter" });
@@ -97,16 +100,35 @@ export class Player {
     e.hurt = btn("This hurts", "hurt", "hurt", "H");
     e.end = btn("End", "", "quit", "Escape");
     e.prompt = h("div", { class: "prompt", hidden: true, role: "dialog", "aria-modal": "true", "aria-labelledby": "prompt-text" });
+    // Each part has an area of its own in the player's grid (style.css), so none can cover
+    // another; the words shrink to fit their area.
     const player = h("section", { class: "player", "aria-label": "Session" },
       h("div", { class: "pbar" }, e.name, e.poseNo, e.progress, e.left),
-      h("div", { class: "stage" }, e.figure, e.ring, h("div", { class: "words" }, e.title, e.instruction, e.counter, e.why)),
-      h("div", {}, e.caption, e.next),
-      h("div", {},
-        h("div", { class: "controls" }, e.back, e.pause, e.nextBtn, e.hurt, e.end),
-        h("p", { class: "keys" }, h("kbd", {}, "space"), " pause · ", h("kbd", {}, "←"), " ", h("kbd", {}, "→"), " back, next · ", h("kbd", {}, "h"), " this hurts · ", h("kbd", {}, "Esc"), " end")),
+      e.notice, e.figure, e.ring, e.title, e.instruction, e.counter,
+      h("div", { class: "note" }, e.why, e.caption),
+      e.next,
+      h("div", { class: "controls" }, e.back, e.pause, e.nextBtn, e.hurt, e.end),
+      h("p", { class: "keys" }, h("kbd", {}, "space"), " pause · ", h("kbd", {}, "←"), " ", h("kbd", {}, "→"), " back, next · ", h("kbd", {}, "h"), " this hurts · ", h("kbd", {}, "Esc"), " end"),
       e.prompt, e.cueLog);
     e.player = player;
     main.replaceChildren(player);
+    this.fit = keepFitted([e.title, e.instruction, e.counter, e.why, e.caption, e.next]);
+    this.promptSize = new ResizeObserver(() => this.fitPrompt());
+    this.promptSize.observe(e.prompt);
+    this.noticesShown = new Set();
+    this.stopNotices = onSoundProblems((list) => this.drawNotices(list));
+  }
+
+  /** Sound problems, said once each, calmly, in a line of their own. */
+  drawNotices(list) {
+    const n = this.el.notice;
+    n.textContent = list.join(" ");
+    n.hidden = list.length === 0;
+    for (const m of list) {
+      if (this.noticesShown.has(m)) continue;
+      this.noticesShown.add(m);
+      this.announce(m);
+    }
   }
 
   connect(tries) {
@@ -169,18 +191,25 @@ export class Player {
   draw(u) {
     const v = u.view;
     const e = this.el;
+    const paused = v.screen.screen === "paused";
+    e.player.dataset.screen = v.screen.screen;
+    e.player.dataset.moving = u.ring.moving ? "true" : "false";
     e.name.textContent = v.routine_name;
     e.poseNo.textContent = v.pose_number ? `pose ${v.pose_number[0]} of ${v.pose_number[1]}` : "";
-    e.left.textContent = `${clock(u.total_left_real_ms)} left`;
+    // Time left for the whole routine, named so, far from what comes next.
+    e.left.textContent = `${clock(u.total_left_real_ms)} left in total`;
     const pct = Math.round(v.progress * 100);
     e.bar.style.width = `${pct}%`;
     e.progress.setAttribute("aria-valuenow", pct);
     e.title.textContent = v.title;
     e.instruction.textContent = v.instruction.replace(/\n/g, " ");
     e.counter.textContent = v.counter || (v.breaths_in_segment > 1 ? `breath ${v.breath_number} of ${v.breaths_in_segment}` : "");
-    e.next.textContent = v.next ? `Next: ${v.next}` : "Last part";
+    // What follows this part, by name, so it cannot be read as a countdown.
+    e.next.textContent = v.next ? `After ${v.title}: ${v.next}` : "This is the last part";
     e.why.textContent = v.why ? `Why it helps: ${v.why}` : "";
-    const paused = v.screen.screen === "paused";
+    // "Why it helps" only while still; then it takes the caption's place.
+    e.why.hidden = !paused || !v.why;
+    e.caption.hidden = !e.why.hidden;
     e.pause.textContent = paused ? "Resume" : "Pause";
     e.pause.setAttribute("aria-pressed", paused ? "true" : "false");
     this.drawRing(u.ring, paused);
@@ -189,8 +218,12 @@ export class Player {
     this.segStart = performance.now() - (u.segment_real_ms - u.segment_left_real_ms);
     this.moving = u.ring.moving;
     this.frozenP = 1 - u.segment_left_real_ms / Math.max(1, u.segment_real_ms);
+    const words = figureWords(u.figure);
+    this.figure.describe(words);
+    e.figureWords.textContent = words;
     this.drawPrompt(v);
-    if (reduceMotion()) this.figure.update(poseAt(u.figure, this.moving ? 0.5 : this.frozenP));
+    if (reduceMotion()) this.figure.update(poseAt(u.figure, tellingMoment(u.figure)));
+    this.fit.refit();
   }
 
   drawRing(r, paused) {
@@ -218,7 +251,7 @@ export class Player {
   drawPrompt(v) {
     const box = this.el.prompt;
     const p = v.prompt;
-    const key = p ? `${v.screen.screen}|${p.text}|${p.kind.type}` : null;
+    const key = p ? `${v.screen.screen}|${p.text}|${p.kind.type}|${v.advice || ""}` : null;
     if (key === this.promptKey) return;
     this.promptKey = key;
     // While a question is open, nothing behind it can be reached.
@@ -242,12 +275,37 @@ export class Player {
         h("button", { type: "button", class: c === "end" ? "big" : "big primary", "data-choice": c, on: { click: () => this.send("choose", c) } }, CHOICE_WORDS[c] || c)));
     } else {
       answers = h("div", { class: "row answers" },
+        v.advice ? h("button", { type: "button", class: "big", id: "say-again", on: { click: () => { unlockAudio(); speak(v.advice, { rate: this.settings.rate, voice: this.settings.web_voice }); } } }, "Hear this again") : null,
         h("a", { class: "button big primary", href: "#/" }, "Back to today"),
-        h("a", { class: "button big", href: "#/progress" }, "See progress"));
+        // After a safety stop, the advice matters now, not the charts.
+        v.advice ? null : h("a", { class: "button big", href: "#/progress" }, "See progress"));
     }
-    box.replaceChildren(h("div", { class: "box" }, text, answers));
+    // After a safety stop its advice stays on screen, above whatever is asked next.
+    const advice = v.advice && v.advice !== p.text
+      ? h("p", { class: "advice-box", id: "advice", role: "alert" }, v.advice)
+      : null;
+    if (v.advice && v.advice === p.text) text.setAttribute("role", "alert");
+    box.replaceChildren(h("div", { class: "box" }, advice, text, answers));
     box.hidden = false;
+    this.fitPrompt();
     box.querySelector("button, a")?.focus();
+  }
+
+  /**
+   * Scales the open question or message down until it fits the screen (never below 0.7, so
+   * the answers stay big enough to hit); call after its words change.
+   */
+  fitPrompt() {
+    const box = this.el.prompt;
+    const inner = box.firstElementChild;
+    if (box.hidden || !inner) return;
+    const fits = () => inner.scrollHeight <= box.clientHeight - 32 && inner.scrollWidth <= box.clientWidth;
+    let s = 1;
+    box.style.setProperty("--s", "1");
+    while (!fits() && s > 0.7) {
+      s = Math.max(0.7, s - 0.05);
+      box.style.setProperty("--s", String(s));
+    }
   }
 
   key(e) {
@@ -282,6 +340,9 @@ export class Player {
     document.removeEventListener("keydown", this.onKey);
     document.removeEventListener("visibilitychange", this.onVisible);
     document.body.classList.remove("playing");
+    this.fit.stop();
+    this.promptSize.disconnect();
+    this.stopNotices();
     stopSpeech();
     keepAwake(false);
     try { this.ws?.close(); } catch { /* already closed */ }

@@ -3,30 +3,38 @@
 // checks the cues, pause, "this hurts", the journal and progress, and saves a screenshot of every
 // page under target/e2e/.
 //
-// SUPINE_BIN must point at the built binary (.ci/run sets it).
+// SUPINE_BIN must point at the built binary (.ci/run sets it). While working on the page,
+// SUPINE_E2E_WEB=DIR serves the page's own files from DIR (e.g. `..`) instead of the copies
+// compiled into the binary, so a change to web/ needs no rebuild; CI tests the compiled ones.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { measure, problems } from "./layout.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = resolve(here, "../../target/e2e");
 const SPEED = Number(process.env.SUPINE_E2E_SPEED || 30);
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  // Another name for 127.0.0.1, for the page opened as it would be from another device.
+  "--host-resolver-rules=MAP supine.test 127.0.0.1",
+  // Pages answered from disk (SUPINE_E2E_WEB) have no address, so Chromium would block their
+  // WebSocket to 127.0.0.1 as a public page reaching into the local network.
+  ...(process.env.SUPINE_E2E_WEB ? ["--disable-features=LocalNetworkAccessChecks"] : [])];
 
 let server, base, context, page, tmp;
 
-function startServer(bin, db) {
+function startServer(bin, dir, { speed = SPEED, args = [] } = {}) {
   return new Promise((res, rej) => {
-    const child = spawn(bin, ["serve", "--port", "0", "--speed", String(SPEED), "--db", db], {
-      env: { ...process.env, HOME: tmp, XDG_CONFIG_HOME: join(tmp, "config"), XDG_DATA_HOME: join(tmp, "data") },
+    const child = spawn(bin, ["serve", "--port", "0", "--speed", String(speed), "--db", join(dir, "journal.db"), ...args], {
+      env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -34,10 +42,20 @@ function startServer(bin, db) {
     child.stdout.on("data", (d) => {
       out += d;
       const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) { clearTimeout(timer); res({ child, url: m[0] }); }
+      if (m) { clearTimeout(timer); res({ child, url: m[0], port: Number(m[1]) }); }
     });
     child.on("exit", (code) => rej(new Error(`server exited with ${code}: ${out}`)));
   });
+}
+
+const extraServers = [];
+
+/** Another server with a journal of its own (stopped after the suite). */
+async function freshServer(opts) {
+  const dir = mkdtempSync(join(tmp, "srv-"));
+  const s = await startServer(process.env.SUPINE_BIN, dir, opts);
+  extraServers.push(s.child);
+  return s;
 }
 
 async function shot(name, p = page) {
@@ -54,7 +72,7 @@ before(async () => {
   assert.ok(bin, "set SUPINE_BIN to the supine binary");
   mkdirSync(shots, { recursive: true });
   tmp = mkdtempSync(join(tmpdir(), "supine-e2e-"));
-  const s = await startServer(bin, join(tmp, "journal.db"));
+  const s = await startServer(bin, tmp);
   server = s.child;
   base = s.url;
   context = await chromium.launchPersistentContext(join(tmp, "profile"), {
@@ -63,13 +81,27 @@ before(async () => {
     args: FLAGS,
     viewport: { width: 1280, height: 800 },
   });
+  if (process.env.SUPINE_E2E_WEB) await servePageFrom(context, resolve(process.env.SUPINE_E2E_WEB));
   page = await context.newPage();
   page.on("pageerror", (e) => { throw e; });
 });
 
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+
+/** Answers every request for the page's files from `dir`; the API still goes to the server. */
+async function servePageFrom(ctx, dir) {
+  await ctx.route((url) => !url.pathname.startsWith("/api/"), async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    const file = join(dir, path === "/" ? "index.html" : path);
+    if (!file.startsWith(dir) || !existsSync(file)) return route.continue();
+    return route.fulfill({ body: readFileSync(file), contentType: TYPES[extname(file)] || "application/octet-stream" });
+  });
+}
+
 after(async () => {
   await context?.close();
   server?.kill("SIGINT");
+  for (const c of extraServers) c.kill("SIGINT");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -90,7 +122,8 @@ async function skipWhere() {
   await page.click(".skip-where");
 }
 
-async function throughScreening(painBefore, { full, where = skipWhere }) {
+/** The start flow: the full screening (a fresh one stands for today's check) or today's check. */
+async function throughScreening(painBefore, { full, where = skipWhere, followUp = null }) {
   await page.click("#start");
   if (full) {
     await page.locator(".question .count").waitFor();
@@ -100,10 +133,19 @@ async function throughScreening(painBefore, { full, where = skipWhere }) {
       await page.locator(`.question .count:text("Question ${i + 1} of 17")`).waitFor();
       await page.click("button[data-answer=no]");
     }
+  } else {
+    // A clear check stands for an hour, so within the suite it is asked again only with a
+    // follow-up on the last session, which comes first.
+    if (followUp) {
+      await page.locator(".question .count:text('Before you start: 1 of 2')").waitFor();
+      assert.equal(await page.locator("#q-text").textContent(), followUp);
+      await shot("03b-follow-up-check");
+      await page.click("button[data-answer=no]");
+      await page.locator(".question .count:text('Before you start: 2 of 2')").waitFor();
+      await shot("03-daily-check");
+      await page.click("button[data-answer=no]");
+    }
   }
-  await page.locator(".question .count:text('Before you start')").waitFor();
-  if (full) await shot("03-daily-check");
-  await page.click("button[data-answer=no]");
   await page.locator(".painscale").waitFor();
   if (full) await shot("04-pain-before");
   await page.click(`.painscale button[data-pain="${painBefore}"]`);
@@ -149,6 +191,10 @@ test("a whole session plays from the floor: cues in order, pause holds time, pai
   await page.locator("#cue-log li").first().waitFor({ state: "attached" });
   assert.match(await page.locator("#cue-log li").first().textContent(), /Settle in/);
   await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations");
+  // What comes next is named with what it follows, and the time is the whole routine's, so
+  // "0:04 left ... next: Bridge" can no longer read as "Bridge in 4 s".
+  assert.equal(await page.locator("#next").textContent(), "After Hip rotations: Bridge");
+  assert.match(await page.locator("#time-left").textContent(), /^\d+:\d\d left in total$/);
   await shot("05-player-knee-circles");
 
   // Pause: everything stops, and time does not move.
@@ -179,7 +225,9 @@ test("a whole session plays from the floor: cues in order, pause holds time, pai
   await shot("10-well-done");
 
   const cues = await page.locator("#cue-log li").allTextContents();
-  const order = ["Settle in", "Hip rotations", "Bridge", "twist", "Rest", "whole routine", "How is your pain now"];
+  // The end and the pain question are said in one breath (one utterance, so neither cuts off
+  // the other).
+  const order = ["Settle in", "Hip rotations", "Bridge", "twist", "Rest", "whole routine. Well done. How is your pain now"];
   let at = -1;
   for (const word of order) {
     const i = cues.findIndex((c, k) => k > at && c.includes(word));
@@ -211,7 +259,7 @@ test("the journal has the session, and progress shows it", async () => {
   await shot("11-progress");
 });
 
-test("'this hurts' follows the stop rule: pain spreading down a leg ends the session", async () => {
+test("'this hurts' follows the stop rule: pain down a leg stops the session, its advice stays, pain after is asked", async () => {
   await page.goto(base);
   await page.locator("#start").waitFor();
   assert.match(await page.locator("#streak").textContent(), /1 day in a row/);
@@ -227,31 +275,58 @@ test("'this hurts' follows the stop rule: pain spreading down a leg ends the ses
   await page.click(".prompt button[data-answer=yes]");
   await page.locator("#prompt-text:text('numbness')").waitFor();
   await page.click(".prompt button[data-answer=no]");
-  await page.locator("#prompt-text:text('stop here')").waitFor();
-  await shot("13-stopped-for-safety");
+  // The advice on screen, and the pain after asked (not copied from the "this hurts" score).
+  await page.locator("#advice:text('stop here for today')").waitFor();
+  await page.locator("#prompt-text:text('How is your pain now')").waitFor();
+  await shot("13-stopped-for-safety-pain-after");
+  await page.keyboard.press("5");
+  // The end: the advice again, to hear again; no "well done", no streak.
+  await page.locator("#prompt-text[role=alert]:text('stop here for today')").waitFor();
+  await page.locator("#say-again").waitFor();
+  const box = await page.locator(".prompt .box").textContent();
+  assert.doesNotMatch(box, /well done/i);
+  assert.equal(await page.locator(".prompt .streak").count(), 0);
+  const cues = await page.locator("#cue-log li").allTextContents();
+  assert.ok(cues.some((c) => c.includes("stop here for today")), "the advice is spoken");
+  assert.ok(!cues.some((c) => /well done/i.test(c)), `no "well done" spoken: ${JSON.stringify(cues.slice(-3))}`);
+  await shot("13b-stopped-for-safety-end");
   const s = (await api("/api/sessions?limit=1"))[0];
   assert.equal(s.id, id);
-  assert.equal(s.end_reason, "stop_rule");
-  assert.equal(s.pain_after, 4);
+  assert.equal(s.end_reason, "stopped_for_safety");
+  assert.equal(s.pain_after, 5);
+  // Once the player has closed, Today shows the advice again.
+  await page.click(".prompt a[href='#/']");
+  await page.locator("#last-advice:has-text('stop here for today')").waitFor();
+  assert.equal(await page.locator("#streak").count(), 0, "no streak beside the advice");
+  await shot("13c-today-after-safety-stop");
 });
 
-test("mild pain offers an easier version or a skip, and the choice is kept", async () => {
-  await page.goto(base + "#/start");
-  await page.locator(".question .count:text('Before you start')").waitFor();
-  await page.click("button[data-answer=no]");
-  await page.click(".painscale button[data-pain='3']");
-  await skipWhere();
-  await page.locator(".player").waitFor();
+test("mild pain offers carry on gently, an easier version or a skip, and the choice is kept", async () => {
+  // The check before this session asks first about what stopped the last one.
+  await page.goto(base);
+  await page.locator("#start").waitFor();
+  await throughScreening(3, { full: false, followUp: "Last time you stopped because pain spread down a leg. Is it still spreading?" });
   await page.waitForFunction(() => document.querySelector("#pose-title").textContent === "Hip rotations", null, { timeout: 30000 });
-  await page.keyboard.press("h");
-  await page.locator(".prompt .painscale").waitFor();
-  await page.keyboard.press("3");
-  for (const q of ["sharp", "spreading", "numbness"]) {
-    await page.locator(`#prompt-text:text("${q}")`).waitFor();
-    await page.keyboard.press("n");
-  }
-  await page.locator(".prompt button[data-choice=skip]").waitFor();
+  const mildPain = async () => {
+    await page.keyboard.press("h");
+    await page.locator(".prompt .painscale").waitFor();
+    await page.keyboard.press("3");
+    for (const q of ["sharp", "spreading", "numbness"]) {
+      await page.locator(`#prompt-text:text("${q}")`).waitFor();
+      await page.keyboard.press("n");
+    }
+    await page.locator(".prompt button[data-choice=skip]").waitFor();
+  };
+  await mildPain();
+  assert.deepEqual(await page.locator(".prompt button[data-choice]").evaluateAll((bs) => bs.map((b) => b.textContent)),
+    ["Carry on gently", "Try an easier version", "Skip this pose", "End for today"]);
   await shot("14-hurt-choices");
+  // Carry on gently: the same pose goes on.
+  await page.click(".prompt button[data-choice=resume]");
+  await page.locator(".prompt").waitFor({ state: "hidden" });
+  assert.equal(await page.locator("#pose-title").textContent(), "Hip rotations");
+  await page.waitForFunction(() => [...document.querySelectorAll("#cue-log li")].some((li) => li.textContent.includes("Carry on gently")));
+  await mildPain();
   await page.click(".prompt button[data-choice=skip]");
   await page.waitForFunction(() => !document.querySelector("#pose-title").textContent.includes("Hip rotations"));
   await page.keyboard.press("Escape");
@@ -279,19 +354,55 @@ test("settings: a plan preview, validation, and a link that reproduces them", as
   await page.locator(".error").waitFor();
   assert.match(await page.locator(".error").textContent(), /exhale_ms/);
   await page.fill("input[name=exhale]", "7");
-  await page.click("button[type=submit]");
+  await page.click("form.settings button[type=submit]");
   await page.locator("#settings-status:text('Saved')").waitFor();
-  const link = await page.locator("#share-link").getAttribute("href");
-  assert.match(link, /minutes=6/);
-  assert.match(link, /exhale=7/);
+  // On 127.0.0.1 a link would open nowhere else: the settings code works on any machine.
+  assert.equal(await page.locator("#share-link").isVisible(), false);
+  await page.locator("#no-link").waitFor();
+  assert.equal(await page.locator("#settings-code").textContent(),
+    "supine practice --routine lying-down-relief --minutes 6 --level standard --inhale 4 --exhale 7");
   await shot("15-settings");
-  // The link, opened in a fresh page, fills in the same settings.
+  // The code, pasted into a fresh page (as on another device), fills in the same settings.
   const other = await context.newPage();
-  await other.goto(link.replace("minutes=6", "minutes=8"));
+  await other.goto(base + "#/settings");
+  await other.fill("#code-input", "zzz");
+  await other.click("form.code button[type=submit]");
+  await other.locator("#code-status:text('did not work')").waitFor();
+  await other.fill("#code-input", "supine practice --routine lying-down-relief --minutes 8 --level gentle --inhale 4 --exhale 7 --easier");
+  await other.click("form.code button[type=submit]");
   await other.locator("#from-link").waitFor();
   assert.equal(await other.locator("input[name=minutes]").inputValue(), "8");
   assert.equal(await other.locator("input[name=exhale]").inputValue(), "7");
+  assert.equal(await other.locator("select[name=level]").inputValue(), "gentle");
+  assert.equal(await other.locator("input[name=easier]").isChecked(), true);
   await other.close();
+});
+
+test("settings code and link: each reads back what it says", async () => {
+  const { parseSettingsCode, settingsCode, isLoopbackHost } = await import("../share.js");
+  const s = { routine: "lying-down-relief", minutes: 12.5, level: "gentle", inhale_ms: 4500, exhale_ms: 7000, easier: true };
+  const q = parseSettingsCode(settingsCode(s));
+  assert.deepEqual(Object.fromEntries(q), { minutes: "12.5", easier: "1", routine: "lying-down-relief", level: "gentle", inhale: "4.5", exhale: "7" });
+  assert.deepEqual(Object.fromEntries(parseSettingsCode("--level=standard")), { minutes: "", easier: "0", level: "standard" });
+  assert.equal(parseSettingsCode("http://yoga.lan:8090/#/settings?minutes=9").get("minutes"), "9");
+  assert.throws(() => parseSettingsCode("supine practice --minutes 500"), /--minutes needs a number from 1 to 60 \(got "500"\)/);
+  assert.throws(() => parseSettingsCode("supine practice --voice off"), /"--voice" is not part of a settings code/);
+  assert.throws(() => parseSettingsCode("  "), /paste a settings code/);
+  for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "[::1]", "app.localhost"]) assert.ok(isLoopbackHost(h), h);
+  for (const h of ["192.168.1.20", "yoga.lan", "[fe80::1]"]) assert.ok(!isLoopbackHost(h), h);
+});
+
+test("a page opened by another name offers a link on that name", async () => {
+  const srv = await freshServer({ args: ["--host-name", "supine.test"] });
+  const p = await context.newPage();
+  try {
+    await p.goto(`http://supine.test:${srv.port}/#/settings`);
+    await p.locator("#share-link").waitFor();
+    assert.match(await p.locator("#share-link").getAttribute("href"), new RegExp(`^http://supine\\.test:${srv.port}/#/settings\\?minutes=`));
+    assert.equal(await p.locator("#no-link").count(), 0);
+  } finally {
+    await p.close();
+  }
 });
 
 test("routine card: each pose with its figure, steps and why it helps; print styles", async () => {
@@ -334,9 +445,10 @@ test("light theme, a 360 px phone, reduced motion, and keyboard-only use", async
   }
   assert.equal(focused, "start");
   await phone.keyboard.press("Enter");
-  await phone.locator(".question .count:text('Before you start')").waitFor();
+  // Today's check was answered clear within the hour: straight to the pain question.
+  await phone.locator(".painscale").waitFor();
   await phone.keyboard.press("Tab");
-  await shot("21-daily-check-phone", phone);
+  await shot("21-pain-before-phone", phone);
   await phone.close();
 });
 
@@ -349,4 +461,479 @@ test("the API is documented, and errors are JSON", async () => {
   });
   assert.equal(res.status, 422);
   assert.match(res.body.error, /0 \(no pain\) to 10/);
+});
+
+// ---------- the player's layout, over the whole routine ----------
+
+const VIEWPORTS = [[1280, 800], [1024, 768], [768, 1024], [390, 844], [360, 640]];
+
+/** Safety questions, daily check and a session started through the API, from the page itself. */
+async function startByApi(p, { pain = 3, settings } = {}) {
+  return p.evaluate(async ({ pain, settings }) => {
+    const call = async (path, method, body) => {
+      const r = await fetch(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const data = await r.json();
+      if (!r.ok) throw new Error(`${path}: ${data.error}`);
+      return data;
+    };
+    const s = await fetch("/api/screening").then((r) => r.json());
+    if (s.status.due) await call("/api/screening", "POST", { answers: Object.fromEntries(s.questions.map((q) => [q.id, "no"])) });
+    if (settings) await call("/api/settings", "PUT", { ...(await fetch("/api/settings").then((r) => r.json())), ...settings });
+    // "No" to today's check and to any follow-up on the last session.
+    const others = Object.fromEntries(s.checks.filter((q) => q.id !== s.daily.id).map((q) => [q.id, "no"]));
+    await call("/api/daily-check", "POST", { answer: "no", answers: others });
+    const started = await call("/api/sessions", "POST", { pain_before: pain });
+    return { id: started.id, segments: started.plan.segments.length };
+  }, { pain, settings });
+}
+
+/** Waits until the page draws the server's current moment of session `id`. */
+async function drawn(p, base, id, check = () => true) {
+  for (let i = 0; i < 200; i++) {
+    const u = await p.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).json(), id);
+    if (check(u)) {
+      const v = u.view;
+      const want = { title: v.title, instruction: v.instruction.replace(/\n/g, " "), counter: v.counter, prompt: v.prompt?.text ?? null };
+      const ok = await p.evaluate((w) => {
+        const t = (s) => document.querySelector(s)?.textContent ?? "";
+        const prompt = document.querySelector(".prompt");
+        const shownPrompt = prompt && !prompt.hidden ? t("#prompt-text") : null;
+        return t("#pose-title") === w.title && t("#instruction") === w.instruction
+          && (!w.counter || t("#counter").includes(w.counter)) && shownPrompt === w.prompt;
+      }, want);
+      if (ok) return u;
+    }
+    await p.waitForTimeout(25);
+  }
+  throw new Error(`the page never drew the expected moment of session ${id}`);
+}
+
+/** Measures the player at every viewport; returns the problems found, each labelled. */
+async function everyViewport(p, label, extra = () => []) {
+  const found = [];
+  for (const [w, h] of VIEWPORTS) {
+    await p.setViewportSize({ width: w, height: h });
+    const m = await measure(p);
+    for (const x of [...problems(m), ...extra(m)]) found.push(`${w}x${h} ${label}: ${x}`);
+  }
+  return found;
+}
+
+/**
+ * Steps through a whole plan with the next key, paused (where everything shows: "why it helps",
+ * key hints) and, unless `pausedOnly`, moving; in the standard plan, through "this hurts" too.
+ */
+async function walkThePlan(p, base, { id, segments }, name, { pausedOnly = false } = {}) {
+  const found = [];
+  const movingQuiet = (m) => ["why", "keys"].filter((k) => m.parts[k]).map((k) => `${k} is shown while moving`);
+  let u = await drawn(p, base, id, (u) => u.view.screen.screen === "playing");
+  await p.keyboard.press(" ");
+  u = await drawn(p, base, id, (u) => u.view.screen.screen === "paused");
+  for (let i = 0; i < segments; i++) {
+    if (i > 0) {
+      await p.keyboard.press("ArrowRight");
+      u = await drawn(p, base, id, (u) => u.view.segment === i && u.view.screen.screen === "paused");
+    }
+    const label = `${name} segment ${i} (${u.view.title}, ${u.view.kind}: "${u.view.instruction.slice(0, 40)}")`;
+    // One word for the other direction, everywhere: "anticlockwise".
+    const words = await p.evaluate(() => document.body.textContent);
+    if (/counter-?clockwise/i.test(words)) found.push(`${label}: says "counterclockwise"`);
+    found.push(...await everyViewport(p, `${label} paused`));
+    if (pausedOnly && i !== 1) continue;
+    await p.keyboard.press(" ");
+    await drawn(p, base, id, (u) => u.view.segment === i && u.view.screen.screen === "playing");
+    found.push(...await everyViewport(p, `${label} moving`, movingQuiet));
+    if (i === 1) {
+      // After pictures: the pose's set-up, its longest instruction.
+      for (const [w, h] of VIEWPORTS) {
+        await p.setViewportSize({ width: w, height: h });
+        await measure(p);
+        await p.screenshot({ path: join(shots, `player-${w}x${h}-${name === "standard" ? "" : "small-"}hip-rotations-setup.png`) });
+      }
+    }
+    await p.keyboard.press(" ");
+    await drawn(p, base, id, (u) => u.view.segment === i && u.view.screen.screen === "paused");
+    if (!pausedOnly && (i === 0 || i === 1)) {
+      // "This hurts", question by question, then back to the routine (a rest: carry on; a pose:
+      // the end-session question, answered no).
+      await p.keyboard.press("h");
+      await drawn(p, base, id, (u) => u.view.prompt?.kind.type === "pain");
+      found.push(...await everyViewport(p, `${label} this hurts: pain`));
+      await p.keyboard.press("3");
+      for (const q of ["sharp", "spreading", "numb"]) {
+        await drawn(p, base, id, (u) => u.view.prompt?.text.toLowerCase().includes(q));
+        found.push(...await everyViewport(p, `${label} this hurts: ${q}`));
+        await p.keyboard.press("n");
+      }
+      await drawn(p, base, id, (u) => u.view.prompt?.kind.type === "choices");
+      found.push(...await everyViewport(p, `${label} this hurts: choices`));
+      await p.keyboard.press("Escape");
+      await drawn(p, base, id, (u) => u.view.screen.screen === "confirm_quit");
+      found.push(...await everyViewport(p, `${label} end the session?`));
+      await p.keyboard.press("n");
+      await drawn(p, base, id, (u) => u.view.screen.screen === "paused" && u.view.segment === i);
+    }
+  }
+  await p.keyboard.press("ArrowRight");
+  await drawn(p, base, id, (u) => u.view.screen.screen === "pain_after");
+  found.push(...await everyViewport(p, `${name} pain after`));
+  await p.keyboard.press("2");
+  await drawn(p, base, id, (u) => u.view.screen.screen === "ended");
+  found.push(...await everyViewport(p, `${name} the end`));
+  return found;
+}
+
+test("the player's areas never overlap or leave the screen, at five sizes, over every segment", async () => {
+  const srv = await freshServer({ speed: 1 });
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const found = [];
+    // The easier plan has the longest words; paused, every part of the player shows.
+    for (const [name, settings, opts] of [["standard", null, {}], ["easier", { easier: true }, { pausedOnly: true }]]) {
+      const session = await startByApi(p, { settings });
+      await p.goto(`${srv.url}#/session/${session.id}`);
+      found.push(...await walkThePlan(p, srv.url, session, name, opts));
+    }
+    // A safety stop: its advice above the pain question, then on the last screen.
+    const { id } = await startByApi(p);
+    await p.goto(`${srv.url}#/session/${id}`);
+    await drawn(p, srv.url, id, (u) => u.view.screen.screen === "playing");
+    for (const [key, next] of [["h", "pain"], ["4", "sharp"], ["n", "spreading"], ["y", "numb"]]) {
+      await p.keyboard.press(key);
+      await drawn(p, srv.url, id, (u) => u.view.prompt?.kind.type === next || Boolean(u.view.prompt?.text.toLowerCase().includes(next)));
+    }
+    await p.keyboard.press("n");
+    await drawn(p, srv.url, id, (u) => u.view.screen.screen === "pain_after" && Boolean(u.view.advice));
+    found.push(...await everyViewport(p, "safety stop: pain after"));
+    await p.keyboard.press("5");
+    await drawn(p, srv.url, id, (u) => u.view.screen.screen === "ended");
+    found.push(...await everyViewport(p, "safety stop: the end"));
+    await p.screenshot({ path: join(shots, "player-360x640-safety-stop-end.png") });
+    assert.deepEqual(found.slice(0, 25), [], `${found.length} layout problems`);
+  } finally {
+    await p.close();
+  }
+});
+
+// ---------- the smaller page defects ----------
+
+test("after a red flag, Today leads with the advice and does not invite a streak", async () => {
+  const srv = await freshServer();
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    await p.evaluate(async () => {
+      const s = await fetch("/api/screening").then((r) => r.json());
+      const answers = Object.fromEntries(s.questions.map((q) => [q.id, q.id === "cancer" ? "yes" : "no"]));
+      await fetch("/api/screening", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ answers }) });
+    });
+    await p.reload();
+    await p.locator("#blocked").waitFor();
+    assert.match(await p.locator("#blocked").textContent(), /doctor|clinician|physiotherapist/i);
+    assert.equal(await p.locator("#start").count(), 0, "no Start button");
+    assert.equal(await p.locator("#streak").count(), 0, "no streak line");
+    assert.doesNotMatch(await p.locator("main").textContent(), /streak/i);
+    await shot("22-today-red-flag", p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("a session left without a heartbeat for two minutes shows as interrupted", async (t) => {
+  const srv = await freshServer();
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    // Started and never watched: no heartbeat after its start.
+    await startByApi(p);
+    const listed = await p.evaluate(async () => (await fetch("/api/sessions?limit=1")).json());
+    if (!("last_seen_at" in listed[0])) {
+      // The page reads the heartbeat from the session list; until the API gives it, it cannot
+      // tell an abandoned session from a live one.
+      t.skip("GET /api/sessions and /api/today give no last_seen_at yet (asked of the server's owner)");
+      return;
+    }
+    await p.reload();
+    await p.locator("td.how").first().waitFor();
+    assert.equal(await p.locator("td.how").first().textContent(), "in progress");
+    // Ten minutes on, by the page's clock.
+    await p.clock.setFixedTime(new Date(Date.now() + 10 * 60 * 1000));
+    await p.reload();
+    await p.locator("td.how").first().waitFor();
+    assert.equal(await p.locator("td.how").first().textContent(), "interrupted");
+  } finally {
+    await p.close();
+  }
+});
+
+// ---------- sound: failures said once, on screen; the settings check ----------
+
+/** A page whose browser has no voice and no WebAudio, or whose voice fails or works. */
+async function soundPage(kind) {
+  const p = await context.newPage();
+  await p.addInitScript((kind) => {
+    const fake = (onSpeak) => ({
+      getVoices: () => [{ name: "Test voice", lang: "en-GB" }], cancel() {}, addEventListener() {},
+      speak: (u) => setTimeout(() => onSpeak(u), 20),
+    });
+    if (kind === "none") {
+      Object.defineProperty(window, "speechSynthesis", { value: undefined });
+      Object.defineProperty(window, "AudioContext", { value: undefined });
+      Object.defineProperty(window, "webkitAudioContext", { value: undefined });
+    } else if (kind === "failing") {
+      Object.defineProperty(window, "speechSynthesis", { value: fake((u) => u.onerror?.({ error: "synthesis-failed" })) });
+      // An audio device that will not start.
+      Object.defineProperty(window, "AudioContext", { value: class { constructor() { this.state = "suspended"; } resume() { return Promise.reject(new Error("no device")); } } });
+    } else {
+      window.spoken = [];
+      Object.defineProperty(window, "speechSynthesis", { value: fake((u) => { window.spoken.push(u.text); u.onstart?.(); }) });
+    }
+  }, kind);
+  return p;
+}
+
+async function playerWith(p) {
+  await p.goto(base);
+  await p.locator("#start").waitFor();
+  const { id } = await startByApi(p);
+  await p.goto(`${base}#/session/${id}`);
+  await p.locator("#instruction:not(:empty)").waitFor();
+  // A tap, as a person would make (browsers start sound only after one).
+  await p.click("button[data-event=toggle_pause]");
+  await p.click("button[data-event=toggle_pause]");
+  return id;
+}
+
+test("no voice and no WebAudio: the player says so once, calmly, and carries on", async () => {
+  const p = await soundPage("none");
+  try {
+    await playerWith(p);
+    await p.locator("#sound-notice:text('I can\\'t speak on this device')").waitFor();
+    const notice = await p.locator("#sound-notice").textContent();
+    assert.match(notice, /follow the words on screen/);
+    assert.match(notice, /Chimes are off: this browser cannot play sounds/);
+    await p.keyboard.press("ArrowRight");
+    await p.keyboard.press("ArrowRight");
+    await p.waitForTimeout(300);
+    assert.equal(await p.locator("#sound-notice").count(), 1);
+    assert.equal(await p.locator("#sound-notice").textContent(), notice, "said once, not repeated per cue");
+    await shot("23-player-no-sound", p);
+    await p.keyboard.press("Escape");
+    await p.keyboard.press("y");
+    await p.keyboard.press("3");
+  } finally {
+    await p.close();
+  }
+});
+
+test("a voice that fails and an audio device that will not start are both noticed", async () => {
+  const p = await soundPage("failing");
+  try {
+    await playerWith(p);
+    await p.locator("#sound-notice:text('I can\\'t speak on this device')").waitFor();
+    await p.locator("#sound-notice:text('Chimes are off: the sound device did not start')").waitFor();
+    await p.keyboard.press("Escape");
+    await p.keyboard.press("y");
+    await p.keyboard.press("3");
+    await p.goto(base + "#/settings");
+    await p.click("#test-sound");
+    await p.locator("#sound-voice").waitFor();
+    assert.match(await p.locator("#sound-voice").textContent(), /^Voice: not working\. I can't speak on this device/);
+    assert.match(await p.locator("#sound-chimes").textContent(), /Chimes are off: the sound device did not start/);
+  } finally {
+    await p.close();
+  }
+});
+
+test("a working voice: no notice in the player, and the settings check says what worked", async () => {
+  const p = await soundPage("working");
+  try {
+    await playerWith(p);
+    await p.waitForFunction(() => window.spoken.length > 0);
+    await p.waitForTimeout(300);
+    assert.equal(await p.locator("#sound-notice").isVisible(), false, await p.locator("#sound-notice").textContent());
+    await p.keyboard.press("Escape");
+    await p.keyboard.press("y");
+    await p.keyboard.press("3");
+    await p.goto(base + "#/settings");
+    await p.click("#test-sound");
+    await p.locator("#sound-voice").waitFor();
+    assert.equal(await p.locator("#sound-voice").textContent(), "Voice: working. You should have heard a sentence.");
+    assert.match(await p.evaluate(() => window.spoken.at(-1)), /Slowly lift your hips/);
+    // Headless Chromium has a (silent) audio output, so the chimes start.
+    assert.equal(await p.locator("#sound-chimes").textContent(), "Chimes: played. If you heard nothing, turn the volume up.");
+    await shot("24-settings-sound-check", p);
+  } finally {
+    await p.close();
+  }
+});
+
+// ---------- figures ----------
+
+/** The knee's point in the side figure (the second point of the legs' path). */
+async function kneeAt(p) {
+  const d = await p.evaluate(() => [...document.querySelectorAll(".figure svg .fig-leg")].map((e) => e.getAttribute("d")).find(Boolean));
+  const [, x, y] = d.match(/L([\d.-]+) ([\d.-]+)/);
+  return [Number(x), Number(y)];
+}
+
+async function samples(p, n = 6, gap = 250) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    out.push(await kneeAt(p));
+    await p.waitForTimeout(gap);
+  }
+  return out;
+}
+
+/** Signed turn of points about their centre: positive is clockwise on screen (y points down). */
+function turn(points) {
+  const cx = points.reduce((a, q) => a + q[0], 0) / points.length;
+  const cy = points.reduce((a, q) => a + q[1], 0) / points.length;
+  let sum = 0;
+  for (let i = 1; i < points.length; i++) {
+    const a0 = Math.atan2(points[i - 1][1] - cy, points[i - 1][0] - cx);
+    const a1 = Math.atan2(points[i][1] - cy, points[i][0] - cx);
+    sum += Math.atan2(Math.sin(a1 - a0), Math.cos(a1 - a0));
+  }
+  return sum;
+}
+
+test("figures move the way the voice says, stand still when paused, and keep still for reduced motion", async () => {
+  const srv = await freshServer({ speed: 4 });
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const { id } = await startByApi(p);
+    await p.goto(`${srv.url}#/session/${id}`);
+    const at = (check) => drawn(p, srv.url, id, check);
+    await at((u) => u.view.segment === 0);
+    const jump = async (check) => {
+      for (let i = 0; i < 40; i++) {
+        const u = await at(() => true);
+        if (check(u.view)) return u;
+        await p.keyboard.press("ArrowRight");
+        await at((x) => x.view.segment === u.view.segment + 1);
+      }
+      throw new Error("no such segment");
+    };
+    // Reduced motion first: the movement in words, and a figure that does not move.
+    await p.emulateMedia({ reducedMotion: "reduce" });
+    await jump((v) => v.kind === "circle" && v.direction === "clockwise");
+    await p.locator("#figure-words:text('Knees circling clockwise')").waitFor();
+    const calm = await samples(p, 3, 200);
+    assert.ok(calm.every((q) => q[0] === calm[0][0] && q[1] === calm[0][1]), "no animation for reduced motion");
+    await p.emulateMedia({ reducedMotion: "no-preference" });
+    assert.equal(await p.locator("#figure-words").isVisible(), false);
+    assert.ok(turn(await samples(p)) > 0.5, "clockwise on screen");
+    await jump((v) => v.kind === "circle" && v.direction === "anticlockwise");
+    const acw = await samples(p);
+    assert.ok(turn(acw) < -0.5, "anticlockwise on screen");
+    assert.match(await p.locator(".figure .fig-label").textContent(), /^anticlockwise$/);
+    // Paused: the figure stands still.
+    await p.keyboard.press(" ");
+    await at((u) => u.view.screen.screen === "paused");
+    const still = await samples(p, 4, 200);
+    assert.ok(still.every((q) => q[0] === still[0][0] && q[1] === still[0][1]), `still when paused: ${JSON.stringify(still)}`);
+    await p.keyboard.press(" ");
+    // The twist: knees go away from you (up the screen) to your left, towards you to your right.
+    await jump((v) => v.kind === "move" && v.direction === "left");
+    const left = await samples(p, 5, 300);
+    assert.ok(left.at(-1)[1] < left[0][1] - 5, `knees away, to your left: ${JSON.stringify(left)}`);
+    assert.match(await p.locator(".figure .fig-label").textContent(), /to your left/);
+    await jump((v) => v.kind === "move" && v.direction === "right");
+    const right = await samples(p, 5, 300);
+    assert.ok(right.at(-1)[1] > right[0][1] + 5, `knees towards you, to your right: ${JSON.stringify(right)}`);
+    await shot("25-player-twist-right", p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("key hints show on a keyboard screen when paused, never while moving, never on a touch screen", async () => {
+  const srv = await freshServer({ speed: 1 });
+  const p = await context.newPage();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const { id } = await startByApi(p);
+    await p.goto(`${srv.url}#/session/${id}`);
+    await drawn(p, srv.url, id, (u) => u.view.screen.screen === "playing");
+    assert.equal(await p.locator(".keys").isVisible(), false, "hidden while moving");
+    await p.keyboard.press(" ");
+    await drawn(p, srv.url, id, (u) => u.view.screen.screen === "paused");
+    assert.equal(await p.locator(".keys").isVisible(), true, "shown when paused, with a keyboard");
+    const phone = await browser.newContext({ viewport: { width: 768, height: 1024 }, hasTouch: true, isMobile: true });
+    if (process.env.SUPINE_E2E_WEB) await servePageFrom(phone, resolve(process.env.SUPINE_E2E_WEB));
+    const t = await phone.newPage();
+    await t.goto(`${srv.url}#/session/${id}`);
+    await drawn(t, srv.url, id, (u) => u.view.screen.screen === "paused");
+    assert.ok(await t.evaluate(() => matchMedia("(hover: none), (pointer: coarse)").matches), "the touch screen is a touch screen");
+    assert.equal(await t.locator(".keys").isVisible(), false, "no key hints on a touch screen");
+    await shot("26-player-tablet-touch-paused", t);
+  } finally {
+    await p.close();
+    await browser.close();
+  }
+});
+
+// ---------- the screening and the check before a session ----------
+
+test("an emergency 'yes' ends the safety questions at once, with the urgent message", async () => {
+  const srv = await freshServer();
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.click("#start");
+    await p.locator(".question .count:text('Question 1 of 17')").waitFor();
+    await p.click("button[data-answer=no]");
+    await p.locator(".question .count:text('Question 2 of 17')").waitFor();
+    assert.match(await p.locator("#q-text").textContent(), /numbness around your groin/);
+    await p.click("button[data-answer=yes]");
+    await p.locator("h1:text('Please get medical help today')").waitFor();
+    assert.match(await p.locator(".message").textContent(), /get medical help today/);
+    await shot("27-screening-emergency", p);
+    const s = await p.evaluate(async () => (await fetch("/api/screening")).json());
+    assert.equal(s.status.outcome.outcome, "see_clinician");
+    assert.equal(s.status.outcome.urgency, "urgent");
+  } finally {
+    await p.close();
+  }
+});
+
+test("after a safety stop, a 'yes' to the follow-up question means not today", async () => {
+  const srv = await freshServer();
+  const p = await context.newPage();
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const { id } = await startByApi(p);
+    // Numbness reported in "this hurts": the stop rule ends the session.
+    await p.evaluate(async (id) => {
+      for (const body of [{ type: "start" }, { type: "hurt" }, { type: "pain", value: 4 }, { type: "answer", value: false },
+        { type: "answer", value: false }, { type: "answer", value: true }, { type: "pain", value: 4 }]) {
+        await fetch(`/api/sessions/${id}/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      }
+    }, id);
+    await p.reload();
+    await p.click("#start");
+    await p.locator(".question .count:text('Before you start: 1 of 2')").waitFor();
+    assert.match(await p.locator("#q-text").textContent(), /^Last time you stopped because of numbness, tingling or weakness in your legs\./);
+    await p.click("button[data-answer=yes]");
+    await p.locator(".question .count:text('Before you start: 2 of 2')").waitFor();
+    await p.click("button[data-answer=no]");
+    await p.locator(".message:text('since your last session')").waitFor();
+    await p.goto(srv.url);
+    await p.locator("#blocked").waitFor();
+    assert.equal(await p.locator("#start").count(), 0);
+    assert.equal(await p.locator("#streak").count(), 0);
+  } finally {
+    await p.close();
+  }
 });

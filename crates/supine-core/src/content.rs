@@ -10,6 +10,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::limits::{self, DoseLimit};
 use crate::safety::Condition;
 
 /// How a pose is dosed, which decides the shape of its segments in a plan.
@@ -275,7 +276,19 @@ impl Content {
         let mut poses = BTreeMap::new();
         let mut routines = BTreeMap::new();
         // Keep where each routine came from so cross-references can be located.
-        let mut routine_refs: BTreeMap<String, (usize, Vec<Spanned<String>>)> = BTreeMap::new();
+        let mut routine_refs: BTreeMap<String, (usize, Vec<PoseRef>)> = BTreeMap::new();
+        if let Some(src) = sources.get(limits::MAX_SOURCES) {
+            return Err(locate(
+                src,
+                0..0,
+                format!(
+                    "too many content files: {} (at most {} are read)",
+                    sources.len(),
+                    limits::MAX_SOURCES
+                ),
+                Some("move the files you do not use out of the content folders".into()),
+            ));
+        }
         for (i, src) in sources.iter().enumerate() {
             match src.kind {
                 SourceKind::Pose => {
@@ -291,15 +304,16 @@ impl Content {
         }
         for (i, refs) in routine_refs.values() {
             for r in refs {
-                if !poses.contains_key(r.get_ref()) {
+                let Some(pose) = poses.get(r.pose.get_ref()) else {
                     let known: Vec<&str> = poses.keys().map(String::as_str).collect();
                     return Err(locate(
                         &sources[*i],
-                        r.span(),
-                        format!("unknown pose \"{}\"", r.get_ref()),
+                        r.pose.span(),
+                        format!("unknown pose \"{}\"", r.pose.get_ref()),
                         Some(format!("known poses: {}", known.join(", "))),
                     ));
-                }
+                };
+                check_step_dose(&sources[*i], r, pose)?;
             }
         }
         Ok(Content { poses, routines })
@@ -340,7 +354,61 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// Checks the size of a file and of every text and list in it, before its fields are read.
+fn check_sizes(src: &Source) -> Result<(), ContentError> {
+    if src.text.len() > limits::MAX_SOURCE_BYTES {
+        return Err(locate(
+            src,
+            0..0,
+            format!(
+                "the file is {} bytes; a content file may be at most {} KiB",
+                src.text.len(),
+                limits::MAX_SOURCE_BYTES / 1024
+            ),
+            Some("split it into one file per pose or routine".into()),
+        ));
+    }
+    // A file that does not parse gets its syntax error from the typed parse that follows.
+    let Ok(doc) = toml::de::DeTable::parse(&src.text) else {
+        return Ok(());
+    };
+    let mut stack: Vec<&Spanned<toml::de::DeValue<'_>>> = doc.get_ref().values().collect();
+    while let Some(value) = stack.pop() {
+        match value.get_ref() {
+            toml::de::DeValue::String(text) if text.chars().count() > limits::MAX_TEXT_CHARS => {
+                return Err(locate(
+                    src,
+                    value.span(),
+                    format!(
+                        "this text is {} characters long; at most {} are allowed",
+                        text.chars().count(),
+                        limits::MAX_TEXT_CHARS
+                    ),
+                    Some("keep cues and steps short: they are spoken aloud".into()),
+                ));
+            }
+            toml::de::DeValue::Array(items) if items.len() > limits::MAX_ITEMS => {
+                return Err(locate(
+                    src,
+                    items[limits::MAX_ITEMS].span(),
+                    format!(
+                        "this list has {} items; at most {} are allowed",
+                        items.len(),
+                        limits::MAX_ITEMS
+                    ),
+                    Some("make it shorter, or split the routine".into()),
+                ));
+            }
+            toml::de::DeValue::Array(items) => stack.extend(items.iter()),
+            toml::de::DeValue::Table(table) => stack.extend(table.values()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn parse<T: for<'de> Deserialize<'de>>(src: &Source, what: &str) -> Result<T, ContentError> {
+    check_sizes(src)?;
     toml::from_str(&src.text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().replace('\n', " ");
@@ -367,7 +435,7 @@ struct RawPose {
     #[serde(default)]
     targets: Vec<String>,
     why: String,
-    setup: Vec<String>,
+    setup: Spanned<Vec<String>>,
     dose: Spanned<RawDose>,
     cues: Spanned<BTreeMap<String, String>>,
     #[serde(default)]
@@ -380,12 +448,12 @@ struct RawPose {
 #[serde(deny_unknown_fields)]
 struct RawDose {
     kind: DoseKind,
-    default: Option<u32>,
-    min: Option<u32>,
-    max: Option<u32>,
-    hold_default: Option<u32>,
-    hold_min: Option<u32>,
-    hold_max: Option<u32>,
+    default: Option<Spanned<u32>>,
+    min: Option<Spanned<u32>>,
+    max: Option<Spanned<u32>>,
+    hold_default: Option<Spanned<u32>>,
+    hold_min: Option<Spanned<u32>>,
+    hold_max: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -395,8 +463,8 @@ struct RawCaution {
     variant: Option<String>,
     #[serde(default)]
     skip: bool,
-    max_reps: Option<u32>,
-    max_hold_breaths: Option<u32>,
+    max_reps: Option<Spanned<u32>>,
+    max_hold_breaths: Option<Spanned<u32>>,
     why: String,
 }
 
@@ -407,7 +475,7 @@ struct RawVariant {
     name: String,
     #[serde(default)]
     easier: bool,
-    setup: Option<Vec<String>>,
+    setup: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     cues: BTreeMap<String, String>,
 }
@@ -429,19 +497,19 @@ struct RawRoutine {
 struct RawStep {
     pose: Option<Spanned<String>>,
     rest: Option<String>,
-    breaths: Option<u32>,
-    min: Option<u32>,
-    max: Option<u32>,
+    breaths: Option<Spanned<u32>>,
+    min: Option<Spanned<u32>>,
+    max: Option<Spanned<u32>>,
     say: Option<String>,
-    reps: Option<u32>,
-    hold_breaths: Option<u32>,
+    reps: Option<Spanned<u32>>,
+    hold_breaths: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRoutineCaution {
     condition: Condition,
-    max_rest_breaths: Option<u32>,
+    max_rest_breaths: Option<Spanned<u32>>,
     why: String,
 }
 
@@ -463,25 +531,72 @@ fn known_cues(kind: DoseKind) -> &'static [&'static str] {
     }
 }
 
+/// The dose limit for repetitions of a dose kind.
+fn reps_limit(kind: DoseKind) -> DoseLimit {
+    match kind {
+        DoseKind::Circles => limits::CIRCLES,
+        DoseKind::Rounds => limits::ROUNDS,
+        DoseKind::Sides => limits::SIDES_REPS,
+    }
+}
+
+/// The dose limit for holds of a dose kind (circles have none).
+fn hold_limit(kind: DoseKind) -> Option<DoseLimit> {
+    match kind {
+        DoseKind::Circles => None,
+        DoseKind::Rounds => Some(limits::ROUND_HOLD_BREATHS),
+        DoseKind::Sides => Some(limits::SIDE_HOLD_BREATHS),
+    }
+}
+
+/// Checks one dose number against its limit, located at the number.
+fn within(
+    src: &Source,
+    key: &str,
+    value: &Spanned<u32>,
+    limit: DoseLimit,
+) -> Result<u32, ContentError> {
+    let v = *value.get_ref();
+    if limit.allows(v) {
+        return Ok(v);
+    }
+    Err(locate(
+        src,
+        value.span(),
+        format!("{key} = {v} is outside the allowed {limit}"),
+        Some(if limit.lo == limit.hi {
+            format!("use {}, or leave it out", limit.lo)
+        } else {
+            format!("choose a number from {} to {}", limit.lo, limit.hi)
+        }),
+    ))
+}
+
+/// A default with its bounds: `keys` name the default, min and max fields, each given value
+/// must lie within `limit`, and missing ones come from `fallback`.
 fn range(
     src: &Source,
-    span: Range<usize>,
-    what: &str,
-    (default, min, max): (Option<u32>, Option<u32>, Option<u32>),
+    table: Range<usize>,
+    keys: [&str; 3],
+    given: [Option<Spanned<u32>>; 3],
     fallback: (u32, u32, u32),
+    limit: DoseLimit,
 ) -> Result<Range3, ContentError> {
-    let r = Range3 {
-        default: default.unwrap_or(fallback.0),
-        min: min.unwrap_or(fallback.1),
-        max: max.unwrap_or(fallback.2),
-    };
-    if r.min == 0 || r.min > r.default || r.default > r.max {
+    let mut values = [fallback.0, fallback.1, fallback.2];
+    for ((key, value), out) in keys.iter().zip(&given).zip(&mut values) {
+        if let Some(v) = value {
+            *out = within(src, key, v, limit)?;
+        }
+    }
+    let [default, min, max] = values;
+    let r = Range3 { default, min, max };
+    if r.min > r.default || r.default > r.max {
         return Err(locate(
             src,
-            span,
+            table,
             format!(
-                "{what}: need 1 <= min <= default <= max, got min {}, default {}, max {}",
-                r.min, r.default, r.max
+                "need {} <= {} <= {}, got {} {}, {} {}, {} {}",
+                keys[1], keys[0], keys[2], keys[1], r.min, keys[0], r.default, keys[2], r.max
             ),
             Some("fix the numbers in this table".into()),
         ));
@@ -489,30 +604,68 @@ fn range(
     Ok(r)
 }
 
+/// Refuses numbers given for a part of the dose that this kind does not have.
+fn none_given(
+    src: &Source,
+    given: &[(&str, &Option<Spanned<u32>>)],
+    why: &str,
+) -> Result<(), ContentError> {
+    match given.iter().find_map(|(k, v)| v.as_ref().map(|v| (k, v))) {
+        Some((key, v)) => Err(locate(
+            src,
+            v.span(),
+            format!("{key} is not used here: {why}"),
+            Some(format!("remove {key}")),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
     let raw: RawPose = parse(src, "pose")?;
     let dose_span = raw.dose.span();
     let d = raw.dose.into_inner();
+    let hold = match hold_limit(d.kind) {
+        Some(limit) => range(
+            src,
+            dose_span.clone(),
+            ["hold_default", "hold_min", "hold_max"],
+            [d.hold_default, d.hold_min, d.hold_max],
+            (3, 3, 5),
+            limit,
+        )?,
+        None => {
+            none_given(
+                src,
+                &[
+                    ("hold_default", &d.hold_default),
+                    ("hold_min", &d.hold_min),
+                    ("hold_max", &d.hold_max),
+                ],
+                "a circles pose has no hold",
+            )?;
+            Range3 {
+                default: 3,
+                min: 3,
+                max: 5,
+            }
+        }
+    };
     let dose = Dose {
         kind: d.kind,
         reps: range(
             src,
-            dose_span.clone(),
-            "dose repetitions",
-            (d.default, d.min, d.max),
+            dose_span,
+            ["default", "min", "max"],
+            [d.default, d.min, d.max],
             match d.kind {
                 DoseKind::Circles => (5, 3, 10),
                 DoseKind::Rounds => (3, 3, 4),
                 DoseKind::Sides => (1, 1, 1),
             },
+            reps_limit(d.kind),
         )?,
-        hold: range(
-            src,
-            dose_span,
-            "dose hold",
-            (d.hold_default, d.hold_min, d.hold_max),
-            (3, 3, 5),
-        )?,
+        hold,
     };
     let cues_span = raw.cues.span();
     let cues = raw.cues.into_inner();
@@ -548,7 +701,10 @@ fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
             id: v.id,
             name: v.name,
             easier: v.easier,
-            setup: v.setup,
+            setup: match v.setup {
+                Some(setup) => Some(check_setup(src, setup)?),
+                None => None,
+            },
             cues: v.cues,
         });
     }
@@ -574,16 +730,33 @@ fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
                 Some("give it variant, skip, max_reps or max_hold_breaths".into()),
             ));
         }
+        let max_reps = match &c.max_reps {
+            Some(v) => Some(within(src, "max_reps", v, reps_limit(dose.kind))?),
+            None => None,
+        };
+        let max_hold_breaths = match (&c.max_hold_breaths, hold_limit(dose.kind)) {
+            (Some(v), Some(limit)) => Some(within(src, "max_hold_breaths", v, limit)?),
+            (Some(_), None) => {
+                none_given(
+                    src,
+                    &[("max_hold_breaths", &c.max_hold_breaths)],
+                    "a circles pose has no hold",
+                )?;
+                None
+            }
+            (None, _) => None,
+        };
         cautions.push(Caution {
             condition: c.condition,
             variant: c.variant,
             skip: c.skip,
-            max_reps: c.max_reps,
-            max_hold_breaths: c.max_hold_breaths,
+            max_reps,
+            max_hold_breaths,
             why: c.why,
         });
     }
-    if raw.setup.is_empty() {
+    let setup = check_setup(src, raw.setup)?;
+    if setup.is_empty() {
         return Err(locate(
             src,
             0..0,
@@ -597,12 +770,30 @@ fn parse_pose(src: &Source) -> Result<Pose, ContentError> {
         other_names: raw.other_names,
         targets: raw.targets,
         why: raw.why,
-        setup: raw.setup,
+        setup,
         dose,
         cues,
         cautions,
         variants,
     })
+}
+
+/// A setup list, said in full while getting into position: at most [`limits::MAX_SETUP_CHARS`].
+fn check_setup(src: &Source, setup: Spanned<Vec<String>>) -> Result<Vec<String>, ContentError> {
+    let chars: usize = setup.get_ref().iter().map(|l| l.chars().count() + 1).sum();
+    if chars > limits::MAX_SETUP_CHARS + 1 {
+        return Err(locate(
+            src,
+            setup.span(),
+            format!(
+                "the setup is {} characters long; at most {} are allowed in all",
+                chars - 1,
+                limits::MAX_SETUP_CHARS
+            ),
+            Some("a setup is spoken before the pose: keep it to a few short steps".into()),
+        ));
+    }
+    Ok(setup.into_inner())
 }
 
 fn check_cue_keys(
@@ -627,7 +818,14 @@ fn check_cue_keys(
     Ok(())
 }
 
-fn parse_routine(src: &Source) -> Result<(Routine, Vec<Spanned<String>>), ContentError> {
+/// A pose step's reference to its pose and dose, kept with spans until the poses are known.
+struct PoseRef {
+    pose: Spanned<String>,
+    reps: Option<Spanned<u32>>,
+    hold: Option<Spanned<u32>>,
+}
+
+fn parse_routine(src: &Source) -> Result<(Routine, Vec<PoseRef>), ContentError> {
     let raw: RawRoutine = parse(src, "routine")?;
     let mut refs = Vec::new();
     let mut steps = Vec::new();
@@ -644,24 +842,37 @@ fn parse_routine(src: &Source) -> Result<(Routine, Vec<Spanned<String>>), Conten
                         None,
                     ));
                 }
-                refs.push(pose.clone());
-                Step::Pose {
-                    pose: pose.into_inner(),
+                let step = Step::Pose {
+                    pose: pose.get_ref().clone(),
+                    reps: s.reps.as_ref().map(|r| *r.get_ref()),
+                    hold_breaths: s.hold_breaths.as_ref().map(|h| *h.get_ref()),
+                };
+                refs.push(PoseRef {
+                    pose,
                     reps: s.reps,
-                    hold_breaths: s.hold_breaths,
+                    hold: s.hold_breaths,
+                });
+                step
+            }
+            (None, Some(title)) => {
+                none_given(
+                    src,
+                    &[("reps", &s.reps), ("hold_breaths", &s.hold_breaths)],
+                    "a rest step is a number of breaths",
+                )?;
+                Step::Rest {
+                    title,
+                    breaths: range(
+                        src,
+                        span,
+                        ["breaths", "min", "max"],
+                        [s.breaths, s.min, s.max],
+                        (3, 1, 12),
+                        limits::REST_BREATHS,
+                    )?,
+                    say: s.say.unwrap_or_default(),
                 }
             }
-            (None, Some(title)) => Step::Rest {
-                title,
-                breaths: range(
-                    src,
-                    span,
-                    "rest breaths",
-                    (s.breaths, s.min, s.max),
-                    (3, 1, 12),
-                )?,
-                say: s.say.unwrap_or_default(),
-            },
             _ => {
                 return Err(locate(
                     src,
@@ -681,22 +892,61 @@ fn parse_routine(src: &Source) -> Result<(Routine, Vec<Spanned<String>>), Conten
             None,
         ));
     }
+    let mut cautions = Vec::new();
+    for c in raw.cautions {
+        let max_rest_breaths = match &c.max_rest_breaths {
+            Some(v) => Some(within(src, "max_rest_breaths", v, limits::REST_BREATHS)?),
+            None => None,
+        };
+        cautions.push(RoutineCaution {
+            condition: c.condition,
+            max_rest_breaths,
+            why: c.why,
+        });
+    }
     let routine = Routine {
         id: raw.id,
         name: raw.name,
         summary: raw.summary,
         steps,
-        cautions: raw
-            .cautions
-            .into_iter()
-            .map(|c| RoutineCaution {
-                condition: c.condition,
-                max_rest_breaths: c.max_rest_breaths,
-                why: c.why,
-            })
-            .collect(),
+        cautions,
     };
     Ok((routine, refs))
+}
+
+/// Checks a pose step's own dose against the pose's range, located at the number.
+fn check_step_dose(src: &Source, r: &PoseRef, pose: &Pose) -> Result<(), ContentError> {
+    let kind = pose.dose.kind;
+    let check = |key: &str, value: &Spanned<u32>, range: Range3, unit: &str| {
+        let v = *value.get_ref();
+        if (range.min..=range.max).contains(&v) {
+            return Ok(());
+        }
+        Err(locate(
+            src,
+            value.span(),
+            format!(
+                "{key} = {v} is outside the range of pose \"{}\": {} to {} {unit}",
+                pose.id, range.min, range.max
+            ),
+            Some(format!(
+                "choose a number from {} to {}, or leave it out for the pose's own {}",
+                range.min, range.max, range.default
+            )),
+        ))
+    };
+    if let Some(reps) = &r.reps {
+        check("reps", reps, pose.dose.reps, reps_limit(kind).unit)?;
+    }
+    match (&r.hold, hold_limit(kind)) {
+        (Some(hold), Some(limit)) => check("hold_breaths", hold, pose.dose.hold, limit.unit),
+        (Some(_), None) => none_given(
+            src,
+            &[("hold_breaths", &r.hold)],
+            "a circles pose has no hold",
+        ),
+        (None, _) => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -797,6 +1047,169 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(c.pose("bridge").unwrap().name, "My bridge");
+    }
+
+    /// Loads the built-ins with `name` replaced by `text` (a pose or routine file).
+    fn with_file(name: &str, text: &str) -> Result<Content, ContentError> {
+        let mut s = builtin_sources();
+        let kind = if name.starts_with("routines/") {
+            SourceKind::Routine
+        } else {
+            SourceKind::Pose
+        };
+        s.push(Source {
+            name: format!("user/{name}"),
+            kind,
+            text: text.into(),
+        });
+        Content::load(&s)
+    }
+
+    /// The 1-based line and column where `needle` starts in `text`.
+    fn at(text: &str, needle: &str) -> (usize, usize) {
+        let offset = text.find(needle).expect("needle in text");
+        line_col(text, offset)
+    }
+
+    #[test]
+    fn a_million_circles_is_refused_at_the_number_with_the_range() {
+        let base = include_str!("../../../content/poses/knee-circles.toml");
+        let text = base.replace(
+            "default = 5\nmin = 3\nmax = 10",
+            "default = 1000000\nmin = 3\nmax = 1000000",
+        );
+        let err = with_file("poses/knee-circles.toml", &text).unwrap_err();
+        assert_eq!((err.line, err.column), at(&text, "1000000"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("default = 1000000 is outside the allowed 1 to 12 circles each way"),
+            "{err}"
+        );
+        assert_eq!(err.hint.as_deref(), Some("choose a number from 1 to 12"));
+    }
+
+    #[test]
+    fn bridge_doses_stay_within_the_clinical_ranges() {
+        let base = include_str!("../../../content/poses/bridge.toml");
+        for (from, to, needle, says) in [
+            (
+                "min = 3\nmax = 4",
+                "min = 1\nmax = 4",
+                "min = 1",
+                "min = 1 is outside the allowed 3 to 4 rounds",
+            ),
+            ("max = 4\nhold", "max = 6\nhold", "max = 6", "3-4 rounds"),
+            (
+                "hold_max = 5",
+                "hold_max = 9",
+                "hold_max = 9",
+                "hold_max = 9 is outside the allowed 3 to 5 breaths",
+            ),
+            (
+                "max_hold_breaths = 3",
+                "max_hold_breaths = 2",
+                "max_hold_breaths = 2",
+                "a hold of a few breaths is 3-5 breaths",
+            ),
+        ] {
+            let text = base.replacen(from, to, 1);
+            assert_ne!(text, base, "{from}");
+            let err = with_file("poses/bridge.toml", &text).unwrap_err();
+            let (line, col) = at(&text, needle);
+            let value_col = col + needle.find(|c: char| c.is_ascii_digit()).unwrap();
+            assert_eq!((err.line, err.column), (line, value_col), "{err}");
+            assert!(err.message.contains(says), "{err}");
+        }
+    }
+
+    #[test]
+    fn caps_and_parts_a_pose_does_not_have_are_refused() {
+        let circles = include_str!("../../../content/poses/knee-circles.toml");
+        let text = circles.replace("max_reps = 3", "max_reps = 1000000");
+        let err = with_file("poses/knee-circles.toml", &text).unwrap_err();
+        assert!(err.message.starts_with("max_reps = 1000000"), "{err}");
+        let text = circles.replace("max = 10\n", "max = 10\nhold_max = 4\n");
+        let err = with_file("poses/knee-circles.toml", &text).unwrap_err();
+        assert_eq!(
+            err.message,
+            "hold_max is not used here: a circles pose has no hold"
+        );
+        assert_eq!((err.line, err.column), at(&text, "4\n\n[cues]"));
+        let twist = include_str!("../../../content/poses/supine-twist.toml");
+        let text = twist.replace("kind = \"sides\"\n", "kind = \"sides\"\ndefault = 40\n");
+        let err = with_file("poses/supine-twist.toml", &text).unwrap_err();
+        assert!(err.message.contains("exactly 1 repetition"), "{err}");
+        let text = twist.replace("hold_max = 8", "hold_max = 100");
+        let err = with_file("poses/supine-twist.toml", &text).unwrap_err();
+        assert!(err.message.contains("1 to 12 breaths"), "{err}");
+    }
+
+    #[test]
+    fn routine_doses_are_checked_against_their_pose_and_the_rest_ceiling() {
+        let base = include_str!("../../../content/routines/lying-down-relief.toml");
+        let text = base.replace("pose = \"bridge\"\n", "pose = \"bridge\"\nreps = 1000000\n");
+        let err = with_file("routines/lying-down-relief.toml", &text).unwrap_err();
+        assert_eq!((err.line, err.column), at(&text, "1000000"), "{err}");
+        assert!(
+            err.message
+                .contains("outside the range of pose \"bridge\": 3 to 4 rounds"),
+            "{err}"
+        );
+        let text = base.replace(
+            "pose = \"knee-circles\"\n",
+            "pose = \"knee-circles\"\nhold_breaths = 4\n",
+        );
+        let err = with_file("routines/lying-down-relief.toml", &text).unwrap_err();
+        assert!(err.message.contains("a circles pose has no hold"), "{err}");
+        let text = base.replacen("max = 6", "max = 5000", 1);
+        let err = with_file("routines/lying-down-relief.toml", &text).unwrap_err();
+        assert!(
+            err.message
+                .contains("max = 5000 is outside the allowed 1 to 12 breaths"),
+            "{err}"
+        );
+        let text = base.replace("max_rest_breaths = 2", "max_rest_breaths = 0");
+        let err = with_file("routines/lying-down-relief.toml", &text).unwrap_err();
+        assert!(err.message.starts_with("max_rest_breaths = 0"), "{err}");
+    }
+
+    #[test]
+    fn texts_lists_and_files_have_a_size_limit() {
+        let base = include_str!("../../../content/poses/bridge.toml");
+        let long = "a ".repeat(limits::MAX_TEXT_CHARS);
+        let text = base.replace("Hold here and breathe.", &long);
+        let err = with_file("poses/bridge.toml", &text).unwrap_err();
+        assert_eq!((err.line, err.column), at(&text, &format!("\"{long}")));
+        assert!(err.message.contains("at most 600 are allowed"), "{err}");
+
+        let many: Vec<String> = (0..30).map(|i| format!("\"name {i}\"")).collect();
+        let text = base.replace(
+            "other_names = [\"Glute bridge\", \"Setu bandhasana\"]",
+            &format!("other_names = [{}]", many.join(", ")),
+        );
+        let err = with_file("poses/bridge.toml", &text).unwrap_err();
+        assert_eq!((err.line, err.column), at(&text, "\"name 24\""), "{err}");
+
+        let setup = vec![format!("\"{}\"", "b ".repeat(290)); 2].join(", ");
+        let text = base.replacen("setup = [", &format!("setup = [{setup}, "), 1);
+        let err = with_file("poses/bridge.toml", &text).unwrap_err();
+        let (line, col) = at(&text, "setup = [");
+        assert_eq!((err.line, err.column), (line, col + 8), "{err}");
+        assert!(
+            err.message.contains("at most 1000 are allowed in all"),
+            "{err}"
+        );
+
+        let text = format!("{base}\n{}", "# padding\n".repeat(7000));
+        let err = with_file("poses/bridge.toml", &text).unwrap_err();
+        assert_eq!((err.line, err.column), (1, 1));
+        assert!(err.message.contains("at most 64 KiB"), "{err}");
+
+        let mut sources = builtin_sources();
+        let pose = sources[0].clone();
+        sources.extend(std::iter::repeat_n(pose, limits::MAX_SOURCES));
+        let err = Content::load(&sources).unwrap_err();
+        assert!(err.message.starts_with("too many content files"), "{err}");
     }
 
     #[test]

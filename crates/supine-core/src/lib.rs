@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod content;
+pub mod limits;
 pub mod plan;
 pub mod progress;
 pub mod safety;

@@ -163,7 +163,9 @@ pub enum SegmentKind {
 pub enum Direction {
     /// Knee circles, clockwise.
     Clockwise,
-    /// Knee circles, anticlockwise.
+    /// Knee circles, anticlockwise (the one word used everywhere; `"counterclockwise"` reads
+    /// as it too).
+    #[serde(alias = "counterclockwise")]
     Anticlockwise,
     /// Knees lowered to the left.
     Left,
@@ -272,10 +274,24 @@ pub struct PlannedStep {
 pub struct Adaptation {
     /// Routine step index.
     pub step: usize,
-    /// What changed, e.g. "Bridge: Supported bridge instead".
+    /// What it changes, as the routine names it: the pose ("Bridge") or the rest ("Settle in").
+    #[serde(default)]
+    pub subject: String,
+    /// What changed, without the subject: "Supported bridge instead", "left out".
     pub change: String,
     /// Why, e.g. "with a neck or shoulder injury, ...".
     pub why: String,
+}
+
+impl Adaptation {
+    /// The change with its subject, said once: "Bridge: Supported bridge instead".
+    pub fn line(&self) -> String {
+        if self.subject.is_empty() {
+            self.change.clone()
+        } else {
+            format!("{}: {}", self.subject, self.change)
+        }
+    }
 }
 
 /// A compiled plan.
@@ -417,6 +433,12 @@ impl Resolved<'_> {
     }
 }
 
+/// Why a pose changed to its easier version during a session.
+const EASIER_WHY: &str = "you asked for an easier version";
+
+/// Why a pose was left out during a session.
+const SKIPPED_WHY: &str = "you chose to skip it after it hurt";
+
 /// Speaking rate used to size intros, in words per second (about 150 words a minute).
 const WORDS_PER_SECOND: f64 = 2.5;
 
@@ -457,14 +479,23 @@ fn validate(settings: &Settings) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// Compiles a plan. Pure and deterministic.
-pub fn compile(content: &Content, input: &PlanInput) -> Result<Plan, PlanError> {
-    let settings = &input.settings;
-    validate(settings)?;
+/// Every step of the routine resolved against content, conditions, level and choices.
+fn resolve_all<'a>(
+    content: &'a Content,
+    input: &PlanInput,
+) -> Result<
+    (
+        &'a crate::content::Routine,
+        Vec<Resolved<'a>>,
+        Vec<Adaptation>,
+    ),
+    PlanError,
+> {
+    validate(&input.settings)?;
     let routine = content
         .routine(&input.routine_id)
         .ok_or_else(|| PlanError::UnknownRoutine(input.routine_id.clone()))?;
-    let breath_ms = settings.pace.breath_ms();
+    let breath_ms = input.settings.pace.breath_ms();
     let mut adaptations = Vec::new();
     let mut resolved = Vec::with_capacity(routine.steps.len());
     for (i, step) in routine.steps.iter().enumerate() {
@@ -478,6 +509,76 @@ pub fn compile(content: &Content, input: &PlanInput) -> Result<Plan, PlanError> 
             &mut adaptations,
         )?);
     }
+    Ok((routine, resolved, adaptations))
+}
+
+/// The lengths a routine can take at some settings, in minutes: from every dose at its smallest
+/// to every dose at its largest, within the bounds of the content and the conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MinutesRange {
+    /// The shortest plan.
+    pub shortest: f64,
+    /// The longest plan.
+    pub longest: f64,
+}
+
+impl MinutesRange {
+    /// The shortest length as said, rounded down to a tenth of a minute.
+    pub fn shortest_shown(&self) -> f64 {
+        (self.shortest * 10.0 + 1e-9).floor() / 10.0
+    }
+
+    /// The longest length as said, rounded up to a tenth of a minute.
+    pub fn longest_shown(&self) -> f64 {
+        (self.longest * 10.0 - 1e-9).ceil() / 10.0
+    }
+
+    /// Whether `minutes` lies in the range as it is said (to a tenth of a minute).
+    pub fn contains(&self, minutes: f64) -> bool {
+        minutes.is_finite()
+            && minutes + 1e-9 >= self.shortest_shown()
+            && minutes - 1e-9 <= self.longest_shown()
+    }
+}
+
+impl std::fmt::Display for MinutesRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1} to {:.1} minutes",
+            self.shortest_shown(),
+            self.longest_shown()
+        )
+    }
+}
+
+/// How long this routine can be with these settings (pace, level, easier versions, conditions
+/// and choices; `minutes` itself is ignored): the range a length asked for can reach.
+pub fn minutes_range(content: &Content, input: &PlanInput) -> Result<MinutesRange, PlanError> {
+    let mut input = input.clone();
+    input.settings.minutes = None;
+    let (_, mut steps, _) = resolve_all(content, &input)?;
+    let breath_ms = input.settings.pace.breath_ms();
+    let total = |steps: &[Resolved<'_>]| steps.iter().map(|s| u64::from(s.breaths())).sum::<u64>();
+    let as_minutes = |breaths: u64| (breaths * breath_ms) as f64 / 60_000.0;
+    for s in &mut steps {
+        (s.reps, s.hold, s.rest) = (s.knobs.reps.min, s.knobs.hold.min, s.knobs.rest.min);
+    }
+    let shortest = as_minutes(total(&steps));
+    for s in &mut steps {
+        (s.reps, s.hold, s.rest) = (s.knobs.reps.max, s.knobs.hold.max, s.knobs.rest.max);
+    }
+    Ok(MinutesRange {
+        shortest,
+        longest: as_minutes(total(&steps)),
+    })
+}
+
+/// Compiles a plan. Pure and deterministic.
+pub fn compile(content: &Content, input: &PlanInput) -> Result<Plan, PlanError> {
+    let settings = &input.settings;
+    let (routine, mut resolved, adaptations) = resolve_all(content, input)?;
+    let breath_ms = settings.pace.breath_ms();
     let mut notes = Vec::new();
     if let Some(minutes) = settings.minutes {
         size_to(&mut resolved, minutes, breath_ms, &mut notes);
@@ -540,7 +641,8 @@ fn resolve<'a>(
                     rest = cap_range(rest, cap);
                     adaptations.push(Adaptation {
                         step: index,
-                        change: format!("{}: at most {cap} breaths", step_title(step)),
+                        subject: step_title(step),
+                        change: format!("at most {cap} breaths"),
                         why: c.why.clone(),
                     });
                 }
@@ -620,7 +722,8 @@ fn resolve<'a>(
         if !changes.is_empty() {
             adaptations.push(Adaptation {
                 step: index,
-                change: format!("{}: {}", pose.name, changes.join(", ")),
+                subject: pose.name.clone(),
+                change: changes.join(", "),
                 why: c.why.clone(),
             });
         }
@@ -633,7 +736,8 @@ fn resolve<'a>(
         variant = Some(v);
         adaptations.push(Adaptation {
             step: index,
-            change: format!("{}: {} instead", pose.name, v.name),
+            subject: pose.name.clone(),
+            change: format!("{} instead", v.name),
             why: if gentle {
                 "the gentle level uses the easier version".into()
             } else {
@@ -646,8 +750,9 @@ fn resolve<'a>(
             skipped = true;
             adaptations.push(Adaptation {
                 step: index,
-                change: format!("{}: left out", pose.name),
-                why: "you chose to skip it after it hurt".into(),
+                subject: pose.name.clone(),
+                change: "left out".into(),
+                why: SKIPPED_WHY.into(),
             });
         }
         Some(PoseChoice::Variant(id)) => {
@@ -658,8 +763,9 @@ fn resolve<'a>(
             variant = Some(v);
             adaptations.push(Adaptation {
                 step: index,
-                change: format!("{}: {} instead", pose.name, v.name),
-                why: "you asked for an easier version".into(),
+                subject: pose.name.clone(),
+                change: format!("{} instead", v.name),
+                why: EASIER_WHY.into(),
             });
         }
         None => {}
@@ -787,6 +893,250 @@ fn size_to(steps: &mut [Resolved<'_>], minutes: f64, breath_ms: u64, notes: &mut
             as_minutes(now)
         ));
     }
+}
+
+/// How a plan changed during a session: its segments before `kept` are as they were, the old
+/// segments `kept..old_end` became the new `kept..new_end`, and the ones after moved along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Splice {
+    /// Segments left as they were at the start.
+    pub kept: usize,
+    /// End of the old segments that changed.
+    pub old_end: usize,
+    /// End of the new segments that replaced them.
+    pub new_end: usize,
+}
+
+impl Plan {
+    /// The first breath boundary at or after `pos_ms`.
+    pub fn breath_boundary_after(&self, pos_ms: u64) -> u64 {
+        pos_ms.div_ceil(self.breath_ms) * self.breath_ms
+    }
+
+    /// The plan with the rest of routine step `step`, from the first breath at or after
+    /// `from_ms`, played as the pose's variant `variant`: fitted into the time the step had
+    /// left, so that the routine still ends when it would have and nothing before moves. The
+    /// variant's dose is the largest that fits within the pose's bounds (fewer rounds or
+    /// circles than a whole pose, as part of it has been done); its set-up takes what is left.
+    /// `None` when not even one round of it fits in the time left.
+    pub fn easier_from(
+        &self,
+        content: &Content,
+        input: &PlanInput,
+        step: usize,
+        variant: &str,
+        from_ms: u64,
+    ) -> Result<Option<(Plan, Splice)>, PlanError> {
+        let Some(planned) = self.steps.get(step) else {
+            return Ok(None);
+        };
+        let Some(pose_id) = planned.pose.as_deref() else {
+            return Ok(None);
+        };
+        let Some((_, end)) = self.step_span(step) else {
+            return Ok(None);
+        };
+        let at = self.breath_boundary_after(from_ms).min(end);
+        let routine = content
+            .routine(&self.routine_id)
+            .ok_or_else(|| PlanError::UnknownRoutine(self.routine_id.clone()))?;
+        let Some(routine_step) = routine.steps.get(step) else {
+            return Ok(None);
+        };
+        let mut chosen = input.clone();
+        chosen
+            .overrides
+            .insert(pose_id.to_owned(), PoseChoice::Variant(variant.to_owned()));
+        let mut scratch = Vec::new();
+        let mut r = resolve(
+            content,
+            &chosen,
+            step,
+            routine_step,
+            &routine.cautions,
+            self.breath_ms,
+            &mut scratch,
+        )?;
+        if r.skipped || r.variant.is_none_or(|v| v.id != variant) {
+            return Ok(None);
+        }
+        let available = u32::try_from((end - at) / self.breath_ms).unwrap_or(u32::MAX);
+        if !fit(&mut r, available) {
+            return Ok(None);
+        }
+        let mut fresh = Vec::new();
+        expand(&r, step, &mut fresh, self.breath_ms);
+        let (mut plan, splice) = self.replace_rest_of_step(step, at, fresh);
+        let s = &mut plan.steps[step];
+        s.title = r.title();
+        s.variant = r.variant.map(|v| v.id.clone());
+        if s.reps.is_some() {
+            s.reps = Some(r.reps);
+        }
+        if s.hold_breaths.is_some() {
+            s.hold_breaths = Some(r.hold);
+        }
+        plan.adaptations.push(Adaptation {
+            step,
+            subject: r.pose.map(|p| p.name.clone()).unwrap_or_default(),
+            change: format!("{} instead", r.title()),
+            why: EASIER_WHY.into(),
+        });
+        Ok(Some((plan, splice)))
+    }
+
+    /// The plan without the rest of routine step `step` from the first breath at or after
+    /// `from_ms`: what was played stays, the steps after move up to that breath.
+    pub fn skip_from(&self, step: usize, from_ms: u64) -> (Plan, Splice) {
+        let Some((start, end)) = self.step_span(step) else {
+            let at = self.first_segment_of_step(step);
+            return (
+                self.clone(),
+                Splice {
+                    kept: at,
+                    old_end: at,
+                    new_end: at,
+                },
+            );
+        };
+        let at = self.breath_boundary_after(from_ms).clamp(start, end);
+        let (mut plan, splice) = self.replace_rest_of_step(step, at, Vec::new());
+        plan.steps[step].skipped = true;
+        plan.adaptations.push(Adaptation {
+            step,
+            subject: self.steps[step].title.clone(),
+            change: if at == start {
+                "left out".into()
+            } else {
+                "the rest left out".into()
+            },
+            why: SKIPPED_WHY.into(),
+        });
+        (plan, splice)
+    }
+
+    /// Start and end of a step's segments, if it has any.
+    fn step_span(&self, step: usize) -> Option<(u64, u64)> {
+        let planned = self.steps.get(step)?;
+        let first = self.segments.get(planned.first_segment)?;
+        let last = self
+            .segments
+            .get(planned.first_segment + planned.segment_count.checked_sub(1)?)?;
+        Some((first.start_ms, last.end_ms()))
+    }
+
+    /// Replaces what step `step` has from `at` (a breath boundary within it) with `fresh`
+    /// segments (timed from zero), moving the segments after it along.
+    fn replace_rest_of_step(&self, step: usize, at: u64, fresh: Vec<Segment>) -> (Plan, Splice) {
+        let breath = self.breath_ms;
+        let planned = &self.steps[step];
+        let first = planned.first_segment;
+        let old_end = first + planned.segment_count;
+        let step_end = self.segments[old_end - 1].end_ms();
+        // Segments of the step wholly before `at` stay; one running across it is cut there.
+        let kept = first + self.segments[first..old_end].partition_point(|g| g.end_ms() <= at);
+        let mut segments: Vec<Segment> = self.segments[..kept].to_vec();
+        if let Some(cut) = self
+            .segments
+            .get(kept)
+            .filter(|g| g.start_ms < at && kept < old_end)
+        {
+            let mut cut = cut.clone();
+            cut.breaths = u32::try_from((at - cut.start_ms) / breath).unwrap_or(u32::MAX);
+            cut.duration_ms = at - cut.start_ms;
+            cut.speak.truncate(cut.breaths as usize);
+            segments.push(cut);
+        }
+        let fresh_ms: u64 = fresh.iter().map(|g| g.duration_ms).sum();
+        for mut g in fresh {
+            g.start_ms += at;
+            segments.push(g);
+        }
+        let new_end = segments.len();
+        let new_step_end = at + fresh_ms;
+        for g in &self.segments[old_end..] {
+            let mut g = g.clone();
+            g.start_ms = g.start_ms - step_end + new_step_end;
+            segments.push(g);
+        }
+        for (i, g) in segments.iter_mut().enumerate() {
+            g.index = i;
+        }
+        if let Some(g) = segments.first_mut() {
+            g.chime = Some(Chime::Start);
+        }
+        let mut plan = self.clone();
+        plan.total_ms = segments.last().map_or(0, Segment::end_ms);
+        plan.segments = segments;
+        let step_start = plan
+            .segments
+            .get(first)
+            .filter(|g| g.step == step)
+            .map_or(at, |g| g.start_ms);
+        for s in &mut plan.steps {
+            match s.index.cmp(&step) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => {
+                    s.segment_count = new_end - first;
+                    s.breaths =
+                        u32::try_from((new_step_end - step_start) / breath).unwrap_or(u32::MAX);
+                }
+                std::cmp::Ordering::Greater => {
+                    s.first_segment = s.first_segment + new_end - old_end;
+                }
+            }
+        }
+        (
+            plan,
+            Splice {
+                kept,
+                old_end,
+                new_end,
+            },
+        )
+    }
+}
+
+/// Sizes a step's dose to fill exactly `available` breaths: the largest dose that fits within
+/// the step's upper bounds (holds kept within their range where they can be), its set-up
+/// taking the breaths left over. False when nothing fits.
+fn fit(r: &mut Resolved<'_>, available: u32) -> bool {
+    let Some(kind) = r.kind() else {
+        return false;
+    };
+    let intro = r.intro_breaths;
+    let reps_max = match kind {
+        DoseKind::Sides => 1,
+        _ => r.knobs.reps.max.max(1),
+    };
+    let hold = r.knobs.hold;
+    let hold_max = match kind {
+        DoseKind::Circles => 1,
+        _ => hold.max.max(1),
+    };
+    // (hold within its range, breaths, reps, hold)
+    let mut best: Option<(bool, u32, u32, u32)> = None;
+    for reps in 1..=reps_max {
+        for h in 1..=hold_max {
+            (r.reps, r.hold, r.intro_breaths) = (reps, h, intro);
+            let breaths = r.breaths();
+            if breaths > available {
+                continue;
+            }
+            let hold_ok = kind == DoseKind::Circles || (hold.min..=hold.max).contains(&h);
+            let key = (hold_ok, breaths, reps, h);
+            if best.is_none_or(|b| key > b) {
+                best = Some(key);
+            }
+        }
+    }
+    let Some((_, breaths, reps, h)) = best else {
+        (r.reps, r.hold, r.intro_breaths) = (r.knobs.reps.default, hold.default, intro);
+        return false;
+    };
+    (r.reps, r.hold) = (reps, h);
+    r.intro_breaths = intro + (available - breaths);
+    true
 }
 
 /// English number words for spoken counts.
@@ -1181,6 +1531,62 @@ mod tests {
             3,
             "never fewer than 3 rounds"
         );
+    }
+
+    #[test]
+    fn adaptations_name_what_they_change_once() {
+        let mut i = input();
+        i.conditions = vec![Condition::Osteoporosis, Condition::Pregnancy];
+        let plan = compile(&Content::builtin(), &i).unwrap();
+        let lines: Vec<String> = plan.adaptations.iter().map(Adaptation::line).collect();
+        assert!(
+            lines.contains(&"Hip rotations: Small hip rotations instead".to_owned()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"Settle in: at most 2 breaths".to_owned()),
+            "{lines:?}"
+        );
+        for a in &plan.adaptations {
+            assert!(!a.change.contains(&a.subject), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn the_minutes_range_is_what_the_routine_can_reach_at_the_pace() {
+        let content = Content::builtin();
+        let range = minutes_range(&content, &input()).unwrap();
+        let mut i = input();
+        i.settings.minutes = Some(60.0);
+        let longest = compile(&content, &i).unwrap();
+        i.settings.minutes = Some(1.0);
+        let shortest = compile(&content, &i).unwrap();
+        assert!((range.longest - longest.total_ms as f64 / 60_000.0).abs() < 1e-9);
+        assert!((range.shortest - shortest.total_ms as f64 / 60_000.0).abs() < 1e-9);
+        assert_eq!(range.to_string(), "7.5 to 15.2 minutes");
+        assert!(range.contains(15.2) && range.contains(7.5) && range.contains(10.0));
+        assert!(!range.contains(15.3) && !range.contains(7.4) && !range.contains(60.0));
+        // A slower breath reaches further; conditions shorten it.
+        let mut slow = input();
+        slow.settings.pace = Pace {
+            inhale_ms: 8000,
+            exhale_ms: 12_000,
+        };
+        assert!(minutes_range(&content, &slow).unwrap().longest > 30.0);
+        let mut pregnant = input();
+        pregnant.conditions = vec![Condition::Pregnancy];
+        assert!(minutes_range(&content, &pregnant).unwrap().longest < range.longest);
+    }
+
+    #[test]
+    fn the_circle_direction_has_one_word_and_reads_the_other() {
+        assert_eq!(Direction::Anticlockwise.word(), "anticlockwise");
+        let json = serde_json::to_value(Direction::Anticlockwise).unwrap();
+        assert_eq!(json, "anticlockwise");
+        for word in ["anticlockwise", "counterclockwise"] {
+            let d: Direction = serde_json::from_value(word.into()).unwrap();
+            assert_eq!(d, Direction::Anticlockwise, "{word}");
+        }
     }
 
     #[test]

@@ -202,8 +202,41 @@ pub struct ReliefPoint {
     pub after: u8,
     /// `before - after`: positive is relief.
     pub relief: i32,
-    /// Whether the relief is meaningful (see [`pain_change`]).
+    /// Whether the relief is meaningful (see [`pain_change`]): pain meaningfully lower after.
     pub meaningful: bool,
+    /// Pain after compared with before (see [`pain_change`]): `better` is the same as
+    /// `meaningful`, `worse` is pain meaningfully higher after the session (6 -> 8).
+    pub change: Change,
+}
+
+/// What the marks of [`ReliefPoint::short`] mean.
+pub const RELIEF_MARKS: &str = "* = meaningfully better, ! = meaningfully worse (2 points or 30%)";
+
+impl ReliefPoint {
+    /// The relief as a list shows it: `+3*` (meaningfully better), `-2!` (meaningfully
+    /// worse), `+1` or `0`; see [`RELIEF_MARKS`].
+    pub fn short(&self) -> String {
+        let mark = match self.change {
+            Change::Better => "*",
+            Change::Worse => "!",
+            Change::Same => "",
+        };
+        format!("{:+}{mark}", self.relief)
+    }
+
+    /// Plain words for a meaningful change, e.g. "pain meaningfully worse after the session
+    /// (6 before, 8 after)"; `None` when there was none.
+    pub fn message(&self) -> Option<String> {
+        let which = match self.change {
+            Change::Better => "better",
+            Change::Worse => "worse",
+            Change::Same => return None,
+        };
+        Some(format!(
+            "pain meaningfully {which} after the session ({} before, {} after)",
+            self.before, self.after
+        ))
+    }
 }
 
 /// One PSFS entry on the trend.
@@ -313,6 +346,8 @@ pub struct Progress {
     pub pain: Vec<PainPoint>,
     /// Relief in each session that has both scores, in order.
     pub relief: Vec<ReliefPoint>,
+    /// How many of those sessions left the pain meaningfully worse.
+    pub sessions_worse: u32,
     /// PSFS entries in order.
     pub psfs: Vec<PsfsTrendPoint>,
     /// The two-week rule.
@@ -516,15 +551,19 @@ pub fn progress(sessions: &[SessionPoint], psfs: &[PsfsPoint], today: Day) -> Pr
         .iter()
         .filter_map(|s| {
             let (before, after) = (s.pain_before?, s.pain_after?);
+            let change = pain_change(f64::from(before), f64::from(after));
             Some(ReliefPoint {
                 day: s.day,
                 before,
                 after,
                 relief: i32::from(before) - i32::from(after),
-                meaningful: pain_change(f64::from(before), f64::from(after)) == Change::Better,
+                meaningful: change == Change::Better,
+                change,
             })
         })
-        .collect();
+        .collect::<Vec<ReliefPoint>>();
+    let sessions_worse = u32::try_from(relief.iter().filter(|r| r.change == Change::Worse).count())
+        .unwrap_or(u32::MAX);
 
     Progress {
         today,
@@ -541,6 +580,7 @@ pub fn progress(sessions: &[SessionPoint], psfs: &[PsfsPoint], today: Day) -> Pr
         baseline,
         pain,
         relief,
+        sessions_worse,
         psfs: psfs_trend(psfs),
         advice: two_week_rule(&daily),
     }
@@ -715,6 +755,38 @@ mod tests {
         let pr = progress(&sessions, &[], d("2026-11-05"));
         let got: Vec<(i32, bool)> = pr.relief.iter().map(|r| (r.relief, r.meaningful)).collect();
         assert_eq!(got, vec![(3, true), (0, false), (-2, false), (1, true)]);
+    }
+
+    #[test]
+    fn a_session_that_left_the_pain_meaningfully_worse_is_marked_as_clearly_as_relief() {
+        let sessions = [
+            session("2026-11-01", Some(6), Some(8)), // 2 points worse
+            session("2026-11-02", Some(6), Some(4)), // 2 points better
+            session("2026-11-03", Some(6), Some(7)), // 1 point of 6: not meaningful
+            session("2026-11-04", Some(3), Some(4)), // 1 point of 3 is 33%
+        ];
+        let pr = progress(&sessions, &[], d("2026-11-04"));
+        let got: Vec<(Change, String)> = pr.relief.iter().map(|r| (r.change, r.short())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Change::Worse, "-2!".to_owned()),
+                (Change::Better, "+2*".to_owned()),
+                (Change::Same, "-1".to_owned()),
+                (Change::Worse, "-1!".to_owned()),
+            ]
+        );
+        assert_eq!(pr.sessions_worse, 2);
+        assert_eq!(
+            pr.relief[0].message().as_deref(),
+            Some("pain meaningfully worse after the session (6 before, 8 after)")
+        );
+        assert_eq!(pr.relief[2].message(), None);
+        let json = serde_json::to_value(&pr.relief[0]).unwrap();
+        assert_eq!(
+            (json["change"].as_str(), json["meaningful"].as_bool()),
+            (Some("worse"), Some(false))
+        );
     }
 
     fn daily(values: &[f64]) -> Vec<(Day, f64)> {

@@ -108,6 +108,15 @@ pub struct Question {
     pub kind: QuestionKind,
 }
 
+impl Question {
+    /// Whether this answer ends the screening at once: an emergency red flag (possible cauda
+    /// equina) answered yes or "not sure". The urgent message is shown straight away; the
+    /// questions after it are not asked.
+    pub fn ends_screening(&self, answer: Answer) -> bool {
+        matches!(self.kind, QuestionKind::RedFlag(Urgency::Urgent)) && answer != Answer::No
+    }
+}
+
 const fn red(id: &'static str, text: &'static str, u: Urgency) -> Question {
     Question {
         id,
@@ -273,6 +282,12 @@ impl Outcome {
             } => URGENT_MESSAGE.into(),
             Outcome::SeeClinician {
                 urgency: Urgency::Soon,
+                flags,
+            } if !flags.is_empty() && flags.iter().all(|f| f.starts_with("follow_up_")) => {
+                FOLLOW_UP_MESSAGE.into()
+            }
+            Outcome::SeeClinician {
+                urgency: Urgency::Soon,
                 ..
             } => SOON_MESSAGE.into(),
         }
@@ -296,7 +311,9 @@ pub enum ScreeningError {
     Missing(String),
 }
 
-/// Evaluates answers to [`QUESTIONS`]. Every question must be answered.
+/// Evaluates answers to [`QUESTIONS`]. Every question must be answered, up to the first one
+/// whose answer [ends the screening](Question::ends_screening): the questions after an emergency
+/// red flag are not asked, and need no answer.
 ///
 /// A yes to any red flag means [`Outcome::SeeClinician`] (urgent if any urgent flag); "not sure" to a
 /// red flag is treated the same, as a reason to check first. A yes or "not sure" to a condition adds
@@ -326,6 +343,10 @@ pub fn evaluate(answers: &[(String, Answer)]) -> Result<Outcome, ScreeningError>
             }
             QuestionKind::Condition(c) => conditions.push(c),
         }
+        if q.ends_screening(answer) {
+            // The questions after an emergency flag are never asked.
+            break;
+        }
     }
     Ok(if flags.is_empty() {
         Outcome::Clear { conditions }
@@ -346,6 +367,156 @@ pub fn evaluate_daily(answer: Answer) -> Outcome {
         },
     }
 }
+
+/// What the last session left that the check before the next one asks about again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LastSession {
+    /// The safety stop that ended it, if one did.
+    pub safety_stop: Option<SafetyStop>,
+    /// Pain before it, 0-10.
+    pub pain_before: Option<u8>,
+    /// Pain after it, 0-10.
+    pub pain_after: Option<u8>,
+}
+
+impl LastSession {
+    /// Whether the pain was meaningfully worse after the session than before it (2 points or
+    /// 30% and at least 1 point, Ostelo 2008; see [`crate::progress::pain_change`]).
+    pub fn worse(&self) -> bool {
+        match (self.pain_before, self.pain_after) {
+            (Some(b), Some(a)) => {
+                crate::progress::pain_change(f64::from(b), f64::from(a))
+                    == crate::progress::Change::Worse
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Asked before the next session after a stop for numbness, tingling or weakness.
+pub const FOLLOW_UP_NUMBNESS: Question = red(
+    "follow_up_numbness",
+    "Last time you stopped because of numbness, tingling or weakness in your legs. Is any of that still there?",
+    Urgency::Soon,
+);
+
+/// Asked before the next session after a stop for pain spreading down a leg.
+pub const FOLLOW_UP_SPREADING: Question = red(
+    "follow_up_spreading_pain",
+    "Last time you stopped because pain spread down a leg. Is it still spreading?",
+    Urgency::Soon,
+);
+
+/// Asked before the next session after one that left the pain meaningfully worse.
+pub const FOLLOW_UP_WORSE: Question = red(
+    "follow_up_worse",
+    "Your pain was worse after your last session. Is it still worse than it was before that session?",
+    Urgency::Soon,
+);
+
+/// Every follow-up question, for looking one up by id.
+pub const FOLLOW_UPS: [Question; 3] = [FOLLOW_UP_NUMBNESS, FOLLOW_UP_SPREADING, FOLLOW_UP_WORSE];
+
+/// The question the next check asks about what the last session left: the symptom that stopped
+/// it, or the pain it left worse; `None` when it ended well.
+pub fn follow_up(last: &LastSession) -> Option<Question> {
+    match last.safety_stop {
+        Some(SafetyStop::Numbness) => Some(FOLLOW_UP_NUMBNESS),
+        Some(SafetyStop::SpreadingPain) => Some(FOLLOW_UP_SPREADING),
+        None if last.worse() => Some(FOLLOW_UP_WORSE),
+        None => None,
+    }
+}
+
+/// The questions of the check before a session, in the order to ask them: the follow-up on the
+/// last session, if one is due, then [`DAILY_CHECK`].
+pub fn daily_questions(follow_up: Option<Question>) -> Vec<Question> {
+    follow_up.into_iter().chain([DAILY_CHECK]).collect()
+}
+
+/// Evaluates the check before a session: any answer but "no" stops today's session, urgently for
+/// [`DAILY_CHECK`] (new nerve symptoms), otherwise with advice to check with a clinician first.
+pub fn evaluate_checks(answers: &[(Question, Answer)]) -> Outcome {
+    let mut flags = Vec::new();
+    let mut urgency = Urgency::Soon;
+    for (q, a) in answers {
+        if *a == Answer::No {
+            continue;
+        }
+        flags.push(q.id.to_owned());
+        if let QuestionKind::RedFlag(u) = q.kind {
+            urgency = urgency.max(u);
+        }
+    }
+    if flags.is_empty() {
+        Outcome::Clear {
+            conditions: Vec::new(),
+        }
+    } else {
+        Outcome::SeeClinician { urgency, flags }
+    }
+}
+
+/// Why the stop rule ended a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SafetyStop {
+    /// Numbness, tingling or weakness in the legs.
+    Numbness,
+    /// Pain spreading down a leg.
+    SpreadingPain,
+}
+
+impl SafetyStop {
+    /// The stop a hurt report calls for, if any (numbness first: it is the more serious sign).
+    pub fn of(report: &HurtReport) -> Option<SafetyStop> {
+        if report.numb {
+            Some(SafetyStop::Numbness)
+        } else if report.spreading {
+            Some(SafetyStop::SpreadingPain)
+        } else {
+            None
+        }
+    }
+
+    /// The stored name: `"numbness"` or `"spreading_pain"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SafetyStop::Numbness => "numbness",
+            SafetyStop::SpreadingPain => "spreading_pain",
+        }
+    }
+
+    /// The stop with this stored name.
+    pub fn parse(s: &str) -> Option<SafetyStop> {
+        [SafetyStop::Numbness, SafetyStop::SpreadingPain]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    /// Plain words for the reason.
+    pub fn label(self) -> &'static str {
+        match self {
+            SafetyStop::Numbness => "numbness, tingling or weakness in your legs",
+            SafetyStop::SpreadingPain => "pain spreading down a leg",
+        }
+    }
+
+    /// The advice shown and spoken when the session stops, kept on screen after it ends.
+    pub fn advice(self) -> String {
+        match self {
+            SafetyStop::Numbness => format!("{STOP_NOW_MESSAGE} {NUMBNESS_URGENT}"),
+            SafetyStop::SpreadingPain => STOP_NOW_MESSAGE.to_owned(),
+        }
+    }
+}
+
+/// Added to the stop advice after numbness: the emergency signs of the screening (NICE NG59).
+pub const NUMBNESS_URGENT: &str = "If you notice numbness around your groin or buttocks, or trouble passing urine, get medical help today.";
+
+/// Shown when the check before a session finds that what stopped or worsened the last session is
+/// still there.
+pub const FOLLOW_UP_MESSAGE: &str = "Let's not exercise today. What you describe since your last session is a reason to check with a doctor or physiotherapist first. Once they say it's fine, run the screening again with `supine screen`.";
 
 /// What someone reported after pressing "this hurts".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -507,6 +678,111 @@ mod tests {
             stop_rule(&r(4, false, false, false), None),
             StopRule::Adjust
         );
+    }
+
+    #[test]
+    fn an_emergency_flag_ends_the_screening_without_the_later_answers() {
+        let q = &QUESTIONS[0];
+        assert!(q.ends_screening(Answer::Yes) && q.ends_screening(Answer::NotSure));
+        assert!(!q.ends_screening(Answer::No));
+        assert!(
+            QUESTIONS
+                .iter()
+                .filter(|q| q.ends_screening(Answer::Yes))
+                .all(|q| q.kind == QuestionKind::RedFlag(Urgency::Urgent))
+        );
+        let cancer = QUESTIONS.iter().find(|q| q.id == "cancer").unwrap();
+        assert!(!cancer.ends_screening(Answer::Yes), "not an emergency");
+        // "No" to the first, "yes" to saddle numbness: nothing after it is needed.
+        let partial = vec![
+            ("bladder_bowel".to_owned(), Answer::No),
+            ("saddle_numbness".to_owned(), Answer::Yes),
+        ];
+        let o = evaluate(&partial).unwrap();
+        assert_eq!(o.code(), "see_clinician_urgently");
+        assert_eq!(
+            o,
+            Outcome::SeeClinician {
+                urgency: Urgency::Urgent,
+                flags: vec!["saddle_numbness".into()]
+            }
+        );
+        // Without an emergency flag, every question is still needed.
+        let partial = vec![("bladder_bowel".to_owned(), Answer::No)];
+        assert!(matches!(
+            evaluate(&partial),
+            Err(ScreeningError::Missing(_))
+        ));
+    }
+
+    #[test]
+    fn the_next_check_follows_up_a_safety_stop_or_a_worse_session() {
+        let last = |stop, b, a| LastSession {
+            safety_stop: stop,
+            pain_before: b,
+            pain_after: a,
+        };
+        assert_eq!(follow_up(&last(None, Some(6), Some(4))), None);
+        assert_eq!(
+            follow_up(&last(None, Some(6), Some(7))),
+            None,
+            "1 of 6 is not meaningful"
+        );
+        assert_eq!(
+            follow_up(&last(None, Some(6), Some(8))),
+            Some(FOLLOW_UP_WORSE),
+            "6 -> 8 is worse"
+        );
+        assert_eq!(
+            follow_up(&last(None, Some(3), Some(4))),
+            Some(FOLLOW_UP_WORSE),
+            "33%"
+        );
+        assert_eq!(
+            follow_up(&last(Some(SafetyStop::Numbness), Some(3), Some(3))),
+            Some(FOLLOW_UP_NUMBNESS)
+        );
+        assert_eq!(
+            follow_up(&last(Some(SafetyStop::SpreadingPain), None, None)),
+            Some(FOLLOW_UP_SPREADING)
+        );
+        let qs = daily_questions(Some(FOLLOW_UP_NUMBNESS));
+        assert_eq!(qs, vec![FOLLOW_UP_NUMBNESS, DAILY_CHECK]);
+        assert_eq!(daily_questions(None), vec![DAILY_CHECK]);
+
+        let clear = evaluate_checks(&[(FOLLOW_UP_NUMBNESS, Answer::No), (DAILY_CHECK, Answer::No)]);
+        assert_eq!(clear.code(), "clear");
+        let still =
+            evaluate_checks(&[(FOLLOW_UP_NUMBNESS, Answer::Yes), (DAILY_CHECK, Answer::No)]);
+        assert_eq!(still.code(), "see_clinician");
+        assert_eq!(still.message(), FOLLOW_UP_MESSAGE);
+        let urgent = evaluate_checks(&[
+            (FOLLOW_UP_WORSE, Answer::NotSure),
+            (DAILY_CHECK, Answer::Yes),
+        ]);
+        assert_eq!(urgent.code(), "see_clinician_urgently");
+        assert_eq!(urgent.message(), URGENT_MESSAGE);
+    }
+
+    #[test]
+    fn safety_stops_name_their_reason_and_keep_stored_names() {
+        let r = |spreading, numb| HurtReport {
+            pain: 3,
+            sharp: false,
+            spreading,
+            numb,
+        };
+        assert_eq!(SafetyStop::of(&r(false, false)), None);
+        assert_eq!(
+            SafetyStop::of(&r(true, false)),
+            Some(SafetyStop::SpreadingPain)
+        );
+        assert_eq!(SafetyStop::of(&r(true, true)), Some(SafetyStop::Numbness));
+        for s in [SafetyStop::Numbness, SafetyStop::SpreadingPain] {
+            assert_eq!(SafetyStop::parse(s.as_str()), Some(s));
+            assert!(s.advice().starts_with(STOP_NOW_MESSAGE));
+        }
+        assert!(SafetyStop::Numbness.advice().contains("groin"));
     }
 
     #[test]

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::Content;
 use crate::plan::{
-    BreathState, Chime, Direction, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, compile,
+    BreathState, Chime, Direction, Plan, PlanError, PlanInput, PoseChoice, SegmentKind, Splice,
+    compile,
 };
-use crate::safety::{HurtReport, STOP_NOW_MESSAGE, StopRule, stop_rule};
+use crate::safety::{HurtReport, SafetyStop, StopRule, stop_rule};
 
 /// Something that happened: a key, a tap, or time passing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +55,7 @@ pub enum HurtChoice {
     Skip,
     /// End the session.
     End,
-    /// Carry on (only offered outside poses).
+    /// Carry on gently (offered when the pain is mild: below the stop rule).
     Resume,
 }
 
@@ -65,7 +66,7 @@ impl HurtChoice {
             HurtChoice::Easier => "easier version",
             HurtChoice::Skip => "skip this pose",
             HurtChoice::End => "end for today",
-            HurtChoice::Resume => "carry on",
+            HurtChoice::Resume => "carry on gently",
         }
     }
 }
@@ -74,14 +75,20 @@ impl HurtChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
-    /// The whole routine was done.
+    /// The routine was played to its end and most of it practised: at least
+    /// [`COMPLETED_SHARE`] of its parts, making up at least that share of its time, were played
+    /// through (not skipped with "next").
     Completed,
+    /// The routine reached its end, but too much of it was skipped to call it completed.
+    Partial,
     /// The person chose to stop.
     Quit,
     /// The person ended it after something hurt.
     StoppedForPain,
-    /// The stop rule ended it (pain down a leg, numbness or weakness).
-    StopRule,
+    /// The stop rule ended it (pain down a leg, numbness or weakness): see
+    /// [`Session::safety_stop`] for which.
+    #[serde(alias = "stop_rule")]
+    StoppedForSafety,
 }
 
 impl EndReason {
@@ -89,12 +96,36 @@ impl EndReason {
     pub fn as_str(self) -> &'static str {
         match self {
             EndReason::Completed => "completed",
+            EndReason::Partial => "partial",
             EndReason::Quit => "quit",
             EndReason::StoppedForPain => "stopped_for_pain",
-            EndReason::StopRule => "stop_rule",
+            EndReason::StoppedForSafety => "stopped_for_safety",
+        }
+    }
+
+    /// The reason with this stored name; `"stop_rule"`, from older journals, is a safety stop.
+    pub fn parse(s: &str) -> Option<EndReason> {
+        match s {
+            "stop_rule" => Some(EndReason::StoppedForSafety),
+            _ => [
+                EndReason::Completed,
+                EndReason::Partial,
+                EndReason::Quit,
+                EndReason::StoppedForPain,
+                EndReason::StoppedForSafety,
+            ]
+            .into_iter()
+            .find(|r| r.as_str() == s),
         }
     }
 }
+
+/// The share of the plan that must have been played through, in parts (segments, as the journal
+/// counts them) and in time, for a session that reaches the end to count as completed rather
+/// than partial. Both: skipping the long holds cannot hide behind many short parts played, nor
+/// skipping many short parts behind a few long ones. The plan is the one played at the end, so
+/// a pose skipped or made easier after it hurt counts as the routine adapted, not as skipped.
+pub const COMPLETED_SHARE: f64 = 2.0 / 3.0;
 
 /// A fact to keep in the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,6 +265,11 @@ pub struct View {
     pub prompt: Option<Prompt>,
     /// Why the session ended, once it has.
     pub end: Option<EndReason>,
+    /// The safety stop that ended the session, once the stop rule has ended it.
+    pub safety_stop: Option<SafetyStop>,
+    /// Advice to keep on screen after a safety stop, from the stop until the player closes (and
+    /// after: front ends show it again once the player is gone).
+    pub advice: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,7 +278,11 @@ enum HurtStage {
     Sharp,
     Spreading,
     Numb,
-    Choose(StopRule),
+    /// Choosing what to do; `easier` when an easier version fits in the time the pose has left.
+    Choose {
+        rule: StopRule,
+        easier: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +311,39 @@ const ASK_NUMB: &str = "Any numbness, tingling or weakness in your legs?";
 const ASK_PAIN_AFTER: &str = "How is your pain now, from zero to ten?";
 const ASK_QUIT: &str = "End the session now?";
 
+/// Adds `text` to what is said now: each `Speak` effect cuts off the one before, so words said
+/// in the same moment (an ending, then the pain question) go into one utterance, unless speech
+/// was stopped since.
+fn say(fx: &mut Vec<Effect>, text: impl Into<String>) {
+    let text = text.into();
+    for e in fx.iter_mut().rev() {
+        match e {
+            Effect::StopSpeech => break,
+            Effect::Speak(before) => {
+                before.push(' ');
+                before.push_str(&text);
+                return;
+            }
+            _ => {}
+        }
+    }
+    fx.push(Effect::Speak(text));
+}
+
+/// Said after the pain-after answer.
+fn thanks(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::Completed => "Thank you. Well done for today.",
+        EndReason::StoppedForPain => {
+            "Thank you. Well done for listening to your body. Rest in a comfortable position."
+        }
+        EndReason::StoppedForSafety => {
+            "Thank you. Rest now, in a position that feels comfortable, and take care."
+        }
+        EndReason::Partial | EndReason::Quit => "Thank you. Your session is saved.",
+    }
+}
+
 /// A guided session in progress.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -282,6 +355,11 @@ pub struct Session {
     mode: Mode,
     pain_before: Option<u8>,
     breath_chimes: bool,
+    /// Which segments of the plan were played through to their end by the clock.
+    done: Vec<bool>,
+    /// "Back" goes no further back than this: where the plan last changed after it hurt.
+    back_floor_ms: u64,
+    safety_stop: Option<SafetyStop>,
 }
 
 impl Session {
@@ -296,13 +374,21 @@ impl Session {
         Ok(Session {
             content,
             input,
+            done: vec![false; plan.segments.len()],
             plan,
             pos_ms: 0,
             last_now: None,
             mode: Mode::Running,
             pain_before,
             breath_chimes,
+            back_floor_ms: 0,
+            safety_stop: None,
         })
+    }
+
+    /// The safety stop that ended (or is ending) the session, if the stop rule did.
+    pub fn safety_stop(&self) -> Option<SafetyStop> {
+        self.safety_stop
     }
 
     /// The plan being played (it changes when an easier version is chosen or a pose skipped).
@@ -310,7 +396,9 @@ impl Session {
         &self.plan
     }
 
-    /// The plan input, with any choices made so far.
+    /// The plan input, with the choices made so far among its overrides. The plan played is not
+    /// this input compiled afresh: each choice changed the plan from the moment it was made (see
+    /// [`Plan::easier_from`] and [`Plan::skip_from`]).
     pub fn input(&self) -> &PlanInput {
         &self.input
     }
@@ -367,6 +455,12 @@ impl Session {
                 } else {
                     i
                 };
+                // Never back into what was changed or left out after it hurt.
+                let target = if self.plan.segments[target].start_ms < self.back_floor_ms {
+                    i
+                } else {
+                    target
+                };
                 self.jump(target, &mut fx);
             }
             (Mode::Running | Mode::Paused | Mode::ConfirmQuit { .. }, Event::Hurt) => {
@@ -408,7 +502,7 @@ impl Session {
             (Mode::Hurt(flow), e) => self.hurt(flow, e, &mut fx),
             (Mode::PainAfter(reason), Event::Pain(p)) if p <= 10 => {
                 fx.push(Effect::Record(Record::PainAfter { pain: p }));
-                fx.push(Effect::Speak("Thank you. Well done for today.".into()));
+                say(&mut fx, thanks(reason));
                 self.end(reason, &mut fx);
             }
             (Mode::PainAfter(reason), Event::Quit) => self.end(reason, &mut fx),
@@ -465,7 +559,7 @@ impl Session {
                     fx.push(Effect::Chime(Chime::Inhale));
                 }
                 if !text.is_empty() {
-                    fx.push(Effect::Speak(text.clone()));
+                    say(fx, text.clone());
                 }
             }
         }
@@ -475,7 +569,10 @@ impl Session {
         }
     }
 
-    fn record_done(&self, i: usize, fx: &mut Vec<Effect>) {
+    fn record_done(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        if let Some(d) = self.done.get_mut(i) {
+            *d = true;
+        }
         let seg = &self.plan.segments[i];
         fx.push(Effect::Record(Record::SegmentDone {
             index: i,
@@ -494,7 +591,7 @@ impl Session {
         }
         fx.push(Effect::Show(Screen::Playing));
         if speak && !seg.speak[0].is_empty() {
-            fx.push(Effect::Speak(seg.speak[0].clone()));
+            say(fx, seg.speak[0].clone());
         }
     }
 
@@ -512,20 +609,41 @@ impl Session {
         self.mode = Mode::Running;
         let seg = &self.plan.segments[self.current()];
         fx.push(Effect::Show(Screen::Playing));
-        fx.push(Effect::Speak(seg.show.replace('\n', " ")));
+        say(fx, seg.show.replace('\n', " "));
     }
 
     fn finish(&mut self, fx: &mut Vec<Effect>) {
         self.pos_ms = self.plan.total_ms;
         fx.push(Effect::Chime(Chime::End));
-        fx.push(Effect::Speak("That's the whole routine. Well done.".into()));
-        self.ask_pain_after(EndReason::Completed, fx);
+        let reason = if self.practised() {
+            say(fx, "That's the whole routine. Well done.");
+            EndReason::Completed
+        } else {
+            say(fx, "That's the end of the routine for today.");
+            EndReason::Partial
+        };
+        self.ask_pain_after(reason, fx);
+    }
+
+    /// Whether enough of the plan was played through to call the session completed.
+    fn practised(&self) -> bool {
+        let segments = &self.plan.segments;
+        let parts = self.done.iter().filter(|d| **d).count();
+        let ms: u64 = segments
+            .iter()
+            .zip(&self.done)
+            .filter(|(_, d)| **d)
+            .map(|(g, _)| g.duration_ms)
+            .sum();
+        // A tiny tolerance, so that exactly two thirds counts.
+        let enough = |got: f64, of: f64| got + 1e-9 >= COMPLETED_SHARE * of;
+        enough(parts as f64, segments.len() as f64) && enough(ms as f64, self.plan.total_ms as f64)
     }
 
     fn ask_pain_after(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
         self.mode = Mode::PainAfter(reason);
         fx.push(Effect::Show(Screen::PainAfter));
-        fx.push(Effect::Speak(ASK_PAIN_AFTER.into()));
+        say(fx, ASK_PAIN_AFTER);
     }
 
     fn end(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
@@ -538,20 +656,36 @@ impl Session {
         self.plan.segments[self.current()].pose.clone()
     }
 
-    /// The choices the stop rule allows here.
-    fn choices(&self, rule: StopRule) -> Vec<HurtChoice> {
-        let Some(pose_id) = self.current_pose() else {
+    /// The choices the stop rule allows here; `easier` when an easier version fits.
+    fn choices(&self, rule: StopRule, easier: bool) -> Vec<HurtChoice> {
+        if self.current_pose().is_none() {
             return match rule {
                 StopRule::Adjust => vec![HurtChoice::Resume, HurtChoice::End],
                 _ => vec![HurtChoice::End],
             };
-        };
+        }
         let mut v = Vec::new();
-        if rule == StopRule::Adjust && self.easier_variant(&pose_id).is_some() {
-            v.push(HurtChoice::Easier);
+        if rule == StopRule::Adjust {
+            v.push(HurtChoice::Resume);
+            if easier {
+                v.push(HurtChoice::Easier);
+            }
         }
         v.extend([HurtChoice::Skip, HurtChoice::End]);
         v
+    }
+
+    /// The plan with the current pose's easier version from the next breath, if the pose has
+    /// one not in use and it fits in the time the pose has left.
+    fn easier_plan(&self) -> Option<(Plan, Splice)> {
+        let pose = self.current_pose()?;
+        let variant = self.easier_variant(&pose)?;
+        let step = self.plan.segments[self.current()].step;
+        // The content and the variant were checked when the plan was first compiled.
+        self.plan
+            .easier_from(&self.content, &self.input, step, &variant, self.pos_ms)
+            .ok()
+            .flatten()
     }
 
     /// The easier variant of a pose, unless it is already in use.
@@ -587,7 +721,7 @@ impl Session {
     fn hurt(&mut self, mut flow: HurtFlow, event: Event, fx: &mut Vec<Effect>) {
         let ask = |fx: &mut Vec<Effect>, text: &str| {
             fx.push(Effect::Show(Screen::Hurt));
-            fx.push(Effect::Speak(text.into()));
+            say(fx, text);
         };
         match (flow.stage, event) {
             (HurtStage::Pain, Event::Pain(p)) if p <= 10 => {
@@ -614,21 +748,22 @@ impl Session {
                     rule,
                 }));
                 if rule == StopRule::StopNow {
-                    fx.push(Effect::Record(Record::PainAfter {
-                        pain: flow.report.pain,
-                    }));
-                    fx.push(Effect::Speak(STOP_NOW_MESSAGE.into()));
-                    self.end(EndReason::StopRule, fx);
+                    // The stop rule's verdict: numbness or spreading pain (StopNow needs one).
+                    let stop = SafetyStop::of(&flow.report).unwrap_or(SafetyStop::Numbness);
+                    self.safety_stop = Some(stop);
+                    say(fx, stop.advice());
+                    self.ask_pain_after(EndReason::StoppedForSafety, fx);
                     return;
                 }
-                flow.stage = HurtStage::Choose(rule);
-                let text = Self::choices_text(&self.choices(rule), rule);
+                let easier = rule == StopRule::Adjust && self.easier_plan().is_some();
+                flow.stage = HurtStage::Choose { rule, easier };
+                let text = Self::choices_text(&self.choices(rule, easier), rule);
                 ask(fx, &text);
             }
-            (HurtStage::Choose(rule), Event::Choose(choice))
-                if self.choices(rule).contains(&choice) =>
+            (HurtStage::Choose { rule, easier }, Event::Choose(choice))
+                if self.choices(rule, easier).contains(&choice) =>
             {
-                self.choose(flow, choice, fx);
+                self.choose(choice, fx);
                 return;
             }
             _ => return,
@@ -636,53 +771,72 @@ impl Session {
         self.mode = Mode::Hurt(flow);
     }
 
-    fn choose(&mut self, flow: HurtFlow, choice: HurtChoice, fx: &mut Vec<Effect>) {
+    fn choose(&mut self, choice: HurtChoice, fx: &mut Vec<Effect>) {
         let pose = self.current_pose();
         let step = self.plan.segments[self.current()].step;
-        let mut variant = None;
-        let override_choice = match choice {
-            HurtChoice::Easier => {
-                variant = pose.as_deref().and_then(|p| self.easier_variant(p));
-                variant.clone().map(PoseChoice::Variant)
-            }
-            HurtChoice::Skip => Some(PoseChoice::Skip),
-            HurtChoice::End | HurtChoice::Resume => None,
+        let easier = match choice {
+            HurtChoice::Easier => self.easier_plan(),
+            _ => None,
         };
+        let variant = easier
+            .as_ref()
+            .and_then(|(plan, _)| plan.steps[step].variant.clone());
         fx.push(Effect::Record(Record::Choice {
             pose: pose.clone(),
             choice,
-            variant,
+            variant: variant.clone(),
         }));
-        match choice {
+        let changed = match choice {
             HurtChoice::End => {
-                fx.push(Effect::Record(Record::PainAfter {
-                    pain: flow.report.pain,
-                }));
-                fx.push(Effect::Speak(
-                    "Well done for listening to your body. Rest in a comfortable position.".into(),
-                ));
-                self.end(EndReason::StoppedForPain, fx);
+                fx.push(Effect::StopSpeech);
+                self.ask_pain_after(EndReason::StoppedForPain, fx);
+                return;
             }
-            HurtChoice::Resume => self.resume(fx),
-            HurtChoice::Easier | HurtChoice::Skip => {
-                if let (Some(pose), Some(c)) = (pose, override_choice) {
-                    let mut input = self.input.clone();
-                    input.overrides.insert(pose, c);
-                    // The content and the variant were checked when the plan was first compiled.
-                    if let Ok(plan) = compile(&self.content, &input) {
-                        self.input = input;
-                        self.plan = plan;
-                    }
+            HurtChoice::Resume => {
+                if pose.is_some() {
+                    say(fx, "Carry on gently, and ease off if it gets worse.");
                 }
-                self.mode = Mode::Running;
-                let i = self.plan.first_segment_of_step(step);
-                if i >= self.plan.segments.len() {
-                    self.finish(fx);
-                } else {
-                    self.jump(i, fx);
-                }
+                self.resume(fx);
+                return;
             }
+            HurtChoice::Easier => {
+                easier.map(|(plan, splice)| (plan, splice, variant.map(PoseChoice::Variant)))
+            }
+            HurtChoice::Skip => {
+                let (plan, splice) = self.plan.skip_from(step, self.pos_ms);
+                Some((plan, splice, Some(PoseChoice::Skip)))
+            }
+        };
+        let Some((plan, splice, remembered)) = changed else {
+            // Not offered when it does not fit; should the plan not change, carry on as it was.
+            self.resume(fx);
+            return;
+        };
+        self.apply(plan, splice);
+        if let (Some(pose), Some(c)) = (pose, remembered) {
+            self.input.overrides.insert(pose, c);
         }
+        // Carry on from the next breath: the plan changed from there, so nothing before moves.
+        self.mode = Mode::Running;
+        self.pos_ms = self
+            .plan
+            .breath_boundary_after(self.pos_ms)
+            .min(self.plan.total_ms);
+        self.back_floor_ms = self.pos_ms;
+        if self.pos_ms >= self.plan.total_ms {
+            self.finish(fx);
+        } else {
+            self.jump(self.current(), fx);
+        }
+    }
+
+    /// Plays `plan` from now on; what was played through stays played.
+    fn apply(&mut self, plan: Plan, splice: Splice) {
+        let mut done = self.done[..splice.kept].to_vec();
+        done.resize(splice.new_end, false);
+        done.extend_from_slice(&self.done[splice.old_end..]);
+        self.done = done;
+        self.plan = plan;
     }
 
     /// What to draw now.
@@ -737,8 +891,8 @@ impl Session {
                         text: ASK_NUMB.into(),
                         kind: PromptKind::YesNo,
                     },
-                    HurtStage::Choose(rule) => {
-                        let choices = self.choices(rule);
+                    HurtStage::Choose { rule, easier } => {
+                        let choices = self.choices(rule, easier);
                         Prompt {
                             text: Self::choices_text(&choices, rule),
                             kind: PromptKind::Choices(choices),
@@ -756,10 +910,17 @@ impl Session {
             Mode::Ended(reason) => (
                 Screen::Ended,
                 Some(Prompt {
-                    text: match reason {
-                        EndReason::StopRule => STOP_NOW_MESSAGE.into(),
-                        EndReason::Completed => "Well done. That's today's routine.".into(),
-                        _ => "Session ended. Well done for listening to your body.".into(),
+                    text: match (reason, self.safety_stop) {
+                        (EndReason::StoppedForSafety, Some(stop)) => stop.advice(),
+                        (EndReason::StoppedForSafety, None) => SafetyStop::Numbness.advice(),
+                        (EndReason::Completed, _) => "Well done. That's today's routine.".into(),
+                        (EndReason::Partial, _) => {
+                            "That's the end of today's routine. Your session is saved.".into()
+                        }
+                        (EndReason::StoppedForPain, _) => {
+                            "Session ended. Well done for listening to your body.".into()
+                        }
+                        (EndReason::Quit, _) => "Session ended. Your session is saved.".into(),
                     },
                     kind: PromptKind::Message,
                 }),
@@ -788,6 +949,8 @@ impl Session {
                 Mode::Ended(reason) => Some(reason),
                 _ => None,
             },
+            safety_stop: self.safety_stop,
+            advice: self.safety_stop.map(SafetyStop::advice),
         }
     }
 }

@@ -1,5 +1,8 @@
-//! Integration tests for supine-core: plan properties and whole sessions driven by events.
+//! Integration tests for supine-core: plan properties, the content parser against hostile input,
+//! and whole sessions driven by events.
 
+mod content_props;
 mod plan_props;
 mod progress_props;
 mod session;
+mod session_props;

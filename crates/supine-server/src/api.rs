@@ -1,32 +1,30 @@
 //! The JSON API. Every input is validated here; every error is `{"error": ...}`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Local;
 use serde::{Deserialize, Serialize};
 use supine_core::progress::Day;
-use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
+use supine_core::safety::{self, DAILY_CHECK, QUESTIONS, evaluate, evaluate_checks};
 use supine_core::session::HurtChoice;
 use supine_core::{Event, Outcome, Plan, Session, compile};
 use supine_store::practice;
 use supine_store::progress::day_of_date;
-use supine_store::{NewSession, PainArea, SessionRecord};
+use supine_store::{NewSession, PainArea, SessionRecord, SessionStatus};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, SessionPath, shorten};
+use crate::limits::WS_MESSAGE_BYTES;
 use crate::live::{self, Live, LiveRef, Update};
 use crate::settings::{self, ScreeningStatus, WebSettings};
 use crate::{AppState, now_rfc3339, progress};
-
-/// At most this many sessions are kept in memory; the oldest finished ones go first.
-const MAX_LIVE: usize = 32;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,11 +39,23 @@ pub fn routes() -> Router<AppState> {
         .route("/api/sessions/{id}/ws", get(ws))
         .route("/api/progress", get(get_progress))
         .route("/api/openapi.json", get(openapi))
-        .fallback(not_found)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such page or API route".into())
+/// Any path the app does not have.
+pub(crate) async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!(
+        "there is no page or API route at {}; the API is described at /api/openapi.json",
+        shorten(uri.path(), 100)
+    ))
+}
+
+/// A path the app has, asked with a method it does not take (`OPTIONS` included: the page
+/// needs no cross-origin preflight). The router adds the `Allow` header.
+pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "{method} is not allowed on {}; the Allow header lists the methods it takes",
+        shorten(uri.path(), 100)
+    ))
 }
 
 async fn openapi() -> Json<serde_json::Value> {
@@ -57,6 +67,9 @@ async fn openapi() -> Json<serde_json::Value> {
 struct SessionSummary {
     id: i64,
     started_at: String,
+    /// The last sign of life (start, event, heartbeat or end): an open session not heard of
+    /// for 2 minutes was abandoned.
+    last_seen_at: String,
     routine_name: String,
     status: String,
     end_reason: Option<String>,
@@ -74,6 +87,7 @@ impl From<&SessionRecord> for SessionSummary {
         SessionSummary {
             id: s.id,
             started_at: s.started_at.clone(),
+            last_seen_at: s.last_seen_at.clone(),
             routine_name: s.routine_name.clone(),
             status: s.status.as_str().to_owned(),
             end_reason: s.end_reason.clone(),
@@ -96,6 +110,10 @@ struct Today {
     total_ms: u64,
     poses: Vec<String>,
     screening: ScreeningStatus,
+    /// The check before a session: `"clear"` (answered, or a full screening just taken: start
+    /// at once), `"not_today"` (it said not to exercise today) or `"due"` (ask `checks` from
+    /// `GET /api/screening`).
+    check: &'static str,
     recent: Vec<SessionSummary>,
     settings: WebSettings,
     speed: f64,
@@ -118,8 +136,14 @@ async fn current_plan(
 
 async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
     let (settings, screening, plan) = current_plan(&state, None).await?;
-    let (sessions, history) = state
-        .with_journal(|j| Ok((j.recent_sessions(5)?, j.history()?)))
+    let (sessions, history, check) = state
+        .with_journal(|j| {
+            Ok((
+                j.recent_sessions(5)?,
+                j.history()?,
+                settings::daily_check_recent(j)?,
+            ))
+        })
         .await?;
     let p = progress::report(&history, &[], today_day()?);
     Ok(Json(Today {
@@ -134,6 +158,11 @@ async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
             .map(|s| s.title.clone())
             .collect(),
         screening,
+        check: match check {
+            practice::CheckStatus::Clear => "clear",
+            practice::CheckStatus::NotToday => "not_today",
+            practice::CheckStatus::Due => "due",
+        },
         recent: sessions.iter().take(5).map(SessionSummary::from).collect(),
         settings,
         speed: state.clock().speed(),
@@ -142,18 +171,44 @@ async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
 
 #[derive(Debug, Serialize)]
 struct ScreeningQuestions {
-    questions: &'static [safety::Question],
+    /// The full screening, in order. A yes or "not sure" to a question with `ends_screening`
+    /// ends it at once: POST the answers given so far.
+    questions: Vec<ScreeningQuestion>,
+    /// The daily question.
     daily: &'static safety::Question,
+    /// The check before a session, in order: a follow-up on the last session when one is due
+    /// (after a safety stop, or a session that left the pain worse), then `daily`.
+    checks: Vec<safety::Question>,
     status: ScreeningStatus,
 }
 
+#[derive(Debug, Serialize)]
+struct ScreeningQuestion {
+    #[serde(flatten)]
+    question: safety::Question,
+    /// Answers (other than "no") that end the screening at once with the urgent message.
+    ends_screening: bool,
+}
+
 async fn screening(State(state): State<AppState>) -> Result<Json<ScreeningQuestions>, ApiError> {
-    let status = state
-        .with_journal(|j| settings::screening_status(j))
+    let (status, follow_up) = state
+        .with_journal(|j| {
+            Ok((
+                settings::screening_status(j)?,
+                practice::follow_up_due(&*j)?,
+            ))
+        })
         .await?;
     Ok(Json(ScreeningQuestions {
-        questions: &QUESTIONS,
+        questions: QUESTIONS
+            .iter()
+            .map(|q| ScreeningQuestion {
+                question: *q,
+                ends_screening: q.ends_screening(safety::Answer::Yes),
+            })
+            .collect(),
         daily: &DAILY_CHECK,
+        checks: safety::daily_questions(follow_up),
         status,
     }))
 }
@@ -199,7 +254,8 @@ fn parse_answer(q: &str, a: &str) -> Result<safety::Answer, ApiError> {
         "no" => Ok(safety::Answer::No),
         "not_sure" => Ok(safety::Answer::NotSure),
         _ => Err(ApiError::Invalid(format!(
-            "answer to \"{q}\" must be \"yes\", \"no\" or \"not_sure\" (got \"{a}\")"
+            "answer to \"{q}\" must be \"yes\", \"no\" or \"not_sure\" (got \"{}\")",
+            shorten(a, 40)
         ))),
     }
 }
@@ -221,7 +277,8 @@ async fn post_screening(
         .find(|k| !QUESTIONS.iter().any(|q| q.id == k.as_str()))
     {
         return Err(ApiError::Invalid(format!(
-            "unknown screening question \"{unknown}\""
+            "unknown screening question \"{}\"",
+            shorten(unknown, 40)
         )));
     }
     let outcome = evaluate(&answers).map_err(|e| ApiError::Invalid(e.to_string()))?;
@@ -236,17 +293,44 @@ async fn post_screening(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DailyAnswer {
-    /// "yes" | "no" | "not_sure".
+    /// The daily question's answer: "yes" | "no" | "not_sure".
     answer: String,
+    /// Answers to the other questions of `checks` (question id -> answer): the follow-up on
+    /// the last session, when one is due.
+    #[serde(default)]
+    answers: BTreeMap<String, String>,
 }
 
 async fn post_daily_check(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<DailyAnswer>,
 ) -> Result<Json<OutcomeReply>, ApiError> {
-    let answer = parse_answer(DAILY_CHECK.id, &body.answer)?;
-    let outcome = evaluate_daily(answer);
-    let record = practice::daily_check_record(now_rfc3339(), answer, &outcome);
+    let daily = parse_answer(DAILY_CHECK.id, &body.answer)?;
+    let follow_up = state
+        .with_journal(|j| Ok(practice::follow_up_due(&*j)?))
+        .await?;
+    let mut answers = Vec::new();
+    if let Some(q) = follow_up {
+        let a = body.answers.get(q.id).ok_or_else(|| {
+            ApiError::Invalid(format!(
+                "answer the follow-up question \"{}\" too (in \"answers\")",
+                q.id
+            ))
+        })?;
+        answers.push((q, parse_answer(q.id, a)?));
+    }
+    if let Some(unknown) = body
+        .answers
+        .keys()
+        .find(|k| follow_up.is_none_or(|q| q.id != k.as_str()))
+    {
+        return Err(ApiError::Invalid(format!(
+            "\"{unknown}\" is not a question of today's check"
+        )));
+    }
+    answers.push((DAILY_CHECK, daily));
+    let outcome = evaluate_checks(&answers);
+    let record = practice::checks_record(now_rfc3339(), &answers, &outcome);
     state
         .with_journal(move |j| Ok(j.save_screening(&record)?))
         .await?;
@@ -449,10 +533,18 @@ async fn start_session(
         }
         _ => {}
     }
-    if !daily {
-        return Err(ApiError::Conflict(
-            "answer today's check first (POST /api/daily-check)".into(),
-        ));
+    match daily {
+        practice::CheckStatus::Clear => {}
+        practice::CheckStatus::NotToday => {
+            return Err(ApiError::Forbidden(
+                "today's check said not to exercise today; please follow its advice".into(),
+            ));
+        }
+        practice::CheckStatus::Due => {
+            return Err(ApiError::Conflict(
+                "answer today's check first (POST /api/daily-check)".into(),
+            ));
+        }
     }
     let settings = WebSettings::from_remembered(&remembered);
     let conditions = ready.conditions.iter().map(|c| c.id).collect();
@@ -476,70 +568,38 @@ async fn start_session(
         pain_areas,
         pain_spreads,
     };
+    // A place first, so that a full table refuses before anything is written.
+    let place = live::reserve(&state)?;
     let journal_id = state
-        .with_journal(move |j| Ok(j.start_session(&new)?))
+        .with_journal(move |j| {
+            let id = j.start_session(&new)?;
+            // Hand out only an id the journal has kept.
+            match j.session(id)? {
+                Some(s) if s.status == SessionStatus::Open => Ok(id),
+                _ => Err(ApiError::JournalUnavailable(
+                    "the journal did not keep the new session, so it was not started; try \
+                     again, and check that the disk has space if it happens again"
+                        .into(),
+                )),
+            }
+        })
         .await?;
     let id = journal_id as u64;
     let live = Live::new(session, journal_id);
     let update = live.snapshot(id, &state);
-    {
-        let mut map = state
-            .inner
-            .sessions
-            .lock()
-            .map_err(|_| ApiError::internal("sessions lock poisoned"))?;
-        if map.len() >= MAX_LIVE {
-            // Forget finished sessions first, then ones never started, then the oldest.
-            let idle = |l: &LiveRef, finished: bool| {
-                l.try_lock().is_ok_and(|l| {
-                    if finished {
-                        l.is_finished()
-                    } else {
-                        !l.is_started()
-                    }
-                })
-            };
-            for finished in [true, false] {
-                let gone: Vec<u64> = map
-                    .iter()
-                    .filter(|(_, l)| idle(l, finished))
-                    .map(|(k, _)| *k)
-                    .collect();
-                for k in gone {
-                    map.remove(&k);
-                }
-            }
-            while map.len() >= MAX_LIVE {
-                let Some(oldest) = map.keys().min().copied() else {
-                    break;
-                };
-                map.remove(&oldest);
-            }
-        }
-        map.insert(id, Arc::new(tokio::sync::Mutex::new(live)));
-    }
+    place.fill(id, live)?;
     Ok((StatusCode::CREATED, Json(Started { id, plan, update })))
-}
-
-fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError> {
-    state
-        .inner
-        .sessions
-        .lock()
-        .map_err(|_| ApiError::internal("sessions lock poisoned"))?
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| ApiError::NotFound(format!("no live session {id}")))
 }
 
 async fn get_session(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
+    SessionPath(id): SessionPath,
 ) -> Result<Json<Update>, ApiError> {
-    let live = find(&state, id)?;
-    let mut l = live.lock().await;
-    l.touch();
-    Ok(Json(l.snapshot(id, &state)))
+    let live = live::find(&state, id)?;
+    live.lock().await.touch();
+    // A page polling an abandoned session brings its clock back.
+    live::resume(&state, id, &live).await?;
+    Ok(Json(live.lock().await.snapshot(id, &state)))
 }
 
 /// Events the page may send: everything but `tick` (the server owns time), plus `start`.
@@ -577,35 +637,57 @@ impl PageEvent {
     }
 }
 
+/// Applies an event from the page (by POST or over the WebSocket), starting the session first
+/// if it has not started. The update says in `error` when the journal did not take it.
+async fn apply(
+    state: &AppState,
+    id: u64,
+    live: &LiveRef,
+    event: PageEvent,
+) -> Result<Update, ApiError> {
+    let event = event.to_core()?;
+    live.lock().await.touch();
+    live::start(state, id, live).await?;
+    match event {
+        Some(e) => live::step(state, id, live, Some(e)).await,
+        None => Ok(live.lock().await.snapshot(id, state)),
+    }
+}
+
 async fn post_event(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
+    SessionPath(id): SessionPath,
     ApiJson(event): ApiJson<PageEvent>,
 ) -> Result<Json<Update>, ApiError> {
-    let event = event.to_core()?;
-    let live = find(&state, id)?;
-    live::start(&state, id, &live).await?;
-    let update = match event {
-        Some(e) => live::step(&state, id, &live, Some(e)).await?,
-        None => live.lock().await.snapshot(id, &state),
-    };
-    Ok(Json(update))
+    let live = live::find(&state, id)?;
+    Ok(Json(apply(&state, id, &live, event).await?))
 }
 
 async fn ws(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
-    upgrade: WebSocketUpgrade,
+    SessionPath(id): SessionPath,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let live = find(&state, id)?;
+    let live = live::find(&state, id)?;
+    let upgrade = upgrade.map_err(|r| {
+        ApiError::Rejected(
+            r.status(),
+            format!(
+                "{}; this address is a WebSocket (new WebSocket(...) in the page)",
+                r.body_text().to_lowercase()
+            ),
+        )
+    })?;
     Ok(upgrade
-        .max_message_size(4096)
+        .max_message_size(WS_MESSAGE_BYTES)
+        .max_frame_size(WS_MESSAGE_BYTES)
         .on_upgrade(move |socket| watch(socket, state, id, live))
         .into_response())
 }
 
 /// Sends a snapshot, starts the session if it has not started, then forwards every update.
-/// Messages from the page are ignored (events come by POST, where they are checked).
+/// A text message from the page is an event, as for `POST .../events`; what is not a valid
+/// event is answered `{"error": ...}` on that socket only.
 async fn watch(socket: WebSocket, state: AppState, id: u64, live: LiveRef) {
     live.lock().await.touch();
     forward(socket, &state, id, &live).await;
@@ -627,6 +709,10 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
     if let Err(e) = live::start(state, id, live).await {
         eprintln!("supine serve: session {id}: {e}");
     }
+    let timeouts = state.timeouts();
+    let mut ping = tokio::time::interval(timeouts.ws_ping());
+    ping.tick().await;
+    let mut heard = std::time::Instant::now();
     loop {
         tokio::select! {
             msg = rx.recv() => match msg {
@@ -644,12 +730,74 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
                 }
                 Err(RecvError::Closed) => return,
             },
+            _ = ping.tick() => {
+                if heard.elapsed() > timeouts.idle {
+                    close(&mut socket, close_code::AWAY, "the page stopped answering").await;
+                    return;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => {}
+                Some(Ok(Message::Close(_))) | None => return,
+                Some(Err(e)) => {
+                    if too_large(e) {
+                        let reason = format!(
+                            "a message was larger than {} KiB; events are small JSON texts",
+                            WS_MESSAGE_BYTES / 1024
+                        );
+                        close(&mut socket, close_code::SIZE, &reason).await;
+                    }
+                    return;
+                }
+                Some(Ok(message)) => {
+                    heard = std::time::Instant::now();
+                    if let Some(reply) = page_message(state, id, live, message).await
+                        && socket.send(Message::Text(reply.into())).await.is_err()
+                    {
+                        return;
+                    }
+                }
             },
         }
     }
+}
+
+/// What a message from the page does: an event is applied (its update reaches every page as
+/// usual); anything else gets a JSON error, returned here for this socket only.
+async fn page_message(state: &AppState, id: u64, live: &LiveRef, m: Message) -> Option<String> {
+    let error = match m {
+        Message::Text(text) => match serde_json::from_str::<PageEvent>(text.as_str()) {
+            Ok(event) => match apply(state, id, live, event).await {
+                Ok(_) => return None,
+                Err(e) => e,
+            },
+            Err(e) => ApiError::BadRequest(format!("the message is not an event: {e}")),
+        },
+        Message::Binary(_) => ApiError::BadRequest(
+            "send events as JSON text, such as {\"type\":\"pause\"}; binary messages are not \
+             read"
+                .into(),
+        ),
+        Message::Ping(_) | Message::Pong(_) | Message::Close(_) => return None,
+    };
+    Some(error.body().to_string())
+}
+
+/// Whether a WebSocket read failed because a message or frame was over the size limit.
+fn too_large(e: axum::Error) -> bool {
+    e.into_inner()
+        .downcast::<tungstenite::Error>()
+        .is_ok_and(|e| matches!(*e, tungstenite::Error::Capacity(_)))
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 /// Today in the server's local calendar, as the core counts days.

@@ -1,7 +1,9 @@
 //! Request guards: the Host header must name this server (against DNS rebinding), and requests
 //! that change state or open a WebSocket must come from this server's own pages (against
-//! cross-site use). Plus the security headers every response carries.
+//! cross-site use). Plus the security headers every response carries, and a last check that
+//! every error leaves as JSON.
 
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -67,30 +69,50 @@ fn header_str(req: &Request, name: header::HeaderName) -> Option<&str> {
 /// Checks Host on every request, and Origin (or `Sec-Fetch-Site`) on requests that change state
 /// and on WebSocket upgrades.
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match check(&state, &req) {
-        Ok(()) => {
-            let mut res = next.run(req).await;
-            security_headers(&mut res);
-            res
-        }
-        Err(e) => {
-            let mut res = e.into_response();
-            security_headers(&mut res);
-            res
-        }
+    let mut res = match check(&state, &req) {
+        Ok(()) => json_errors(next.run(req).await).await,
+        Err(e) => e.into_response(),
+    };
+    security_headers(&mut res);
+    res
+}
+
+/// The host names a request gives: its one `Host` header and, for an absolute-form target
+/// (`GET http://name/path`), the name in the target. Both must name this server.
+fn hosts_named(req: &Request) -> Result<Vec<&str>, ApiError> {
+    let mut headers = req.headers().get_all(header::HOST).iter();
+    let header = headers.next();
+    if headers.next().is_some() {
+        return Err(ApiError::BadRequest(
+            "send one Host header, not several".into(),
+        ));
     }
+    let header = header
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| ApiError::BadRequest("the Host header must be plain text".into()))
+        })
+        .transpose()?;
+    let named: Vec<&str> = header
+        .into_iter()
+        .chain(req.uri().authority().map(|a| a.as_str()))
+        .collect();
+    if named.is_empty() {
+        return Err(ApiError::BadRequest("a Host header is required".into()));
+    }
+    Ok(named)
 }
 
 fn check(state: &AppState, req: &Request) -> Result<(), ApiError> {
     let hosts = &state.inner.hosts;
-    let host = header_str(req, header::HOST)
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))
-        .ok_or_else(|| ApiError::BadRequest("a Host header is required".into()))?;
-    if !hosts.allows(host) {
-        return Err(ApiError::Forbidden(format!(
-            "this server does not answer to the host \"{host}\"; use http://127.0.0.1:{}/ or start it with --host-name",
-            hosts.port
-        )));
+    for host in hosts_named(req)? {
+        if !hosts.allows(host) {
+            return Err(ApiError::Forbidden(format!(
+                "this server does not answer to the host \"{}\"; use http://127.0.0.1:{}/ or start it with --host-name",
+                crate::error::shorten(host, 100),
+                hosts.port
+            )));
+        }
     }
     let upgrade = req.headers().contains_key(header::UPGRADE);
     let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -119,6 +141,41 @@ fn check(state: &AppState, req: &Request) -> Result<(), ApiError> {
             )),
         },
     }
+}
+
+/// Turns an error response that is not JSON (one an extractor or the router made without
+/// going through [`ApiError`]) into `{"error": ...}`, keeping its status and headers.
+async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // Such bodies are one short line; a longer one is not read.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_lowercase())
+        .unwrap_or_default();
+    let error = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_lowercase()
+    } else {
+        text
+    };
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::json!({ "error": error }).to_string();
+    Response::from_parts(parts, Body::from(body))
 }
 
 fn security_headers(res: &mut Response) {

@@ -6,21 +6,22 @@
 //! `supine-core`. Records are written to the journal as they happen.
 //!
 //! Security: loopback by default; the `Host` header must name this server (DNS rebinding);
-//! requests that change state must come from the page itself (Origin check); bodies are
-//! limited to [`BODY_LIMIT`] bytes; every error is JSON `{"error": ...}`.
+//! requests that change state must come from the page itself (Origin check); every size and
+//! time a client can use is bounded ([`limits`]); every error is JSON `{"error": ...}`.
 #![warn(missing_docs)]
 
 mod api;
 mod assets;
 mod error;
 mod guard;
+pub mod limits;
 mod live;
 mod openapi;
 pub mod progress;
+mod serve;
 mod settings;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use axum::Router;
@@ -29,16 +30,11 @@ use chrono::{Local, SecondsFormat};
 use supine_core::Content;
 use supine_store::Journal;
 
-pub use axum::serve;
-pub use error::{ApiError, ApiJson};
+pub use error::{ApiError, ApiJson, JOURNAL_FULL, SessionPath, store_error};
 pub use guard::HostAllowlist;
+pub use limits::Timeouts;
 pub use live::{Figure, Ring, Update};
-
-/// The largest request body accepted, in bytes.
-pub const BODY_LIMIT: usize = 16 * 1024;
-
-/// How long an open session may go without a heartbeat before it counts as interrupted.
-pub const STALE_MINUTES: i64 = 2;
+pub use serve::serve;
 
 /// The session clock: monotonic milliseconds, optionally sped up (for tests and demos).
 #[derive(Debug, Clone, Copy)]
@@ -86,13 +82,17 @@ pub struct Config {
     pub host_names: Vec<String>,
     /// Clock speed; 1.0 is real time.
     pub speed: f64,
+    /// How long it waits for clients, and how often it sweeps; [`Timeouts::default`] for real
+    /// use.
+    pub timeouts: Timeouts,
 }
 
 pub(crate) struct Inner {
     content: Arc<Content>,
     journal: Arc<Mutex<Box<dyn Journal>>>,
-    sessions: Mutex<HashMap<u64, live::LiveRef>>,
+    sessions: Mutex<live::Table>,
     clock: Clock,
+    timeouts: Timeouts,
     hosts: HostAllowlist,
     /// `GET /api/plan` without options, serialised, and when; see [`PLAN_CACHE`].
     plan_cache: Mutex<Option<(Instant, axum::body::Bytes)>>,
@@ -112,27 +112,43 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Sets up the state. Sessions left open by a crash (no heartbeat for [`STALE_MINUTES`]) are
-    /// marked interrupted first, keeping their events.
+    /// Sets up the state. Sessions left open by a crash (no heartbeat for [`limits::STALE`])
+    /// are marked interrupted first, keeping their events.
+    ///
+    /// Called inside a tokio runtime, it also starts the sweep: every
+    /// [`Timeouts::sweep`], the sessions pages are using get a heartbeat and every other
+    /// session gone stale is marked interrupted, so a session of a server that was
+    /// killed is closed about [`limits::STALE`] after its last heartbeat, whatever happens
+    /// next. The sweep ends when the last handle to the state is dropped.
     pub fn new(
         content: Arc<Content>,
         mut journal: Box<dyn Journal>,
         config: &Config,
     ) -> Result<AppState, supine_store::StoreError> {
-        let stale = (Local::now() - chrono::Duration::minutes(STALE_MINUTES))
-            .to_rfc3339_opts(SecondsFormat::Millis, false);
-        journal.mark_interrupted(&stale)?;
-        Ok(AppState {
+        journal.mark_interrupted(&stale_before())?;
+        let state = AppState {
             inner: Arc::new(Inner {
                 content,
                 journal: Arc::new(Mutex::new(journal)),
-                sessions: Mutex::new(HashMap::new()),
+                sessions: Mutex::new(live::Table::default()),
                 clock: Clock::new(config.speed),
+                timeouts: config.timeouts,
                 hosts: HostAllowlist::new(config.port, &config.host_names),
                 plan_cache: Mutex::new(None),
                 plan_refresh: tokio::sync::Mutex::new(()),
             }),
-        })
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(sweep_every(
+                Arc::downgrade(&state.inner),
+                config.timeouts.sweep,
+            ));
+        }
+        Ok(state)
+    }
+
+    pub(crate) fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
     }
 
     pub(crate) fn clock(&self) -> Clock {
@@ -185,12 +201,14 @@ impl AppState {
 }
 
 /// The whole app: the page, its assets and the API, behind the Host/Origin guard and the body
-/// limit.
+/// limit ([`limits::BODY_BYTES`]).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(assets::routes())
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,
@@ -201,4 +219,48 @@ pub fn router(state: AppState) -> Router {
 /// Now, as RFC 3339 with the local offset, as the journal wants it.
 pub(crate) fn now_rfc3339() -> String {
     Local::now().to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
+/// The cut-off for [`Journal::mark_interrupted`]: [`limits::STALE`] ago.
+fn stale_before() -> String {
+    let stale = chrono::Duration::from_std(limits::STALE).unwrap_or(chrono::Duration::MAX);
+    (Local::now() - stale).to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
+/// The sweep of [`AppState::new`], for as long as the state lives.
+async fn sweep_every(state: Weak<Inner>, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is now, and `new` has just swept.
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let Some(inner) = state.upgrade() else { return };
+        let state = AppState { inner };
+        if let Err(e) = state.sweep().await {
+            eprintln!("supine serve: marking interrupted sessions: {e}");
+        }
+    }
+}
+
+impl AppState {
+    /// One sweep: a heartbeat for each live session a page is using (so that none of them is
+    /// taken for interrupted, even one waiting for its page or one whose own heartbeats failed
+    /// for a while), then every open session with no heartbeat for [`limits::STALE`] is marked
+    /// interrupted and let go from memory.
+    async fn sweep(&self) -> Result<(), ApiError> {
+        let in_use = live::in_use(self)?;
+        let interrupted = self
+            .with_journal(move |j| {
+                let at = now_rfc3339();
+                for id in in_use {
+                    // One that cannot take a heartbeat is swept below, or tells its page.
+                    let _ = j.heartbeat(id, &at);
+                }
+                Ok(j.mark_interrupted(&stale_before())?)
+            })
+            .await?;
+        live::forget(self, interrupted.iter().map(|s| s.id));
+        Ok(())
+    }
 }

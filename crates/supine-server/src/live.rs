@@ -1,8 +1,17 @@
 //! Live sessions: the server owns each `Session` state machine, ticks it at breath boundaries,
 //! writes its records to the journal as they happen, and pushes `{view, effects}` to the page.
+//!
+//! The table of live sessions has [`LIVE_SESSIONS`] places. Only a session that has ended or
+//! that no page has watched or touched for the abandon time gives its place up; when every
+//! place is in use, a new session is refused with 429, never given someone else's place.
+//!
+//! A record the journal cannot take (a full disk) is kept, in order, and written with the
+//! next step or heartbeat; until then every update carries `error`, so the page can say the
+//! session is not being saved.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use supine_core::plan::{Direction, SegmentKind};
@@ -11,15 +20,9 @@ use supine_core::{Effect, Event, Session};
 use supine_store::{SessionEvent, SessionFinish, SessionId};
 use tokio::sync::{Mutex, Notify, broadcast};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, store_error};
+use crate::limits::{HEARTBEAT, LIVE_SESSIONS, UNSAVED_RECORDS};
 use crate::{AppState, now_rfc3339};
-
-/// How often an open session tells the journal it is alive (real time).
-const HEARTBEAT: Duration = Duration::from_secs(30);
-
-/// A session nobody has watched or touched for this long is left alone: no more ticks or
-/// heartbeats, so the journal finds it interrupted, as it would a closed terminal.
-const ABANDONED: Duration = Duration::from_secs(120);
 
 /// What the pose figure should show, derived from the segment (the core's types stay as they
 /// are): which pose, which movement, and the direction or side.
@@ -81,6 +84,9 @@ pub struct Update {
     pub ended: bool,
     /// A monotonically increasing number, so the page can drop stale updates.
     pub seq: u64,
+    /// Set while the journal cannot store this session's records: what went wrong and what to
+    /// do, for the page to show. The records are kept and written once the journal works.
+    pub error: Option<String>,
 }
 
 /// A session being played.
@@ -88,13 +94,25 @@ pub struct Live {
     /// The journal's id for it.
     pub journal_id: SessionId,
     session: Session,
+    /// Its clock has started (the page connected, or sent `start`).
     started: bool,
+    /// A task is ticking it and sending heartbeats.
+    ticking: bool,
+    /// Over, and everything it recorded is in the journal.
     finished: bool,
     pain_after: Option<u8>,
     seq: u64,
     tx: broadcast::Sender<Arc<str>>,
     wake: Arc<Notify>,
-    last_contact: std::time::Instant,
+    last_contact: Instant,
+    /// Records the journal has not taken yet, oldest first.
+    unsaved: Vec<SessionEvent>,
+    /// The session's end, once the machine has ended, until the journal takes it.
+    unsaved_end: Option<SessionFinish>,
+    /// Records dropped because [`UNSAVED_RECORDS`] were already waiting.
+    dropped: usize,
+    /// Why the journal did not take the last write, while it does not.
+    error: Option<String>,
 }
 
 /// A shared handle to a live session.
@@ -108,38 +126,34 @@ impl Live {
             journal_id,
             session,
             started: false,
+            ticking: false,
             finished: false,
             pain_after: None,
             seq: 0,
             tx,
             wake: Arc::new(Notify::new()),
-            last_contact: std::time::Instant::now(),
+            last_contact: Instant::now(),
+            unsaved: Vec::new(),
+            unsaved_end: None,
+            dropped: 0,
+            error: None,
         }
     }
 
     /// Notes that the page asked about or sent something to this session.
     pub fn touch(&mut self) {
-        self.last_contact = std::time::Instant::now();
+        self.last_contact = Instant::now();
     }
 
-    /// Whether no page watches this session and none has touched it for [`ABANDONED`].
-    fn abandoned(&self) -> bool {
-        self.tx.receiver_count() == 0 && self.last_contact.elapsed() > ABANDONED
+    /// Whether no page watches this session and none has touched it for `after`. A session
+    /// with records the journal has not taken yet is never abandoned: it keeps trying.
+    fn abandoned(&self, after: Duration) -> bool {
+        self.tx.receiver_count() == 0 && !self.has_unsaved() && self.last_contact.elapsed() > after
     }
 
     /// Subscribes to updates.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
         self.tx.subscribe()
-    }
-
-    /// Whether the session's clock has started.
-    pub fn is_started(&self) -> bool {
-        self.started
-    }
-
-    /// Whether the session is over and stored.
-    pub fn is_finished(&self) -> bool {
-        self.finished
     }
 
     /// The current state, with no effects.
@@ -176,7 +190,36 @@ impl Live {
             view,
             effects,
             seq: self.seq,
+            error: self.error.clone(),
         }
+    }
+
+    /// Sends the current state to every page watching, as a new update.
+    fn tell(&mut self, id: u64, effects: Vec<Effect>, state: &AppState) -> Update {
+        self.seq += 1;
+        let update = self.update(id, effects, state);
+        if let Ok(text) = serde_json::to_string(&update) {
+            // No receivers is fine: the page may be polling or gone.
+            let _ = self.tx.send(text.into());
+        }
+        update
+    }
+
+    /// Keeps a record for the journal, in order.
+    fn keep(&mut self, ev: SessionEvent) {
+        if self.unsaved.len() < UNSAVED_RECORDS {
+            self.unsaved.push(ev);
+        } else {
+            self.dropped += 1;
+            eprintln!(
+                "supine serve: session {}: {} records wait for the journal; dropped one ({} so far)",
+                self.journal_id, UNSAVED_RECORDS, self.dropped
+            );
+        }
+    }
+
+    fn has_unsaved(&self) -> bool {
+        !self.unsaved.is_empty() || self.unsaved_end.is_some()
     }
 
     /// Plan milliseconds until the next moment the page should hear about: the next breath
@@ -191,8 +234,43 @@ impl Live {
     }
 }
 
+/// Writes what the journal has not taken yet, in order, keeping whatever it still refuses.
+async fn flush(state: &AppState, l: &mut Live) -> Result<(), ApiError> {
+    if !l.has_unsaved() {
+        return Ok(());
+    }
+    let journal_id = l.journal_id;
+    let events = l.unsaved.clone();
+    let end = l.unsaved_end.clone();
+    let (saved, ended, result) = state
+        .with_journal(move |j| {
+            for (n, ev) in events.iter().enumerate() {
+                if let Err(e) = j.record_event(journal_id, ev) {
+                    return Ok((n, false, Err(e)));
+                }
+            }
+            let finished = match &end {
+                Some(f) => match j.finish_session(journal_id, f) {
+                    Ok(()) => true,
+                    Err(e) => return Ok((events.len(), false, Err(e))),
+                },
+                None => false,
+            };
+            Ok((events.len(), finished, Ok(())))
+        })
+        .await?;
+    l.unsaved.drain(..saved);
+    if ended {
+        l.unsaved_end = None;
+        l.finished = true;
+    }
+    result.map_err(store_error)
+}
+
 /// Moves a session to now, applies an event if any, stores its records, and pushes the result
-/// to every page watching. Returns the update.
+/// to every page watching. Returns the update. When the journal does not take the records they
+/// are kept, and the update says so in `error`: the event has happened either way (a "this
+/// hurts" must never wait for a disk).
 pub async fn step(
     state: &AppState,
     id: u64,
@@ -213,8 +291,7 @@ pub async fn step(
     if let Some(e) = event {
         fx.extend(l.session.handle(e));
     }
-    // Keep every record at once, in order; end the journal's session when the machine ends.
-    let mut events = Vec::new();
+    // Keep every record, in order; end the journal's session when the machine ends.
     let mut end = None;
     for e in &fx {
         match e {
@@ -223,99 +300,239 @@ pub async fn step(
                     l.pain_after = Some(*pain);
                 }
                 let data = serde_json::to_value(r).map_err(ApiError::internal)?;
-                events.push(SessionEvent::from_record(now_rfc3339(), data));
+                l.keep(SessionEvent::from_record(now_rfc3339(), data));
             }
             Effect::Ended(reason) => end = Some(*reason),
             _ => {}
         }
     }
-    if !events.is_empty() || end.is_some() {
-        let journal_id = l.journal_id;
-        let pain_after = l.pain_after;
-        state
-            .with_journal(move |j| {
-                for ev in &events {
-                    j.record_event(journal_id, ev)?;
-                }
-                if let Some(reason) = end {
-                    j.finish_session(
-                        journal_id,
-                        &SessionFinish {
-                            ended_at: now_rfc3339(),
-                            end_reason: reason.as_str().to_owned(),
-                            pain_after,
-                        },
-                    )?;
-                }
-                Ok(())
-            })
-            .await?;
-        if end.is_some() {
-            l.finished = true;
-        }
+    if let Some(reason) = end {
+        l.unsaved_end = Some(SessionFinish {
+            ended_at: now_rfc3339(),
+            end_reason: reason.as_str().to_owned(),
+            pain_after: l.pain_after,
+        });
     }
-    l.seq += 1;
-    let update = l.update(id, fx, state);
-    if let Ok(text) = serde_json::to_string(&update) {
-        // No receivers is fine: the page may be polling or gone.
-        let _ = l.tx.send(text.into());
+    let flushed = flush(state, &mut l).await;
+    let error = flushed.err().map(|e| unsaved_message(&e));
+    if error.is_some() && error != l.error {
+        eprintln!(
+            "supine serve: session {id}: {}",
+            error.as_deref().unwrap_or_default()
+        );
     }
+    l.error = error;
+    let update = l.tell(id, fx, state);
     l.wake.notify_one();
     Ok(update)
 }
 
+/// What the page shows while the journal does not take this session's records.
+fn unsaved_message(e: &ApiError) -> String {
+    match e {
+        ApiError::JournalFull => "the journal is full, so this session is not being saved: free \
+            some disk space and it will be saved from where it is; nothing saved before was lost"
+            .to_owned(),
+        // The journal closed it (after a long silence): the store says what to do.
+        ApiError::Conflict(m) => m.clone(),
+        other => format!(
+            "this session is not being saved just now ({other}); it will be saved as soon as \
+             the journal works again"
+        ),
+    }
+}
+
 /// Starts the session's clock (if not started) and a task that ticks it at breath boundaries and
-/// sends heartbeats until it ends.
+/// sends heartbeats until it ends or is abandoned; a page coming back to an abandoned session
+/// starts the task again.
 pub async fn start(state: &AppState, id: u64, live: &LiveRef) -> Result<(), ApiError> {
-    {
+    let (first, wake) = {
         let mut l = live.lock().await;
-        if l.started || l.finished {
+        if l.finished || l.ticking {
             return Ok(());
         }
+        l.ticking = true;
+        let first = !l.started;
         l.started = true;
+        (first, l.wake.clone())
+    };
+    tokio::spawn(tick(state.clone(), id, live.clone(), wake));
+    if first {
+        step(state, id, live, None).await?;
     }
-    step(state, id, live, None).await?;
-    let wake = live.lock().await.wake.clone();
-    let (state, live) = (state.clone(), live.clone());
-    tokio::spawn(async move {
-        let mut heartbeat = tokio::time::interval(HEARTBEAT);
-        heartbeat.tick().await;
-        loop {
-            let (wait, journal_id) = {
-                let l = live.lock().await;
-                if l.finished {
-                    break;
+    Ok(())
+}
+
+/// Resumes ticking a started session whose task stopped when it was abandoned (a page polling
+/// it again). Does nothing to a session not yet started.
+pub async fn resume(state: &AppState, id: u64, live: &LiveRef) -> Result<(), ApiError> {
+    if live.lock().await.started {
+        start(state, id, live).await
+    } else {
+        Ok(())
+    }
+}
+
+/// The task of [`start`].
+async fn tick(state: AppState, id: u64, live: LiveRef, wake: Arc<Notify>) {
+    let abandon_after = state.timeouts().abandoned;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    loop {
+        let wait = {
+            let mut l = live.lock().await;
+            if l.finished {
+                l.ticking = false;
+                return;
+            }
+            l.next_wake_ms().map(|ms| state.clock().real_ms(ms) + 1)
+        };
+        let sleep = async {
+            match wait {
+                Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = sleep => {
+                if let Err(e) = step(&state, id, &live, None).await {
+                    eprintln!("supine serve: session {id}: {e}");
                 }
-                (
-                    l.next_wake_ms().map(|ms| state.clock().real_ms(ms) + 1),
-                    l.journal_id,
-                )
-            };
-            let sleep = async {
-                match wait {
-                    Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                () = sleep => {
+            }
+            () = wake.notified() => {}
+            _ = heartbeat.tick() => {
+                let (journal_id, unsaved) = {
+                    let mut l = live.lock().await;
+                    // Checked under the same lock as `start`, so a page arriving now either
+                    // keeps this task or starts a new one.
+                    if l.abandoned(abandon_after) {
+                        l.ticking = false;
+                        return;
+                    }
+                    (l.journal_id, l.has_unsaved())
+                };
+                if unsaved {
+                    // Writing what waits is a heartbeat too.
                     if let Err(e) = step(&state, id, &live, None).await {
                         eprintln!("supine serve: session {id}: {e}");
                     }
+                    continue;
                 }
-                () = wake.notified() => {}
-                _ = heartbeat.tick() => {
-                    if live.lock().await.abandoned() {
-                        break;
-                    }
-                    let at = now_rfc3339();
-                    let r = state.with_journal(move |j| Ok(j.heartbeat(journal_id, &at)?)).await;
-                    if let Err(e) = r {
+                let at = now_rfc3339();
+                let r = state.with_journal(move |j| Ok(j.heartbeat(journal_id, &at)?)).await;
+                let mut l = live.lock().await;
+                let error = r.err().map(|e| unsaved_message(&e));
+                if error != l.error {
+                    if let Some(e) = &error {
                         eprintln!("supine serve: session {id}: heartbeat: {e}");
                     }
+                    l.error = error;
+                    l.tell(id, Vec::new(), &state);
                 }
             }
         }
-    });
-    Ok(())
+    }
+}
+
+/// The table of live sessions, by id, with places held for sessions being written to the
+/// journal.
+#[derive(Default)]
+pub struct Table {
+    sessions: HashMap<u64, LiveRef>,
+    reserved: usize,
+}
+
+/// A place in the table, held while a new session is written to the journal; given back if it
+/// is dropped unfilled (the write failed, or the request went away).
+pub struct Place {
+    state: AppState,
+    filled: bool,
+}
+
+fn table(state: &AppState) -> Result<std::sync::MutexGuard<'_, Table>, ApiError> {
+    state
+        .inner
+        .sessions
+        .lock()
+        .map_err(|_| ApiError::internal("sessions lock poisoned"))
+}
+
+/// Holds a place for a new session: a free one, or one given up by a session that has ended
+/// or been abandoned. Refused with 429 when every session holds its place.
+pub fn reserve(state: &AppState) -> Result<Place, ApiError> {
+    let abandon_after = state.timeouts().abandoned;
+    let mut t = table(state)?;
+    if t.sessions.len() + t.reserved >= LIVE_SESSIONS {
+        // A session being stepped is locked: in use, so it stays.
+        t.sessions.retain(|_, l| {
+            l.try_lock()
+                .map_or(true, |l| !(l.finished || l.abandoned(abandon_after)))
+        });
+    }
+    if t.sessions.len() + t.reserved >= LIVE_SESSIONS {
+        return Err(ApiError::TooManySessions(format!(
+            "{LIVE_SESSIONS} sessions are already going on this server; end one of them, or \
+             try again in a few minutes"
+        )));
+    }
+    t.reserved += 1;
+    Ok(Place {
+        state: state.clone(),
+        filled: false,
+    })
+}
+
+impl Place {
+    /// Puts the session in its place and returns its handle.
+    pub fn fill(mut self, id: u64, live: Live) -> Result<LiveRef, ApiError> {
+        let live = Arc::new(Mutex::new(live));
+        let mut t = table(&self.state)?;
+        t.reserved -= 1;
+        self.filled = true;
+        t.sessions.insert(id, live.clone());
+        Ok(live)
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if !self.filled
+            && let Ok(mut t) = table(&self.state)
+        {
+            t.reserved -= 1;
+        }
+    }
+}
+
+/// The live session with this id.
+pub fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError> {
+    table(state)?
+        .sessions
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("no live session {id}")))
+}
+
+/// The journal ids of the live sessions a page is using (neither finished nor abandoned).
+pub fn in_use(state: &AppState) -> Result<Vec<SessionId>, ApiError> {
+    let abandon_after = state.timeouts().abandoned;
+    Ok(table(state)?
+        .sessions
+        .iter()
+        .filter(|(_, l)| {
+            // Locked: being stepped right now, so in use.
+            l.try_lock()
+                .map_or(true, |l| !(l.finished || l.abandoned(abandon_after)))
+        })
+        .map(|(&id, _)| id as SessionId)
+        .collect())
+}
+
+/// Lets go of sessions the journal has closed.
+pub fn forget(state: &AppState, ids: impl Iterator<Item = SessionId>) {
+    if let Ok(mut t) = table(state) {
+        for id in ids {
+            t.sessions.remove(&(id as u64));
+        }
+    }
 }

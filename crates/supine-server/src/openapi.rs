@@ -7,6 +7,8 @@
 
 use serde_json::{Value, json};
 
+use crate::limits::{BODY_BYTES, LIVE_SESSIONS, WS_MESSAGE_BYTES};
+
 fn err(desc: &str) -> Value {
     json!({ "description": desc, "content": { "application/json": {
         "schema": { "$ref": "#/components/schemas/Error" } } } })
@@ -40,15 +42,31 @@ pub fn document() -> Value {
     .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": "string" } }))
     .collect();
     let answer = json!({ "type": "string", "enum": ["yes", "no", "not_sure"] });
+    let description = format!(
+        "Guided lying-down yoga for back pain. The server owns the session state machine: the \
+         page sends events and receives {{view, effects}}. Requests that change state must come \
+         from the page's own origin; the Host header (one of it, and the host of an \
+         absolute-form target) must name this server; bodies are limited to {} KiB (413). \
+         Errors are {{\"error\": message}}, for unknown routes (404), wrong methods and OPTIONS \
+         (405, with Allow) too. A write the journal cannot take is 507 when the disk is full \
+         (nothing saved is lost) and 503 when the journal is busy or read-only.",
+        BODY_BYTES / 1024
+    );
+    let ws = format!(
+        "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath \
+         turn; connecting starts the session. A text message is an event, as for POST \
+         .../events; one that is not is answered {{\"error\": ...}} on that socket only. \
+         Messages are limited to {} KiB (close code 1009); the server pings, and closes a socket \
+         whose page answers nothing for the idle timeout.",
+        WS_MESSAGE_BYTES / 1024
+    );
+    let full = || err("the journal is full (free disk space; nothing saved was lost)");
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "supine",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Guided lying-down yoga for back pain. The server owns the session state \
-                machine: the page sends events and receives {view, effects}. Requests that change \
-                state must come from the page's own origin; the Host header must name this server; \
-                bodies are limited to 16 KiB. Errors are {\"error\": message}."
+            "description": description
         },
         "paths": {
             "/api/today": { "get": { "summary": "Streak, today's routine and its length, recent sessions, screening status and settings",
@@ -60,16 +78,16 @@ pub fn document() -> Value {
                     "requestBody": body(json!({ "type": "object", "required": ["answers"],
                         "properties": { "answers": { "type": "object", "additionalProperties": answer.clone() } } })),
                     "responses": { "200": ok("outcome", json!({ "$ref": "#/components/schemas/Outcome" })),
-                        "422": err("a missing, unknown or invalid answer") } } },
+                        "422": err("a missing, unknown or invalid answer"), "507": full() } } },
             "/api/daily-check": { "post": { "summary": "Answer today's check (anything new since last time?)",
                 "requestBody": body(json!({ "type": "object", "required": ["answer"], "properties": { "answer": answer } })),
-                "responses": { "200": ok("outcome", json!({ "$ref": "#/components/schemas/Outcome" })), "422": err("invalid answer") } } },
+                "responses": { "200": ok("outcome", json!({ "$ref": "#/components/schemas/Outcome" })), "422": err("invalid answer"), "507": full() } } },
             "/api/settings": {
                 "get": { "summary": "Remembered settings (shared with the terminal)",
                     "responses": { "200": ok("settings", json!({ "$ref": "#/components/schemas/Settings" })) } },
                 "put": { "summary": "Replace the settings (validated; the plan must compile)",
                     "requestBody": body(json!({ "$ref": "#/components/schemas/Settings" })),
-                    "responses": { "200": ok("saved", json!({ "$ref": "#/components/schemas/Settings" })), "422": err("a value out of range") } } },
+                    "responses": { "200": ok("saved", json!({ "$ref": "#/components/schemas/Settings" })), "422": err("a value out of range"), "507": full() } } },
             "/api/plan": { "get": { "summary": "The compiled plan for the remembered settings, or for the given ones (preview)",
                 "parameters": plan_params,
                 "responses": { "200": ok("plan, settings and conditions", obj.clone()), "422": err("a value out of range") } } },
@@ -86,18 +104,22 @@ pub fn document() -> Value {
                             "description": "whether the pain spreads down a leg; only with pain_before above 0" } } })),
                     "responses": { "201": ok("the session id, its plan and a first update", obj.clone()),
                         "409": err("screening or daily check needed first"), "403": err("the screening advises seeing a clinician"),
-                        "422": err("pain out of range") } } },
+                        "422": err("pain out of range"),
+                        "429": err(&format!("all {LIVE_SESSIONS} places for live sessions are in use by pages; end one or try again in a few minutes")),
+                        "507": full() } } },
             "/api/sessions/{id}": { "get": { "summary": "The session's current update (view, figure, ring)",
                 "parameters": [id_param()],
-                "responses": { "200": ok("update", json!({ "$ref": "#/components/schemas/Update" })), "404": err("no such live session") } } },
+                "responses": { "200": ok("update", json!({ "$ref": "#/components/schemas/Update" })),
+                    "400": err("the id is not a whole number"), "404": err("no such live session") } } },
             "/api/sessions/{id}/events": { "post": { "summary": "Send an event: start, pause, resume, toggle_pause, next, back, hurt, quit, answer (bool), pain (0-10), choose (easier|skip|end|resume)",
                 "parameters": [id_param()],
                 "requestBody": body(json!({ "type": "object", "required": ["type"],
                     "properties": { "type": { "type": "string", "enum": ["start", "pause", "resume", "toggle_pause", "next", "back", "hurt", "quit", "answer", "pain", "choose"] },
                         "value": {} } })),
-                "responses": { "200": ok("the update after the event", json!({ "$ref": "#/components/schemas/Update" })),
-                    "404": err("no such live session"), "422": err("an invalid event (pain 11, an unknown type, a tick)") } } },
-            "/api/sessions/{id}/ws": { "get": { "summary": "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath turn. Connecting starts the session.",
+                "responses": { "200": ok("the update after the event (its error field is set while the journal does not take the session's records)", json!({ "$ref": "#/components/schemas/Update" })),
+                    "400": err("the id is not a whole number"), "404": err("no such live session"),
+                    "422": err("an invalid event (pain 11, an unknown type, a tick)") } } },
+            "/api/sessions/{id}/ws": { "get": { "summary": ws,
                 "parameters": [id_param()],
                 "responses": { "101": { "description": "switching protocols" }, "404": err("no such live session") } } },
             "/api/progress": { "get": { "summary": "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar and SVG charts",
@@ -123,7 +145,8 @@ pub fn document() -> Value {
                 "id": { "type": "integer" }, "seq": { "type": "integer" }, "ended": { "type": "boolean" },
                 "view": { "type": "object", "description": "supine_core::session::View" },
                 "effects": { "type": "array", "items": { "type": "object", "description": "{effect: speak|stop_speech|chime|show|record|ended, value}" } },
-                "figure": { "type": "object" }, "ring": { "type": "object" } } }
+                "figure": { "type": "object" }, "ring": { "type": "object" },
+                "error": { "type": ["string", "null"], "description": "set while the journal does not take this session's records (a full disk): say so to the person; they are kept and written once it works" } } }
         } }
     })
 }

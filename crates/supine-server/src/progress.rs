@@ -33,18 +33,20 @@ pub struct Progress {
     pub see_clinician: bool,
     /// The days where the 7-day mean crossed a meaningful change, in words.
     pub markers: Vec<Marker>,
+    /// The sessions that left the pain meaningfully better or worse, in words, in order.
+    pub session_markers: Vec<Marker>,
     /// The last 35 days (5 weeks, Monday first), whether each had practice.
     pub calendar: Vec<(Day, bool)>,
     /// Charts as SVG text.
     pub charts: Charts,
 }
 
-/// A meaningful-change marker on the pain trend.
+/// A meaningful-change marker on the pain trend, or on one session's relief.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Marker {
-    /// The day the 7-day mean crossed.
+    /// The day the 7-day mean crossed, or the session's day.
     pub day: Day,
-    /// Which way it went, compared with the first week.
+    /// Which way it went, compared with the first week (or pain after with pain before).
     pub change: Change,
     /// Plain words for it.
     pub message: String,
@@ -106,6 +108,17 @@ pub fn compute(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> Pr
             })
         })
         .collect();
+    let session_markers = report
+        .relief
+        .iter()
+        .filter_map(|r| {
+            Some(Marker {
+                day: r.day,
+                change: r.change,
+                message: r.message()?,
+            })
+        })
+        .collect();
     let sessions = &report.relief[report.relief.len().saturating_sub(CHART_SESSIONS)..];
     let weeks = &report.weeks[report.weeks.len().saturating_sub(CHART_WEEKS)..];
     let charts = Charts {
@@ -119,6 +132,7 @@ pub fn compute(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> Pr
         advice_message: report.advice.message(),
         see_clinician: report.advice.see_clinician(),
         markers,
+        session_markers,
         calendar,
         charts,
         report,
@@ -266,7 +280,16 @@ mod svg {
         s
     }
 
-    fn bars(title: &str, desc: &str, labels: &[String], values: &[f64], max: f64) -> String {
+    /// Bars with their values; `marks` puts a diamond on the bars whose change is meaningful
+    /// (above a bar that went up, below one that went down), with the word beside it.
+    fn bars(
+        title: &str,
+        desc: &str,
+        labels: &[String],
+        values: &[f64],
+        marks: &[Option<Change>],
+        max: f64,
+    ) -> String {
         let mut s = open(title, desc);
         let n = values.len().max(1);
         let slot = ((W - PAD_L - PAD_R) / n as f64).min(120.0);
@@ -298,6 +321,11 @@ mod svg {
                 "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{h:.1}\" rx=\"4\" class=\"{class}\"/>",
                 slot * 0.6
             );
+            let mark = marks
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|m| *m != Change::Same);
             if *v != 0.0 {
                 let ty = if *v >= 0.0 { y - 6.0 } else { y + h + 16.0 };
                 let _ = write!(
@@ -305,6 +333,33 @@ mod svg {
                     "<text x=\"{:.1}\" y=\"{ty:.1}\" class=\"axis\" text-anchor=\"middle\">{v}</text>",
                     x + slot * 0.3
                 );
+            }
+            if let Some(change) = mark {
+                // Past the value's label: above a bar that went up, below one that went down;
+                // the word too where the bars are wide enough for it.
+                let up = *v >= 0.0;
+                let cx = x + slot * 0.3;
+                let cy = if up { y - 22.0 } else { y + h + 30.0 };
+                let word = match change {
+                    Change::Worse => "worse",
+                    _ => "better",
+                };
+                let _ = write!(
+                    s,
+                    "<path d=\"M{cx:.1},{:.1} L{:.1},{cy:.1} L{cx:.1},{:.1} L{:.1},{cy:.1} Z\" \
+                     class=\"marker {word}\"><title>meaningfully {word}</title></path>",
+                    cy - 7.0,
+                    cx + 7.0,
+                    cy + 7.0,
+                    cx - 7.0,
+                );
+                if n <= 8 {
+                    let wy = if up { cy - 12.0 } else { cy + 22.0 };
+                    let _ = write!(
+                        s,
+                        "<text x=\"{cx:.1}\" y=\"{wy:.1}\" class=\"axis\" text-anchor=\"middle\">{word}</text>"
+                    );
+                }
             }
             if let Some(l) = labels.get(i) {
                 let _ = write!(
@@ -332,7 +387,7 @@ mod svg {
             .collect::<Vec<_>>()
             .join("; ");
         let max = values.iter().copied().fold(1.0, f64::max);
-        bars("Sessions per week", &desc, &labels, &values, max)
+        bars("Sessions per week", &desc, &labels, &values, &[], max)
     }
 
     pub fn relief(points: &[ReliefPoint]) -> String {
@@ -352,13 +407,27 @@ mod svg {
             })
             .collect();
         let values: Vec<f64> = points.iter().map(|p| f64::from(p.relief)).collect();
+        let marks: Vec<Option<Change>> = points.iter().map(|p| Some(p.change)).collect();
         let desc = points
             .iter()
-            .map(|p| format!("{}: {}", short(p.day), p.relief))
+            .map(|p| {
+                let mark = match p.change {
+                    Change::Better => " (meaningfully better)",
+                    Change::Worse => " (meaningfully worse)",
+                    Change::Same => "",
+                };
+                format!("{}: {}{mark}", short(p.day), p.relief)
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let max = values.iter().map(|v| v.abs()).fold(1.0, f64::max);
-        bars(title, &desc, &labels, &values, max)
+        // Room above and below the bars for the marks.
+        let max = if points.iter().any(|p| p.change != Change::Same) {
+            max * 1.6
+        } else {
+            max
+        };
+        bars(title, &desc, &labels, &values, &marks, max)
     }
 
     /// Daily pain before sessions (dots), its 7-day mean (a line) and a diamond where the mean
@@ -563,6 +632,55 @@ mod tests {
         assert!(p.charts.trend.contains("class=\"marker better\""));
         assert!(!p.see_clinician);
         assert!(p.advice_message.contains("meaningful improvement"));
+    }
+
+    #[test]
+    fn a_session_that_left_the_pain_worse_is_marked_like_one_that_helped() {
+        let s = [
+            session("2026-11-24", Some(6), Some(8)),
+            session("2026-11-25", Some(6), Some(4)),
+            session("2026-11-26", Some(6), Some(7)),
+        ];
+        let p = compute(&s, &[], day("2026-11-26"));
+        let words: Vec<(Change, &str)> = p
+            .session_markers
+            .iter()
+            .map(|m| (m.change, m.message.as_str()))
+            .collect();
+        assert_eq!(
+            words,
+            vec![
+                (
+                    Change::Worse,
+                    "pain meaningfully worse after the session (6 before, 8 after)"
+                ),
+                (
+                    Change::Better,
+                    "pain meaningfully better after the session (6 before, 4 after)"
+                ),
+            ]
+        );
+        let relief = &p.charts.relief;
+        assert_eq!(
+            relief.matches("class=\"marker worse\"").count(),
+            1,
+            "{relief}"
+        );
+        assert_eq!(
+            relief.matches("class=\"marker better\"").count(),
+            1,
+            "{relief}"
+        );
+        assert!(relief.contains(">worse</text>") && relief.contains(">better</text>"));
+        assert!(relief.contains("-2 (meaningfully worse)"), "{relief}");
+        assert!(
+            !relief.contains("-1 (meaningfully"),
+            "1 point of 6 is not marked"
+        );
+        assert_eq!(p.report.sessions_worse, 1);
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["relief"][0]["change"], "worse");
+        assert_eq!(json["session_markers"][0]["change"], "worse");
     }
 
     #[test]

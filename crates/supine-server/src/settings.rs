@@ -194,8 +194,8 @@ pub fn screening_status(j: &dyn Journal) -> Result<ScreeningStatus, ApiError> {
 
 /// Whether a clear daily check was answered in the last
 /// [`practice::DAILY_CHECK_VALID_MINUTES`].
-pub fn daily_check_recent(j: &dyn Journal) -> Result<bool, ApiError> {
-    Ok(practice::daily_check_clear(j, Local::now().fixed_offset())?)
+pub fn daily_check_recent(j: &dyn Journal) -> Result<practice::CheckStatus, ApiError> {
+    Ok(practice::check_status(j, Local::now().fixed_offset())?)
 }
 
 /// Loads the remembered settings (shared with the terminal).

@@ -1,4 +1,11 @@
-//! Router tests: the real router over an in-memory journal, called with `oneshot`.
+//! Router tests: the real router over an in-memory journal, called with `oneshot`; the modules
+//! add journal faults, raw connections to a served port, and property tests.
+
+mod errors;
+mod faults;
+mod net;
+mod props;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -9,21 +16,35 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use supine_core::Content;
 use supine_core::safety::QUESTIONS;
-use supine_server::{AppState, BODY_LIMIT, Config, router};
+use supine_server::limits::BODY_BYTES;
+use supine_server::{AppState, Config, Timeouts, router};
 use supine_store::{Journal, SqliteJournal};
 use tower::ServiceExt;
 
 const HOST: &str = "127.0.0.1:4321";
 const ORIGIN: &str = "http://127.0.0.1:4321";
 
-fn app_with(journal: SqliteJournal, speed: f64) -> Router {
-    let config = Config {
+fn config(speed: f64, timeouts: Timeouts) -> Config {
+    Config {
         port: 4321,
         host_names: vec!["yoga.lan".into()],
         speed,
-    };
-    let state = AppState::new(Arc::new(Content::builtin()), Box::new(journal), &config).unwrap();
-    router(state)
+        timeouts,
+    }
+}
+
+/// The state over any journal, with these timeouts.
+fn state_over(journal: Box<dyn Journal>, speed: f64, timeouts: Timeouts) -> AppState {
+    AppState::new(
+        Arc::new(Content::builtin()),
+        journal,
+        &config(speed, timeouts),
+    )
+    .unwrap()
+}
+
+fn app_with(journal: SqliteJournal, speed: f64) -> Router {
+    router(state_over(Box::new(journal), speed, Timeouts::default()))
 }
 
 fn app() -> Router {
@@ -216,10 +237,21 @@ async fn invalid_input_is_a_json_error_with_a_message() {
 #[tokio::test]
 async fn bodies_over_the_limit_are_refused() {
     let app = app();
-    let big = json!({ "answer": "x".repeat(BODY_LIMIT + 10) });
+    // Just under the limit is read (and refused for its value); just over is not read.
+    let under = json!({ "answer": "x".repeat(BODY_BYTES - 100) });
+    let (s, v) = send(&app, post("/api/daily-check", under)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let e = v["error"].as_str().unwrap();
+    assert!(
+        e.len() < 200,
+        "what was sent is quoted short: {} bytes",
+        e.len()
+    );
+    let big = json!({ "answer": "x".repeat(BODY_BYTES + 10) });
     let (s, v) = send(&app, post("/api/daily-check", big)).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(v["error"].as_str().unwrap().contains("too large"));
+    assert!(v["error"].as_str().unwrap().contains("64 KiB"), "{v}");
 }
 
 #[tokio::test]
@@ -293,11 +325,16 @@ async fn this_hurts_follows_the_stop_rule_and_the_journal_keeps_it() {
         "Any numbness, tingling or weakness in your legs?"
     );
     let (_, v) = event(&app, id, json!({"type": "answer", "value": false})).await;
+    // Spreading pain stops the session: the advice is said and kept, and pain after is asked,
+    // not copied from the "this hurts" answer.
+    assert_eq!(v["view"]["screen"]["screen"], "pain_after", "{v}");
+    assert_eq!(v["view"]["safety_stop"], "spreading_pain");
     assert!(
-        v["ended"].as_bool().unwrap(),
-        "spreading pain stops the session: {v}"
+        v["view"]["advice"]
+            .as_str()
+            .unwrap()
+            .contains("doctor or physiotherapist")
     );
-    assert_eq!(v["view"]["screen"]["screen"], "ended");
     let spoken: Vec<&str> = v["effects"]
         .as_array()
         .unwrap()
@@ -306,12 +343,118 @@ async fn this_hurts_follows_the_stop_rule_and_the_journal_keeps_it() {
         .filter_map(|e| e["value"].as_str())
         .collect();
     assert!(spoken.iter().any(|s| s.contains("stop here")), "{spoken:?}");
+    assert!(
+        !spoken
+            .iter()
+            .any(|s| s.to_lowercase().contains("well done")),
+        "{spoken:?}"
+    );
+    let (_, v) = event(&app, id, json!({"type": "pain", "value": 5})).await;
+    assert!(v["ended"].as_bool().unwrap(), "{v}");
+    assert_eq!(v["view"]["screen"]["screen"], "ended");
+    assert_eq!(v["view"]["end"], "stopped_for_safety");
+    assert!(
+        v["view"]["prompt"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("doctor or physiotherapist"),
+        "the advice stays on screen: {v}"
+    );
     // Stored as it happened.
     let (_, list) = send(&app, get("/api/sessions?limit=5")).await;
     assert_eq!(list[0]["status"], "finished");
-    assert_eq!(list[0]["end_reason"], "stop_rule");
+    assert_eq!(list[0]["end_reason"], "stopped_for_safety");
     assert_eq!(list[0]["pain_before"], 2);
-    assert_eq!(list[0]["pain_after"], 4);
+    assert_eq!(list[0]["pain_after"], 5);
+}
+
+#[tokio::test]
+async fn an_emergency_flag_ends_the_screening_with_the_answers_so_far() {
+    let app = app();
+    let (_, v) = send(&app, get("/api/screening")).await;
+    assert_eq!(v["questions"][0]["ends_screening"], true);
+    let cancer = v["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "cancer")
+        .unwrap();
+    assert_eq!(cancer["ends_screening"], false);
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/screening",
+            json!({"answers": {"bladder_bowel": "not_sure"}}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["code"], "see_clinician_urgently");
+    assert!(v["message"].as_str().unwrap().contains("emergency"));
+}
+
+#[tokio::test]
+async fn the_check_after_a_safety_stop_asks_about_it_first() {
+    let app = app();
+    let id = start(&app, json!(3)).await;
+    event(&app, id, json!({"type": "next"})).await;
+    event(&app, id, json!({"type": "hurt"})).await;
+    event(&app, id, json!({"type": "pain", "value": 3})).await;
+    event(&app, id, json!({"type": "answer", "value": false})).await;
+    event(&app, id, json!({"type": "answer", "value": false})).await;
+    event(&app, id, json!({"type": "answer", "value": true})).await; // numbness
+    let (_, v) = event(&app, id, json!({"type": "pain", "value": 3})).await;
+    assert_eq!(v["view"]["end"], "stopped_for_safety");
+    // The clear check of a few minutes ago no longer counts: the follow-up comes first.
+    let (s, v) = send(&app, post("/api/sessions", json!({"pain_before": 3}))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, v) = send(&app, get("/api/today")).await;
+    assert_eq!(v["check"], "due");
+    assert!(v["recent"][0]["last_seen_at"].is_string(), "{v}");
+
+    let (_, v) = send(&app, get("/api/screening")).await;
+    let checks: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["follow_up_numbness", "daily_new_symptoms"]);
+    // The follow-up must be answered.
+    let (s, v) = send(&app, post("/api/daily-check", json!({"answer": "no"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("follow_up_numbness"));
+    // Still there: not today.
+    let (s, v) = send(
+        &app,
+        post(
+            "/api/daily-check",
+            json!({"answer": "no", "answers": {"follow_up_numbness": "yes"}}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["clear"], false);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("doctor or physiotherapist")
+    );
+    let (s, _) = send(&app, post("/api/sessions", json!({"pain_before": 3}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Settled: clear, and not asked again.
+    let (_, v) = send(
+        &app,
+        post(
+            "/api/daily-check",
+            json!({"answer": "no", "answers": {"follow_up_numbness": "no"}}),
+        ),
+    )
+    .await;
+    assert_eq!(v["clear"], true, "{v}");
+    let (_, v) = send(&app, get("/api/screening")).await;
+    assert_eq!(v["checks"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -448,6 +591,7 @@ fn sessions_left_open_are_marked_interrupted_at_start() {
         port: 1,
         host_names: vec![],
         speed: 1.0,
+        timeouts: Timeouts::default(),
     };
     let _state = AppState::new(Arc::new(Content::builtin()), Box::new(j), &config).unwrap();
     let check = SqliteJournal::open(&path).unwrap();

@@ -53,6 +53,24 @@ pub const STORIES: &[(&str, Story)] = &[
     ),
     ("psfs_round_trip", psfs_round_trip),
     ("import_adds_nothing_twice", import_adds_nothing_twice),
+    (
+        "uids_keep_sessions_apart_through_import",
+        uids_keep_sessions_apart_through_import,
+    ),
+    (
+        "old_exports_import_without_merging",
+        old_exports_import_without_merging,
+    ),
+    (
+        "ids_are_never_handed_out_twice",
+        ids_are_never_handed_out_twice,
+    ),
+    ("screenings_round_trip", screenings_round_trip),
+    (
+        "settings_import_keeps_what_is_there",
+        settings_import_keeps_what_is_there,
+    ),
+    ("a_fresh_journal_is_undamaged", a_fresh_journal_is_undamaged),
 ];
 
 fn new_session(started_at: &str) -> NewSession {
@@ -709,6 +727,7 @@ pub fn import_adds_nothing_twice(j: &mut dyn Journal) {
     assert_eq!(j.recent_sessions(10).unwrap(), existing, "nothing added");
 
     let mut other = existing[0].clone();
+    other.uid = "0f0e0d0c-0b0a-4908-8706-050403020100".to_owned();
     other.started_at = "2026-11-25T14:05:00+01:00".to_owned();
     other.events.push(event(
         "2026-11-25T14:07:00+01:00",
@@ -732,12 +751,222 @@ pub fn import_adds_nothing_twice(j: &mut dyn Journal) {
     assert_eq!(imported, &expected);
 
     let mut open = other.clone();
+    open.uid = "1f0e0d0c-0b0a-4908-8706-050403020100".to_owned();
     open.started_at = "2026-11-24T14:05:00+01:00".to_owned();
     open.status = SessionStatus::Open;
     assert_invalid(j.import_session(&open), "ended_at");
     let mut bad_pain = other.clone();
+    bad_pain.uid = "2f0e0d0c-0b0a-4908-8706-050403020100".to_owned();
     bad_pain.started_at = "2026-11-23T14:05:00+01:00".to_owned();
     bad_pain.pain_after = Some(12);
     assert_invalid(j.import_session(&bad_pain), "pain_after");
     assert_eq!(j.recent_sessions(10).unwrap().len(), 2);
+}
+
+/// Whether `uid` looks like a version 4 UUID, lowercase and hyphenated.
+fn is_v4_uid(uid: &str) -> bool {
+    let groups: Vec<&str> = uid.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && uid
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
+        && groups[2].starts_with('4')
+        && groups[3].starts_with(['8', '9', 'a', 'b'])
+}
+
+/// Every session gets its own uid at start, kept as it is; sessions that started in the same
+/// millisecond, even of the same routine, stay apart through import because their uids differ.
+pub fn uids_keep_sessions_apart_through_import(j: &mut dyn Journal) {
+    let at = "2026-11-26T14:05:00.123+01:00";
+    let a = j.start_session(&new_session(at)).unwrap();
+    let b = j.start_session(&new_session(at)).unwrap();
+    let (ra, rb) = (
+        j.session(a).unwrap().unwrap(),
+        j.session(b).unwrap().unwrap(),
+    );
+    assert!(
+        is_v4_uid(&ra.uid) && is_v4_uid(&rb.uid),
+        "{} {}",
+        ra.uid,
+        rb.uid
+    );
+    assert_ne!(ra.uid, rb.uid, "two sessions, two uids");
+    j.heartbeat(a, "2026-11-26T14:06:00+01:00").unwrap();
+    assert_eq!(
+        j.session(a).unwrap().unwrap().uid,
+        ra.uid,
+        "a uid never changes"
+    );
+
+    // The same two, exported from elsewhere: both already here.
+    assert!(!j.import_session(&ra).unwrap());
+    assert!(!j.import_session(&rb).unwrap());
+    // Two more from another journal, same start and routine, their own uids: both added.
+    let mut c = ra.clone();
+    c.uid = "67e55044-10b1-426f-9247-bb680e5fe0c8".to_owned();
+    let mut d = ra.clone();
+    d.uid = "67E55044-10B1-426F-9247-BB680E5FE0C9".to_owned();
+    assert!(j.import_session(&c).unwrap());
+    assert!(j.import_session(&d).unwrap());
+    assert!(!j.import_session(&d).unwrap(), "a uid matches in any case");
+    let uids: Vec<String> = j
+        .recent_sessions(10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.uid)
+        .collect();
+    assert_eq!(uids.len(), 4, "{uids:?}");
+    assert!(uids.contains(&"67e55044-10b1-426f-9247-bb680e5fe0c9".to_owned()));
+
+    for bad in [
+        "not-a-uid",
+        "67e55044a10b1a426fa9247abb680e5fe0c8",
+        "{67e55044-10b1-426f-9247-bb680e5fe0c8}",
+    ] {
+        let mut e = ra.clone();
+        e.uid = bad.to_owned();
+        assert_invalid(j.import_session(&e), "uid");
+    }
+    assert_eq!(
+        j.recent_sessions(10).unwrap().len(),
+        4,
+        "refused imports store nothing"
+    );
+}
+
+/// A session from an export written before uids (`uid` empty) gets a uid derived from its
+/// exported id, start and routine: importing the file again adds nothing, and two sessions of
+/// the old file that started in the same millisecond stay two.
+pub fn old_exports_import_without_merging(j: &mut dyn Journal) {
+    let id = j
+        .start_session(&new_session("2026-11-20T09:00:00+01:00"))
+        .unwrap();
+    j.finish_session(id, &finish("2026-11-20T09:10:00+01:00", None))
+        .unwrap();
+    let template = j.session(id).unwrap().unwrap();
+    let old = |exported_id: i64| {
+        let mut r = template.clone();
+        r.id = exported_id;
+        r.uid = String::new();
+        r.started_at = "2026-11-21T09:00:00+01:00".to_owned();
+        r
+    };
+    let file = [old(7), old(8), old(9)];
+    for r in &file {
+        assert!(
+            j.import_session(r).unwrap(),
+            "session {} of the old file",
+            r.id
+        );
+    }
+    for r in &file {
+        assert!(!j.import_session(r).unwrap(), "imported again: {}", r.id);
+    }
+    let all = j.recent_sessions(10).unwrap();
+    assert_eq!(all.len(), 4, "three from the old file, one recorded here");
+    let mut uids: Vec<&str> = all.iter().map(|r| r.uid.as_str()).collect();
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), 4, "each its own uid");
+}
+
+/// Ids go to committed rows only and never twice: each start gets a higher id than any before,
+/// a refused start uses none, and an id never handed out is no session.
+pub fn ids_are_never_handed_out_twice(j: &mut dyn Journal) {
+    let mut given = Vec::new();
+    for i in 0..5 {
+        let s = new_session(&format!("2026-11-26T1{i}:00:00+01:00"));
+        given.push(j.start_session(&s).unwrap());
+        let mut bad = new_session("2026-11-26T15:00:00+01:00");
+        bad.pain_before = Some(11);
+        assert_invalid(j.start_session(&bad), "pain_before");
+    }
+    assert!(given.windows(2).all(|w| w[0] < w[1]), "{given:?}");
+    assert_eq!(j.history().unwrap().len(), 5, "refused starts left no row");
+    let never = given.last().unwrap() + 1;
+    let ev = event("2026-11-26T16:00:00+01:00", "hurt", json!({}));
+    assert!(matches!(
+        j.record_event(never, &ev),
+        Err(StoreError::UnknownSession { .. })
+    ));
+    j.finish_session(given[0], &finish("2026-11-26T10:10:00+01:00", None))
+        .unwrap();
+    assert!(matches!(
+        j.record_event(given[0], &ev),
+        Err(StoreError::SessionNotOpen { .. })
+    ));
+    let next = j
+        .start_session(&new_session("2026-11-26T17:00:00+01:00"))
+        .unwrap();
+    assert!(next > *given.last().unwrap());
+}
+
+/// Every screening comes back, oldest first, answers in order; importing one that is there adds
+/// nothing, one that differs in any answer is added.
+pub fn screenings_round_trip(j: &mut dyn Journal) {
+    let full = ScreeningRecord {
+        taken_at: "2026-11-26T09:00:00+01:00".to_owned(),
+        kind: ScreeningKind::Full,
+        answers: vec![
+            ("fever".to_owned(), "no".to_owned()),
+            ("numbness".to_owned(), "not_sure".to_owned()),
+        ],
+        outcome: "clear".to_owned(),
+    };
+    let daily = ScreeningRecord {
+        taken_at: "2026-11-26T08:30:00Z".to_owned(),
+        kind: ScreeningKind::Daily,
+        answers: vec![("worse_today".to_owned(), "no".to_owned())],
+        outcome: "clear".to_owned(),
+    };
+    assert!(j.screenings().unwrap().is_empty());
+    j.save_screening(&daily).unwrap();
+    j.save_screening(&full).unwrap();
+    assert_eq!(
+        j.screenings().unwrap(),
+        vec![full.clone(), daily.clone()],
+        "oldest first: 08:00Z before 08:30Z"
+    );
+    assert!(!j.import_screening(&full).unwrap());
+    assert!(!j.import_screening(&daily).unwrap());
+    let mut changed = full.clone();
+    changed.answers[1].1 = "yes".to_owned();
+    assert!(j.import_screening(&changed).unwrap());
+    assert!(!j.import_screening(&changed).unwrap(), "added once");
+    assert_eq!(j.screenings().unwrap().len(), 3);
+    let mut bad = full.clone();
+    bad.answers[0].1 = "maybe".to_owned();
+    assert_invalid(j.import_screening(&bad), "screening answer");
+}
+
+/// Settings come back by key; an imported setting fills a gap and never replaces one.
+pub fn settings_import_keeps_what_is_there(j: &mut dyn Journal) {
+    j.save_setting("practice", &json!({"minutes": 12})).unwrap();
+    assert!(
+        !j.import_setting("practice", &json!({"minutes": 30}))
+            .unwrap()
+    );
+    assert!(
+        j.import_setting("psfs_activities", &json!(["sitting"]))
+            .unwrap()
+    );
+    assert_eq!(
+        j.settings().unwrap(),
+        vec![
+            ("practice".to_owned(), json!({"minutes": 12})),
+            ("psfs_activities".to_owned(), json!(["sitting"])),
+        ]
+    );
+    assert_invalid(j.import_setting(" ", &json!(1)), "setting key");
+}
+
+/// A journal just made passes its integrity check.
+pub fn a_fresh_journal_is_undamaged(j: &mut dyn Journal) {
+    j.check_integrity().unwrap();
+    let id = j
+        .start_session(&new_session("2026-11-26T14:05:00+01:00"))
+        .unwrap();
+    j.record_event(id, &event("2026-11-26T14:06:00+01:00", "hurt", json!({})))
+        .unwrap();
+    j.check_integrity().unwrap();
 }

@@ -51,14 +51,40 @@ pub enum StoreError {
         source: BackendError,
     },
 
-    /// The disk (or the database's size limit) is full. What was saved before is intact.
+    /// The disk holding the journal is full (SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`,
+    /// SQLSTATE 53100, or any `ENOSPC`). The failed write stored nothing, and everything saved
+    /// before it is intact. The message names no path, so a server may show it as it is.
     #[error(
-        "cannot write to the journal at {location}: the disk is full; \
-         free some space and try again (what was saved before is intact)"
+        "the journal is full: free some disk space, then try again; nothing already saved was lost"
     )]
     DiskFull {
+        /// Where the journal lives (for logs; not in the message).
+        location: String,
+    },
+
+    /// The journal file was renamed, replaced or deleted after it was opened, so writing on would
+    /// go to a file nobody will read again (or, through its write-ahead log, into the new one).
+    /// Nothing more was written; what was saved before is in the file that was moved away, if it
+    /// still exists.
+    #[error(
+        "the journal file {location} was replaced or deleted while supine was running, so \
+         nothing more was written to it; start supine again to use the file that is there now"
+    )]
+    Replaced {
+        /// The path the journal was opened at.
+        location: String,
+    },
+
+    /// SQLite's integrity check found the journal damaged. It was left untouched.
+    #[error(
+        "the journal at {location} is damaged ({problem}); it was left untouched: keep a copy of \
+         it, and restore the last good export with `supine import` into a new journal"
+    )]
+    Damaged {
         /// Where the journal lives.
         location: String,
+        /// The first problems the check reported, joined with `; `.
+        problem: String,
     },
 
     /// Another connection (another supine, or a tool such as `sqlite3`) held the journal's lock
@@ -86,6 +112,22 @@ pub enum StoreError {
         /// The version found in the journal.
         found: i64,
         /// The newest version this build knows.
+        supported: i64,
+    },
+
+    /// The journal was written by an older supine and, opened for reading only, cannot be
+    /// brought up to date. It was not modified.
+    #[error(
+        "the journal at {location} has schema version {found}, older than this supine reads \
+         (version {supported}); it is brought up to date the first time supine writes to it, \
+         for example with `supine practice` or `supine serve`"
+    )]
+    OlderSchema {
+        /// Where the journal lives.
+        location: String,
+        /// The version found in the journal.
+        found: i64,
+        /// The version this build reads.
         supported: i64,
     },
 
@@ -177,6 +219,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the disk holding the journal is full ([`StoreError::DiskFull`]): the server answers
+    /// 507 Insufficient Storage, a front end asks the person to free some space.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::DiskFull { .. })
+    }
+
     /// An [`StoreError::InvalidValue`], with the value shortened to keep messages readable.
     pub(crate) fn invalid(
         field: &'static str,

@@ -14,8 +14,10 @@
 //!
 //! Every record belongs to a profile; [`SqliteJournal::open`] uses [`DEFAULT_PROFILE`].
 
+pub mod archive;
 pub mod conformance;
 mod error;
+pub mod limits;
 mod pg;
 pub mod practice;
 pub mod progress;
@@ -27,6 +29,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use archive::ImportError;
 pub use error::{BackendError, StoreError};
 pub use pg::PgJournal;
 pub use sqlite::SqliteJournal;
@@ -38,6 +41,18 @@ pub fn open_journal(db: &Path, profile: &str) -> Result<Box<dyn Journal>, StoreE
     match db.to_str() {
         Some(url) if is_postgres_url(url) => Ok(Box::new(PgJournal::connect(url, profile)?)),
         _ => Ok(Box::new(SqliteJournal::open_profile(db, profile)?)),
+    }
+}
+
+/// Opens the journal that `db` names for reading only: nothing is written, not even the schema,
+/// and no profile is created (a profile that does not exist reads as empty), so this works on a
+/// read-only file or server and on a full disk. A missing SQLite file, or a PostgreSQL database
+/// without supine's tables, reads as an empty journal. Every write returns
+/// [`StoreError::ReadOnly`].
+pub fn open_journal_read_only(db: &Path, profile: &str) -> Result<Box<dyn Journal>, StoreError> {
+    match db.to_str() {
+        Some(url) if is_postgres_url(url) => PgJournal::connect_read_only(url, profile),
+        _ => Ok(Box::new(SqliteJournal::open_read_only(db, profile)?)),
     }
 }
 
@@ -79,6 +94,10 @@ impl PainArea {
 
 /// The profile that [`SqliteJournal::open`] uses; the first migration creates it.
 pub const DEFAULT_PROFILE: &str = "local";
+
+/// How long an open session may go without a sign of life (an event or a heartbeat; both
+/// front ends send a heartbeat every 30 s) before it counts as interrupted, in minutes.
+pub const STALE_MINUTES: i64 = 2;
 
 /// Identifies a session within a journal.
 pub type SessionId = i64;
@@ -183,8 +202,14 @@ impl std::fmt::Display for SessionStatus {
 /// A session as stored, with all its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
-    /// The session's id.
+    /// The session's id in this journal.
     pub id: SessionId,
+    /// The session's stable, unique id: a random UUID (lowercase, hyphenated) given at start and
+    /// kept through export and import, so the same session is never added twice and two
+    /// sessions started in the same millisecond stay two. Exports written before it existed
+    /// have none (`""`); see [`Journal::import_session`].
+    #[serde(default)]
+    pub uid: String,
     /// When it started, as given.
     pub started_at: String,
     /// The last sign of life: the start, the latest event or heartbeat, or the end.
@@ -288,6 +313,14 @@ impl ScreeningKind {
             Self::Daily => "daily",
         }
     }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "full" => Some(Self::Full),
+            "daily" => Some(Self::Daily),
+            _ => None,
+        }
+    }
 }
 
 /// The answers a screening accepts.
@@ -362,7 +395,28 @@ pub trait Journal: Send {
 
     /// Stores a whole session as exported (status, end, pain and events), under a new id.
     /// Returns `false`, storing nothing, if this profile already has a session with the same
-    /// `started_at` text and `routine_id`. The record's `id` is ignored, `last_seen_at` is kept,
-    /// and `segments_done` is recomputed from the events.
+    /// `uid`. A record without a uid (an export from before uids) gets one derived from its
+    /// exported `id`, `started_at` and `routine_id`, so importing that file again adds nothing
+    /// while distinct sessions that started in the same millisecond stay distinct. The record's
+    /// `id` is otherwise ignored, `last_seen_at` is kept, and `segments_done` is recomputed from
+    /// the events.
     fn import_session(&mut self, r: &SessionRecord) -> Result<bool, StoreError>;
+
+    /// Every screening of this profile, full and daily, oldest first, with its answers.
+    fn screenings(&self) -> Result<Vec<ScreeningRecord>, StoreError>;
+
+    /// Stores a screening as exported. Returns `false`, storing nothing, if this profile already
+    /// has one of the same kind, `taken_at` text, outcome and answers.
+    fn import_screening(&mut self, r: &ScreeningRecord) -> Result<bool, StoreError>;
+
+    /// Every setting of this profile, by key.
+    fn settings(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError>;
+
+    /// Stores a setting as exported unless this profile already has one under `key`; returns
+    /// whether it was stored. What is already in the journal is kept.
+    fn import_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<bool, StoreError>;
+
+    /// Checks that the storage is undamaged ([`StoreError::Damaged`] names what is wrong), so
+    /// that an export never silently leaves out what a damaged file hides.
+    fn check_integrity(&self) -> Result<(), StoreError>;
 }

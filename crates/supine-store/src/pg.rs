@@ -32,7 +32,10 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_init.sql")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_init.sql"),
+    migration!(2, "0002_session_uid.sql"),
+];
 
 fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
@@ -44,15 +47,23 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Key of the advisory lock that serialises migrations between connections (b"SUPN").
 const MIGRATION_LOCK: i64 = 0x5355_504E;
 
+/// The profile id of a journal opened for reading whose profile does not exist: no row has it
+/// (sequences start at 1), so every read finds nothing.
+const NO_PROFILE: i64 = -1;
+
 /// A [`Journal`] in a PostgreSQL database.
 ///
-/// Each write is one transaction; once a method returns `Ok`, the server has committed it. Many
-/// `PgJournal`s (processes, threads, one per profile) may share a database.
+/// Each write is one explicit transaction whose `COMMIT` is checked; once a method returns `Ok`,
+/// the server has committed it, and when it returns an error nothing was stored. Ids come from
+/// sequences, which never hand out a number twice. Many `PgJournal`s (processes, threads, one
+/// per profile) may share a database.
 pub struct PgJournal {
     client: RefCell<Client>,
     location: String,
     profile: String,
     profile_id: i64,
+    /// Opened with [`PgJournal::connect_read_only`]: every write is refused.
+    read_only: bool,
 }
 
 impl std::fmt::Debug for PgJournal {
@@ -74,6 +85,37 @@ fn redact(url: &str) -> String {
     format!("{scheme}://{rest}")
 }
 
+/// A client for `url`, with a connect timeout unless the URL sets one.
+fn connect_client(url: &str, location: &str) -> Result<Client, StoreError> {
+    let cannot_connect = |e: postgres::Error| StoreError::CannotConnect {
+        location: location.to_owned(),
+        source: Box::new(e),
+    };
+    let mut config: postgres::Config = url.parse().map_err(cannot_connect)?;
+    if config.get_connect_timeout().is_none() {
+        // A server that does not answer is an error after a while, not a hang.
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    config.connect(NoTls).map_err(cannot_connect)
+}
+
+fn check_schema_name(schema: &str) -> Result<(), StoreError> {
+    let ok = !schema.is_empty()
+        && schema.len() <= 63
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "schema",
+            schema,
+            "a schema name has 1 to 63 lowercase letters, digits or underscores",
+        ))
+    }
+}
+
 impl PgJournal {
     /// Connects to the database at `url` (`postgres://user:password@host:port/db`) for the
     /// profile called `profile`, created if missing, and brings the schema up to date.
@@ -90,29 +132,9 @@ impl PgJournal {
     ) -> Result<Self, StoreError> {
         validate_profile(profile)?;
         let location = redact(url);
-        let cannot_connect = |e: postgres::Error| StoreError::CannotConnect {
-            location: location.clone(),
-            source: Box::new(e),
-        };
-        let mut config: postgres::Config = url.parse().map_err(cannot_connect)?;
-        if config.get_connect_timeout().is_none() {
-            // A server that does not answer is an error after a while, not a hang.
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        let mut client = config.connect(NoTls).map_err(cannot_connect)?;
+        let mut client = connect_client(url, &location)?;
         if let Some(schema) = schema {
-            let ok = !schema.is_empty()
-                && schema.len() <= 63
-                && schema
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            if !ok {
-                return Err(StoreError::invalid(
-                    "schema",
-                    schema,
-                    "a schema name has 1 to 63 lowercase letters, digits or underscores",
-                ));
-            }
+            check_schema_name(schema)?;
             client
                 .batch_execute(&format!(
                     "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
@@ -127,7 +149,85 @@ impl PgJournal {
             location,
             profile: profile.to_owned(),
             profile_id,
+            read_only: false,
         })
+    }
+
+    /// Connects for reading only: no migration, no new profile, and every transaction
+    /// read-only on the server too, so this works on a read-only server or a full disk. A
+    /// database without supine's tables reads as an empty journal; a profile that does not exist
+    /// reads as empty. A schema older than this build is refused ([`StoreError::OlderSchema`]):
+    /// it is brought up to date the first time supine writes to it.
+    pub fn connect_read_only(url: &str, profile: &str) -> Result<Box<dyn Journal>, StoreError> {
+        Self::connect_read_only_in_schema(url, profile, None)
+    }
+
+    /// Like [`PgJournal::connect_read_only`], with the tables in the named schema.
+    pub fn connect_read_only_in_schema(
+        url: &str,
+        profile: &str,
+        schema: Option<&str>,
+    ) -> Result<Box<dyn Journal>, StoreError> {
+        validate_profile(profile)?;
+        let location = redact(url);
+        let mut client = connect_client(url, &location)?;
+        let fail = |action| {
+            let location = location.clone();
+            move |e| map_error(e, &location, action)
+        };
+        // Session settings, not writes.
+        client
+            .batch_execute("SET default_transaction_read_only = on")
+            .map_err(fail("opening the journal for reading"))?;
+        if let Some(schema) = schema {
+            check_schema_name(schema)?;
+            client
+                .batch_execute(&format!("SET search_path TO {schema}"))
+                .map_err(fail("selecting the schema"))?;
+        }
+        let has_tables: bool = client
+            .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+            .map_err(fail("reading the schema"))?
+            .get(0);
+        if !has_tables {
+            return Ok(Box::new(crate::SqliteJournal::empty_read_only(
+                location, profile,
+            )?));
+        }
+        let found: i64 = client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+                &[],
+            )
+            .map_err(fail("reading the schema"))?
+            .get(0);
+        if found != latest_version() {
+            let supported = latest_version();
+            return Err(if found > supported {
+                StoreError::NewerSchema {
+                    location,
+                    found,
+                    supported,
+                }
+            } else {
+                StoreError::OlderSchema {
+                    location,
+                    found,
+                    supported,
+                }
+            });
+        }
+        let profile_id = client
+            .query_opt("SELECT id FROM profiles WHERE name = $1", &[&profile])
+            .map_err(fail("selecting the profile"))?
+            .map_or(NO_PROFILE, |row| row.get(0));
+        Ok(Box::new(Self {
+            client: RefCell::new(client),
+            location,
+            profile: profile.to_owned(),
+            profile_id,
+            read_only: true,
+        }))
     }
 
     fn fail(&self, action: &'static str) -> impl Fn(postgres::Error) -> StoreError + '_ {
@@ -155,6 +255,60 @@ impl PgJournal {
         }
     }
 
+    /// Stores a screening and its answers.
+    fn insert_screening(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        r: &ScreeningRecord,
+        taken_ms: i64,
+        action: &'static str,
+    ) -> Result<(), StoreError> {
+        let fail = self.fail(action);
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO screenings (profile_id, taken_at, taken_at_ms, kind, outcome)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[
+                    &self.profile_id,
+                    &r.taken_at,
+                    &taken_ms,
+                    &r.kind.as_str(),
+                    &r.outcome,
+                ],
+            )
+            .map_err(&fail)?
+            .get(0);
+        for (position, (question, answer)) in r.answers.iter().enumerate() {
+            let position = i32::try_from(position).unwrap_or(i32::MAX);
+            tx.execute(
+                "INSERT INTO screening_answers (screening_id, position, question_id, answer)
+                 VALUES ($1, $2, $3, $4)",
+                &[&id, &position, question, answer],
+            )
+            .map_err(&fail)?;
+        }
+        Ok(())
+    }
+
+    /// The answers of one screening, in the order asked.
+    fn screening_answers(
+        &self,
+        conn: &mut impl GenericClient,
+        id: i64,
+        action: &'static str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(conn
+            .query(
+                "SELECT question_id, answer FROM screening_answers
+                 WHERE screening_id = $1 ORDER BY position",
+                &[&id],
+            )
+            .map_err(self.fail(action))?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
     /// Sessions with these ids, with their events, in the order given.
     fn load_sessions(
         &self,
@@ -166,7 +320,7 @@ impl PgJournal {
             .query(
                 "SELECT id, started_at, last_seen_at, ended_at, routine_id, routine_name,
                      settings, status, end_reason, pain_before, pain_after, plan_total_ms,
-                     segments_total, pain_areas, pain_spreads
+                     segments_total, pain_areas, pain_spreads, uid
                  FROM sessions WHERE id = ANY($1) AND profile_id = $2",
                 &[&ids, &self.profile_id],
             )
@@ -175,6 +329,7 @@ impl PgJournal {
         for row in rows {
             let r = SessionRecord {
                 id: row.get(0),
+                uid: row.get(15),
                 started_at: row.get(1),
                 last_seen_at: row.get(2),
                 ended_at: row.get(3),
@@ -220,12 +375,19 @@ impl PgJournal {
             .collect())
     }
 
-    /// Runs `f` in a read-committed transaction and commits.
+    /// Runs `f` in a read-committed transaction and commits, checking the `COMMIT`: the only
+    /// way this backend writes.
     fn write<T>(
         &self,
         action: &'static str,
         f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                location: self.location.clone(),
+                source: "the journal was opened for reading only".into(),
+            });
+        }
         let mut client = self.client.borrow_mut();
         let mut tx = client.transaction().map_err(self.fail(action))?;
         let out = f(&mut tx)?;
@@ -323,19 +485,26 @@ fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The id of the named profile, created if missing, in a transaction whose commit is checked.
 fn profile_id(client: &mut Client, name: &str) -> Result<i64, postgres::Error> {
-    client.execute(
+    let mut tx = client.transaction()?;
+    tx.execute(
         "INSERT INTO profiles (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
         &[&name],
     )?;
-    Ok(client
+    let id = tx
         .query_one("SELECT id FROM profiles WHERE name = $1", &[&name])?
-        .get(0))
+        .get(0);
+    tx.commit()?;
+    Ok(id)
 }
 
 /// Sorts a PostgreSQL failure into the [`StoreError`] a person can act on.
 fn map_error(e: postgres::Error, location: &str, action: &'static str) -> StoreError {
     let location = location.to_owned();
+    if is_disk_full(&e) {
+        return StoreError::DiskFull { location };
+    }
     let Some(code) = e.code() else {
         return StoreError::Database {
             action,
@@ -343,11 +512,7 @@ fn map_error(e: postgres::Error, location: &str, action: &'static str) -> StoreE
             source: Box::new(e),
         };
     };
-    if *code == SqlState::DISK_FULL || *code == SqlState::PROGRAM_LIMIT_EXCEEDED {
-        StoreError::DiskFull { location }
-    } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION
-        || *code == SqlState::INSUFFICIENT_PRIVILEGE
-    {
+    if *code == SqlState::READ_ONLY_SQL_TRANSACTION || *code == SqlState::INSUFFICIENT_PRIVILEGE {
         StoreError::ReadOnly {
             location,
             source: Box::new(e),
@@ -367,6 +532,28 @@ fn map_error(e: postgres::Error, location: &str, action: &'static str) -> StoreE
             source: Box::new(e),
         }
     }
+}
+
+/// `ENOSPC`, the errno of a full disk.
+const ENOSPC: i32 = 28;
+
+/// The server's `disk_full` (SQLSTATE 53100, e.g. "could not extend file ...: No space left on
+/// device"), or `ENOSPC` anywhere in the cause.
+fn is_disk_full(e: &postgres::Error) -> bool {
+    if e.code() == Some(&SqlState::DISK_FULL) {
+        return true;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+            == Some(ENOSPC)
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 fn row_summary(row: &Row, location: &str) -> Result<SessionSummary, StoreError> {
@@ -393,31 +580,33 @@ impl Journal for PgJournal {
     fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError> {
         let (started_ms, plan_total_ms) = validate::new_session(s)?;
         let segments = segments_param(s.segments_total)?;
-        let row = self
-            .client
-            .get_mut()
-            .query_one(
-                "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
-                     last_seen_at_ms, routine_id, routine_name, settings, status, pain_before,
-                     plan_total_ms, segments_total, pain_areas, pain_spreads)
-                 VALUES ($1, $2, $3, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11)
-                 RETURNING id",
-                &[
-                    &self.profile_id,
-                    &s.started_at,
-                    &started_ms,
-                    &s.routine_id,
-                    &s.routine_name,
-                    &s.settings,
-                    &s.pain_before.map(i16::from),
-                    &plan_total_ms,
-                    &segments,
-                    &areas_param(&s.pain_areas),
-                    &s.pain_spreads,
-                ],
-            )
-            .map_err(|e| map_error(e, &self.location, "starting a session"))?;
-        Ok(row.get(0))
+        let uid = validate::new_uid();
+        self.write("starting a session", |tx| {
+            let row = tx
+                .query_one(
+                    "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
+                         last_seen_at_ms, routine_id, routine_name, settings, status, pain_before,
+                         plan_total_ms, segments_total, pain_areas, pain_spreads, uid)
+                     VALUES ($1, $2, $3, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12)
+                     RETURNING id",
+                    &[
+                        &self.profile_id,
+                        &s.started_at,
+                        &started_ms,
+                        &s.routine_id,
+                        &s.routine_name,
+                        &s.settings,
+                        &s.pain_before.map(i16::from),
+                        &plan_total_ms,
+                        &segments,
+                        &areas_param(&s.pain_areas),
+                        &s.pain_spreads,
+                        &uid,
+                    ],
+                )
+                .map_err(self.fail("starting a session"))?;
+            Ok(row.get(0))
+        })
     }
 
     fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
@@ -524,31 +713,7 @@ impl Journal for PgJournal {
     fn save_screening(&mut self, r: &ScreeningRecord) -> Result<(), StoreError> {
         let taken_ms = validate::screening(r)?;
         self.write("saving a screening", |tx| {
-            let fail = self.fail("saving a screening");
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO screenings (profile_id, taken_at, taken_at_ms, kind, outcome)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                    &[
-                        &self.profile_id,
-                        &r.taken_at,
-                        &taken_ms,
-                        &r.kind.as_str(),
-                        &r.outcome,
-                    ],
-                )
-                .map_err(&fail)?
-                .get(0);
-            for (position, (question, answer)) in r.answers.iter().enumerate() {
-                let position = i32::try_from(position).unwrap_or(i32::MAX);
-                tx.execute(
-                    "INSERT INTO screening_answers (screening_id, position, question_id, answer)
-                     VALUES ($1, $2, $3, $4)",
-                    &[&id, &position, question, answer],
-                )
-                .map_err(&fail)?;
-            }
-            Ok(())
+            self.insert_screening(tx, r, taken_ms, "saving a screening")
         })
     }
 
@@ -566,17 +731,7 @@ impl Journal for PgJournal {
             else {
                 return Ok(None);
             };
-            let id: i64 = row.get(0);
-            let answers = tx
-                .query(
-                    "SELECT question_id, answer FROM screening_answers
-                     WHERE screening_id = $1 ORDER BY position",
-                    &[&id],
-                )
-                .map_err(&fail)?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
+            let answers = self.screening_answers(tx, row.get(0), "reading the latest screening")?;
             Ok(Some(ScreeningRecord {
                 taken_at: row.get(1),
                 kind,
@@ -588,15 +743,15 @@ impl Journal for PgJournal {
 
     fn save_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
         check_not_empty("setting key", key)?;
-        self.client
-            .get_mut()
-            .execute(
+        self.write("saving a setting", |tx| {
+            tx.execute(
                 "INSERT INTO settings (profile_id, key, value) VALUES ($1, $2, $3)
                  ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value",
                 &[&self.profile_id, &key, value],
             )
-            .map(drop)
-            .map_err(|e| map_error(e, &self.location, "saving a setting"))
+            .map_err(self.fail("saving a setting"))?;
+            Ok(())
+        })
     }
 
     fn load_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
@@ -700,9 +855,8 @@ impl Journal for PgJournal {
             .map_err(&fail)?;
             let exists = tx
                 .query_opt(
-                    "SELECT 1 FROM sessions
-                     WHERE profile_id = $1 AND started_at = $2 AND routine_id = $3",
-                    &[&self.profile_id, &r.started_at, &r.routine_id],
+                    "SELECT 1 FROM sessions WHERE profile_id = $1 AND uid = $2",
+                    &[&self.profile_id, &t.uid],
                 )
                 .map_err(&fail)?
                 .is_some();
@@ -714,9 +868,9 @@ impl Journal for PgJournal {
                     "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
                          last_seen_at_ms, ended_at, ended_at_ms, routine_id, routine_name,
                          settings, status, end_reason, pain_before, pain_after, plan_total_ms,
-                         segments_total, pain_areas, pain_spreads)
+                         segments_total, pain_areas, pain_spreads, uid)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $17, $18)
+                         $16, $17, $18, $19)
                      RETURNING id",
                     &[
                         &self.profile_id,
@@ -737,6 +891,7 @@ impl Journal for PgJournal {
                         &segments,
                         &areas_param(&r.pain_areas),
                         &r.pain_spreads,
+                        &t.uid,
                     ],
                 )
                 .map_err(&fail)?
@@ -753,6 +908,109 @@ impl Journal for PgJournal {
             }
             Ok(true)
         })
+    }
+    fn screenings(&self) -> Result<Vec<ScreeningRecord>, StoreError> {
+        self.read("reading the screenings", |tx| {
+            let rows = tx
+                .query(
+                    "SELECT s.id, s.taken_at, s.kind, s.outcome, a.question_id, a.answer
+                     FROM screenings s LEFT JOIN screening_answers a ON a.screening_id = s.id
+                     WHERE s.profile_id = $1 ORDER BY s.taken_at_ms, s.id, a.position",
+                    &[&self.profile_id],
+                )
+                .map_err(self.fail("reading the screenings"))?;
+            let mut out: Vec<ScreeningRecord> = Vec::new();
+            let mut last_id = None;
+            for row in rows {
+                let id: i64 = row.get(0);
+                if last_id != Some(id) {
+                    last_id = Some(id);
+                    let kind: String = row.get(2);
+                    let kind = ScreeningKind::parse(&kind).ok_or_else(|| StoreError::Database {
+                        action: "reading the screenings",
+                        location: self.location.clone(),
+                        source: format!("unknown screening kind {kind:?}").into(),
+                    })?;
+                    out.push(ScreeningRecord {
+                        taken_at: row.get(1),
+                        kind,
+                        answers: Vec::new(),
+                        outcome: row.get(3),
+                    });
+                }
+                let answer: (Option<String>, Option<String>) = (row.get(4), row.get(5));
+                if let (Some(r), (Some(q), Some(a))) = (out.last_mut(), answer) {
+                    r.answers.push((q, a));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn import_screening(&mut self, r: &ScreeningRecord) -> Result<bool, StoreError> {
+        let taken_ms = validate::screening(r)?;
+        let action = "importing a screening";
+        self.write(action, |tx| {
+            let fail = self.fail(action);
+            // Serialise imports of one profile so two at once cannot both insert.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, $2)",
+                &[&(MIGRATION_LOCK as i32), &(self.profile_id as i32)],
+            )
+            .map_err(&fail)?;
+            let same_time: Vec<i64> = tx
+                .query(
+                    "SELECT id FROM screenings
+                     WHERE profile_id = $1 AND kind = $2 AND taken_at = $3 AND outcome = $4",
+                    &[&self.profile_id, &r.kind.as_str(), &r.taken_at, &r.outcome],
+                )
+                .map_err(&fail)?
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            for id in same_time {
+                if self.screening_answers(tx, id, action)? == r.answers {
+                    return Ok(false);
+                }
+            }
+            self.insert_screening(tx, r, taken_ms, action)?;
+            Ok(true)
+        })
+    }
+
+    fn settings(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        self.read("reading the settings", |tx| {
+            Ok(tx
+                .query(
+                    "SELECT key, value FROM settings WHERE profile_id = $1 ORDER BY key",
+                    &[&self.profile_id],
+                )
+                .map_err(self.fail("reading the settings"))?
+                .iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect())
+        })
+    }
+
+    fn import_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<bool, StoreError> {
+        check_not_empty("setting key", key)?;
+        self.write("importing a setting", |tx| {
+            let added = tx
+                .execute(
+                    "INSERT INTO settings (profile_id, key, value) VALUES ($1, $2, $3)
+                     ON CONFLICT (profile_id, key) DO NOTHING",
+                    &[&self.profile_id, &key, value],
+                )
+                .map_err(self.fail("importing a setting"))?;
+            Ok(added == 1)
+        })
+    }
+
+    /// PostgreSQL checks its own pages (with data checksums, when the cluster has them) and
+    /// fails a read of a damaged one, so a damaged table cannot go unnoticed in an export;
+    /// there is nothing more to check from a client.
+    fn check_integrity(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

@@ -9,10 +9,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::{Deserialize, Serialize};
-use supine_core::safety::{self, DAILY_CHECK, SCREENING_VALID_DAYS, ScreeningError, evaluate};
+use supine_core::safety::{
+    self, DAILY_CHECK, LastSession, Question, SCREENING_VALID_DAYS, SafetyStop, ScreeningError,
+    evaluate,
+};
+use supine_core::session::EndReason;
 use supine_core::{Condition, Level, Outcome, Pace, PlanInput, Settings};
 
-use crate::{Journal, ScreeningKind, ScreeningRecord, StoreError};
+use crate::time::utc_millis;
+use crate::{Journal, ScreeningKind, ScreeningRecord, SessionRecord, SessionStatus, StoreError};
 
 /// Journal key of the remembered settings.
 pub const SETTINGS_KEY: &str = "practice";
@@ -200,28 +205,149 @@ pub fn full_screening_record(
     }
 }
 
-/// The record the daily check leaves.
+/// The record the daily check leaves (the daily question alone).
 pub fn daily_check_record(
     taken_at: String,
     answer: safety::Answer,
     outcome: &Outcome,
 ) -> ScreeningRecord {
+    checks_record(taken_at, &[(DAILY_CHECK, answer)], outcome)
+}
+
+/// The record the check before a session leaves: each question asked (a follow-up on the last
+/// session, then the daily question) with its answer, and the outcome's code.
+pub fn checks_record(
+    taken_at: String,
+    answers: &[(Question, safety::Answer)],
+    outcome: &Outcome,
+) -> ScreeningRecord {
     ScreeningRecord {
         taken_at,
         kind: ScreeningKind::Daily,
-        answers: vec![(DAILY_CHECK.id.to_owned(), answer.as_str().to_owned())],
+        answers: answers
+            .iter()
+            .map(|(q, a)| (q.id.to_owned(), a.as_str().to_owned()))
+            .collect(),
         outcome: outcome.code().to_owned(),
     }
 }
 
-/// Whether a clear daily check was answered in the [`DAILY_CHECK_VALID_MINUTES`] before `now`.
-pub fn daily_check_clear(j: &dyn Journal, now: DateTime<FixedOffset>) -> Result<bool, StoreError> {
-    let Some(rec) = j.latest_screening(ScreeningKind::Daily)? else {
-        return Ok(false);
+/// Where the check before a session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// Answered clear in the last [`DAILY_CHECK_VALID_MINUTES`]: a session may start.
+    Clear,
+    /// Answered in that time, and it said not to exercise today.
+    NotToday,
+    /// Not answered recently: ask it.
+    Due,
+}
+
+/// Where the check before a session stands as of `now`: the latest of the daily check and the
+/// full screening decides, if it was taken in the [`DAILY_CHECK_VALID_MINUTES`] before `now`. (A
+/// fresh full screening asks everything the daily check does, so it is not asked again at once;
+/// a daily check taken after it decides.) A clear check counts only while no
+/// [follow-up](follow_up_due) is due: a session that stopped for safety after it needs a new one.
+pub fn check_status(
+    j: &dyn Journal,
+    now: DateTime<FixedOffset>,
+) -> Result<CheckStatus, StoreError> {
+    let taken = |rec: &ScreeningRecord| DateTime::parse_from_rfc3339(&rec.taken_at).ok();
+    let daily = j.latest_screening(ScreeningKind::Daily)?;
+    let full = j.latest_screening(ScreeningKind::Full)?;
+    let latest = match (daily, full) {
+        (Some(d), Some(f)) => match (taken(&d), taken(&f)) {
+            (Some(td), Some(tf)) if tf > td => Some(f),
+            _ => Some(d),
+        },
+        (d, f) => d.or(f),
     };
-    let recent = DateTime::parse_from_rfc3339(&rec.taken_at)
-        .is_ok_and(|t| now.signed_duration_since(t) < Duration::minutes(DAILY_CHECK_VALID_MINUTES));
-    Ok(recent && rec.outcome == "clear")
+    let recent = |rec: &ScreeningRecord| {
+        taken(rec).is_some_and(|t| {
+            now.signed_duration_since(t) < Duration::minutes(DAILY_CHECK_VALID_MINUTES)
+        })
+    };
+    Ok(match latest {
+        // A follow-up on the last session is due (it stopped for safety or left the pain
+        // worse, after the clear check): ask again before the next session.
+        Some(rec) if recent(&rec) && rec.outcome == "clear" && follow_up_due(j)?.is_none() => {
+            CheckStatus::Clear
+        }
+        Some(rec) if recent(&rec) && rec.outcome != "clear" => CheckStatus::NotToday,
+        _ => CheckStatus::Due,
+    })
+}
+
+/// Whether the check before a session counts as done ([`check_status`] is clear).
+pub fn daily_check_clear(j: &dyn Journal, now: DateTime<FixedOffset>) -> Result<bool, StoreError> {
+    Ok(check_status(j, now)? == CheckStatus::Clear)
+}
+
+/// What a finished session left for the next check: the safety stop that ended it (from its
+/// end reason and the "this hurts" report that triggered the stop rule) and its pain scores.
+/// `None` for a session that is not finished.
+pub fn last_session_of(r: &SessionRecord) -> Option<LastSession> {
+    if r.status != SessionStatus::Finished {
+        return None;
+    }
+    let safety_stop = match r.end_reason.as_deref().and_then(EndReason::parse) {
+        Some(EndReason::StoppedForSafety) => Some(
+            r.events
+                .iter()
+                .rev()
+                .filter(|e| e.kind == "hurt")
+                .find_map(|e| {
+                    let report: safety::HurtReport =
+                        serde_json::from_value(e.data.get("report")?.clone()).ok()?;
+                    SafetyStop::of(&report)
+                })
+                // A safety stop whose report cannot be read is taken as the more serious one.
+                .unwrap_or(SafetyStop::Numbness),
+        ),
+        _ => None,
+    };
+    Some(LastSession {
+        safety_stop,
+        pain_before: r.pain_before,
+        pain_after: r.pain_after,
+    })
+}
+
+/// The follow-up question the check before the next session must ask about the last session,
+/// if any: after a safety stop or a session that left the pain meaningfully worse, until a later
+/// check answered it "no" or a full screening was taken after that session.
+pub fn follow_up_due(j: &dyn Journal) -> Result<Option<Question>, StoreError> {
+    let Some(last) = j
+        .recent_sessions(5)?
+        .into_iter()
+        .find(|s| s.status == SessionStatus::Finished)
+    else {
+        return Ok(None);
+    };
+    let Some(question) = last_session_of(&last).and_then(|l| safety::follow_up(&l)) else {
+        return Ok(None);
+    };
+    let ended = last.ended_at.as_deref().unwrap_or(&last.started_at);
+    let after_session = |rec: &ScreeningRecord| match (
+        utc_millis("taken_at", &rec.taken_at),
+        utc_millis("ended_at", ended),
+    ) {
+        (Ok(taken), Ok(ended)) => taken > ended,
+        _ => false,
+    };
+    if j.latest_screening(ScreeningKind::Full)?
+        .is_some_and(|rec| after_session(&rec))
+    {
+        return Ok(None);
+    }
+    let answered = j
+        .latest_screening(ScreeningKind::Daily)?
+        .is_some_and(|rec| {
+            after_session(&rec)
+                && rec.outcome == "clear"
+                && rec.answers.iter().any(|(q, _)| q == question.id)
+        });
+    Ok((!answered).then_some(question))
 }
 
 #[cfg(test)]
@@ -296,6 +422,159 @@ mod tests {
                 .contains("was not answered"),
             "the message says what is wrong"
         );
+    }
+
+    /// A finished session with one "this hurts" report.
+    fn session_ending(
+        j: &mut SqliteJournal,
+        start: &str,
+        end: &str,
+        reason: &str,
+        pains: (u8, u8),
+        hurt: Option<(bool, bool)>,
+    ) {
+        let id = j
+            .start_session(&crate::NewSession {
+                started_at: start.into(),
+                routine_id: "lying-down-relief".into(),
+                routine_name: "Lying-down relief".into(),
+                settings: serde_json::json!({}),
+                plan_total_ms: 600_000,
+                segments_total: 10,
+                pain_before: Some(pains.0),
+                pain_areas: Vec::new(),
+                pain_spreads: None,
+            })
+            .unwrap();
+        if let Some((spreading, numb)) = hurt {
+            let record = supine_core::session::Record::Hurt {
+                pose: Some("bridge".into()),
+                report: safety::HurtReport {
+                    pain: 5,
+                    sharp: false,
+                    spreading,
+                    numb,
+                },
+                rule: safety::StopRule::StopNow,
+            };
+            let data = serde_json::to_value(record).unwrap();
+            j.record_event(id, &crate::SessionEvent::from_record(start.into(), data))
+                .unwrap();
+        }
+        j.finish_session(
+            id,
+            &crate::SessionFinish {
+                ended_at: end.into(),
+                end_reason: reason.into(),
+                pain_after: Some(pains.1),
+            },
+        )
+        .unwrap();
+    }
+
+    fn check(j: &mut SqliteJournal, at: &str, answers: &[(Question, Answer)]) {
+        let outcome = safety::evaluate_checks(answers);
+        j.save_screening(&checks_record(at.into(), answers, &outcome))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_safety_stop_is_followed_up_until_answered_no_or_screened_again() {
+        use safety::{FOLLOW_UP_NUMBNESS, FOLLOW_UP_SPREADING, FOLLOW_UP_WORSE};
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        assert_eq!(follow_up_due(&j).unwrap(), None);
+        session_ending(
+            &mut j,
+            "2026-11-20T10:00:00+01:00",
+            "2026-11-20T10:10:00+01:00",
+            "completed",
+            (5, 3),
+            None,
+        );
+        assert_eq!(follow_up_due(&j).unwrap(), None, "a good session");
+        session_ending(
+            &mut j,
+            "2026-11-21T10:00:00+01:00",
+            "2026-11-21T10:04:00+01:00",
+            "stopped_for_safety",
+            (4, 4),
+            Some((true, true)),
+        );
+        assert_eq!(follow_up_due(&j).unwrap(), Some(FOLLOW_UP_NUMBNESS));
+        // "Still there": asked again next time.
+        check(
+            &mut j,
+            "2026-11-22T09:00:00+01:00",
+            &[(FOLLOW_UP_NUMBNESS, Answer::Yes), (DAILY_CHECK, Answer::No)],
+        );
+        assert_eq!(follow_up_due(&j).unwrap(), Some(FOLLOW_UP_NUMBNESS));
+        check(
+            &mut j,
+            "2026-11-23T09:00:00+01:00",
+            &[(FOLLOW_UP_NUMBNESS, Answer::No), (DAILY_CHECK, Answer::No)],
+        );
+        assert_eq!(follow_up_due(&j).unwrap(), None, "answered no: settled");
+
+        // An older journal's "stop_rule" reads as a safety stop; spreading pain alone.
+        session_ending(
+            &mut j,
+            "2026-11-24T10:00:00+01:00",
+            "2026-11-24T10:04:00+01:00",
+            "stop_rule",
+            (4, 4),
+            Some((true, false)),
+        );
+        assert_eq!(follow_up_due(&j).unwrap(), Some(FOLLOW_UP_SPREADING));
+        let answers: Vec<(String, Answer)> = QUESTIONS
+            .iter()
+            .map(|q| (q.id.to_owned(), Answer::No))
+            .collect();
+        let outcome = evaluate(&answers).unwrap();
+        j.save_screening(&full_screening_record(
+            "2026-11-25T09:00:00+01:00".into(),
+            &answers,
+            &outcome,
+        ))
+        .unwrap();
+        assert_eq!(follow_up_due(&j).unwrap(), None, "screened again since");
+
+        // Pain meaningfully worse after a session (6 -> 8).
+        session_ending(
+            &mut j,
+            "2026-11-26T10:00:00+01:00",
+            "2026-11-26T10:10:00+01:00",
+            "completed",
+            (6, 8),
+            None,
+        );
+        assert_eq!(follow_up_due(&j).unwrap(), Some(FOLLOW_UP_WORSE));
+    }
+
+    #[test]
+    fn a_fresh_clear_full_screening_stands_for_the_daily_check() {
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        let now = at("2026-11-26T10:00:00+01:00");
+        let answers: Vec<(String, Answer)> = QUESTIONS
+            .iter()
+            .map(|q| (q.id.to_owned(), Answer::No))
+            .collect();
+        let outcome = evaluate(&answers).unwrap();
+        j.save_screening(&full_screening_record(
+            "2026-11-26T09:55:00+01:00".into(),
+            &answers,
+            &outcome,
+        ))
+        .unwrap();
+        assert!(daily_check_clear(&j, now).unwrap());
+        assert!(!daily_check_clear(&j, at("2026-11-26T11:00:00+01:00")).unwrap());
+        // A daily check after it decides: a yes is not clear.
+        j.save_screening(&daily_check_record(
+            "2026-11-26T09:58:00+01:00".into(),
+            Answer::Yes,
+            &safety::evaluate_daily(Answer::Yes),
+        ))
+        .unwrap();
+        assert!(!daily_check_clear(&j, now).unwrap());
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! The SQLite backend: one file, WAL mode, append-only migrations embedded in the binary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::types::Type;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
@@ -36,6 +38,7 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_init.sql"),
     migration!(2, "0002_measures.sql"),
+    migration!(3, "0003_session_uid.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -52,19 +55,37 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Longest profile name, in characters.
 const PROFILE_NAME_MAX: usize = 64;
 
+/// The profile id of a journal opened for reading whose profile does not exist: no row has it
+/// (SQLite numbers rows from 1), so every read finds nothing.
+const NO_PROFILE: i64 = -1;
+
 /// A [`Journal`] kept in an SQLite file (or in memory, for tests).
 ///
-/// Each write is one transaction, committed in WAL mode with `synchronous=NORMAL`: once a method
-/// returns `Ok`, what it wrote is in the write-ahead log and survives a crash or kill of the
-/// process (the SIGKILL test proves it). A power cut may lose the last few commits, never the
-/// file's consistency: SQLite's recommended trade-off for WAL, chosen because waiting for the disk
-/// on every cue of a session made writes slow (p99 8-12 ms under load with `FULL`). Several `SqliteJournal`s (in
-/// threads or processes) may use the same file; a writer waits up to 5 s for another's lock.
+/// Each write is one explicit transaction whose commit is checked: once a method returns `Ok`,
+/// what it wrote is in the write-ahead log (WAL mode, `synchronous=NORMAL`) and survives a crash
+/// or kill of the process (the SIGKILL test proves it); when it returns an error, it wrote
+/// nothing. Ids are handed out only for rows that were committed, and never twice (rows are never
+/// deleted). A power cut may lose the last few commits, never the file's consistency: SQLite's
+/// recommended trade-off for WAL, chosen because waiting for the disk on every cue of a session
+/// made writes slow (p99 8-12 ms under load with `FULL`).
+///
+/// When the disk is full, a write checkpoints the write-ahead log into the file (which frees the
+/// log's space) and tries once more before it reports [`StoreError::DiskFull`]. Before each write
+/// the journal checks that its path still names the file it opened, and reports
+/// [`StoreError::Replaced`] rather than write into a file that was moved, replaced or deleted.
+///
+/// Several `SqliteJournal`s (in threads or processes) may use the same file; a writer waits up
+/// to 5 s for another's lock.
 #[derive(Debug)]
 pub struct SqliteJournal {
     conn: Connection,
     ctx: Ctx,
+    /// Writes left to run in low-space mode (see [`SqliteJournal::write`]).
+    low_space: u32,
 }
+
+/// After a full disk, this many writes each fold the write-ahead log into the file first.
+const LOW_SPACE_WRITES: u32 = 64;
 
 /// Who and where: kept apart from the connection so that a transaction can borrow the connection
 /// while helpers read the context.
@@ -73,6 +94,57 @@ struct Ctx {
     location: String,
     profile: String,
     profile_id: i64,
+    /// The file as opened, to notice it being replaced; `None` in memory.
+    file: Option<OpenedFile>,
+    /// Opened with [`SqliteJournal::open_read_only`]: every write is refused.
+    read_only: bool,
+}
+
+/// The identity of the journal file when it was opened: its device and inode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OpenedFile {
+    path: PathBuf,
+    id: Option<(u64, u64)>,
+}
+
+impl OpenedFile {
+    /// The file now at `path`.
+    fn at(path: &Path) -> std::io::Result<Self> {
+        let meta = std::fs::metadata(path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            id: file_id(&meta),
+        })
+    }
+
+    /// Fails with [`StoreError::Replaced`] unless `path` still names the file that was opened.
+    fn check(&self, location: &str) -> Result<(), StoreError> {
+        let replaced = || StoreError::Replaced {
+            location: location.to_owned(),
+        };
+        match std::fs::metadata(&self.path) {
+            Ok(meta) if file_id(&meta) == self.id => Ok(()),
+            Ok(_) => Err(replaced()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(replaced()),
+            Err(e) => Err(StoreError::CannotOpen {
+                location: location.to_owned(),
+                source: Box::new(e),
+            }),
+        }
+    }
+}
+
+/// Device and inode: what tells one file from another that took its name.
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Elsewhere there is no inode to compare; a deleted file is still noticed.
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 impl SqliteJournal {
@@ -102,7 +174,87 @@ impl SqliteJournal {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| map_error(e, &location, "opening the journal"))?;
-        Self::init(conn, location, profile)
+        Self::init(conn, location, profile, Some(path))
+    }
+
+    /// Opens the journal at `path` for reading only: nothing is ever written, not even the schema
+    /// (no migration, no WAL switch, no new profile), so it works on a read-only file and on a
+    /// full disk. A missing file, and a profile that does not exist, read as empty.
+    ///
+    /// A journal of an older schema is read through a migrated copy in memory. When the
+    /// write-ahead log's index cannot be created (a read-only folder, a full disk) and no log is
+    /// left over, the file is read as immutable. Every write returns [`StoreError::ReadOnly`].
+    pub fn open_read_only(path: &Path, profile: &str) -> Result<Self, StoreError> {
+        validate_profile(profile)?;
+        let location = path.display().to_string();
+        match path.try_exists() {
+            Ok(true) => {}
+            Ok(false) => return Self::empty_read_only(location, profile),
+            Err(e) => {
+                return Err(StoreError::CannotOpen {
+                    location,
+                    source: Box::new(e),
+                });
+            }
+        }
+        let (conn, found) = match open_for_reading(path, &location, false) {
+            Err(e) if wal_is_empty(path) && !is_about_the_contents(&e) => {
+                open_for_reading(path, &location, true)?
+            }
+            other => other?,
+        };
+        let conn = match found {
+            None => return Self::empty_read_only(location, profile),
+            Some(v) if v > latest_version() => {
+                return Err(StoreError::NewerSchema {
+                    location,
+                    found: v,
+                    supported: latest_version(),
+                });
+            }
+            Some(v) if v < latest_version() => migrated_copy(&conn, &location)?,
+            Some(_) => conn,
+        };
+        let profile_id = conn
+            .query_row(
+                "SELECT id FROM profiles WHERE name = ?1",
+                [profile],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| map_error(e, &location, "selecting the profile"))?
+            .unwrap_or(NO_PROFILE);
+        Self::read_only_from(conn, location, profile, profile_id)
+    }
+
+    /// A journal with nothing in it, for reading: what a missing file reads as.
+    pub(crate) fn empty_read_only(location: String, profile: &str) -> Result<Self, StoreError> {
+        let mut conn = Connection::open_in_memory()
+            .map_err(|e| map_error(e, &location, "opening the journal"))?;
+        migrate(&mut conn, &location)?;
+        Self::read_only_from(conn, location, profile, NO_PROFILE)
+    }
+
+    fn read_only_from(
+        conn: Connection,
+        location: String,
+        profile: &str,
+        profile_id: i64,
+    ) -> Result<Self, StoreError> {
+        // A connection setting, not a write: even a copy in memory takes no change.
+        conn.pragma_update(None, "query_only", true)
+            .map_err(|e| map_error(e, &location, "opening the journal for reading"))?;
+        Ok(Self {
+            conn,
+            low_space: 0,
+            ctx: Ctx {
+                location,
+                profile: profile.to_owned(),
+                profile_id,
+                file: None,
+                read_only: true,
+            },
+        })
     }
 
     /// A fresh journal that lives in memory only, with the [`DEFAULT_PROFILE`]; for tests.
@@ -110,7 +262,7 @@ impl SqliteJournal {
         let location = "in-memory journal".to_owned();
         let conn = Connection::open_in_memory()
             .map_err(|e| map_error(e, &location, "opening the journal"))?;
-        Self::init(conn, location, DEFAULT_PROFILE)
+        Self::init(conn, location, DEFAULT_PROFILE, None)
     }
 
     /// The profile this journal reads and writes.
@@ -120,12 +272,26 @@ impl SqliteJournal {
 
     /// Sets the connection up, checks that the file is ours and not from the future, then
     /// migrates. Nothing is written before those checks pass.
-    fn init(mut conn: Connection, location: String, profile: &str) -> Result<Self, StoreError> {
+    fn init(
+        mut conn: Connection,
+        location: String,
+        profile: &str,
+        path: Option<&Path>,
+    ) -> Result<Self, StoreError> {
+        // SQLite falls back to reading when it may not write the file (a read-only disk); it
+        // then cannot make the write-ahead log's index either, so the first statement that reads
+        // fails as if the file could not be opened: that is a read-only journal.
+        let opened_read_only = conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
         let fail = |action| {
             let location = location.clone();
-            move |e| map_error(e, &location, action)
+            move |e| match map_error(e, &location, action) {
+                StoreError::CannotOpen { location, source } if opened_read_only => {
+                    StoreError::ReadOnly { location, source }
+                }
+                other => other,
+            }
         };
-        // Connection settings only: these do not touch the file.
+        // Connection settings; `synchronous` reads the schema, so the first read may be here.
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(fail("setting the busy timeout"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -133,8 +299,22 @@ impl SqliteJournal {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail("setting synchronous=NORMAL"))?;
 
-        // The first read: a file that is not a database fails here, before any write.
-        let found = schema_version(&conn, &location)?;
+        // The first read of the contents: a file that is not a database fails here, before any
+        // write.
+        let found = match schema_version(&conn, &location) {
+            Err(StoreError::CannotOpen { location, source }) if opened_read_only => {
+                return Err(StoreError::ReadOnly { location, source });
+            }
+            other => other?,
+        };
+        // SQLite has the file open now: remember which file it is.
+        let file =
+            path.map(OpenedFile::at)
+                .transpose()
+                .map_err(|source| StoreError::CannotOpen {
+                    location: location.clone(),
+                    source: Box::new(source),
+                })?;
         if let Some(found) = found.filter(|&v| v > latest_version()) {
             return Err(StoreError::NewerSchema {
                 location,
@@ -155,17 +335,192 @@ impl SqliteJournal {
         enable_wal(&conn, &location)?;
         if found != Some(latest_version()) {
             migrate(&mut conn, &location)?;
+            // Start with the schema in the file and an empty log, rather than a log holding
+            // every page of it: on a nearly full disk the log could otherwise never shrink.
+            checkpoint_wal(&conn);
         }
-        let profile_id = profile_id(&conn, profile).map_err(fail("selecting the profile"))?;
+        let profile_id = profile_id(&mut conn, profile).map_err(fail("selecting the profile"))?;
         Ok(Self {
             conn,
+            low_space: 0,
             ctx: Ctx {
                 location,
                 profile: profile.to_owned(),
                 profile_id,
+                file,
+                read_only: false,
             },
         })
     }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits it, checking the commit: the
+    /// only way this backend writes.
+    ///
+    /// On a full disk the write-ahead log is checkpointed into the file and emptied (which frees
+    /// its space) and `f` runs once more; a failed attempt was rolled back whole, so trying again
+    /// stores nothing twice. For the next [`LOW_SPACE_WRITES`] writes the log is emptied before
+    /// each one, so that space freed on the disk goes to the file rather than to a growing log
+    /// that could then never be checkpointed.
+    fn write<T>(
+        &mut self,
+        action: &'static str,
+        f: impl Fn(&Transaction<'_>, &Ctx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.ctx.read_only {
+            return Err(StoreError::ReadOnly {
+                location: self.ctx.location.clone(),
+                source: "the journal was opened for reading only".into(),
+            });
+        }
+        if let Some(file) = &self.ctx.file
+            && let Err(e) = file.check(&self.ctx.location)
+        {
+            // What was acknowledged but is still only in the write-ahead log goes into the file
+            // that was moved away (SQLite writes through the file it holds open), so that the
+            // log beside the path, now the new file's, is left empty.
+            checkpoint_wal(&self.conn);
+            return Err(e);
+        }
+        if self.low_space > 0 {
+            checkpoint_wal(&self.conn);
+        }
+        let result = match attempt(&mut self.conn, &self.ctx, action, &f) {
+            Err(e) if e.is_disk_full() && checkpoint_wal(&self.conn) => {
+                attempt(&mut self.conn, &self.ctx, action, &f)
+            }
+            other => other,
+        };
+        self.low_space = match &result {
+            Err(e) if e.is_disk_full() => LOW_SPACE_WRITES,
+            Ok(_) => self.low_space.saturating_sub(1),
+            Err(_) => self.low_space,
+        };
+        result
+    }
+}
+
+/// One try of [`SqliteJournal::write`]. Dropping an uncommitted transaction rolls it back.
+fn attempt<T>(
+    conn: &mut Connection,
+    ctx: &Ctx,
+    action: &'static str,
+    f: &impl Fn(&Transaction<'_>, &Ctx) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(ctx.fail(action))?;
+    let out = f(&tx, ctx)?;
+    tx.commit().map_err(ctx.fail(action))?;
+    Ok(out)
+}
+
+impl Drop for SqliteJournal {
+    /// SQLite neither checkpoints nor removes the write-ahead log when it closes a file that was
+    /// moved or deleted, and a log left beside the path would be read into whatever file is
+    /// there now; so a moved journal's log is copied into it (through the file held open) and
+    /// emptied first.
+    fn drop(&mut self) {
+        if let Some(file) = &self.ctx.file
+            && !self.ctx.read_only
+            && file.check(&self.ctx.location).is_err()
+        {
+            checkpoint_wal(&self.conn);
+        }
+    }
+}
+
+/// Copies the write-ahead log into the file SQLite holds open and empties the log; whether that
+/// worked. On a full disk this gives back the log's space (up to a few MB) for the next commit.
+fn checkpoint_wal(conn: &Connection) -> bool {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .is_ok_and(|busy| busy == 0)
+}
+
+/// Opens `path` read-only and reads its schema version, without writing anything. `immutable`
+/// tells SQLite that nothing changes the file, so it needs no write-ahead-log index: for a file
+/// on a read-only or full disk that has no log left over.
+fn open_for_reading(
+    path: &Path,
+    location: &str,
+    immutable: bool,
+) -> Result<(Connection, Option<i64>), StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let opened = if immutable {
+        Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
+    };
+    let conn = opened.map_err(|e| map_error(e, location, "opening the journal for reading"))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| map_error(e, location, "setting the busy timeout"))?;
+    let found = schema_version(&conn, location)?;
+    Ok((conn, found))
+}
+
+/// `file:<path>?immutable=1`, every byte of the path but the plainest percent-encoded, so that
+/// no character of a file name can add a parameter.
+fn immutable_uri(path: &Path) -> String {
+    let bytes = path_bytes(path);
+    let mut uri = String::from("file:");
+    for b in bytes.iter() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(b) {
+            uri.push(char::from(*b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+    use std::os::unix::ffi::OsStrExt;
+    std::borrow::Cow::Borrowed(path.as_os_str().as_bytes())
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+    std::borrow::Cow::Owned(path.to_string_lossy().into_owned().into_bytes())
+}
+
+/// Whether no write-ahead log with content sits beside `path` (so reading the file alone, as
+/// immutable, misses nothing).
+fn wal_is_empty(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    match std::fs::metadata(PathBuf::from(wal)) {
+        Ok(meta) => meta.len() == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// Errors about what the file holds, which no other way of opening it can help.
+fn is_about_the_contents(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::NotADatabase { .. }
+            | StoreError::ForeignDatabase { .. }
+            | StoreError::NewerSchema { .. }
+            | StoreError::Damaged { .. }
+    )
+}
+
+/// An older journal, copied into memory and migrated there: read as if it were current, while
+/// the file stays as it is.
+fn migrated_copy(file: &Connection, location: &str) -> Result<Connection, StoreError> {
+    let fail = |e| map_error(e, location, "reading an older journal");
+    let mut copy = Connection::open_in_memory().map_err(fail)?;
+    {
+        let backup = rusqlite::backup::Backup::new(file, &mut copy).map_err(fail)?;
+        backup
+            .run_to_completion(1024, Duration::from_millis(10), None)
+            .map_err(fail)?;
+    }
+    migrate(&mut copy, location)?;
+    Ok(copy)
 }
 
 /// Switches the file to WAL mode (persistent: once per file; in memory SQLite keeps "memory").
@@ -297,8 +652,9 @@ pub(crate) fn validate_profile(name: &str) -> Result<(), StoreError> {
     }
 }
 
-/// The id of the named profile, created if missing (only then does this write).
-fn profile_id(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+/// The id of the named profile, created if missing (only then does this write, in a
+/// transaction whose commit is checked).
+fn profile_id(conn: &mut Connection, name: &str) -> rusqlite::Result<i64> {
     let select = |conn: &Connection| {
         conn.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |row| {
             row.get(0)
@@ -308,37 +664,46 @@ fn profile_id(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
     if let Some(id) = select(conn)? {
         return Ok(id);
     }
-    conn.execute(
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
         "INSERT INTO profiles (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
         [name],
     )?;
-    conn.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |row| {
+    let id = tx.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |row| {
         row.get(0)
-    })
+    })?;
+    tx.commit()?;
+    Ok(id)
 }
 
 /// Sorts an SQLite failure into the [`StoreError`] a person can act on.
 fn map_error(e: rusqlite::Error, location: &str, action: &'static str) -> StoreError {
     let location = location.to_owned();
-    let code = match &e {
-        rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
-        _ => None,
+    let (code, extended) = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => (Some(f.code), f.extended_code),
+        _ => (None, 0),
     };
-    match code {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::NotADatabase {
-            location,
-            reason: e.to_string(),
-        },
-        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => StoreError::ReadOnly {
+    match (code, extended) {
+        (_, rusqlite::ffi::SQLITE_READONLY_DBMOVED) => StoreError::Replaced { location },
+        // Growing the write-ahead log's index failed: on Linux, a full disk.
+        (_, rusqlite::ffi::SQLITE_IOERR_SHMSIZE) | (Some(ErrorCode::DiskFull), _) => {
+            StoreError::DiskFull { location }
+        }
+        (Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt), _) => {
+            StoreError::NotADatabase {
+                location,
+                reason: e.to_string(),
+            }
+        }
+        (Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied), _) => StoreError::ReadOnly {
             location,
             source: Box::new(e),
         },
-        Some(ErrorCode::DiskFull) => StoreError::DiskFull { location },
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy {
+        (Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked), _) => StoreError::Busy {
             location,
             source: Box::new(e),
         },
-        Some(ErrorCode::CannotOpen) => StoreError::CannotOpen {
+        (Some(ErrorCode::CannotOpen), _) => StoreError::CannotOpen {
             location,
             source: Box::new(e),
         },
@@ -363,7 +728,7 @@ fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<serde_
 
 const SESSION_COLUMNS: &str = "id, started_at, last_seen_at, ended_at, routine_id, routine_name, \
      settings, status, end_reason, pain_before, pain_after, plan_total_ms, segments_total, \
-     pain_areas, pain_spreads";
+     pain_areas, pain_spreads, uid";
 
 fn status_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<SessionStatus> {
     let status: String = row.get(index)?;
@@ -395,6 +760,7 @@ fn ms_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<u64> {
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
         id: row.get(0)?,
+        uid: row.get(15)?,
         started_at: row.get(1)?,
         last_seen_at: row.get(2)?,
         ended_at: row.get(3)?,
@@ -496,6 +862,60 @@ impl Ctx {
         }
         Ok(out)
     }
+
+    /// Stores a screening and its answers.
+    fn insert_screening(
+        &self,
+        tx: &Connection,
+        r: &ScreeningRecord,
+        taken_ms: i64,
+        action: &'static str,
+    ) -> Result<(), StoreError> {
+        let fail = self.fail(action);
+        tx.execute(
+            "INSERT INTO screenings (profile_id, taken_at, taken_at_ms, kind, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                self.profile_id,
+                r.taken_at,
+                taken_ms,
+                r.kind.as_str(),
+                r.outcome
+            ],
+        )
+        .map_err(&fail)?;
+        let screening_id = tx.last_insert_rowid();
+        let mut stmt = tx
+            .prepare_cached(
+                "INSERT INTO screening_answers (screening_id, position, question_id, answer)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(&fail)?;
+        for (position, (question, answer)) in r.answers.iter().enumerate() {
+            let position = i64::try_from(position).unwrap_or(i64::MAX);
+            stmt.execute(params![screening_id, position, question, answer])
+                .map_err(&fail)?;
+        }
+        Ok(())
+    }
+
+    /// The answers of one screening, in the order asked.
+    fn screening_answers(
+        &self,
+        conn: &Connection,
+        id: i64,
+        action: &'static str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        conn.prepare_cached(
+            "SELECT question_id, answer FROM screening_answers
+             WHERE screening_id = ?1 ORDER BY position",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .map_err(self.fail(action))
+    }
 }
 
 impl Journal for SqliteJournal {
@@ -505,15 +925,15 @@ impl Journal for SqliteJournal {
 
     fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError> {
         let (started_ms, plan_total_ms) = validate::new_session(s)?;
-        self.conn
-            .query_row(
+        let uid = validate::new_uid();
+        self.write("starting a session", |tx, ctx| {
+            tx.execute(
                 "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
                      last_seen_at_ms, routine_id, routine_name, settings, status, pain_before,
-                     plan_total_ms, segments_total, pain_areas, pain_spreads)
-                 VALUES (?1, ?2, ?3, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9, ?10, ?11)
-                 RETURNING id",
+                     plan_total_ms, segments_total, pain_areas, pain_spreads, uid)
+                 VALUES (?1, ?2, ?3, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
-                    self.ctx.profile_id,
+                    ctx.profile_id,
                     s.started_at,
                     started_ms,
                     s.routine_id,
@@ -524,101 +944,93 @@ impl Journal for SqliteJournal {
                     s.segments_total,
                     areas_json(&s.pain_areas),
                     s.pain_spreads,
+                    uid,
                 ],
-                |row| row.get(0),
             )
-            .map_err(self.ctx.fail("starting a session"))
+            .map_err(ctx.fail("starting a session"))?;
+            Ok(tx.last_insert_rowid())
+        })
     }
 
     fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
         let at_ms = validate::event(ev)?;
-        let fail = self.ctx.fail("recording an event");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+        self.write("recording an event", |tx, ctx| {
+            let fail = ctx.fail("recording an event");
+            ctx.require_open(tx, id)?;
+            tx.prepare_cached(
+                "INSERT INTO session_events (session_id, at, at_ms, kind, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![id, ev.at, at_ms, ev.kind, ev.data.to_string()])
+            })
             .map_err(&fail)?;
-        self.ctx.require_open(&tx, id)?;
-        tx.prepare_cached(
-            "INSERT INTO session_events (session_id, at, at_ms, kind, data)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms, ev.kind, ev.data.to_string()]))
-        .map_err(&fail)?;
-        tx.prepare_cached(
-            "UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1",
-        )
-        .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms]))
-        .map_err(&fail)?;
-        tx.commit().map_err(&fail)
+            tx.prepare_cached(
+                "UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms]))
+            .map_err(&fail)?;
+            Ok(())
+        })
     }
 
     fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError> {
         let at_ms = utc_millis("heartbeat at", at)?;
-        let fail = self.ctx.fail("recording a heartbeat");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        self.ctx.require_open(&tx, id)?;
-        tx.prepare_cached(
-            "UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1",
-        )
-        .and_then(|mut stmt| stmt.execute(params![id, at, at_ms]))
-        .map_err(&fail)?;
-        tx.commit().map_err(&fail)
+        self.write("recording a heartbeat", |tx, ctx| {
+            ctx.require_open(tx, id)?;
+            tx.prepare_cached(
+                "UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute(params![id, at, at_ms]))
+            .map_err(ctx.fail("recording a heartbeat"))?;
+            Ok(())
+        })
     }
 
     fn finish_session(&mut self, id: SessionId, f: &SessionFinish) -> Result<(), StoreError> {
         let ended_ms = utc_millis("ended_at", &f.ended_at)?;
         check_not_empty("end_reason", &f.end_reason)?;
         check_pain("pain_after", f.pain_after)?;
-        let fail = self.ctx.fail("finishing a session");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        self.ctx.require_open(&tx, id)?;
-        tx.execute(
-            "UPDATE sessions
-             SET status = 'finished', ended_at = ?2, ended_at_ms = ?3, end_reason = ?4,
-                 pain_after = ?5, last_seen_at = ?2, last_seen_at_ms = ?3
-             WHERE id = ?1",
-            params![id, f.ended_at, ended_ms, f.end_reason, f.pain_after],
-        )
-        .map_err(&fail)?;
-        tx.commit().map_err(&fail)
+        self.write("finishing a session", |tx, ctx| {
+            ctx.require_open(tx, id)?;
+            tx.execute(
+                "UPDATE sessions
+                 SET status = 'finished', ended_at = ?2, ended_at_ms = ?3, end_reason = ?4,
+                     pain_after = ?5, last_seen_at = ?2, last_seen_at_ms = ?3
+                 WHERE id = ?1",
+                params![id, f.ended_at, ended_ms, f.end_reason, f.pain_after],
+            )
+            .map_err(ctx.fail("finishing a session"))?;
+            Ok(())
+        })
     }
 
     fn mark_interrupted(&mut self, stale_before: &str) -> Result<Vec<SessionRecord>, StoreError> {
         let stale_ms = utc_millis("stale_before", stale_before)?;
-        let fail = self.ctx.fail("marking interrupted sessions");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        let ids: Vec<SessionId> = tx
-            .prepare(
-                "SELECT id FROM sessions
-                 WHERE profile_id = ?1 AND status = 'open' AND last_seen_at_ms < ?2
-                 ORDER BY started_at_ms DESC, id DESC",
+        self.write("marking interrupted sessions", |tx, ctx| {
+            let fail = ctx.fail("marking interrupted sessions");
+            let ids: Vec<SessionId> = tx
+                .prepare(
+                    "SELECT id FROM sessions
+                     WHERE profile_id = ?1 AND status = 'open' AND last_seen_at_ms < ?2
+                     ORDER BY started_at_ms DESC, id DESC",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_map(params![ctx.profile_id, stale_ms], |row| row.get(0))?
+                        .collect()
+                })
+                .map_err(&fail)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            tx.execute(
+                "UPDATE sessions SET status = 'interrupted'
+                 WHERE profile_id = ?1 AND status = 'open' AND last_seen_at_ms < ?2",
+                params![ctx.profile_id, stale_ms],
             )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![self.ctx.profile_id, stale_ms], |row| row.get(0))?
-                    .collect()
-            })
             .map_err(&fail)?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        tx.execute(
-            "UPDATE sessions SET status = 'interrupted'
-             WHERE profile_id = ?1 AND status = 'open' AND last_seen_at_ms < ?2",
-            params![self.ctx.profile_id, stale_ms],
-        )
-        .map_err(&fail)?;
-        let records = self.ctx.load_sessions(&tx, &ids)?;
-        tx.commit().map_err(&fail)?;
-        Ok(records)
+            ctx.load_sessions(tx, &ids)
+        })
     }
 
     fn session(&self, id: SessionId) -> Result<Option<SessionRecord>, StoreError> {
@@ -648,43 +1060,14 @@ impl Journal for SqliteJournal {
 
     fn save_screening(&mut self, r: &ScreeningRecord) -> Result<(), StoreError> {
         let taken_ms = validate::screening(r)?;
-        let fail = self.ctx.fail("saving a screening");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        let screening_id: i64 = tx
-            .query_row(
-                "INSERT INTO screenings (profile_id, taken_at, taken_at_ms, kind, outcome)
-                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                params![
-                    self.ctx.profile_id,
-                    r.taken_at,
-                    taken_ms,
-                    r.kind.as_str(),
-                    r.outcome
-                ],
-                |row| row.get(0),
-            )
-            .map_err(&fail)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO screening_answers (screening_id, position, question_id, answer)
-                     VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(&fail)?;
-            for (position, (question, answer)) in r.answers.iter().enumerate() {
-                let position = i64::try_from(position).unwrap_or(i64::MAX);
-                stmt.execute(params![screening_id, position, question, answer])
-                    .map_err(&fail)?;
-            }
-        }
-        tx.commit().map_err(&fail)
+        self.write("saving a screening", |tx, ctx| {
+            ctx.insert_screening(tx, r, taken_ms, "saving a screening")
+        })
     }
 
     fn latest_screening(&self, kind: ScreeningKind) -> Result<Option<ScreeningRecord>, StoreError> {
-        let fail = self.ctx.fail("reading the latest screening");
+        let action = "reading the latest screening";
+        let fail = self.ctx.fail(action);
         let tx = self.conn.unchecked_transaction().map_err(&fail)?;
         let Some((id, taken_at, outcome)) = tx
             .query_row(
@@ -699,16 +1082,7 @@ impl Journal for SqliteJournal {
         else {
             return Ok(None);
         };
-        let answers = tx
-            .prepare_cached(
-                "SELECT question_id, answer FROM screening_answers
-                 WHERE screening_id = ?1 ORDER BY position",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect()
-            })
-            .map_err(&fail)?;
+        let answers = self.ctx.screening_answers(&tx, id, action)?;
         Ok(Some(ScreeningRecord {
             taken_at,
             kind,
@@ -717,16 +1091,97 @@ impl Journal for SqliteJournal {
         }))
     }
 
+    fn screenings(&self) -> Result<Vec<ScreeningRecord>, StoreError> {
+        let fail = self.ctx.fail("reading the screenings");
+        let tx = self.conn.unchecked_transaction().map_err(&fail)?;
+        // A screening's id, time, kind and outcome, then one answer (none when it has none).
+        type Row = (i64, String, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = tx
+            .prepare_cached(
+                "SELECT s.id, s.taken_at, s.kind, s.outcome, a.question_id, a.answer
+                 FROM screenings s LEFT JOIN screening_answers a ON a.screening_id = s.id
+                 WHERE s.profile_id = ?1 ORDER BY s.taken_at_ms, s.id, a.position",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([self.ctx.profile_id], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(&fail)?;
+        let mut out: Vec<ScreeningRecord> = Vec::new();
+        let mut last_id = None;
+        for (id, taken_at, kind, outcome, question, answer) in rows {
+            if last_id != Some(id) {
+                last_id = Some(id);
+                let kind = ScreeningKind::parse(&kind).ok_or_else(|| {
+                    fail(bad_column(
+                        2,
+                        Type::Text,
+                        format!("unknown screening kind {kind:?}"),
+                    ))
+                })?;
+                out.push(ScreeningRecord {
+                    taken_at,
+                    kind,
+                    answers: Vec::new(),
+                    outcome,
+                });
+            }
+            if let (Some(r), Some(q), Some(a)) = (out.last_mut(), question, answer) {
+                r.answers.push((q, a));
+            }
+        }
+        Ok(out)
+    }
+
+    fn import_screening(&mut self, r: &ScreeningRecord) -> Result<bool, StoreError> {
+        let taken_ms = validate::screening(r)?;
+        let action = "importing a screening";
+        self.write(action, |tx, ctx| {
+            let fail = ctx.fail(action);
+            let same_time: Vec<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM screenings
+                     WHERE profile_id = ?1 AND kind = ?2 AND taken_at = ?3 AND outcome = ?4",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_map(
+                        params![ctx.profile_id, r.kind.as_str(), r.taken_at, r.outcome],
+                        |row| row.get(0),
+                    )?
+                    .collect()
+                })
+                .map_err(&fail)?;
+            for id in same_time {
+                if ctx.screening_answers(tx, id, action)? == r.answers {
+                    return Ok(false);
+                }
+            }
+            ctx.insert_screening(tx, r, taken_ms, action)?;
+            Ok(true)
+        })
+    }
+
     fn save_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
         check_not_empty("setting key", key)?;
-        self.conn
-            .execute(
+        let value = value.to_string();
+        self.write("saving a setting", |tx, ctx| {
+            tx.execute(
                 "INSERT INTO settings (profile_id, key, value) VALUES (?1, ?2, ?3)
                  ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value",
-                params![self.ctx.profile_id, key, value.to_string()],
+                params![ctx.profile_id, key, value],
             )
-            .map(drop)
-            .map_err(self.ctx.fail("saving a setting"))
+            .map_err(ctx.fail("saving a setting"))?;
+            Ok(())
+        })
     }
 
     fn load_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
@@ -738,6 +1193,33 @@ impl Journal for SqliteJournal {
             )
             .optional()
             .map_err(self.ctx.fail("loading a setting"))
+    }
+
+    fn settings(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT key, value FROM settings WHERE profile_id = ?1 ORDER BY key")
+            .and_then(|mut stmt| {
+                stmt.query_map([self.ctx.profile_id], |row| {
+                    Ok((row.get(0)?, json_column(row, 1)?))
+                })?
+                .collect()
+            })
+            .map_err(self.ctx.fail("reading the settings"))
+    }
+
+    fn import_setting(&mut self, key: &str, value: &serde_json::Value) -> Result<bool, StoreError> {
+        check_not_empty("setting key", key)?;
+        let value = value.to_string();
+        self.write("importing a setting", |tx, ctx| {
+            let added = tx
+                .execute(
+                    "INSERT INTO settings (profile_id, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (profile_id, key) DO NOTHING",
+                    params![ctx.profile_id, key, value],
+                )
+                .map_err(ctx.fail("importing a setting"))?;
+            Ok(added == 1)
+        })
     }
 
     fn history(&self) -> Result<Vec<SessionSummary>, StoreError> {
@@ -771,38 +1253,34 @@ impl Journal for SqliteJournal {
 
     fn save_psfs(&mut self, entry: &PsfsEntry) -> Result<bool, StoreError> {
         let taken_ms = validate::psfs(entry)?;
-        let fail = self.ctx.fail("saving a PSFS entry");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        let exists = row_exists(
-            &tx,
-            "SELECT 1 FROM psfs_entries WHERE profile_id = ?1 AND taken_at = ?2",
-            params![self.ctx.profile_id, entry.taken_at],
-        )
-        .map_err(&fail)?;
-        if exists {
-            return Ok(false);
-        }
-        let id: i64 = tx
-            .query_row(
-                "INSERT INTO psfs_entries (profile_id, taken_at, taken_at_ms)
-                 VALUES (?1, ?2, ?3) RETURNING id",
-                params![self.ctx.profile_id, entry.taken_at, taken_ms],
-                |row| row.get(0),
+        self.write("saving a PSFS entry", |tx, ctx| {
+            let fail = ctx.fail("saving a PSFS entry");
+            let exists = row_exists(
+                tx,
+                "SELECT 1 FROM psfs_entries WHERE profile_id = ?1 AND taken_at = ?2",
+                params![ctx.profile_id, entry.taken_at],
             )
             .map_err(&fail)?;
-        for (position, item) in entry.items.iter().enumerate() {
+            if exists {
+                return Ok(false);
+            }
             tx.execute(
-                "INSERT INTO psfs_items (entry_id, position, activity, score)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![id, position as i64, item.activity, item.score],
+                "INSERT INTO psfs_entries (profile_id, taken_at, taken_at_ms)
+                 VALUES (?1, ?2, ?3)",
+                params![ctx.profile_id, entry.taken_at, taken_ms],
             )
             .map_err(&fail)?;
-        }
-        tx.commit().map_err(&fail)?;
-        Ok(true)
+            let id = tx.last_insert_rowid();
+            for (position, item) in entry.items.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO psfs_items (entry_id, position, activity, score)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![id, position as i64, item.activity, item.score],
+                )
+                .map_err(&fail)?;
+            }
+            Ok(true)
+        })
     }
 
     fn psfs_entries(&self) -> Result<Vec<PsfsEntry>, StoreError> {
@@ -840,32 +1318,26 @@ impl Journal for SqliteJournal {
 
     fn import_session(&mut self, r: &SessionRecord) -> Result<bool, StoreError> {
         let t = validate::import(r)?;
-        let fail = self.ctx.fail("importing a session");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+        self.write("importing a session", |tx, ctx| {
+            let fail = ctx.fail("importing a session");
+            let exists = row_exists(
+                tx,
+                "SELECT 1 FROM sessions WHERE profile_id = ?1 AND uid = ?2",
+                params![ctx.profile_id, t.uid],
+            )
             .map_err(&fail)?;
-        let exists = row_exists(
-            &tx,
-            "SELECT 1 FROM sessions
-             WHERE profile_id = ?1 AND started_at = ?2 AND routine_id = ?3",
-            params![self.ctx.profile_id, r.started_at, r.routine_id],
-        )
-        .map_err(&fail)?;
-        if exists {
-            return Ok(false);
-        }
-        let id: i64 = tx
-            .query_row(
+            if exists {
+                return Ok(false);
+            }
+            tx.execute(
                 "INSERT INTO sessions (profile_id, started_at, started_at_ms, last_seen_at,
                      last_seen_at_ms, ended_at, ended_at_ms, routine_id, routine_name, settings,
                      status, end_reason, pain_before, pain_after, plan_total_ms, segments_total,
-                     pain_areas, pain_spreads)
+                     pain_areas, pain_spreads, uid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18)
-                 RETURNING id",
+                     ?17, ?18, ?19)",
                 params![
-                    self.ctx.profile_id,
+                    ctx.profile_id,
                     r.started_at,
                     t.started_ms,
                     r.last_seen_at,
@@ -883,11 +1355,11 @@ impl Journal for SqliteJournal {
                     r.segments_total,
                     areas_json(&r.pain_areas),
                     r.pain_spreads,
+                    t.uid,
                 ],
-                |row| row.get(0),
             )
             .map_err(&fail)?;
-        {
+            let id = tx.last_insert_rowid();
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO session_events (session_id, at, at_ms, kind, data)
@@ -898,9 +1370,53 @@ impl Journal for SqliteJournal {
                 stmt.execute(params![id, ev.at, at_ms, ev.kind, ev.data.to_string()])
                     .map_err(&fail)?;
             }
+            Ok(true)
+        })
+    }
+
+    fn check_integrity(&self) -> Result<(), StoreError> {
+        // A page so broken that the check itself cannot read it is damage too.
+        let fail = |e| match map_error(e, &self.ctx.location, "checking the journal") {
+            StoreError::NotADatabase { location, reason } => StoreError::Damaged {
+                location,
+                problem: reason,
+            },
+            other => other,
+        };
+        // Up to 10 problems: enough to name them, bounded for a badly broken file.
+        let mut problems: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check(10)")
+            .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+            .map_err(&fail)?;
+        if problems == ["ok"] {
+            problems.clear();
         }
-        tx.commit().map_err(&fail)?;
-        Ok(true)
+        let orphans = self
+            .conn
+            .prepare("PRAGMA foreign_key_check")
+            .and_then(|mut stmt| {
+                let mut rows = stmt.query([])?;
+                let mut n = 0usize;
+                while rows.next()?.is_some() {
+                    n += 1;
+                }
+                Ok(n)
+            })
+            .map_err(&fail)?;
+        if orphans > 0 {
+            problems.push(format!(
+                "{orphans} row(s) point at a session, screening or entry that is missing"
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Damaged {
+                location: self.ctx.location.clone(),
+                problem: problems.join("; "),
+            })
+        }
     }
 }
 
@@ -1063,7 +1579,7 @@ mod tests {
         let path = dir.path().join("journal.db");
         drop(SqliteJournal::open(&path).unwrap());
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-        let err = SqliteJournal::init(conn, path.display().to_string(), "local").unwrap_err();
+        let err = SqliteJournal::init(conn, path.display().to_string(), "local", None).unwrap_err();
         assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
         assert!(
             err.to_string().contains(&path.display().to_string()),
@@ -1111,8 +1627,12 @@ mod tests {
             }
             assert!(written < 100, "max_page_count was not enforced");
         };
-        assert!(matches!(err, StoreError::DiskFull { .. }), "{err:?}");
-        assert!(err.to_string().contains("disk is full"), "{err}");
+        assert!(err.is_disk_full(), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "the journal is full: free some disk space, then try again; nothing already saved \
+             was lost"
+        );
         let record = j.session(id).unwrap().unwrap();
         assert_eq!(record.events.len(), written);
         assert_eq!(record.status, SessionStatus::Open);
@@ -1143,8 +1663,9 @@ mod tests {
         ));
         assert!(matches!(
             map(ffi::SQLITE_READONLY_DBMOVED),
-            StoreError::ReadOnly { .. }
+            StoreError::Replaced { .. }
         ));
+        assert!(map(ffi::SQLITE_IOERR_SHMSIZE).is_disk_full());
         assert!(matches!(map(ffi::SQLITE_PERM), StoreError::ReadOnly { .. }));
         assert!(matches!(map(ffi::SQLITE_FULL), StoreError::DiskFull { .. }));
         assert!(matches!(

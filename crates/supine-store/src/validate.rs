@@ -148,8 +148,38 @@ pub(crate) fn psfs(entry: &PsfsEntry) -> Result<i64, StoreError> {
     Ok(taken_ms)
 }
 
+/// A new session's stable id: a random (version 4) UUID, lowercase and hyphenated.
+pub(crate) fn new_uid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The namespace of the uids derived for sessions exported before sessions had uids (a
+/// version 4 UUID chosen once; never change it, or importing old files again would add them
+/// twice).
+const LEGACY_UID_NAMESPACE: uuid::Uuid = uuid::uuid!("5d0b6f3e-8a0c-4f6e-9a51-2c4e7b1d9f3a");
+
+/// The uid a session is imported under: its own, checked and lowercased, or for an export from
+/// before uids one derived (version 5) from what identified the session in the journal it was
+/// exported from: its id there, its start text and its routine.
+pub(crate) fn import_uid(r: &SessionRecord) -> Result<String, StoreError> {
+    if r.uid.is_empty() {
+        let name = format!("{}\n{}\n{}", r.id, r.started_at, r.routine_id);
+        return Ok(uuid::Uuid::new_v5(&LEGACY_UID_NAMESPACE, name.as_bytes()).to_string());
+    }
+    // Only the hyphenated form, so that one session has one spelling.
+    match uuid::Uuid::try_parse(&r.uid) {
+        Ok(u) if r.uid.len() == 36 => Ok(u.to_string()),
+        _ => Err(StoreError::invalid(
+            "uid",
+            &r.uid,
+            "a session uid is a UUID like 67e55044-10b1-426f-9247-bb680e5fe0c8",
+        )),
+    }
+}
+
 /// A session record checked for import: times as UTC milliseconds.
 pub(crate) struct ImportTimes {
+    pub uid: String,
     pub started_ms: i64,
     pub last_seen_ms: i64,
     pub ended_ms: Option<i64>,
@@ -178,6 +208,7 @@ pub(crate) fn import(r: &SessionRecord) -> Result<ImportTimes, StoreError> {
     }
     let events_ms = r.events.iter().map(event).collect::<Result<_, _>>()?;
     Ok(ImportTimes {
+        uid: import_uid(r)?,
         started_ms,
         last_seen_ms,
         ended_ms,

@@ -1,5 +1,6 @@
 //! Integration tests of the journal: the conformance suite against SQLite (in memory and on disk),
-//! files that are not ours, profiles, crash safety and concurrent writers.
+//! files that are not ours, profiles, crash safety, fault injection (full disk, read-only,
+//! replaced underfoot, killed writers; `faults`), concurrent writers and the import parser.
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +76,12 @@ macro_rules! all_stories {
             history_is_oldest_first_without_events,
             psfs_round_trip,
             import_adds_nothing_twice,
+            uids_keep_sessions_apart_through_import,
+            old_exports_import_without_merging,
+            ids_are_never_handed_out_twice,
+            screenings_round_trip,
+            settings_import_keeps_what_is_there,
+            a_fresh_journal_is_undamaged,
         );
     };
 }
@@ -94,6 +101,8 @@ mod conformance_on_disk {
     });
 }
 
+mod archive;
+mod faults;
 mod pg;
 
 mod files {

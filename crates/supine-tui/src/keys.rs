@@ -205,14 +205,14 @@ mod tests {
     }
 
     #[test]
-    fn choices_take_their_letter_or_number() {
+    fn choices_take_their_letter_or_number_and_carry_on_gently_is_one_key() {
         let mut s = session();
         // Into the first pose, which has an easier variant.
         while s.view().pose_number.is_none() {
             s.handle(Event::Next);
         }
         s.handle(Event::Hurt);
-        // Mild and no worse than before: the stop rule allows an easier version.
+        // Mild and no worse than before: the stop rule allows carrying on gently.
         s.handle(Event::Pain(3));
         for _ in 0..3 {
             s.handle(Event::Answer(false));
@@ -224,7 +224,20 @@ mod tests {
         };
         assert_eq!(
             choices,
-            [HurtChoice::Easier, HurtChoice::Skip, HurtChoice::End]
+            [
+                HurtChoice::Resume,
+                HurtChoice::Easier,
+                HurtChoice::Skip,
+                HurtChoice::End
+            ]
+        );
+        assert_eq!(
+            map(KeyCode::Char('c'), &s),
+            ev(Event::Choose(HurtChoice::Resume))
+        );
+        assert_eq!(
+            map(KeyCode::Char('1'), &s),
+            ev(Event::Choose(HurtChoice::Resume))
         );
         assert_eq!(
             map(KeyCode::Char('e'), &s),
@@ -239,20 +252,32 @@ mod tests {
             ev(Event::Choose(HurtChoice::End))
         );
         assert_eq!(
-            map(KeyCode::Char('1'), &s),
-            ev(Event::Choose(HurtChoice::Easier))
-        );
-        assert_eq!(
-            map(KeyCode::Char('3'), &s),
+            map(KeyCode::Char('4'), &s),
             ev(Event::Choose(HurtChoice::End))
         );
-        assert_eq!(map(KeyCode::Char('4'), &s), None);
+        assert_eq!(map(KeyCode::Char('5'), &s), None);
         assert_eq!(map(KeyCode::Char('0'), &s), None);
-        assert_eq!(
-            map(KeyCode::Char('c'), &s),
-            None,
-            "carry on is not offered in a pose"
-        );
+    }
+
+    #[test]
+    fn carry_on_gently_is_not_offered_when_it_hurts_more_than_mildly() {
+        let mut s = session();
+        while s.view().pose_number.is_none() {
+            s.handle(Event::Next);
+        }
+        s.handle(Event::Hurt);
+        // Sharp pain: beyond "adjust", so no carrying on.
+        s.handle(Event::Pain(7));
+        s.handle(Event::Answer(true));
+        s.handle(Event::Answer(false));
+        s.handle(Event::Answer(false));
+        let view = s.view();
+        let Some(PromptKind::Choices(choices)) = view.prompt.as_ref().map(|p| p.kind.clone())
+        else {
+            panic!("choices expected, got {view:?}")
+        };
+        assert_eq!(choices, [HurtChoice::Skip, HurtChoice::End]);
+        assert_eq!(map(KeyCode::Char('c'), &s), None);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! and chimes.
 //!
 //! It owns what is specific to a terminal: mapping keys to session events ([`keys`]), drawing a
-//! frame from the session's view ([`ui`]), speaking cues through `espeak-ng` ([`voice`]), and
-//! the event loop that ties them to a clock ([`player`]). All timing and dosing lives in
+//! frame from the session's view ([`ui`]), speaking cues through `espeak-ng` and playing
+//! chimes through a sound player ([`voice`]), and the event loop that ties them to a clock
+//! ([`player`]). All timing and dosing lives in
 //! [`supine_core::Session`]; the player only passes time in and carries the effects out.
 //!
 //! The binary calls [`play`] with a session, the options and a [`SessionSink`] that writes the
@@ -11,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod big;
+pub mod check;
 pub mod keys;
 pub mod player;
 mod terminal;
@@ -21,16 +23,24 @@ pub mod voice;
 use std::io::IsTerminal;
 
 use supine_core::Session;
+use supine_core::safety::SafetyStop;
 use supine_core::session::{EndReason, Record};
 
+pub use check::{SoundCheck, sound_check};
 pub use keys::{Action, key_to_event};
 pub use player::{Clock, FakeClock, InputSource, Io, ScriptedInput, SystemClock, run};
 pub use ui::{PlayerView, UiState, draw};
-pub use voice::{Cue, Espeak, Recording, Silent, Speaker, VoiceOptions};
+pub use voice::{
+    Chimes, Cue, Espeak, Recording, Silent, Sound, SoundPlayer, Speaker, VoiceOptions,
+};
 
 /// Shown when voice is on but `espeak-ng` is not installed.
 pub const NO_SPEECH_ENGINE: &str =
-    "no speech engine found (install espeak-ng); continuing silently";
+    "no speech engine found (install espeak-ng); carrying on with chimes and words on screen";
+
+/// Shown when sound is on but no program to play the chimes is installed.
+pub const NO_CHIME_PLAYER: &str = "no sound player found for the chimes (install alsa-utils for \
+                                   aplay); the terminal bell rings instead";
 
 /// Where the player keeps what happened, as it happens.
 pub trait SessionSink {
@@ -61,18 +71,30 @@ impl Default for PlayerOptions {
     }
 }
 
+/// The width of the terminal, in columns, if there is one to ask.
+pub fn terminal_width() -> Option<u16> {
+    crossterm::terminal::size()
+        .ok()
+        .map(|(w, _)| w)
+        .filter(|&w| w > 0)
+}
+
 /// Whether the environment allows colour: not when `NO_COLOR` is set to anything but "".
 pub fn color_from_env() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// How a played session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayOutcome {
     /// Why it ended.
     pub end: EndReason,
     /// Pain 0-10 reported at the end, if any.
     pub pain_after: Option<u8>,
+    /// The safety stop that ended it, if the stop rule did.
+    pub safety_stop: Option<SafetyStop>,
+    /// The advice that came with a safety stop, to show again once the player is gone.
+    pub advice: Option<String>,
 }
 
 /// Errors from the player.
@@ -92,11 +114,38 @@ pub enum TuiError {
     Draw(String),
 }
 
+/// The voice and chimes installed here, with a notice in `ui` for each one missing.
+fn sound(opts: &VoiceOptions, ui: &mut UiState) -> Sound {
+    let voice = match Espeak::detect(opts) {
+        Some(mut espeak) => {
+            if let Some(name) = espeak.voice().map(str::to_owned)
+                && espeak.check_voice().is_err()
+            {
+                espeak.use_default_voice();
+                ui.notify(format!(
+                    "espeak-ng has no voice \"{name}\"; using its default voice"
+                ));
+            }
+            Some(espeak)
+        }
+        None => {
+            ui.notify(NO_SPEECH_ENGINE);
+            None
+        }
+    };
+    let chimes = Chimes::detect();
+    if chimes.players().is_empty() {
+        ui.notify(NO_CHIME_PLAYER);
+    }
+    Sound::new(voice, chimes)
+}
+
 /// Plays a session in the terminal until it ends, speaking its cues and keeping its records in
 /// `sink` as they happen.
 ///
 /// The terminal is always given back (raw mode off, main screen, cursor shown), on return, on
-/// error and on panic. A failing sink is shown on screen once and the session goes on.
+/// error and on panic. A failing sink, a missing or failing voice and chimes that cannot be
+/// played are each shown on screen once, and the session goes on.
 pub fn play(
     session: Session,
     opts: &PlayerOptions,
@@ -107,23 +156,7 @@ pub fn play(
     }
     let mut ui = UiState::new(opts.color && color_from_env());
     let mut speaker: Box<dyn Speaker> = if opts.voice.enabled {
-        match Espeak::detect(&opts.voice) {
-            Some(mut espeak) => {
-                if let Some(name) = espeak.voice().map(str::to_owned)
-                    && espeak.check_voice().is_err()
-                {
-                    espeak.use_default_voice();
-                    ui.notify(format!(
-                        "espeak-ng has no voice \"{name}\"; using its default voice"
-                    ));
-                }
-                Box::new(espeak)
-            }
-            None => {
-                ui.notify(NO_SPEECH_ENGINE);
-                Box::new(Silent)
-            }
-        }
+        Box::new(sound(&opts.voice, &mut ui))
     } else {
         Box::new(Silent)
     };

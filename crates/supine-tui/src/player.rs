@@ -285,6 +285,13 @@ impl Player<'_> {
         self.apply(fx);
     }
 
+    /// Shows a sound problem the speaker found (once each: the speaker hands each out once).
+    fn sound_problems(&mut self) {
+        while let Some(p) = self.io.speaker.problem() {
+            self.ui.notify(p);
+        }
+    }
+
     fn tick(&mut self) {
         let now = self.io.clock.now_ms();
         self.last_tick = now;
@@ -358,6 +365,7 @@ pub fn run<B: Backend>(
         if let Some(end) = p.end {
             break end;
         }
+        p.sound_problems();
         let size = terminal.size().map_err(draw_err)?;
         p.fit(size.width, size.height);
         let view = p.session.view();
@@ -390,6 +398,7 @@ pub fn run<B: Backend>(
         // Show the last words until a key, or for a few seconds.
         let ended_at = p.io.clock.now_ms();
         loop {
+            p.sound_problems();
             let view = p.session.view();
             terminal.draw(|f| draw(f, &view, &p.ui)).map_err(draw_err)?;
             let waited = p.io.clock.now_ms().saturating_sub(ended_at);
@@ -407,5 +416,7 @@ pub fn run<B: Backend>(
     Ok(PlayOutcome {
         end,
         pain_after: p.pain_after,
+        safety_stop: p.session.safety_stop(),
+        advice: p.session.view().advice,
     })
 }

@@ -3,7 +3,9 @@
 //!
 //! Rendering reads and never mutates. The layout is built for someone glancing from the floor:
 //! the instruction alone in a bordered box in bold, a breath shape that grows on the inhale and
-//! shrinks on the exhale, and everything else quiet around it.
+//! shrinks on the exhale, and everything else quiet around it. Every text is word-wrapped to the
+//! terminal. From 80x24 up there is room to breathe between the parts; smaller terminals, down
+//! to [`MIN_WIDTH`]x[`MIN_HEIGHT`], get a compact layout without the blank lines.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -13,15 +15,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 use supine_core::Event;
 use supine_core::plan::SegmentKind;
-use supine_core::session::{EndReason, PromptKind, Screen, View};
+use supine_core::session::{HurtChoice, PromptKind, Screen, View};
 
 use crate::keys::{Action, choice_key};
 
-/// The smallest terminal the player draws in: the classic 80x24, which every terminal offers
-/// and which fits the longest instruction, a prompt with three choices and the breath shape.
-pub const MIN_WIDTH: u16 = 80;
+/// The smallest terminal the player draws in: 60x20, in the compact layout, still fits the
+/// longest instruction, the safety advice with the pain question, and four choices.
+pub const MIN_WIDTH: u16 = 60;
 /// See [`MIN_WIDTH`].
-pub const MIN_HEIGHT: u16 = 24;
+pub const MIN_HEIGHT: u16 = 20;
 
 /// The widest the instruction box grows, so lines stay short enough to read at a glance.
 const MAX_BOX_WIDTH: u16 = 100;
@@ -44,9 +46,12 @@ struct Big {
     rows: u16,
 }
 
-/// Height of the middle column while playing with a short instruction: heading, why, blank,
-/// box, blank, breath label, breath shape (2), breath count, blank, time left.
+/// Height of the middle column while playing with a short instruction, roomy: heading, why,
+/// blank, box, blank, breath label, breath shape (2), breath count, blank, time left.
 const USUAL_HEIGHT: u16 = 3 + (MIN_BOX_LINES + 4) + 1 + 1 + 2 + 1 + 1 + 1;
+/// The same, compact: heading, why, box without padding, breath label, breath shape (1),
+/// breath count, time left.
+const COMPACT_HEIGHT: u16 = 2 + (MIN_BOX_LINES + 2) + 1 + 1 + 1 + 1;
 
 /// The key help while playing.
 pub const PLAYING_HELP: &str = "space pause · → next · ← back · h this hurts · q quit";
@@ -197,15 +202,10 @@ impl Theme {
             Screen::Playing => self.accent(),
             Screen::Paused | Screen::ConfirmQuit => self.fg(Color::Yellow),
             Screen::Hurt => self.fg(Color::LightMagenta),
-            Screen::PainAfter => self.fg(Color::Green),
-            Screen::Ended if stop_rule_ended(view) => self.fg(Color::LightRed),
-            Screen::Ended => self.fg(Color::Green),
+            Screen::PainAfter | Screen::Ended if safety_stopped(view) => self.fg(Color::LightRed),
+            Screen::PainAfter | Screen::Ended => self.fg(Color::Green),
         }
     }
-}
-
-fn stop_rule_ended(view: &View) -> bool {
-    view.end == Some(EndReason::StopRule)
 }
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
@@ -290,10 +290,89 @@ pub(crate) fn wrap_balanced_by(
     wrap_by(text, hi, measure)
 }
 
+/// How tightly the middle column is packed: the first that fits the terminal is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Density {
+    /// Blank lines between the parts, padding in the box, a two-row breath shape, block letters
+    /// when there is room.
+    Roomy,
+    /// No blank lines or padding, a one-row breath shape.
+    Compact,
+    /// Compact, without the lines that only help ("why it helps", "the routine waits").
+    Tight,
+}
+
+/// Where the middle column goes and how wide its text is.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    density: Density,
+    /// Width of the column (and of the box, borders included).
+    col_w: u16,
+    /// Width of the text inside the box.
+    text_w: usize,
+    big: Option<Big>,
+}
+
+impl Geometry {
+    fn new(density: Density, width: u16, mid_h: u16) -> Geometry {
+        if density != Density::Roomy {
+            let col_w = width.saturating_sub(2).min(MAX_BOX_WIDTH);
+            return Geometry {
+                density,
+                col_w,
+                text_w: usize::from(col_w.saturating_sub(4)),
+                big: None,
+            };
+        }
+        // Inside the box: block letters when there is room for a few lines of them.
+        let box_rows = mid_h.saturating_sub(USUAL_HEIGHT - MIN_BOX_LINES);
+        let big_cols = width.saturating_sub(10);
+        let big = (big_cols >= BIG_MIN_COLS && box_rows >= BIG_MIN_ROWS).then_some(Big {
+            cols: big_cols,
+            rows: box_rows.min(BIG_MAX_ROWS),
+        });
+        // Normal text keeps to lines short enough to take in at a glance.
+        let col_w = match big {
+            Some(_) => width.saturating_sub(4),
+            None => width.saturating_sub(4).min(MAX_BOX_WIDTH),
+        };
+        Geometry {
+            density,
+            col_w,
+            text_w: usize::from(col_w.min(MAX_BOX_WIDTH).saturating_sub(8)),
+            big,
+        }
+    }
+
+    fn roomy(&self) -> bool {
+        self.density == Density::Roomy
+    }
+
+    /// Whether lines that only help are drawn.
+    fn helpers(&self) -> bool {
+        self.density != Density::Tight
+    }
+
+    /// Rows of padding inside the box, above and below the text.
+    fn pad(&self) -> u16 {
+        u16::from(self.roomy())
+    }
+
+    /// Height of the usual playing screen, around which the column is centred.
+    fn usual_height(&self) -> u16 {
+        match self.density {
+            Density::Roomy => USUAL_HEIGHT,
+            Density::Compact => COMPACT_HEIGHT,
+            Density::Tight => COMPACT_HEIGHT - 1,
+        }
+    }
+}
+
 /// A piece of the middle column, top to bottom.
 enum Part {
     Blank,
-    Line(Line<'static>),
+    /// Centred lines.
+    Lines(Vec<Line<'static>>),
     /// A line with one part on the left and one on the right of the column.
     Split(Line<'static>, Line<'static>),
     /// The bordered box with the instruction or the question.
@@ -303,6 +382,8 @@ enum Part {
         lines: Vec<Line<'static>>,
         /// Inner height it keeps even with fewer lines, so that the layout stays put.
         min_lines: u16,
+        /// Empty rows inside the border, above and below the lines.
+        pad: u16,
     },
     /// The breath shape, `fill` 0..1, this many rows tall, over a faint track.
     Breath {
@@ -314,15 +395,27 @@ enum Part {
 }
 
 impl Part {
+    fn line(line: impl Into<Line<'static>>) -> Part {
+        Part::Lines(vec![line.into()])
+    }
+
     fn height(&self) -> u16 {
         match self {
-            Part::Blank | Part::Line(_) | Part::Split(..) => 1,
+            Part::Blank | Part::Split(..) => 1,
+            Part::Lines(lines) => lines.len() as u16,
             Part::Box {
-                lines, min_lines, ..
-            } => lines.len().max(usize::from(*min_lines)) as u16 + 4,
+                lines,
+                min_lines,
+                pad,
+                ..
+            } => lines.len().max(usize::from(*min_lines)) as u16 + 2 + 2 * pad,
             Part::Breath { rows, .. } => *rows,
         }
     }
+}
+
+fn total_height(parts: &[Part]) -> u16 {
+    parts.iter().map(Part::height).sum()
 }
 
 impl Widget for &PlayerView<'_> {
@@ -338,7 +431,7 @@ impl Widget for &PlayerView<'_> {
         top_line(view, theme, Rect::new(area.x, area.y, area.width, 1), buf);
         let help_y = area.bottom() - 1;
         line_at(
-            help(view),
+            help(view, usize::from(area.width)),
             Alignment::Center,
             Rect::new(area.x, help_y, area.width, 1),
             buf,
@@ -357,34 +450,30 @@ impl Widget for &PlayerView<'_> {
 
         let mid_top = area.y + 1;
         let mid_h = notices_top.saturating_sub(mid_top);
-        // Inside the box: block letters when there is room for a few lines of them.
-        let box_rows = mid_h.saturating_sub(USUAL_HEIGHT - MIN_BOX_LINES);
-        let big_cols = area.width.saturating_sub(10);
-        let big = (big_cols >= BIG_MIN_COLS && box_rows >= BIG_MIN_ROWS).then_some(Big {
-            cols: big_cols,
-            rows: box_rows.min(BIG_MAX_ROWS),
-        });
-        // The column everything but the top and bottom lines sits in; normal text keeps to
-        // lines short enough to take in at a glance.
-        let col_w = match big {
-            Some(_) => area.width - 4,
-            None => area.width.saturating_sub(4).min(MAX_BOX_WIDTH),
-        };
-        let col_x = area.x + (area.width - col_w) / 2;
-        let text_w = usize::from(col_w.min(MAX_BOX_WIDTH).saturating_sub(8));
-
-        let parts = middle(view, self.ui, theme, text_w, big);
-        let total: u16 = parts.iter().map(Part::height).sum();
+        // The roomiest layout that fits; the tightest one (clipped at the bottom) otherwise.
+        let mut chosen = None;
+        for density in [Density::Roomy, Density::Compact, Density::Tight] {
+            let g = Geometry::new(density, area.width, mid_h);
+            let parts = middle(view, self.ui, theme, &g);
+            let fits = total_height(&parts) <= mid_h;
+            chosen = Some((g, parts));
+            if fits {
+                break;
+            }
+        }
+        let (g, parts) = chosen.expect("three densities were tried");
+        let col_x = area.x + (area.width - g.col_w) / 2;
+        let total = total_height(&parts);
         // The middle column is centred as if it were the usual playing screen, so the box and
         // the breath shape stay put from one instruction (or question) to the next; only a
         // taller box moves it up.
-        let mut y = mid_top + mid_h.saturating_sub(total.max(USUAL_HEIGHT)) / 2;
+        let mut y = mid_top + mid_h.saturating_sub(total.max(g.usual_height())) / 2;
         for part in &parts {
             let h = part.height().min(notices_top.saturating_sub(y));
             if h == 0 {
                 break;
             }
-            let r = Rect::new(col_x, y, col_w, h);
+            let r = Rect::new(col_x, y, g.col_w, h);
             render_part(part, r, buf);
             y += h;
         }
@@ -398,7 +487,9 @@ fn line_at(line: Line<'_>, align: Alignment, r: Rect, buf: &mut Buffer) {
 fn render_part(part: &Part, r: Rect, buf: &mut Buffer) {
     match part {
         Part::Blank => {}
-        Part::Line(l) => line_at(l.clone(), Alignment::Center, r, buf),
+        Part::Lines(lines) => Paragraph::new(lines.clone())
+            .alignment(Alignment::Center)
+            .render(r, buf),
         Part::Split(left, right) => {
             let inner = Rect::new(r.x + 2, r.y, r.width.saturating_sub(4), 1);
             line_at(left.clone(), Alignment::Left, inner, buf);
@@ -463,26 +554,21 @@ fn breath_shape(fill: f64, width: u16, style: Style, track: Style) -> Line<'stat
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {
-    let text = format!(
-        "make the terminal at least {MIN_WIDTH}x{MIN_HEIGHT} (now {}x{})\n\npaused until it fits · q quit",
+    let w = usize::from(area.width);
+    let ask = format!(
+        "make the terminal at least {MIN_WIDTH}x{MIN_HEIGHT} (now {}x{})",
         area.width, area.height
     );
-    let lines: Vec<Line<'static>> = wrap(&text, usize::from(area.width))
+    let mut lines: Vec<Line<'static>> = wrap(&ask, w)
         .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                Line::styled(l, BOLD)
-            } else {
-                Line::from(l)
-            }
-        })
+        .map(|l| Line::styled(l, BOLD))
         .collect();
-    let mut lines = lines;
-    // Keep the blank line between the two messages when wrapping split them differently.
-    if text.lines().count() > lines.len() {
-        lines.insert(lines.len().saturating_sub(1), Line::default());
-    }
+    lines.push(Line::default());
+    lines.extend(
+        wrap("paused until it fits · q quit", w)
+            .into_iter()
+            .map(Line::from),
+    );
     let h = (lines.len() as u16).min(area.height);
     let r = Rect::new(area.x, area.y + (area.height - h) / 2, area.width, h);
     Paragraph::new(lines)
@@ -490,18 +576,26 @@ fn too_small(area: Rect, buf: &mut Buffer) {
         .render(r, buf);
 }
 
+/// The routine's name, a progress gauge, and where we are; on a narrow terminal the gauge
+/// goes first, then the pose number.
 fn top_line(view: &View, theme: Theme, r: Rect, buf: &mut Buffer) {
     let left = format!(" {}", view.routine_name);
-    let mut right = String::new();
-    if let Some((k, n)) = view.pose_number {
-        right.push_str(&format!("pose {k} of {n} · "));
-    }
-    if matches!(view.screen, Screen::PainAfter | Screen::Ended) {
-        right.push_str("done ");
+    let time = if matches!(view.screen, Screen::PainAfter | Screen::Ended) {
+        "done ".to_owned()
     } else {
-        right.push_str(&format!("{} to go ", mmss(view.total_left_ms)));
-    }
-    let gauge_w = usize::from(r.width).saturating_sub(width(&left) + width(&right) + 4);
+        format!("{} to go ", mmss(view.total_left_ms))
+    };
+    let full = match view.pose_number {
+        Some((k, n)) => format!("pose {k} of {n} · {time}"),
+        None => time.clone(),
+    };
+    let room = usize::from(r.width);
+    let right = if width(&left) + width(&full) + 4 <= room {
+        full
+    } else {
+        time
+    };
+    let gauge_w = room.saturating_sub(width(&left) + width(&right) + 4);
     let filled = ((view.progress.clamp(0.0, 1.0) * gauge_w as f64).round() as usize).min(gauge_w);
     let line = Line::from(vec![
         Span::styled(left, BOLD),
@@ -514,67 +608,115 @@ fn top_line(view: &View, theme: Theme, r: Rect, buf: &mut Buffer) {
     line_at(line, Alignment::Left, r, buf);
 }
 
-fn help(view: &View) -> Line<'static> {
-    let fixed = |pairs: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
-        pairs.iter().map(|&(k, w)| (k.to_owned(), w)).collect()
+/// The key help for what is on screen, as much of it as fits in `room` columns.
+fn help(view: &View, room: usize) -> Line<'static> {
+    let fixed = |pairs: &[(&str, &'static str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|&(k, w)| (k.to_owned(), w.to_owned()))
+            .collect()
     };
-    let pairs = match (&view.screen, view.prompt.as_ref().map(|p| &p.kind)) {
-        (Screen::Ended, _) | (_, Some(PromptKind::Message)) => fixed(&[("any key", "to close")]),
-        (Screen::PainAfter, _) => fixed(&[("0-10", "then Enter"), ("q", "skip")]),
-        (_, Some(PromptKind::Pain)) => fixed(&[("0-10", "then Enter"), ("q", "quit")]),
-        (Screen::ConfirmQuit, _) => fixed(&[
-            ("y", "yes, end"),
-            ("n", "no, carry on"),
-            ("h", "this hurts"),
-        ]),
-        (_, Some(PromptKind::YesNo)) => fixed(&[("y", "yes"), ("n", "no"), ("q", "quit")]),
-        (_, Some(PromptKind::Choices(choices))) => {
-            let mut v: Vec<(String, &'static str)> = choices
-                .iter()
-                .map(|&c| (choice_key(c).to_string(), c.label()))
-                .collect();
-            v.push(("q".into(), "quit"));
-            v
+    // Versions from the fullest to the shortest.
+    let versions: Vec<Vec<(String, String)>> =
+        match (&view.screen, view.prompt.as_ref().map(|p| &p.kind)) {
+            (Screen::Ended, _) | (_, Some(PromptKind::Message)) => {
+                vec![fixed(&[("any key", "to close")])]
+            }
+            (Screen::PainAfter, _) => vec![fixed(&[("0-10", "then Enter"), ("q", "skip")])],
+            (_, Some(PromptKind::Pain)) => vec![fixed(&[("0-10", "then Enter"), ("q", "quit")])],
+            (Screen::ConfirmQuit, _) => vec![fixed(&[
+                ("y", "yes, end"),
+                ("n", "no, carry on"),
+                ("h", "this hurts"),
+            ])],
+            (_, Some(PromptKind::YesNo)) => {
+                vec![fixed(&[("y", "yes"), ("n", "no"), ("q", "quit")])]
+            }
+            (_, Some(PromptKind::Choices(choices))) => {
+                let mut all: Vec<(String, String)> = choices
+                    .iter()
+                    .map(|&c| (choice_key(c).to_string(), c.label().to_owned()))
+                    .collect();
+                all.push(("q".into(), "quit".into()));
+                let mut short: Vec<(String, String)> = choices
+                    .iter()
+                    .map(|&c| (choice_key(c).to_string(), short_label(c).to_owned()))
+                    .collect();
+                short.push(("q".into(), "quit".into()));
+                vec![all, short]
+            }
+            (Screen::Paused, None) => vec![
+                fixed(&[
+                    ("space", "carry on"),
+                    ("→", "next"),
+                    ("←", "back"),
+                    ("h", "this hurts"),
+                    ("q", "quit"),
+                ]),
+                fixed(&[("space", "carry on"), ("h", "this hurts"), ("q", "quit")]),
+            ],
+            (_, None) => vec![
+                fixed(&[
+                    ("space", "pause"),
+                    ("→", "next"),
+                    ("←", "back"),
+                    ("h", "this hurts"),
+                    ("q", "quit"),
+                ]),
+                fixed(&[("space", "pause"), ("h", "this hurts"), ("q", "quit")]),
+            ],
+        };
+    let line = |pairs: &[(String, String)]| -> Line<'static> {
+        let mut spans = Vec::new();
+        for (i, (key, what)) in pairs.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw(" · "));
+            }
+            spans.push(Span::styled(key.clone(), BOLD));
+            spans.push(Span::raw(format!(" {what}")));
         }
-        (Screen::Paused, None) => fixed(&[
-            ("space", "carry on"),
-            ("→", "next"),
-            ("←", "back"),
-            ("h", "this hurts"),
-            ("q", "quit"),
-        ]),
-        (_, None) => fixed(&[
-            ("space", "pause"),
-            ("→", "next"),
-            ("←", "back"),
-            ("h", "this hurts"),
-            ("q", "quit"),
-        ]),
+        Line::from(spans)
     };
-    let mut spans = Vec::new();
-    for (i, (key, what)) in pairs.into_iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw(" · "));
-        }
-        spans.push(Span::styled(key, BOLD));
-        spans.push(Span::raw(format!(" {what}")));
-    }
-    Line::from(spans)
+    let lines: Vec<Line<'static>> = versions.iter().map(|v| line(v)).collect();
+    let last = lines.len() - 1;
+    lines
+        .into_iter()
+        .enumerate()
+        .find(|(i, l)| *i == last || l.width() <= room)
+        .map(|(_, l)| l)
+        .expect("at least one version")
 }
 
-/// The heading: title and counter.
-fn heading(view: &View) -> Line<'static> {
-    let title = match view.screen {
-        Screen::PainAfter | Screen::Ended => view.routine_name.clone(),
-        _ => view.title.clone(),
-    };
-    let mut spans = vec![Span::styled(title, BOLD)];
-    if let Some(c) = &view.counter
-        && !matches!(view.screen, Screen::PainAfter | Screen::Ended)
-    {
-        spans.push(Span::raw(format!("  ·  {c}")));
+/// A choice in one word or two, for the key help on a narrow terminal (the box says it in full).
+fn short_label(choice: HurtChoice) -> &'static str {
+    match choice {
+        HurtChoice::Resume => "carry on",
+        HurtChoice::Easier => "easier",
+        HurtChoice::Skip => "skip",
+        HurtChoice::End => "end",
     }
-    Line::from(spans)
+}
+
+/// The heading: title and counter, wrapped to the column.
+fn heading(view: &View, w: usize) -> Vec<Line<'static>> {
+    let ended = matches!(view.screen, Screen::PainAfter | Screen::Ended);
+    let title = if ended {
+        view.routine_name.clone()
+    } else {
+        view.title.clone()
+    };
+    match view.counter.as_ref().filter(|_| !ended) {
+        Some(c) if width(&title) + width(c) + 5 <= w => vec![Line::from(vec![
+            Span::styled(title, BOLD),
+            Span::raw(format!("  ·  {c}")),
+        ])],
+        Some(c) => {
+            let mut lines = wrapped(&title, w, BOLD);
+            lines.extend(wrapped(c, w, Style::new()));
+            lines
+        }
+        None => wrapped(&title, w, BOLD),
+    }
 }
 
 fn wrapped(text: &str, w: usize, style: Style) -> Vec<Line<'static>> {
@@ -584,83 +726,62 @@ fn wrapped(text: &str, w: usize, style: Style) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn middle(view: &View, ui: &UiState, theme: Theme, text_w: usize, big: Option<Big>) -> Vec<Part> {
-    let mut parts = vec![Part::Line(heading(view))];
+/// Whether the session was stopped for safety (its advice stays on screen).
+fn safety_stopped(view: &View) -> bool {
+    view.advice.is_some()
+}
+
+fn middle(view: &View, ui: &UiState, theme: Theme, g: &Geometry) -> Vec<Part> {
+    // The heading may use the whole column; text inside the box keeps to the box.
+    let wide = usize::from(g.col_w.saturating_sub(4));
+    let mut parts = vec![Part::Lines(heading(view, wide))];
     match &view.prompt {
         None => {
             let why = view
                 .why
                 .as_ref()
-                .filter(|_| view.kind == SegmentKind::Intro && view.screen == Screen::Playing);
-            parts.push(match why {
-                Some(w) => Part::Line(Line::styled(w.clone(), QUIET)),
-                None => Part::Blank,
-            });
-            parts.push(Part::Blank);
+                .filter(|_| view.kind == SegmentKind::Intro && view.screen == Screen::Playing)
+                .filter(|_| g.helpers());
+            match why {
+                Some(w) => parts.push(Part::Lines(wrapped(w, wide, QUIET))),
+                None if g.helpers() => parts.push(Part::Blank),
+                None => {}
+            }
+            if g.roomy() {
+                parts.push(Part::Blank);
+            }
             if view.screen == Screen::Paused {
-                paused(view, theme, text_w, &mut parts);
+                paused(view, theme, g, &mut parts);
             } else {
-                playing(view, theme, text_w, big, &mut parts);
+                playing(view, theme, g, &mut parts);
             }
-            parts.push(Part::Blank);
-            let mut left = vec![Span::raw(format!("{} left", mmss(view.segment_left_ms)))];
-            if view.screen == Screen::Paused {
-                left.push(Span::raw(" · paused"));
+            if g.roomy() {
+                parts.push(Part::Blank);
             }
-            let right = match &view.next {
-                Some(n) => Line::from(vec![Span::raw("next: "), Span::styled(n.clone(), BOLD)]),
-                None => Line::from("last one"),
-            };
-            parts.push(Part::Split(Line::from(left), right));
+            parts.push(time_left(view, wide));
         }
         Some(prompt) => {
-            parts.push(Part::Blank);
-            parts.push(Part::Blank);
-            let mut lines = wrapped(&prompt.text, text_w, BOLD);
-            match &prompt.kind {
-                PromptKind::Pain => {
-                    lines.push(Line::default());
-                    lines.push(pain_scale(ui.pain_entry(), theme));
-                    lines.push(Line::default());
-                    let entry = if ui.pain_entry().is_empty() {
-                        Span::raw("_")
-                    } else {
-                        Span::styled(ui.pain_entry().to_owned(), BOLD)
-                    };
-                    lines.push(Line::from(vec![
-                        Span::raw("type a number, then Enter:  "),
-                        entry,
-                    ]));
-                }
-                PromptKind::YesNo => {
-                    lines.push(Line::default());
-                    lines.push(Line::from(vec![
-                        Span::styled("y", BOLD),
-                        Span::raw(" yes"),
-                        Span::raw("          "),
-                        Span::styled("n", BOLD),
-                        Span::raw(" no"),
-                    ]));
-                }
-                PromptKind::Choices(choices) => {
-                    lines.push(Line::default());
-                    let label_w = choices.iter().map(|c| width(c.label())).max().unwrap_or(0);
-                    for (i, c) in choices.iter().enumerate() {
-                        lines.push(Line::from(vec![
-                            Span::styled(format!("{}", i + 1), BOLD),
-                            Span::raw(" or "),
-                            Span::styled(choice_key(*c).to_string(), BOLD),
-                            Span::raw(format!("   {:<label_w$}", c.label())),
-                        ]));
-                    }
-                }
-                PromptKind::Message => {}
+            if g.roomy() {
+                parts.push(Part::Blank);
+                parts.push(Part::Blank);
             }
+            let mut lines = Vec::new();
+            // After a safety stop its advice stays above the pain question.
+            if let Some(advice) = view
+                .advice
+                .as_ref()
+                .filter(|_| view.screen == Screen::PainAfter)
+            {
+                lines.extend(wrapped(advice, g.text_w, Style::new()));
+                lines.push(Line::default());
+            }
+            lines.extend(wrapped(&prompt.text, g.text_w, BOLD));
+            answer_lines(&prompt.kind, ui, theme, g, &mut lines);
             let title = match view.screen {
                 Screen::Hurt => " this hurts ",
                 Screen::ConfirmQuit => " end the session? ",
+                Screen::PainAfter | Screen::Ended if safety_stopped(view) => " time to stop ",
                 Screen::PainAfter => " after the routine ",
-                Screen::Ended if stop_rule_ended(view) => " time to stop ",
                 Screen::Ended => " well done ",
                 Screen::Playing | Screen::Paused => "",
             };
@@ -669,41 +790,130 @@ fn middle(view: &View, ui: &UiState, theme: Theme, text_w: usize, big: Option<Bi
                 style: theme.frame(view),
                 lines,
                 min_lines: MIN_BOX_LINES,
+                pad: g.pad(),
             });
-            parts.push(Part::Blank);
-            if matches!(view.screen, Screen::Hurt | Screen::ConfirmQuit) {
-                parts.push(Part::Line(Line::styled(
-                    "the routine waits while you answer",
-                    QUIET,
-                )));
+            if g.roomy() {
+                parts.push(Part::Blank);
+            }
+            let note = match view.screen {
+                Screen::Hurt | Screen::ConfirmQuit => Some("the routine waits while you answer"),
+                Screen::Ended if safety_stopped(view) => {
+                    Some("this advice stays on your screen after you close")
+                }
+                _ => None,
+            };
+            if let Some(note) = note.filter(|_| g.helpers()) {
+                parts.push(Part::Lines(wrapped(note, wide, QUIET)));
             }
         }
     }
     parts
 }
 
-fn playing(view: &View, theme: Theme, text_w: usize, big: Option<Big>, parts: &mut Vec<Part>) {
-    let block_letters = big.and_then(|b| {
+/// What a question wants, under its words: the pain scale, y/n, or the choices.
+fn answer_lines(
+    kind: &PromptKind,
+    ui: &UiState,
+    theme: Theme,
+    g: &Geometry,
+    lines: &mut Vec<Line<'static>>,
+) {
+    match kind {
+        PromptKind::Pain => {
+            if g.helpers() {
+                lines.push(Line::default());
+            }
+            lines.push(pain_scale(ui.pain_entry(), theme, g.text_w + 4));
+            if g.helpers() {
+                lines.push(Line::default());
+            }
+            let entry = if ui.pain_entry().is_empty() {
+                Span::raw("_")
+            } else {
+                Span::styled(ui.pain_entry().to_owned(), BOLD)
+            };
+            lines.push(Line::from(vec![
+                Span::raw("type a number, then Enter:  "),
+                entry,
+            ]));
+        }
+        PromptKind::YesNo => {
+            if g.helpers() {
+                lines.push(Line::default());
+            }
+            lines.push(Line::from(vec![
+                Span::styled("y", BOLD),
+                Span::raw(" yes"),
+                Span::raw("          "),
+                Span::styled("n", BOLD),
+                Span::raw(" no"),
+            ]));
+        }
+        PromptKind::Choices(choices) => {
+            if g.helpers() {
+                lines.push(Line::default());
+            }
+            let label_w = choices.iter().map(|c| width(c.label())).max().unwrap_or(0);
+            for (i, c) in choices.iter().enumerate() {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{}", i + 1), BOLD),
+                    Span::raw(" or "),
+                    Span::styled(choice_key(*c).to_string(), BOLD),
+                    Span::raw(format!("   {:<label_w$}", c.label())),
+                ]));
+            }
+        }
+        PromptKind::Message => {}
+    }
+}
+
+/// Time left in the current part, and what follows the current step, labelled so that neither
+/// reads as a countdown to the other ("after Hip rotations: Bridge", not "next: Bridge").
+fn time_left(view: &View, wide: usize) -> Part {
+    let mut left = format!("{} left in this part", mmss(view.segment_left_ms));
+    if view.screen == Screen::Paused {
+        left.push_str(" · paused");
+    }
+    let right = match &view.next {
+        Some(n) => Line::from(vec![
+            Span::raw(format!("after {}: ", view.title)),
+            Span::styled(n.clone(), BOLD),
+        ]),
+        None => Line::from("then you're done"),
+    };
+    let left = Line::from(left);
+    if left.width() + right.width() + 2 <= wide {
+        Part::Split(left, right)
+    } else {
+        Part::Lines(vec![left, right])
+    }
+}
+
+fn playing(view: &View, theme: Theme, g: &Geometry, parts: &mut Vec<Part>) {
+    let block_letters = g.big.and_then(|b| {
         crate::big::render(&view.instruction, usize::from(b.cols), usize::from(b.rows))
     });
     let lines = match block_letters {
         Some(rows) => rows.into_iter().map(|r| Line::styled(r, BOLD)).collect(),
-        None => wrapped(&view.instruction, text_w, BOLD),
+        None => wrapped(&view.instruction, g.text_w, BOLD),
     };
     parts.push(Part::Box {
         title: String::new(),
         style: theme.frame(view),
         lines,
-        min_lines: big.map_or(MIN_BOX_LINES, |b| b.rows),
+        min_lines: g.big.map_or(MIN_BOX_LINES, |b| b.rows),
+        pad: g.pad(),
     });
-    parts.push(Part::Blank);
+    if g.roomy() {
+        parts.push(Part::Blank);
+    }
     let b = view.breath;
     let label = if b.inhale {
         "breathe in"
     } else {
         "breathe out"
     };
-    parts.push(Part::Line(Line::styled(
+    parts.push(Part::line(Line::styled(
         label,
         theme.breath(b.inhale).add_modifier(Modifier::BOLD),
     )));
@@ -711,51 +921,59 @@ fn playing(view: &View, theme: Theme, text_w: usize, big: Option<Big>, parts: &m
         fill: b.fill,
         style: theme.breath(b.inhale),
         track: theme.track(),
-        rows: 2,
+        rows: if g.roomy() { 2 } else { 1 },
     });
     parts.push(if view.kind == SegmentKind::Hold {
-        Part::Line(Line::from(format!(
+        Part::line(format!(
             "breath {} of {}",
             view.breath_number, view.breaths_in_segment
-        )))
+        ))
     } else {
         Part::Blank
     });
 }
 
-fn paused(view: &View, theme: Theme, text_w: usize, parts: &mut Vec<Part>) {
-    let mut lines = vec![
-        Line::styled(
-            "  PAUSED  ",
-            theme
-                .frame(view)
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ),
-        Line::default(),
-    ];
-    lines.extend(wrapped(&view.instruction, text_w, Style::new()));
+fn paused(view: &View, theme: Theme, g: &Geometry, parts: &mut Vec<Part>) {
+    let mut lines = vec![Line::styled(
+        "  PAUSED  ",
+        theme
+            .frame(view)
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    )];
+    if g.roomy() {
+        lines.push(Line::default());
+    }
+    lines.extend(wrapped(&view.instruction, g.text_w, Style::new()));
     parts.push(Part::Box {
         title: " paused ".into(),
         style: theme.frame(view),
         lines,
         min_lines: MIN_BOX_LINES,
+        pad: g.pad(),
     });
-    parts.push(Part::Blank);
-    parts.push(Part::Line(Line::from(vec![
+    if g.roomy() {
+        parts.push(Part::Blank);
+    }
+    parts.push(Part::line(vec![
         Span::raw("press "),
         Span::styled("space", BOLD),
         Span::raw(" to carry on"),
-    ])));
+    ]));
     parts.push(Part::Blank);
-    parts.push(Part::Blank);
+    if g.roomy() {
+        parts.push(Part::Blank);
+    }
 }
 
-fn pain_scale(entry: &str, theme: Theme) -> Line<'static> {
+/// The 0-10 scale, the typed score highlighted; closer together when `room` is narrow.
+fn pain_scale(entry: &str, theme: Theme, room: usize) -> Line<'static> {
     let picked = entry.parse::<u8>().ok();
+    // Eleven numbers of three columns and ten gaps.
+    let gap = if 33 + 10 * 2 <= room { "  " } else { " " };
     let mut spans = Vec::new();
     for n in 0..=10u8 {
         if n > 0 {
-            spans.push(Span::raw("  "));
+            spans.push(Span::raw(gap));
         }
         let style = if picked == Some(n) {
             theme
@@ -834,12 +1052,13 @@ mod tests {
     #[test]
     fn a_too_small_terminal_blocks_keys_that_would_restart_time() {
         let mut ui = UiState::new(true);
-        assert!(ui.set_size(79, 24));
+        assert!(ui.set_size(59, 24));
+        assert!(ui.set_size(80, 19));
         assert_eq!(ui.apply(Action::Session(Event::TogglePause)), None);
         assert_eq!(ui.apply(Action::Session(Event::Next)), None);
         assert_eq!(ui.apply(Action::Session(Event::Quit)), Some(Event::Quit));
         assert_eq!(ui.apply(Action::Session(Event::Hurt)), Some(Event::Hurt));
-        assert!(!ui.set_size(80, 24));
+        assert!(!ui.set_size(60, 20));
         assert_eq!(
             ui.apply(Action::Session(Event::TogglePause)),
             Some(Event::TogglePause)

@@ -89,3 +89,83 @@ impl SessionSink for MemorySink {
         Ok(())
     }
 }
+
+/// The parts of a PCM WAV file that matter here.
+#[derive(Debug)]
+pub struct Wav {
+    pub channels: u16,
+    pub sample_rate: u32,
+    pub bits: u16,
+    pub samples: Vec<i16>,
+}
+
+fn u16_at(b: &[u8], i: usize) -> u16 {
+    u16::from_le_bytes([b[i], b[i + 1]])
+}
+
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+/// Reads the RIFF chunks: `fmt ` for the format and `data` for the samples. The engine writes
+/// the data size as "unknown" when it streams, so a size past the end means "to the end".
+pub fn parse(bytes: &[u8]) -> Wav {
+    assert!(
+        bytes.len() > 44,
+        "too short for a WAV file: {} bytes",
+        bytes.len()
+    );
+    assert_eq!(&bytes[0..4], b"RIFF");
+    assert_eq!(&bytes[8..12], b"WAVE");
+    let mut i = 12;
+    let mut fmt = None;
+    while i + 8 <= bytes.len() {
+        let id = &bytes[i..i + 4];
+        let len = u32_at(bytes, i + 4) as usize;
+        let body = i + 8;
+        if id == b"fmt " {
+            fmt = Some((
+                u16_at(bytes, body + 2),
+                u32_at(bytes, body + 4),
+                u16_at(bytes, body + 14),
+            ));
+            assert_eq!(u16_at(bytes, body), 1, "PCM");
+        } else if id == b"data" {
+            let (channels, sample_rate, bits) = fmt.expect("fmt chunk before data");
+            let end = body.saturating_add(len).min(bytes.len());
+            let samples = bytes[body..end]
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            return Wav {
+                channels,
+                sample_rate,
+                bits,
+                samples,
+            };
+        }
+        i = body + len + (len & 1);
+    }
+    panic!("no data chunk");
+}
+
+/// Waits up to ten seconds for `f` to hold (for work done on other threads and processes; the
+/// limit only keeps a broken test from hanging).
+pub fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Writes an executable shell script.
+#[cfg(unix)]
+pub fn script(path: &std::path::Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -91,7 +91,9 @@ fn a_whole_session_speaks_every_cue_on_time_and_keeps_every_record() {
         outcome,
         PlayOutcome {
             end: EndReason::Completed,
-            pain_after: Some(3)
+            pain_after: Some(3),
+            safety_stop: None,
+            advice: None,
         }
     );
 
@@ -109,8 +111,10 @@ fn a_whole_session_speaks_every_cue_on_time_and_keeps_every_record() {
         rest,
         [
             &Cue::Chime(Chime::End),
-            &Cue::Speak("That's the whole routine. Well done.".into()),
-            &Cue::Speak("How is your pain now, from zero to ten?".into()),
+            &Cue::Speak(
+                "That's the whole routine. Well done. How is your pain now, from zero to ten?"
+                    .into()
+            ),
             &Cue::Speak("Thank you. Well done for today.".into()),
         ]
     );
@@ -170,7 +174,9 @@ fn this_hurts_skip_and_ctrl_c_are_recorded_and_leave_nothing_playing() {
         outcome,
         PlayOutcome {
             end: EndReason::Quit,
-            pain_after: None
+            pain_after: None,
+            safety_stop: None,
+            advice: None,
         }
     );
     let hurt = sink
@@ -254,7 +260,7 @@ fn a_too_small_terminal_keeps_the_session_paused() {
         .ctrl_c_at(60_000);
     let mut speaker = Recording::new();
     let mut sink = MemorySink::default();
-    let mut term = terminal(60, 20);
+    let mut term = terminal(59, 20);
     let outcome = run(
         &mut term,
         session,
@@ -286,7 +292,7 @@ fn a_too_small_terminal_keeps_the_session_paused() {
             Cue::Chime(Chime::Pause),
         ]
     );
-    assert!(text(&term).contains("make the terminal at least 80x24 (now 60x20)"));
+    assert!(text(&term).contains("make the terminal at least 60x20 (now 59x20)"));
 }
 
 #[test]
@@ -309,4 +315,124 @@ fn a_script_that_runs_out_fails_instead_of_hanging() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("input script ran out"), "{err}");
+}
+
+#[test]
+fn a_safety_stop_asks_pain_after_and_keeps_the_advice_to_the_end() {
+    let clock = FakeClock::new();
+    let session = session_with(fast_settings());
+    let bridge = session
+        .plan()
+        .segments
+        .iter()
+        .find(|s| s.pose.as_deref() == Some("bridge"))
+        .unwrap()
+        .start_ms;
+    // Pain 5, not sharp, spreading down a leg, no numbness: the stop rule stops the session.
+    // Pain after is 7: asked, not copied from the 5.
+    let mut input = ScriptedInput::new(clock.clone())
+        .type_at(bridge + 1000, "h")
+        .type_at(bridge + 2000, "5\n")
+        .type_at(bridge + 3000, "nyn")
+        .type_at(bridge + 5000, "7\n");
+    let mut speaker = Recording::new();
+    let mut sink = MemorySink::default();
+    let mut term = terminal(80, 24);
+    let outcome = run(
+        &mut term,
+        session,
+        UiState::new(false),
+        Io {
+            input: &mut input,
+            clock: &clock,
+            speaker: &mut speaker,
+            sink: &mut sink,
+        },
+    )
+    .unwrap();
+    let stop = supine_core::safety::SafetyStop::SpreadingPain;
+    assert_eq!(
+        outcome,
+        PlayOutcome {
+            end: EndReason::StoppedForSafety,
+            pain_after: Some(7),
+            safety_stop: Some(stop),
+            advice: Some(stop.advice()),
+        }
+    );
+    let pains: Vec<&Record> = sink
+        .records
+        .iter()
+        .filter(|r| matches!(r, Record::PainAfter { .. }))
+        .collect();
+    assert_eq!(pains, [&Record::PainAfter { pain: 7 }]);
+    // The advice is spoken, and still on the last frame.
+    assert!(
+        speaker.spoken().iter().any(|s| s.contains(&stop.advice())),
+        "{:?}",
+        speaker.spoken()
+    );
+    let shown = text(&term);
+    assert!(shown.contains("time to stop"), "{shown}");
+    assert!(shown.contains("contact a doctor or"), "{shown}");
+    assert!(!shown.contains("Well done"), "{shown}");
+}
+
+/// A speaker that finds a problem with the sound at its first word.
+struct Failing {
+    rec: Recording,
+    problem: Option<String>,
+}
+
+impl Speaker for Failing {
+    fn speak(&mut self, text: &str) {
+        if self.rec.spoken().is_empty() {
+            self.problem = Some("the voice is not working (espeak-ng: ALSA: no device)".into());
+        }
+        self.rec.speak(text);
+    }
+    fn stop(&mut self) {
+        self.rec.stop();
+    }
+    fn chime(&mut self, chime: Chime) {
+        self.rec.chime(chime);
+    }
+    fn problem(&mut self) -> Option<String> {
+        self.problem.take()
+    }
+}
+
+#[test]
+fn a_sound_problem_is_shown_once_and_the_session_goes_on() {
+    let clock = FakeClock::new();
+    let session = session_with(fast_settings());
+    let total = session.plan().total_ms;
+    let mut input = ScriptedInput::new(clock.clone()).type_at(total + 1000, "2\n");
+    let mut speaker = Failing {
+        rec: Recording::new(),
+        problem: None,
+    };
+    let mut sink = MemorySink::default();
+    let mut term = terminal(80, 24);
+    let outcome = run(
+        &mut term,
+        session,
+        UiState::new(true),
+        Io {
+            input: &mut input,
+            clock: &clock,
+            speaker: &mut speaker,
+            sink: &mut sink,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.end, EndReason::Completed);
+    let shown = text(&term);
+    assert_eq!(
+        shown
+            .matches("the voice is not working (espeak-ng: ALSA: no device)")
+            .count(),
+        1,
+        "{shown}"
+    );
 }

@@ -1,6 +1,8 @@
-//! Integration tests of the terminal player: frames, the headless loop and the real speech engine.
+//! Integration tests of the terminal player: frames, the headless loop, chimes and sound
+//! failures, and the real speech engine.
 
 mod common;
 mod espeak;
 mod frames;
 mod headless;
+mod sound;

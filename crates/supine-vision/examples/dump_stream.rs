@@ -5,7 +5,8 @@ fn main() {
     let path = std::env::args().nth(1).unwrap();
     let step: usize = std::env::args().nth(2).map_or(3, |s| s.parse().unwrap());
     let f = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
-    let mut r = supine_synth::y4m::Y4mReader::new(f).unwrap();
+    let mut r =
+        supine_synth::y4m::Y4mReader::new(f, supine_vision::pipeline::MAX_FRAME_SIDE).unwrap();
     let mut est = PoseEstimator::new(PoseOptions::default()).unwrap();
     let mut i = 0;
     let mut samples = Vec::new();

@@ -63,6 +63,21 @@ pub enum VisionError {
         /// The decoder's error.
         source: image::ImageError,
     },
+    /// An image is larger than supine reads ([`crate::pipeline::MAX_FRAME_SIDE`]).
+    #[error(
+        "image {path} is too large ({width}x{height}): supine reads images up to {max}x{max} \
+         pixels (at most 8 bits a channel at that size); scale it down first"
+    )]
+    ImageTooLarge {
+        /// The image file.
+        path: PathBuf,
+        /// Its width in pixels.
+        width: u32,
+        /// Its height in pixels.
+        height: u32,
+        /// The largest side read.
+        max: u32,
+    },
     /// The frame has no pixels.
     #[error("the image is empty ({width}x{height})")]
     EmptyImage {

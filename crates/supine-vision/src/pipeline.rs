@@ -100,22 +100,57 @@ pub struct Frame {
     pub timings: Timings,
 }
 
-/// Reads an image of any format and pixel type the `image` crate decodes.
+/// The largest frame side supine reads, in pixels, from any source: y4m videos, what ffmpeg
+/// decodes, image files and folders. Larger inputs are refused before anything is allocated for
+/// them. 8192 covers 8K video (7680x4320); one such frame takes 192 MiB as RGB, and the pipeline
+/// downscales it to [`DEFAULT_MAX_SIDE`] first.
+pub const MAX_FRAME_SIDE: u32 = 8192;
+
+/// The most the image decoder may allocate for one image: a [`MAX_FRAME_SIDE`] square at four
+/// bytes a pixel (RGBA, 256 MiB). Wider pixel types (16-bit, float) are refused above that.
+pub const MAX_IMAGE_ALLOC: u64 = MAX_FRAME_SIDE as u64 * MAX_FRAME_SIDE as u64 * 4;
+
+/// Reads an image of any format and pixel type the `image` crate decodes, up to
+/// [`MAX_FRAME_SIDE`] pixels a side: its size is read from its header and checked before it is
+/// decoded, and the decoder may allocate at most [`MAX_IMAGE_ALLOC`].
 pub fn load_image(path: &Path) -> Result<DynamicImage, VisionError> {
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| VisionError::Image {
-            path: path.to_path_buf(),
-            source: e.into(),
-        })?
-        .with_guessed_format()
-        .map_err(|e| VisionError::Image {
-            path: path.to_path_buf(),
-            source: e.into(),
-        })?;
-    reader.decode().map_err(|source| VisionError::Image {
+    let image_err = |source: image::ImageError| VisionError::Image {
         path: path.to_path_buf(),
         source,
+    };
+    let open = |limits: image::Limits| -> Result<image::ImageReader<std::io::BufReader<std::fs::File>>, VisionError> {
+        let mut reader = image::ImageReader::open(path)
+            .map_err(|e| image_err(e.into()))?
+            .with_guessed_format()
+            .map_err(|e| image_err(e.into()))?;
+        reader.limits(limits);
+        Ok(reader)
+    };
+    // The header alone gives the size (nothing is allocated for the pixels): checked here so
+    // the message can say it.
+    let (width, height) = open(image::Limits::no_limits())?
+        .into_dimensions()
+        .map_err(image_err)?;
+    if width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE {
+        return Err(too_large(path, width, height));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_FRAME_SIDE);
+    limits.max_image_height = Some(MAX_FRAME_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_ALLOC);
+    open(limits)?.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => too_large(path, width, height),
+        e => image_err(e),
     })
+}
+
+fn too_large(path: &Path, width: u32, height: u32) -> VisionError {
+    VisionError::ImageTooLarge {
+        path: path.to_path_buf(),
+        width,
+        height,
+        max: MAX_FRAME_SIDE,
+    }
 }
 
 const LANDMARK_OUTPUTS: [&str; 4] = ["Identity", "Identity_1", "Identity_4", "Identity_3"];

@@ -3,7 +3,8 @@
 use crate::common::synth;
 use image::DynamicImage;
 use supine_vision::models::{DETECTOR_FILE, expected_sha256};
-use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions, VisionError};
+use supine_vision::pipeline::MAX_FRAME_SIDE;
+use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions, VisionError, load_image};
 
 fn lite() -> PoseOptions {
     PoseOptions {
@@ -114,4 +115,47 @@ fn odd_formats_huge_frames_and_empty_rooms() {
         est.estimate(&DynamicImage::new_rgb8(0, 0)),
         Err(VisionError::EmptyImage { .. })
     ));
+}
+
+/// A 24-bit BMP header claiming `width` x `height` pixels, with `pixels` bytes after it.
+fn bmp(width: i32, height: i32, pixels: usize) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"BM");
+    b.extend_from_slice(&((54 + pixels) as u32).to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&54u32.to_le_bytes());
+    b.extend_from_slice(&40u32.to_le_bytes());
+    b.extend_from_slice(&width.to_le_bytes());
+    b.extend_from_slice(&height.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&24u16.to_le_bytes());
+    b.extend_from_slice(&[0u8; 24]);
+    b.resize(b.len() + pixels, 90);
+    b
+}
+
+#[test]
+fn images_beyond_the_frame_limit_are_refused_from_their_header() {
+    // Issue 11: sizes are checked before anything is allocated, for image files too.
+    let dir = tempfile::tempdir().unwrap();
+    for (w, h) in [(20_000, 20_000), (MAX_FRAME_SIDE as i32 + 1, 4), (4, 9000)] {
+        let path = dir.path().join(format!("huge-{w}x{h}.bmp"));
+        std::fs::write(&path, bmp(w, h, 16)).unwrap();
+        let err = load_image(&path).expect_err("refused");
+        assert!(matches!(err, VisionError::ImageTooLarge { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+        assert!(msg.contains(&format!("({w}x{h})")), "{msg}");
+        assert!(msg.contains("8192x8192"), "{msg}");
+    }
+    // Within the limit but cut short: an error naming the file, not a panic.
+    let path = dir.path().join("cut.bmp");
+    std::fs::write(&path, bmp(64, 64, 100)).unwrap();
+    let err = load_image(&path).expect_err("cut short");
+    assert!(matches!(err, VisionError::Image { .. }), "{err}");
+    assert!(err.to_string().contains("cut.bmp"), "{err}");
+    // A whole small one reads.
+    let path = dir.path().join("small.bmp");
+    std::fs::write(&path, bmp(4, 4, 4 * 4 * 3)).unwrap();
+    assert_eq!(load_image(&path).unwrap().width(), 4);
 }

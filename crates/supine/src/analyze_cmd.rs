@@ -13,18 +13,84 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use supine_synth::y4m::Y4mReader;
+use supine_synth::y4m::{Y4mError, Y4mReader};
 use supine_vision::analyze::{self, Analysis, Sample, stream};
-use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions, load_image};
+use supine_vision::pipeline::MAX_FRAME_SIDE;
+use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions, VisionError, load_image};
 
 /// Frames per second analysed by default: the routine's movements are slow (a knee circle takes
 /// seconds), and counts stay exact at this rate while the analysis runs faster than real time.
 pub const DEFAULT_FPS: f64 = 10.0;
 
+/// A frame or image that could not be read and was left out of the analysis.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    /// The frame's number in the input, from 1 (in a folder: the image's place in name order).
+    pub frame: usize,
+    /// How many frames from there were lost (more than one where a damaged stretch of video
+    /// hid their boundaries); `None` for "the rest of the video".
+    pub frames: Option<usize>,
+    /// Where that frame is in the video, in seconds.
+    pub t: f64,
+    /// The image file, for folders of images.
+    pub file: Option<PathBuf>,
+    /// What was wrong.
+    pub reason: String,
+}
+
+/// How much of ffmpeg's error output is kept for the message (its last lines say why).
+const FFMPEG_STDERR_TAIL: usize = 4096;
+
+/// An ffmpeg process decoding into a y4m pipe, with its error output drained on a thread (so a
+/// chatty ffmpeg never blocks on a full pipe) and only its tail kept.
+struct Ffmpeg {
+    child: Child,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Ffmpeg {
+    /// The last line ffmpeg wrote to its error output, after it has exited.
+    fn wait(mut self) -> anyhow::Result<(std::process::ExitStatus, String)> {
+        let status = self.child.wait().context("waiting for ffmpeg")?;
+        let tail = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let last = tail.trim().lines().last().unwrap_or("").to_string();
+        Ok((status, last))
+    }
+}
+
+fn drain_tail(mut from: impl Read) -> String {
+    let mut tail: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while let Ok(n) = from.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        tail.extend_from_slice(&chunk[..n]);
+        if tail.len() > 2 * FFMPEG_STDERR_TAIL {
+            tail.drain(..tail.len() - FFMPEG_STDERR_TAIL);
+        }
+    }
+    String::from_utf8_lossy(&tail).into_owned()
+}
+
 /// Where frames come from.
 enum Source {
-    Y4m(Y4mReader<Box<dyn BufRead>>, Option<usize>, Option<Child>),
+    Y4m(Y4mReader<Box<dyn BufRead>>, Option<usize>, Option<Ffmpeg>),
     Images(Vec<PathBuf>, usize),
+}
+
+/// What the source gave.
+enum Next {
+    /// A frame (decoded into the buffer given, or, when passing over it, not decoded).
+    Frame,
+    /// A frame that could not be read.
+    Skipped(Skipped),
+    /// The end of the input.
+    End,
 }
 
 impl Source {
@@ -53,11 +119,14 @@ impl Source {
             let file = std::fs::File::open(input)?;
             let size = file.metadata()?.len();
             let r: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 20, file));
-            let y = Y4mReader::new(r).with_context(|| format!("reading {}", input.display()))?;
-            // Frames from the file size (4:2:0 is what the writer and ffmpeg produce).
-            let frame = (y.width as u64 * y.height as u64 * 3).div_ceil(2) + 6;
+            let y = Y4mReader::new(r, MAX_FRAME_SIDE)
+                .with_context(|| format!("reading {}", input.display()))?;
+            let frames = size / y.frame_bytes() as u64;
             let fps = y.fps;
-            return Ok((Source::Y4m(y, Some((size / frame) as usize), None), fps));
+            return Ok((
+                Source::Y4m(y, Some(usize::try_from(frames).unwrap_or(usize::MAX)), None),
+                fps,
+            ));
         }
         let is_image = image::ImageReader::open(input)
             .ok()
@@ -93,22 +162,36 @@ impl Source {
             1 << 20,
             child.stdout.take().expect("piped stdout"),
         ));
-        match Y4mReader::new(out) {
+        let stderr = child
+            .stderr
+            .take()
+            .map(|e| std::thread::spawn(move || drain_tail(e)));
+        let mut ffmpeg = Ffmpeg { child, stderr };
+        match Y4mReader::new(out, MAX_FRAME_SIDE) {
             Ok(y) => {
                 let fps = y.fps;
-                Ok((Source::Y4m(y, None, Some(child)), fps))
+                Ok((Source::Y4m(y, None, Some(ffmpeg)), fps))
             }
-            Err(_) => {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
+            Err(e) => {
+                // ffmpeg's own message says why it gave nothing; a header it did write is ours
+                // to judge (a frame size above the limit, say).
+                let _ = ffmpeg.child.kill();
+                let (_, last) = ffmpeg.wait()?;
+                match e {
+                    Y4mError::Size { .. } | Y4mError::Colour(_) | Y4mError::Header { .. } => {
+                        Err(anyhow::Error::new(e)
+                            .context(format!("reading {} through ffmpeg", input.display())))
+                    }
+                    _ => bail!(
+                        "cannot read {} as a video: {}",
+                        input.display(),
+                        if last.is_empty() {
+                            "ffmpeg gave no frames"
+                        } else {
+                            &last
+                        }
+                    ),
                 }
-                let _ = child.wait();
-                bail!(
-                    "cannot read {} as a video: {}",
-                    input.display(),
-                    err.trim().lines().last().unwrap_or("ffmpeg gave no frames")
-                )
             }
         }
     }
@@ -120,49 +203,128 @@ impl Source {
         }
     }
 
-    fn next(&mut self) -> anyhow::Result<Option<RgbImage>> {
+    /// The image file of frame `idx` (from 0), for folders of images.
+    fn file(&self, idx: usize) -> Option<&Path> {
         match self {
-            Source::Y4m(r, _, _) => Ok(r.next_frame()?),
+            Source::Images(files, _) => files.get(idx).map(PathBuf::as_path),
+            Source::Y4m(..) => None,
+        }
+    }
+
+    /// Index (from 0) of the frame the next call reads.
+    fn position(&self) -> usize {
+        match self {
+            Source::Y4m(r, _, _) => r.position(),
+            Source::Images(_, i) => *i,
+        }
+    }
+
+    /// Reads the next frame into `img`, or passes over it without decoding it when `decode` is
+    /// false. A frame or image that cannot be read is reported and skipped.
+    fn next(&mut self, img: &mut DynamicImage, decode: bool, src_fps: f64) -> Next {
+        let frame = self.position() + 1;
+        let t = (frame - 1) as f64 / src_fps;
+        match self {
+            Source::Y4m(r, _, _) => {
+                let got = match img {
+                    _ if !decode => r.skip_frame(),
+                    // The last frame's buffer is reused.
+                    DynamicImage::ImageRgb8(rgb) => r.next_frame_into(rgb),
+                    other => {
+                        let mut rgb = RgbImage::new(0, 0);
+                        let got = r.next_frame_into(&mut rgb);
+                        *other = DynamicImage::ImageRgb8(rgb);
+                        got
+                    }
+                };
+                match got {
+                    Ok(true) => Next::Frame,
+                    Ok(false) => Next::End,
+                    Err(e) => {
+                        let (frame, frames) = match &e {
+                            Y4mError::NoMarker { frame, lost } => (*frame, Some(*lost)),
+                            Y4mError::CutShort { frame, .. } | Y4mError::FrameIo { frame, .. } => {
+                                (*frame, Some(1))
+                            }
+                            _ => (frame, Some(1)),
+                        };
+                        Next::Skipped(Skipped {
+                            frame,
+                            frames,
+                            t: (frame - 1) as f64 / src_fps,
+                            file: None,
+                            reason: e.to_string(),
+                        })
+                    }
+                }
+            }
             Source::Images(files, i) => {
                 let Some(p) = files.get(*i) else {
-                    return Ok(None);
+                    return Next::End;
                 };
                 *i += 1;
-                Ok(Some(load_image(p)?.to_rgb8()))
-            }
-        }
-    }
-
-    /// Passes over the next frame without decoding it; `false` at the end.
-    fn skip(&mut self) -> anyhow::Result<bool> {
-        match self {
-            Source::Y4m(r, _, _) => Ok(r.skip_frame()?),
-            Source::Images(files, i) => {
-                *i += 1;
-                Ok(*i <= files.len())
-            }
-        }
-    }
-
-    fn finish(self) -> anyhow::Result<()> {
-        if let Source::Y4m(_, _, Some(mut child)) = self {
-            let status = child.wait()?;
-            if !status.success() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
+                if !decode {
+                    return Next::Frame;
                 }
-                bail!("ffmpeg failed: {}", err.trim());
+                match load_image(p) {
+                    Ok(loaded) => {
+                        *img = loaded;
+                        Next::Frame
+                    }
+                    Err(e) => Next::Skipped(Skipped {
+                        frame,
+                        frames: Some(1),
+                        t,
+                        file: Some(p.clone()),
+                        reason: format!("{:#}", anyhow::Error::new(e)),
+                    }),
+                }
             }
         }
-        Ok(())
     }
+
+    /// Waits for ffmpeg, if it was decoding: when it failed after giving frames, what it did
+    /// not give is reported as skipped (`next_frame` from 1, at `t` seconds).
+    fn finish(self, next_frame: usize, t: f64) -> anyhow::Result<Option<Skipped>> {
+        let Source::Y4m(_, _, Some(ffmpeg)) = self else {
+            return Ok(None);
+        };
+        let (status, last) = ffmpeg.wait()?;
+        if status.success() {
+            return Ok(None);
+        }
+        Ok(Some(Skipped {
+            frame: next_frame,
+            frames: None,
+            t,
+            file: None,
+            reason: format!(
+                "ffmpeg stopped decoding the video here: {}",
+                if last.is_empty() {
+                    status.to_string()
+                } else {
+                    last
+                }
+            ),
+        }))
+    }
+}
+
+/// What [`analyse`] found.
+pub struct Outcome {
+    /// The analysis of the frames read.
+    pub analysis: Analysis,
+    /// The rate the input was analysed at, frames per second.
+    pub fps: f64,
+    /// Frames and images that could not be read, in order.
+    pub skipped: Vec<Skipped>,
 }
 
 /// Runs the pose pipeline over `input` at `fps` analysed frames per second (all frames when the
 /// input is slower), with the `model` ("lite" or "full"), analyses the landmark stream and prints
 /// the report (JSON with `json`); with `annotate`, writes each analysed frame with the skeleton
-/// drawn into that folder.
+/// drawn into that folder. Frames that cannot be read are skipped and listed; it fails only when
+/// no frame could be read.
 pub fn run(
     input: &Path,
     model: &str,
@@ -170,27 +332,30 @@ pub fn run(
     annotate: Option<&Path>,
     fps: f64,
 ) -> anyhow::Result<()> {
-    let (analysis, fps_used) = analyse(input, model, annotate, fps, true)?;
+    let outcome = analyse(input, model, annotate, fps, true)?;
     let text = if json {
-        let mut v = serde_json::to_value(&analysis)?;
+        let mut v = serde_json::to_value(&outcome.analysis)?;
         v["input"] = input.display().to_string().into();
-        v["analysis_fps"] = fps_used.into();
+        v["analysis_fps"] = outcome.fps.into();
+        v["skipped"] = serde_json::to_value(&outcome.skipped)?;
         serde_json::to_string_pretty(&v)? + "\n"
     } else {
-        format_text(&input.display().to_string(), &analysis, fps_used)
+        let name = input.display().to_string();
+        format_text(&name, &outcome.analysis, outcome.fps) + &format_skipped(&outcome.skipped)
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
 }
 
-/// The analysis of `input` and the frame rate it was analysed at (see [`run`]).
+/// The analysis of `input`, the frame rate it was analysed at and what was skipped (see
+/// [`run`]).
 pub fn analyse(
     input: &Path,
     model: &str,
     annotate: Option<&Path>,
     fps: f64,
     progress: bool,
-) -> anyhow::Result<(Analysis, f64)> {
+) -> anyhow::Result<Outcome> {
     let model: LandmarkModel = model.parse().map_err(anyhow::Error::msg)?;
     if fps.is_nan() || fps <= 0.0 {
         bail!("--fps must be above 0");
@@ -216,41 +381,56 @@ pub fn analyse(
     };
     let single = source.len() == Some(1);
     let mut samples: Vec<Sample> = Vec::new();
-    let mut i = 0usize;
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let mut img = DynamicImage::ImageRgb8(RgbImage::new(0, 0));
     let mut next_pick = 0.0f64;
     loop {
-        let idx = i;
-        i += 1;
-        if (idx as f64) + 1e-6 < next_pick {
-            // Not analysed at this rate: skip it without decoding.
-            let more = source
-                .skip()
-                .with_context(|| format!("reading frame {} of {}", idx + 1, input.display()))?;
-            if !more {
-                break;
+        let idx = source.position();
+        // Frames not analysed at this rate are passed over without decoding.
+        let wanted = (idx as f64) + 1e-6 >= next_pick;
+        match source.next(&mut img, wanted, src_fps) {
+            Next::End => break,
+            Next::Skipped(s) => {
+                bar.set_position(source.position() as u64);
+                skipped.push(s);
+                continue;
             }
-            bar.inc(1);
+            Next::Frame => bar.set_position(source.position() as u64),
+        }
+        if !wanted {
             continue;
         }
-        let Some(img) = source
-            .next()
-            .with_context(|| format!("reading frame {} of {}", idx + 1, input.display()))?
-        else {
-            break;
+        // After frames were lost the next pick starts afresh, so no burst of frames follows.
+        next_pick = if idx as f64 >= next_pick + step {
+            idx as f64 + step
+        } else {
+            next_pick + step
         };
-        bar.inc(1);
-        next_pick += step;
         let t = idx as f64 / src_fps;
-        let img = DynamicImage::ImageRgb8(img);
-        let frame = if single {
+        let result = if single {
             estimator.estimate(&img)
         } else {
             estimator.track(&img, t)
-        }
-        .with_context(|| format!("frame {} of {}", idx + 1, input.display()))?;
+        };
+        let frame = match result {
+            Ok(f) => f,
+            Err(e @ VisionError::EmptyImage { .. }) => {
+                skipped.push(Skipped {
+                    frame: idx + 1,
+                    frames: Some(1),
+                    t,
+                    file: source.file(idx).map(Path::to_path_buf),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("frame {} of {}", idx + 1, input.display()));
+            }
+        };
         let sample = stream::sample(&frame, t);
         if let Some(dir) = annotate {
-            let mut rgb = img.into_rgb8();
+            let mut rgb = img.to_rgb8();
             draw(&mut rgb, &sample);
             let p = dir.join(format!("frame_{idx:06}.png"));
             rgb.save(&p)
@@ -259,11 +439,47 @@ pub fn analyse(
         samples.push(sample);
     }
     bar.finish_and_clear();
-    source.finish()?;
+    let end = source.position();
+    skipped.extend(source.finish(end + 1, end as f64 / src_fps)?);
     if samples.is_empty() {
-        bail!("{} has no frames", input.display());
+        match skipped.first() {
+            None => bail!("{} has no frames", input.display()),
+            Some(first) => bail!(
+                "no frame of {} could be read ({} skipped); the first: {}",
+                input.display(),
+                skipped.len(),
+                first.reason
+            ),
+        }
     }
-    Ok((analyze::analyze(&samples), src_fps.min(fps)))
+    Ok(Outcome {
+        analysis: analyze::analyze(&samples),
+        fps: src_fps.min(fps),
+        skipped,
+    })
+}
+
+/// The frames that were skipped, as text (nothing when none was).
+pub fn format_skipped(skipped: &[Skipped]) -> String {
+    let mut s = String::new();
+    if skipped.is_empty() {
+        return s;
+    }
+    let lost: usize = skipped.iter().filter_map(|k| k.frames).sum();
+    let _ = writeln!(
+        s,
+        "skipped (could not be read; the rest was analysed): {lost} frame{}{}",
+        if lost == 1 { "" } else { "s" },
+        if skipped.iter().any(|k| k.frames.is_none()) {
+            " and the end of the video"
+        } else {
+            ""
+        }
+    );
+    for k in skipped {
+        let _ = writeln!(s, "  {} {}", clock(k.t), k.reason);
+    }
+    s
 }
 
 fn clock(t: f64) -> String {
@@ -281,7 +497,7 @@ pub fn format_text(name: &str, a: &Analysis, fps: f64) -> String {
     let c = &a.circles;
     let _ = writeln!(
         s,
-        "knee circles: {} clockwise, {} counterclockwise (as you see them, looking up)",
+        "knee circles: {} clockwise, {} anticlockwise (as you see them, looking up)",
         c.clockwise, c.counterclockwise
     );
     for (k, ci) in c.circles.iter().enumerate() {
@@ -293,7 +509,7 @@ pub fn format_text(name: &str, a: &Analysis, fps: f64) -> String {
             if ci.clockwise {
                 "clockwise"
             } else {
-                "counterclockwise"
+                "anticlockwise"
             },
             ci.t_end - ci.t_start,
             ci.size,

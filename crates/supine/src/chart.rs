@@ -12,7 +12,7 @@ use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
-use supine_core::progress::{Change, Day, Progress};
+use supine_core::progress::{Change, Day, Progress, ReliefPoint};
 
 use crate::progress_cmd::chart_kind;
 
@@ -237,6 +237,7 @@ fn relief_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &Progress,
 ) -> anyhow::Result<()> {
+    // Darker: meaningfully better (green) or meaningfully worse (orange), alike.
     let title = "Relief per session (pain before minus after; darker = meaningful)";
     if p.relief.is_empty() {
         return empty_note(area, title, "No sessions with pain before and after yet.");
@@ -276,8 +277,8 @@ fn relief_chart<DB: DrawingBackend>(
                 .filter(|(_, r)| r.relief != 0)
                 .map(|(i, r)| {
                     let i = i as i32;
-                    let color = if r.relief > 0 { BETTER } else { WORSE };
-                    let style = if r.meaningful {
+                    let (color, meaningful) = relief_style(r);
+                    let style = if meaningful {
                         color.filled()
                     } else {
                         color.mix(0.5).filled()
@@ -289,4 +290,32 @@ fn relief_chart<DB: DrawingBackend>(
         )
         .map_err(err)?;
     Ok(())
+}
+
+/// A relief bar's colour (by which way the pain went) and whether the change is meaningful:
+/// pain meaningfully worse after a session is shown as plainly as pain meaningfully better.
+fn relief_style(r: &ReliefPoint) -> (RGBColor, bool) {
+    let color = if r.relief > 0 { BETTER } else { WORSE };
+    (color, r.change != Change::Same)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use supine_core::progress::{SessionPoint, progress};
+
+    #[test]
+    fn worse_after_a_session_is_drawn_as_plainly_as_better() {
+        let day = Day::parse("2026-11-20").unwrap();
+        let point = |before, after| SessionPoint {
+            day,
+            practised: true,
+            minutes: 10.0,
+            pain_before: Some(before),
+            pain_after: Some(after),
+        };
+        let p = progress(&[point(6, 8), point(6, 4), point(6, 7)], &[], day);
+        let styles: Vec<_> = p.relief.iter().map(relief_style).collect();
+        assert_eq!(styles, [(WORSE, true), (BETTER, true), (WORSE, false)]);
+    }
 }

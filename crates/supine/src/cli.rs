@@ -169,8 +169,22 @@ pub struct RemindArgs {
     #[arg(long, value_name = "ID")]
     pub routine: Option<String>,
     /// Roughly how many minutes (default: what you practise).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_minutes)]
     pub minutes: Option<f64>,
+}
+
+/// A number of minutes within what any plan allows; what the routine can reach at the chosen
+/// breath is checked once the breath is known (`practice::check_minutes`).
+fn parse_minutes(s: &str) -> Result<f64, String> {
+    let (lo, hi) = supine_core::plan::MINUTES_RANGE;
+    let m: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("give a number of minutes from {lo} to {hi}"))?;
+    if !(m.is_finite() && (lo..=hi).contains(&m)) {
+        return Err(format!("give a number of minutes from {lo} to {hi}"));
+    }
+    Ok(m)
 }
 
 /// Dose level.
@@ -197,8 +211,10 @@ pub struct PlanArgs {
     /// Which routine to follow.
     #[arg(long, value_name = "ID")]
     pub routine: Option<String>,
-    /// Roughly how many minutes; the dose is scaled within safe bounds (1-60).
-    #[arg(long, value_name = "N")]
+    /// Roughly how many minutes; the dose is scaled within safe bounds, so a routine reaches
+    /// only so far (the built-in one 7.5 to 15.2 minutes at the default breath, 4 s in and 6 s
+    /// out; longer at a slower breath). A length it cannot reach is refused, naming the range.
+    #[arg(long, value_name = "N", value_parser = parse_minutes)]
     pub minutes: Option<f64>,
     /// gentle (for recent pain) or standard.
     #[arg(long, value_enum)]
@@ -209,9 +225,12 @@ pub struct PlanArgs {
     /// Seconds to breathe out (2-12). Default 6.
     #[arg(long, value_name = "SECONDS")]
     pub exhale: Option<f64>,
-    /// Use the easier version of every pose.
-    #[arg(long)]
+    /// Use the easier version of every pose (remembered by practice).
+    #[arg(long, overrides_with = "no_easier")]
     pub easier: bool,
+    /// Back to the usual versions after `--easier`.
+    #[arg(long, overrides_with = "easier")]
+    pub no_easier: bool,
     /// Preview the plan for a condition (repeatable): osteoporosis, pregnancy,
     /// recent-surgery-or-injury, disc-herniation, neck-or-shoulder-injury.
     #[arg(long = "condition", value_name = "NAME")]
@@ -242,6 +261,10 @@ pub struct PracticeArgs {
     /// Run the session this many times faster than real time (for end-to-end tests).
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub speed: f64,
+    /// Check the sound instead of practising: speak a sentence and play a chime, then say what
+    /// worked, what did not, and how to fix it.
+    #[arg(long)]
+    pub test_sound: bool,
 }
 
 /// Options for `log`.

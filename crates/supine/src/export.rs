@@ -1,149 +1,113 @@
 //! `supine export` (CSV, JSON, FHIR R4) and `supine import` (a JSON export).
+//!
+//! The JSON format, its limits and the import's checks are `supine_store::archive`'s; this
+//! module reads and writes the files. Export reads the journal read-only, checks it first (a
+//! damaged journal fails, naming the problem) and writes a file only once all of it was read:
+//! to a temporary file beside the target, renamed over it at the end, so a failed export never
+//! leaves a partial file or spoils an earlier one.
 
-use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::borrow::Cow;
+use std::io::{self, Read, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
+use anyhow::Context;
+use chrono::Local;
 use serde_json::{Value, json};
-use supine_store::{Journal, PsfsEntry, SessionRecord, SessionStatus};
+use supine_store::archive::{self, Archive, Counts};
+use supine_store::limits::IMPORT_MAX_BYTES;
+use supine_store::{SessionRecord, SessionStatus};
 
 use crate::cli::{Cli, ExportArgs, ExportFormat};
+use crate::log_cmd::open_read_only;
 use crate::practice::{now, open_journal};
-
-/// What a JSON export says it is.
-pub const FORMAT: &str = "supine-journal";
-/// The JSON export's version.
-pub const VERSION: u32 = 1;
-
-/// A JSON export: every session with its events, and every PSFS entry, of one profile.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ExportFile {
-    /// Always [`FORMAT`].
-    pub format: String,
-    /// Always [`VERSION`].
-    pub version: u32,
-    /// The profile it was exported from.
-    pub profile: String,
-    /// When it was written.
-    pub exported_at: String,
-    /// Sessions, oldest first.
-    pub sessions: Vec<SessionRecord>,
-    /// PSFS entries, oldest first.
-    pub psfs: Vec<PsfsEntry>,
-}
-
-/// Everything in the journal for its profile.
-pub fn collect(j: &dyn Journal) -> anyhow::Result<ExportFile> {
-    let mut sessions = j.recent_sessions(usize::MAX)?;
-    sessions.reverse();
-    Ok(ExportFile {
-        format: FORMAT.to_owned(),
-        version: VERSION,
-        profile: j.profile().to_owned(),
-        exported_at: now(),
-        sessions,
-        psfs: j.psfs_entries()?,
-    })
-}
+use crate::term_text::show;
 
 /// `supine export`.
 pub fn export(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
-    let j = open_journal(cli)?;
-    let data = collect(&*j)?;
+    let j = open_read_only(cli)?;
+    let data = archive::collect(&*j, &now()).context("nothing was exported")?;
     let text = match args.format {
         ExportFormat::Json => serde_json::to_string_pretty(&data)? + "\n",
-        ExportFormat::Csv => csv(&data.sessions),
+        ExportFormat::Csv => csv(&data.sessions)?,
         ExportFormat::Fhir => serde_json::to_string_pretty(&fhir(&data))? + "\n",
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => write_whole(path, text.as_bytes())
             .with_context(|| format!("cannot write the export to {}", path.display())),
         None => Ok(io::stdout().lock().write_all(text.as_bytes())?),
     }
 }
 
-/// What an import did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Imported {
-    /// Sessions added.
-    pub sessions: usize,
-    /// Sessions already there.
-    pub sessions_skipped: usize,
-    /// PSFS entries added.
-    pub psfs: usize,
-    /// PSFS entries already there.
-    pub psfs_skipped: usize,
+/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
+/// `path`: either the whole export is there, or whatever was there before still is.
+fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".supine-export-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
-/// Adds what `data` holds that the journal does not.
-pub fn restore(j: &mut dyn Journal, data: &ExportFile) -> anyhow::Result<Imported> {
-    let mut n = Imported::default();
-    for s in &data.sessions {
-        let added = j
-            .import_session(s)
-            .with_context(|| format!("cannot import the session of {}", s.started_at))?;
-        if added {
-            n.sessions += 1;
-        } else {
-            n.sessions_skipped += 1;
-        }
-    }
-    for e in &data.psfs {
-        let added = j
-            .save_psfs(e)
-            .with_context(|| format!("cannot import the activity check of {}", e.taken_at))?;
-        if added {
-            n.psfs += 1;
-        } else {
-            n.psfs_skipped += 1;
-        }
-    }
-    Ok(n)
-}
-
-/// Reads a JSON export, checking that it is one.
-pub fn read_export(path: &Path) -> anyhow::Result<ExportFile> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let value: Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
-        bail!(
-            "{} is not a supine export (expected \"format\": \"{FORMAT}\"); write one with \
-             `supine export --format json`",
-            path.display()
-        );
-    }
-    if value.get("version").and_then(Value::as_u64) != Some(u64::from(VERSION)) {
-        bail!(
-            "{} is a supine export of a version this supine does not know; upgrade supine",
-            path.display()
-        );
-    }
-    serde_json::from_value(value)
-        .with_context(|| format!("{} is a damaged supine export", path.display()))
+/// Reads an import file, refusing one over the limit before reading it.
+fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let cannot = || format!("cannot read {}", path.display());
+    let file = std::fs::File::open(path).with_context(cannot)?;
+    let size = file.metadata().with_context(cannot)?.len();
+    archive::check_size(size)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // A file that grows while it is read still stops one byte past the limit.
+    file.take(IMPORT_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(cannot)?;
+    archive::check_size(u64::try_from(bytes.len()).unwrap_or(u64::MAX))?;
+    Ok(bytes)
 }
 
 /// `supine import FILE`.
 pub fn import(cli: &Cli, file: &Path) -> anyhow::Result<()> {
-    let data = read_export(file)?;
+    let data = read_limited(file)
+        .and_then(|bytes| Ok(archive::parse(&bytes, Local::now().fixed_offset())?))
+        .with_context(|| format!("cannot import {}; nothing was imported", file.display()))?;
     let mut j = open_journal(cli)?;
-    let n = restore(&mut *j, &data)?;
+    let n = archive::restore(&mut *j, &data).with_context(|| {
+        format!(
+            "importing {} stopped; importing it again adds only what is still missing",
+            file.display()
+        )
+    })?;
+    let profile = show(&cli.profile);
     println!(
-        "Imported {} session(s) and {} activity check(s) into profile {}; {} session(s) and {} \
-         check(s) were already there.",
-        n.sessions, n.psfs, cli.profile, n.sessions_skipped, n.psfs_skipped
+        "Imported {} session(s) and {} activity check(s) into profile {profile}; {} session(s) \
+         and {} check(s) were already there.",
+        n.sessions.added, n.psfs.added, n.sessions.already_there, n.psfs.already_there
     );
+    if n.screenings != Counts::default() || n.settings != Counts::default() {
+        println!(
+            "Also {} screening(s) and {} setting(s); {} screening(s) were already there and {} \
+             setting(s) already set (kept as they were).",
+            n.screenings.added,
+            n.settings.added,
+            n.screenings.already_there,
+            n.settings.already_there
+        );
+    }
     Ok(())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// A CSV cell a spreadsheet takes as text, never as a formula: one that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading `'`.
+fn formula_safe(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        s.to_owned()
+        Cow::Borrowed(text)
     }
 }
 
@@ -151,25 +115,41 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// One row per session, oldest first.
-pub fn csv(sessions: &[SessionRecord]) -> String {
-    let mut out = String::from(
-        "started_at,ended_at,status,end_reason,routine_id,routine_name,plan_minutes,\
-         segments_done,segments_total,pain_before,pain_after,relief,pain_areas,pain_spreads\n",
-    );
+/// One row per session, oldest first. Cells of text from the journal are
+/// [formula-safe](formula_safe); numbers are written as numbers (a relief of -2 stays -2).
+pub fn csv(sessions: &[SessionRecord]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "started_at",
+        "ended_at",
+        "status",
+        "end_reason",
+        "routine_id",
+        "routine_name",
+        "plan_minutes",
+        "segments_done",
+        "segments_total",
+        "pain_before",
+        "pain_after",
+        "relief",
+        "pain_areas",
+        "pain_spreads",
+        "uid",
+    ])?;
     for s in sessions {
         let relief = match (s.pain_before, s.pain_after) {
             (Some(b), Some(a)) => (i32::from(b) - i32::from(a)).to_string(),
             _ => String::new(),
         };
         let areas: Vec<&str> = s.pain_areas.iter().map(|a| a.as_str()).collect();
-        let fields = [
-            s.started_at.clone(),
-            opt(s.ended_at.as_deref()),
+        let text = |t: &str| formula_safe(t).into_owned();
+        w.write_record([
+            text(&s.started_at),
+            text(s.ended_at.as_deref().unwrap_or_default()),
             s.status.to_string(),
-            opt(s.end_reason.as_deref()),
-            s.routine_id.clone(),
-            s.routine_name.clone(),
+            text(s.end_reason.as_deref().unwrap_or_default()),
+            text(&s.routine_id),
+            text(&s.routine_name),
             format!("{:.1}", s.plan_total_ms as f64 / 60_000.0),
             s.segments_done.to_string(),
             s.segments_total.to_string(),
@@ -178,11 +158,10 @@ pub fn csv(sessions: &[SessionRecord]) -> String {
             relief,
             areas.join(";"),
             opt(s.pain_spreads),
-        ];
-        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        let _ = writeln!(out, "{}", row.join(","));
+            text(&s.uid),
+        ])?;
     }
-    out
+    Ok(String::from_utf8(w.into_inner()?)?)
 }
 
 /// LOINC code for pain severity on the 0-10 numeric rating scale.
@@ -245,7 +224,7 @@ fn pain_observation(patient: &str, at: &str, value: u8, when: &str, key: &str) -
 
 /// A FHIR R4 Bundle (type collection): a Patient for the profile, an Observation for each pain
 /// score (before and after each session, LOINC 72514-3), and one for each PSFS entry.
-pub fn fhir(data: &ExportFile) -> Value {
+pub fn fhir(data: &Archive) -> Value {
     let patient = urn(&format!("supine/{}/patient", data.profile));
     let mut entries = vec![json!({
         "fullUrl": patient,
@@ -256,10 +235,7 @@ pub fn fhir(data: &ExportFile) -> Value {
         }
     })];
     for s in &data.sessions {
-        let key = format!(
-            "supine/{}/session/{}/{}",
-            data.profile, s.started_at, s.routine_id
-        );
+        let key = format!("supine/{}/session/{}", data.profile, s.uid);
         if let Some(p) = s.pain_before {
             entries.push(pain_observation(
                 &patient,
@@ -321,10 +297,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_quotes_what_needs_quoting() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn csv_cells_are_never_formulas() {
+        for bad in [
+            "=1+1",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"x\")",
+        ] {
+            assert_eq!(formula_safe(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for good in ["Supine basics", "2026-11-01T19:30:00+01:00", "a=b", ""] {
+            assert_eq!(formula_safe(good), good);
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod chart;
 mod cli;
 mod export;
 mod files;
+mod log_cmd;
 mod plan_text;
 mod pose_cmd;
 mod practice;
@@ -14,6 +15,7 @@ mod prompt;
 mod psfs_cmd;
 mod remind;
 mod serve;
+mod term_text;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -30,7 +32,23 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Practice did not start for safety reasons (a red flag in the screening or daily check).
     pub const NOT_SAFE: u8 = 3;
+    /// Practice stopped for safety: numbness, tingling or weakness, or pain spreading down a
+    /// leg, during the session. Its advice was printed.
+    pub const STOPPED_FOR_SAFETY: u8 = 4;
 }
+
+/// Bad command-line usage found after parsing (a value out of range, an unknown routine, a
+/// content folder that is not there): printed like any error, with the usage exit code.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 /// An error that carries its own exit code.
 #[derive(Debug)]
@@ -61,7 +79,13 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(io::stderr(), "error: {e:#}");
+            // A message may quote text from the journal: no control character reaches the
+            // terminal as it is.
+            let message = format!("{e:#}");
+            let _ = writeln!(io::stderr(), "error: {}", term_text::show_lines(&message));
+            if e.chain().any(|c| c.is::<Usage>()) {
+                return ExitCode::from(exit::USAGE);
+            }
             ExitCode::from(exit::ERROR)
         }
     }
@@ -79,7 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => practice::plan(&cli, args),
         Command::Practice(args) => practice::practice(&cli, args),
         Command::Screen => practice::screen(&cli),
-        Command::Log(args) => practice::log(&cli, args),
+        Command::Log(args) => log_cmd::log(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
         Command::CheckContent { dir } => files::check_content(dir),
         Command::Pose { image, model, json } => pose_cmd::run(image, model, *json),

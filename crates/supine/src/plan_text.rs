@@ -49,7 +49,7 @@ pub fn render(plan: &Plan) -> String {
     if !plan.adaptations.is_empty() {
         let _ = writeln!(s, "\nAdjusted for you:");
         for a in &plan.adaptations {
-            let _ = writeln!(s, "  - {} ({})", a.change, a.why);
+            let _ = writeln!(s, "  - {} ({})", a.line(), a.why);
         }
     }
     for n in &plan.notes {

@@ -1,23 +1,24 @@
-//! The subcommands that use the journal: plan, practice, screen and log.
+//! The subcommands that use the journal: plan, practice and screen.
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chrono::{Duration, Local, SecondsFormat};
-use supine_core::safety::{DAILY_CHECK, QUESTIONS, evaluate, evaluate_daily};
-use supine_core::session::Record;
-use supine_core::{Condition, Level, Outcome, Plan, Session, compile};
-use supine_store::practice::{self, Remembered};
-use supine_store::{
-    Journal, NewSession, SessionEvent, SessionFinish, SessionId, SessionStatus, is_postgres_url,
-};
-use supine_tui::{PlayerOptions, SessionSink, VoiceOptions};
+use chrono::{DateTime, Duration, FixedOffset, Local, SecondsFormat};
+use supine_core::plan::minutes_range;
+use supine_core::progress::{Change, pain_change};
+use supine_core::safety::{self, QUESTIONS, evaluate};
+use supine_core::session::{EndReason, Record};
+use supine_core::{Condition, Content, Level, Outcome, Plan, Session, compile};
+use supine_store::practice::{self, CheckStatus, Remembered};
+use supine_store::{Journal, NewSession, SessionEvent, SessionFinish, SessionId, is_postgres_url};
+use supine_tui::{PlayOutcome, PlayerOptions, SessionSink, VoiceOptions};
 
-use crate::cli::{Cli, LevelArg, LogArgs, PlanArgs, PracticeArgs, Switch};
+use crate::cli::{Cli, LevelArg, PlanArgs, PracticeArgs, Switch};
 use crate::files::{journal_path, load_content};
-use crate::plan_text::{clock, render};
-use crate::{Exit, exit, prompt};
+use crate::plan_text::render;
+use crate::prompt::Wrap;
+use crate::{Exit, Usage, exit, prompt};
 
 /// How long an open session may go without a heartbeat before it counts as interrupted.
 const STALE_MINUTES: i64 = 2;
@@ -51,6 +52,28 @@ fn seconds_to_ms(s: f64, what: &str) -> anyhow::Result<u32> {
     Ok((s * 1000.0).round() as u32)
 }
 
+/// Refuses an explicit `--minutes` that the routine cannot reach with these settings (its breath,
+/// level and easier versions; conditions from the screening can only shorten it further, and the
+/// plan then says how close it came): a usage error, exit 2, naming the range.
+fn check_minutes(args: &PlanArgs, r: &Remembered, content: &Content) -> anyhow::Result<()> {
+    let Some(m) = args.minutes else {
+        return Ok(());
+    };
+    let input = r.plan_input(Vec::new());
+    let range = minutes_range(content, &input)?;
+    if range.contains(m) {
+        return Ok(());
+    }
+    let pace = input.settings.pace;
+    let message = format!(
+        "--minutes {m}: this routine takes {range} at your breath ({} s in, {} s out); choose a \
+         length in that range, or a slower breath (--inhale, --exhale) for a longer routine",
+        f64::from(pace.inhale_ms) / 1000.0,
+        f64::from(pace.exhale_ms) / 1000.0
+    );
+    Err(Usage(message).into())
+}
+
 /// Applies the given command-line options over the remembered ones.
 fn merge_plan_args(mut r: Remembered, a: &PlanArgs) -> anyhow::Result<Remembered> {
     if let Some(x) = &a.routine {
@@ -71,7 +94,12 @@ fn merge_plan_args(mut r: Remembered, a: &PlanArgs) -> anyhow::Result<Remembered
     if let Some(s) = a.exhale {
         r.exhale_ms = Some(seconds_to_ms(s, "exhale")?);
     }
-    r.easier |= a.easier;
+    if a.easier {
+        r.easier = true;
+    }
+    if a.no_easier {
+        r.easier = false;
+    }
     Ok(r)
 }
 
@@ -87,8 +115,89 @@ fn parse_condition(name: &str) -> anyhow::Result<Condition> {
                     .unwrap_or_default()
             })
             .collect();
-        anyhow::anyhow!("unknown condition \"{name}\"; known: {}", known.join(", "))
+        Usage(format!(
+            "--condition: unknown condition \"{name}\"; known: {}",
+            known.join(", ")
+        ))
+        .into()
     })
+}
+
+/// Checks each plan option on its own, before anything is asked or written, so that a bad one
+/// is a usage error that names it (exit 2).
+fn check_plan_args(content: &Content, a: &PlanArgs) -> anyhow::Result<()> {
+    let alone = |name: &str, given: PlanArgs| -> anyhow::Result<()> {
+        let r =
+            merge_plan_args(Remembered::default(), &given).map_err(|e| Usage(format!("{e:#}")))?;
+        compile(content, &r.plan_input(Vec::new())).map_err(|e| {
+            let hint = match e {
+                supine_core::PlanError::UnknownRoutine(_) => format!(
+                    "; known: {}",
+                    content
+                        .routines
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => String::new(),
+            };
+            Usage(format!("{name}: {e}{hint}"))
+        })?;
+        Ok(())
+    };
+    let none = PlanArgs::default;
+    if a.routine.is_some() {
+        alone(
+            "--routine",
+            PlanArgs {
+                routine: a.routine.clone(),
+                ..none()
+            },
+        )?;
+    }
+    if a.minutes.is_some() {
+        alone(
+            "--minutes",
+            PlanArgs {
+                minutes: a.minutes,
+                ..none()
+            },
+        )?;
+    }
+    if a.inhale.is_some() {
+        alone(
+            "--inhale",
+            PlanArgs {
+                inhale: a.inhale,
+                ..none()
+            },
+        )?;
+    }
+    if a.exhale.is_some() {
+        alone(
+            "--exhale",
+            PlanArgs {
+                exhale: a.exhale,
+                ..none()
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Loads the content, with a `--content` folder that is not there as a usage error.
+fn content_for(cli: &Cli) -> anyhow::Result<Content> {
+    if let Some(dir) = cli.content.as_deref()
+        && !dir.is_dir()
+    {
+        return Err(Usage(format!(
+            "--content: content folder {} does not exist",
+            dir.display()
+        ))
+        .into());
+    }
+    load_content(cli.content.as_deref())
 }
 
 /// Conditions from the latest full screening, if it was clear (however old: `plan` and
@@ -101,32 +210,40 @@ fn screened_conditions(j: &dyn Journal) -> anyhow::Result<Vec<Condition>> {
 
 /// The plan `practice` would follow with these options: for `remind`.
 pub fn plan_for(cli: &Cli, args: &PlanArgs) -> anyhow::Result<Plan> {
-    let content = load_content(cli.content.as_deref())?;
+    let content = content_for(cli)?;
+    check_plan_args(&content, args)?;
     let journal = open_existing_journal(cli)?;
     let (remembered, conditions) = match &journal {
         Some(j) => (practice::load_remembered(&**j)?, screened_conditions(&**j)?),
         None => (Remembered::default(), Vec::new()),
     };
     let r = merge_plan_args(remembered, args)?;
+    check_minutes(args, &r, &content)?;
     let input = r.plan_input(conditions);
     Ok(compile(&content, &input)?)
 }
 
 /// `supine plan`.
 pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
-    let content = load_content(cli.content.as_deref())?;
+    let content = content_for(cli)?;
+    check_plan_args(&content, args)?;
+    let conditions_given = args
+        .conditions
+        .iter()
+        .map(|c| parse_condition(c))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let journal = open_existing_journal(cli)?;
     let (remembered, mut conditions) = match &journal {
         Some(j) => (practice::load_remembered(&**j)?, screened_conditions(&**j)?),
         None => (Remembered::default(), Vec::new()),
     };
-    for c in &args.conditions {
-        let c = parse_condition(c)?;
+    for c in conditions_given {
         if !conditions.contains(&c) {
             conditions.push(c);
         }
     }
     let r = merge_plan_args(remembered, args)?;
+    check_minutes(args, &r, &content)?;
     let input = r.plan_input(conditions);
     let plan = compile(&content, &input)?;
     let mut out = io::stdout().lock();
@@ -139,7 +256,9 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the full screening with line prompts and saves it. Returns the outcome.
+/// Runs the full screening with line prompts and saves it. Returns the outcome. An emergency red
+/// flag ends it at once: the urgent message is shown and the questions after it are not asked;
+/// the answers given are saved.
 fn run_screening(
     j: &mut dyn Journal,
     input: &mut dyn io::BufRead,
@@ -154,6 +273,9 @@ fn run_screening(
     for (i, q) in QUESTIONS.iter().enumerate() {
         let a = prompt::ask_answer(q, Some((i + 1, QUESTIONS.len())), input, out)?;
         answers.push((q.id.to_owned(), a));
+        if q.ends_screening(a) {
+            break;
+        }
     }
     let outcome = evaluate(&answers)?;
     j.save_screening(&practice::full_screening_record(now(), &answers, &outcome))?;
@@ -165,7 +287,7 @@ fn run_screening(
 pub fn screen(cli: &Cli) -> anyhow::Result<()> {
     let mut j = open_journal(cli)?;
     let stdin = io::stdin();
-    let outcome = run_screening(&mut *j, &mut stdin.lock(), &mut io::stdout())?;
+    let outcome = run_screening(&mut *j, &mut stdin.lock(), &mut Wrap::stdout())?;
     if matches!(outcome, Outcome::SeeClinician { .. }) {
         return Err(Exit(exit::NOT_SAFE).into());
     }
@@ -192,7 +314,7 @@ impl SessionSink for JournalSink<'_> {
     }
 }
 
-fn report_interrupted(j: &mut dyn Journal, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(crate) fn report_interrupted(j: &mut dyn Journal, out: &mut dyn Write) -> anyhow::Result<()> {
     let stale = (Local::now() - Duration::minutes(STALE_MINUTES))
         .to_rfc3339_opts(SecondsFormat::Millis, false);
     for s in j.mark_interrupted(&stale)? {
@@ -214,21 +336,141 @@ pub fn short_date(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
+/// The check before a session, with line prompts: the follow-up on the last session when one is
+/// due (after a safety stop, or a session that left the pain worse), then the daily question;
+/// every answer is saved. Not asked when a check or a full screening answered clear in the last
+/// hour stands and there is nothing to follow up (the first run's screening asks everything the
+/// daily question does).
+fn run_checks(
+    j: &mut dyn Journal,
+    at: DateTime<FixedOffset>,
+    input: &mut dyn io::BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let follow_up = practice::follow_up_due(j)?;
+    if follow_up.is_none() && practice::check_status(j, at)? == CheckStatus::Clear {
+        return Ok(Outcome::Clear {
+            conditions: Vec::new(),
+        });
+    }
+    let mut answers = Vec::new();
+    for q in safety::daily_questions(follow_up) {
+        writeln!(out)?;
+        let a = prompt::ask_answer(&q, None, input, out)?;
+        answers.push((q, a));
+    }
+    let outcome = safety::evaluate_checks(&answers);
+    j.save_screening(&practice::checks_record(now(), &answers, &outcome))?;
+    Ok(outcome)
+}
+
+/// Today's settings: the remembered ones with today's options over them. Bad options are usage
+/// errors that name the option.
+fn practice_settings(remembered: Remembered, args: &PracticeArgs) -> anyhow::Result<Remembered> {
+    let mut r = merge_plan_args(remembered, &args.plan).map_err(|e| Usage(format!("{e:#}")))?;
+    if let Some(v) = args.voice {
+        r.voice = Some(v == Switch::On);
+    }
+    if let Some(rate) = args.rate {
+        if !(80..=300).contains(&rate) {
+            return Err(Usage(format!("--rate must be 80-300 words a minute (got {rate})")).into());
+        }
+        r.rate = Some(rate);
+    }
+    if let Some(v) = &args.voice_name {
+        if v.trim().is_empty() {
+            return Err(Usage("--voice-name must not be empty".into()).into());
+        }
+        r.voice_name = Some(v.clone());
+    }
+    if let Some(b) = args.breath_chimes {
+        r.breath_chimes = Some(b == Switch::On);
+    }
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err(Usage(format!("--speed must be above 0 (got {})", args.speed)).into());
+    }
+    Ok(r)
+}
+
+fn voice_options(r: &Remembered) -> VoiceOptions {
+    VoiceOptions {
+        enabled: r.voice.unwrap_or(true),
+        rate_wpm: r.rate.unwrap_or(150),
+        voice: r.voice_name.clone(),
+        breath_chimes: r.breath_chimes.unwrap_or(false),
+    }
+}
+
+/// Checks a voice given with `--voice-name` against the installed engine, when there is one and
+/// the voice is on. (A remembered voice that has gone falls back to the default in the player.)
+fn check_voice_name(args: &PracticeArgs, r: &Remembered) -> anyhow::Result<()> {
+    let Some(name) = &args.voice_name else {
+        return Ok(());
+    };
+    let opts = voice_options(r);
+    if !opts.enabled {
+        return Ok(());
+    }
+    if let Some(espeak) = supine_tui::Espeak::detect(&opts)
+        && espeak.check_voice().is_err()
+    {
+        return Err(Usage(format!(
+            "--voice-name: espeak-ng has no voice \"{name}\"; `espeak-ng --voices` lists them"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// `supine practice --test-sound`: speaks a sentence and plays a chime, and says what worked.
+fn test_sound(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
+    let remembered = match open_existing_journal(cli)? {
+        Some(j) => practice::load_remembered(&*j)?,
+        None => Remembered::default(),
+    };
+    let r = practice_settings(remembered, args)?;
+    let opts = voice_options(&r);
+    let mut out = Wrap::stdout();
+    writeln!(out, "Checking the sound: a spoken sentence, then a chime.")?;
+    out.flush()?;
+    let check = supine_tui::sound_check(&opts);
+    writeln!(out, "{check}")?;
+    if !check.all_worked() {
+        bail!("the sound check found a problem; see above for how to fix it");
+    }
+    Ok(())
+}
+
 /// `supine practice`.
 pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
+    if args.test_sound {
+        return test_sound(cli, args);
+    }
+    // Every option is checked before anything else, and long before the first question.
+    let content = Arc::new(content_for(cli)?);
+    check_plan_args(&content, &args.plan)?;
+    let remembered = match open_existing_journal(cli)? {
+        Some(j) => practice::load_remembered(&*j)?,
+        None => Remembered::default(),
+    };
+    let r = practice_settings(remembered, args)?;
+    check_voice_name(args, &r)?;
+    check_minutes(&args.plan, &r, &content)?;
+    // Remembered settings that no longer make a plan are an error too, found now.
+    compile(&content, &r.plan_input(Vec::new()))?;
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         bail!(
             "practice needs an interactive terminal; to see the routine without one, use `supine plan`"
         );
     }
-    let content = Arc::new(load_content(cli.content.as_deref())?);
+
     let mut journal = open_journal(cli)?;
-    let mut out = io::stdout();
+    let mut out = Wrap::stdout();
     let stdin = io::stdin();
     let mut input = stdin.lock();
     report_interrupted(&mut *journal, &mut out)?;
 
-    // Safety first: the full screening when due, then the daily check.
+    // Safety first: the full screening when due, then the check before a session.
     let on_file = practice::full_screening(&*journal, Local::now().fixed_offset())?;
     let current = match on_file {
         // A stored screening that cannot be read is an error, not a reason to ask again.
@@ -246,32 +488,17 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     let Outcome::Clear { conditions } = outcome else {
         return Err(Exit(exit::NOT_SAFE).into());
     };
-    writeln!(out)?;
-    let daily = prompt::ask_answer(&DAILY_CHECK, None, &mut input, &mut out)?;
-    let daily_outcome = evaluate_daily(daily);
-    journal.save_screening(&practice::daily_check_record(now(), daily, &daily_outcome))?;
-    if !matches!(daily_outcome, Outcome::Clear { .. }) {
-        writeln!(out, "\n{}", daily_outcome.message())?;
+    let checks = run_checks(
+        &mut *journal,
+        Local::now().fixed_offset(),
+        &mut input,
+        &mut out,
+    )?;
+    if !matches!(checks, Outcome::Clear { .. }) {
+        writeln!(out, "\n{}", checks.message())?;
         return Err(Exit(exit::NOT_SAFE).into());
     }
 
-    // Settings: remembered, then today's options (which are remembered for next time).
-    let mut r = merge_plan_args(practice::load_remembered(&*journal)?, &args.plan)?;
-    if let Some(v) = args.voice {
-        r.voice = Some(v == Switch::On);
-    }
-    if let Some(rate) = args.rate {
-        if !(80..=300).contains(&rate) {
-            bail!("--rate must be 80-300 words a minute (got {rate})");
-        }
-        r.rate = Some(rate);
-    }
-    if let Some(v) = &args.voice_name {
-        r.voice_name = Some(v.clone());
-    }
-    if let Some(b) = args.breath_chimes {
-        r.breath_chimes = Some(b == Switch::On);
-    }
     let plan_input = r.plan_input(conditions);
     // Check the plan compiles before remembering the settings that made it.
     let plan: Plan = compile(&content, &plan_input)?;
@@ -291,9 +518,19 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         _ => (Vec::new(), None),
     };
     drop(input);
+    out.flush()?;
 
-    let breath_chimes = r.breath_chimes.unwrap_or(false);
-    let session = Session::new(content, plan_input.clone(), pain_before, breath_chimes)?;
+    let opts = PlayerOptions {
+        voice: voice_options(&r),
+        color: supine_tui::color_from_env(),
+        speed: args.speed,
+    };
+    let session = Session::new(
+        content,
+        plan_input.clone(),
+        pain_before,
+        opts.voice.breath_chimes,
+    )?;
     let id = journal.start_session(&NewSession {
         started_at: now(),
         routine_id: plan.routine_id.clone(),
@@ -305,16 +542,6 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         pain_areas,
         pain_spreads,
     })?;
-    let opts = PlayerOptions {
-        voice: VoiceOptions {
-            enabled: r.voice.unwrap_or(true),
-            rate_wpm: r.rate.unwrap_or(150),
-            voice: r.voice_name.clone(),
-            breath_chimes,
-        },
-        color: supine_tui::color_from_env(),
-        speed: args.speed,
-    };
     let mut sink = JournalSink {
         journal: &mut *journal,
         id,
@@ -324,6 +551,8 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         Ok(o) => (o.end.as_str().to_owned(), o.pain_after),
         Err(_) => ("error".to_owned(), None),
     };
+    // The reason for a safety stop (`played.safety_stop`) is kept in the session's events (its
+    // "this hurts" report) until the journal has a column for it.
     journal.finish_session(
         id,
         &SessionFinish {
@@ -333,7 +562,10 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         },
     )?;
     let outcome = played.context("the terminal player stopped")?;
-    writeln!(out, "{}", summary(pain_before, outcome.pain_after))?;
+    writeln!(out, "{}", summary(&outcome, pain_before))?;
+    if outcome.end == EndReason::StoppedForSafety {
+        return Err(Exit(exit::STOPPED_FOR_SAFETY).into());
+    }
     if crate::psfs_cmd::due(&*journal, Local::now().date_naive())? {
         writeln!(
             out,
@@ -343,80 +575,55 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn summary(before: Option<u8>, after: Option<u8>) -> String {
-    match (before, after) {
-        (Some(b), Some(a)) if a < b => {
-            format!("Well done. Pain before {b}, after {a}: {} less.", b - a)
-        }
-        (Some(b), Some(a)) => format!("Well done. Pain before {b}, after {a}."),
-        _ => "Well done. Your session is saved in your journal.".into(),
+/// What is printed once the player has closed: after a safety stop its advice again (the player
+/// showed it, but its screen is gone), then the pain before and after, with a meaningful
+/// worsening said plainly; "well done" only when the session was practised and left the pain no
+/// worse.
+fn summary(o: &PlayOutcome, before: Option<u8>) -> String {
+    let pains = before.zip(o.pain_after);
+    let change = pains.map(|(b, a)| pain_change(f64::from(b), f64::from(a)));
+    let pain_line = pains.map(|(b, a)| match change {
+        Some(Change::Better) => format!("Pain before {b}, after {a}: {} less.", b - a),
+        Some(Change::Worse) => format!("Pain before {b}, after {a}: worse than before."),
+        _ => format!("Pain before {b}, after {a}."),
+    });
+    let mut out = Vec::new();
+    if o.end == EndReason::StoppedForSafety {
+        out.push(
+            o.advice
+                .clone()
+                .unwrap_or_else(|| safety::STOP_NOW_MESSAGE.to_owned()),
+        );
+        out.extend(pain_line);
+        out.push(
+            "Your session is saved. Before your next one, supine asks whether this is still \
+             there."
+                .to_owned(),
+        );
+        return out.join("\n");
     }
-}
-
-/// `supine log`.
-pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
-    let Some(mut j) = open_existing_journal(cli)? else {
-        if args.json {
-            println!("[]");
-        } else {
-            println!("No sessions yet. Start one with `supine practice`.");
+    if change == Some(Change::Worse) {
+        out.extend(pain_line);
+        out.push(
+            "Rest in a comfortable position. If it doesn't settle, contact a doctor or \
+             physiotherapist. Before your next session, supine asks how it is."
+                .to_owned(),
+        );
+        return out.join("\n");
+    }
+    let opening = match o.end {
+        EndReason::Completed => "Well done.",
+        EndReason::StoppedForPain => "Well done for listening to your body.",
+        EndReason::Partial | EndReason::Quit | EndReason::StoppedForSafety => {
+            "Your session is saved."
         }
-        return Ok(());
     };
-    let mut out = io::stdout().lock();
-    let mut note = Vec::new();
-    report_interrupted(&mut *j, &mut note)?;
-    let sessions = j.recent_sessions(args.limit)?;
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &sessions)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    if sessions.is_empty() {
-        writeln!(out, "No sessions yet. Start one with `supine practice`.")?;
-    }
-    for s in &sessions {
-        let status = match s.status {
-            SessionStatus::Finished => s.end_reason.clone().unwrap_or_default().replace('_', " "),
-            SessionStatus::Interrupted => "interrupted".into(),
-            SessionStatus::Open => "in progress".into(),
-        };
-        let pain = match (s.pain_before, s.pain_after) {
-            (Some(b), Some(a)) => format!("pain {b} -> {a}"),
-            (Some(b), None) => format!("pain {b} before"),
-            (None, Some(a)) => format!("pain {a} after"),
-            (None, None) => String::new(),
-        };
-        let pain = pain + &where_it_hurt(&s.pain_areas, s.pain_spreads);
-        writeln!(
-            out,
-            "{}  {:<18} {:<16} {:>3}/{:<3} parts  {:>5}  {}",
-            short_date(&s.started_at),
-            s.routine_name,
-            status,
-            s.segments_done,
-            s.segments_total,
-            clock(s.plan_total_ms),
-            pain
-        )?;
-    }
-    Ok(())
-}
-
-/// `" (lower back, leg; spreads down a leg)"`, or nothing when not asked.
-fn where_it_hurt(areas: &[supine_store::PainArea], spreads: Option<bool>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if !areas.is_empty() {
-        let names: Vec<String> = areas.iter().map(|a| a.as_str().replace('_', " ")).collect();
-        parts.push(names.join(", "));
-    }
-    if spreads == Some(true) {
-        parts.push("spreads down a leg".to_owned());
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join("; "))
+    match pain_line {
+        Some(p) => format!("{opening} {p}"),
+        None if opening.starts_with("Well done") => {
+            format!("{opening} Your session is saved in your journal.")
+        }
+        None => opening.to_owned(),
     }
 }
 
@@ -424,17 +631,6 @@ fn where_it_hurt(areas: &[supine_store::PainArea], spreads: Option<bool>) -> Str
 mod tests {
     use super::*;
     use supine_store::{ScreeningKind, SqliteJournal};
-
-    #[test]
-    fn log_says_where_it_hurt() {
-        use supine_store::PainArea;
-        assert_eq!(
-            where_it_hurt(&[PainArea::LowerBack, PainArea::Leg], Some(true)),
-            " (lower back, leg; spreads down a leg)"
-        );
-        assert_eq!(where_it_hurt(&[PainArea::Hips], Some(false)), " (hips)");
-        assert_eq!(where_it_hurt(&[], None), "");
-    }
 
     #[test]
     fn options_override_remembered_settings() {
@@ -456,6 +652,24 @@ mod tests {
             ..PlanArgs::default()
         };
         assert!(merge_plan_args(Remembered::default(), &bad).is_err());
+    }
+
+    #[test]
+    fn easier_is_remembered_until_turned_off() {
+        let on = PlanArgs {
+            easier: true,
+            ..PlanArgs::default()
+        };
+        let r = merge_plan_args(Remembered::default(), &on).unwrap();
+        assert!(r.easier);
+        // Not given: the remembered choice stands.
+        let r = merge_plan_args(r, &PlanArgs::default()).unwrap();
+        assert!(r.easier);
+        let off = PlanArgs {
+            no_easier: true,
+            ..PlanArgs::default()
+        };
+        assert!(!merge_plan_args(r, &off).unwrap().easier);
     }
 
     #[test]
@@ -495,11 +709,200 @@ mod tests {
         assert!(screened_conditions(&j).unwrap().is_empty());
     }
 
+    fn played(end: EndReason, pain_after: Option<u8>) -> PlayOutcome {
+        PlayOutcome {
+            end,
+            pain_after,
+            safety_stop: None,
+            advice: None,
+        }
+    }
+
     #[test]
     fn summary_reports_relief() {
         assert_eq!(
-            summary(Some(5), Some(3)),
+            summary(&played(EndReason::Completed, Some(3)), Some(5)),
             "Well done. Pain before 5, after 3: 2 less."
+        );
+        assert_eq!(
+            summary(&played(EndReason::Completed, None), None),
+            "Well done. Your session is saved in your journal."
+        );
+        assert_eq!(
+            summary(&played(EndReason::Partial, Some(4)), Some(4)),
+            "Your session is saved. Pain before 4, after 4."
+        );
+    }
+
+    #[test]
+    fn summary_says_worse_plainly_and_never_well_done_over_it() {
+        for (b, a) in [(6, 8), (3, 4)] {
+            let text = summary(&played(EndReason::Completed, Some(a)), Some(b));
+            assert!(
+                text.starts_with(&format!("Pain before {b}, after {a}: worse than before.")),
+                "{text}"
+            );
+            assert!(text.contains("doctor or physiotherapist"), "{text}");
+            assert!(!text.contains("Well done"), "{text}");
+        }
+        // 6 -> 7 is not a meaningful change.
+        assert_eq!(
+            summary(&played(EndReason::Completed, Some(7)), Some(6)),
+            "Well done. Pain before 6, after 7."
+        );
+    }
+
+    #[test]
+    fn summary_after_a_safety_stop_repeats_the_advice_without_well_done() {
+        let stop = safety::SafetyStop::Numbness;
+        let o = PlayOutcome {
+            end: EndReason::StoppedForSafety,
+            pain_after: Some(8),
+            safety_stop: Some(stop),
+            advice: Some(stop.advice()),
+        };
+        let text = summary(&o, Some(6));
+        assert!(text.starts_with(&stop.advice()), "{text}");
+        assert!(
+            text.contains("Pain before 6, after 8: worse than before."),
+            "{text}"
+        );
+        assert!(!text.contains("Well done"), "{text}");
+    }
+
+    #[test]
+    fn an_emergency_flag_ends_the_screening_at_once_and_keeps_the_answers() {
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        // "No" to the first question, "yes" to saddle numbness (the second), and nothing more.
+        let mut out = Vec::new();
+        let o = run_screening(&mut j, &mut "n\ny\n".as_bytes(), &mut out).unwrap();
+        assert_eq!(o.code(), "see_clinician_urgently");
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(safety::URGENT_MESSAGE), "{text}");
+        assert!(
+            !text.contains("(3 of"),
+            "no question after the flag: {text}"
+        );
+        let saved = j.latest_screening(ScreeningKind::Full).unwrap().unwrap();
+        assert_eq!(saved.answers.len(), 2);
+        assert_eq!(saved.outcome, "see_clinician_urgently");
+    }
+
+    fn clear_screening(j: &mut SqliteJournal, at: &str) {
+        let answers: Vec<(String, safety::Answer)> = QUESTIONS
+            .iter()
+            .map(|q| (q.id.to_owned(), safety::Answer::No))
+            .collect();
+        let outcome = evaluate(&answers).unwrap();
+        j.save_screening(&practice::full_screening_record(
+            at.into(),
+            &answers,
+            &outcome,
+        ))
+        .unwrap();
+    }
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn a_fresh_full_screening_stands_for_the_daily_check() {
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        clear_screening(&mut j, "2026-11-26T10:00:00+01:00");
+        let mut out = Vec::new();
+        // Nothing to read: asking anything would fail.
+        let o = run_checks(
+            &mut j,
+            at("2026-11-26T10:01:00+01:00"),
+            &mut "".as_bytes(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(o.code(), "clear");
+        assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+        // The next day the daily question is asked again.
+        let mut out = Vec::new();
+        let o = run_checks(
+            &mut j,
+            at("2026-11-27T10:00:00+01:00"),
+            &mut "n\n".as_bytes(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(o.code(), "clear");
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains(safety::DAILY_CHECK.text)
+        );
+    }
+
+    #[test]
+    fn the_check_after_a_safety_stop_asks_about_it_first_and_keeps_both_answers() {
+        let mut j = SqliteJournal::open_in_memory().unwrap();
+        clear_screening(&mut j, "2026-11-20T09:00:00+01:00");
+        let id = j
+            .start_session(&NewSession {
+                started_at: "2026-11-21T10:00:00+01:00".into(),
+                routine_id: "lying-down-relief".into(),
+                routine_name: "Lying-down relief".into(),
+                settings: serde_json::json!({}),
+                plan_total_ms: 600_000,
+                segments_total: 10,
+                pain_before: Some(4),
+                pain_areas: Vec::new(),
+                pain_spreads: None,
+            })
+            .unwrap();
+        let hurt = Record::Hurt {
+            pose: Some("bridge".into()),
+            report: safety::HurtReport {
+                pain: 5,
+                sharp: false,
+                spreading: false,
+                numb: true,
+            },
+            rule: safety::StopRule::StopNow,
+        };
+        j.record_event(
+            id,
+            &SessionEvent::from_record(
+                "2026-11-21T10:03:00+01:00".into(),
+                serde_json::to_value(hurt).unwrap(),
+            ),
+        )
+        .unwrap();
+        j.finish_session(
+            id,
+            &SessionFinish {
+                ended_at: "2026-11-21T10:04:00+01:00".into(),
+                end_reason: EndReason::StoppedForSafety.as_str().into(),
+                pain_after: Some(5),
+            },
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let o = run_checks(
+            &mut j,
+            at("2026-11-22T10:00:00+01:00"),
+            &mut "y\nn\n".as_bytes(),
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let follow_up = text.find(safety::FOLLOW_UP_NUMBNESS.text).expect(&text);
+        let daily = text.find(safety::DAILY_CHECK.text).expect(&text);
+        assert!(follow_up < daily, "{text}");
+        assert_eq!(o.code(), "see_clinician");
+        assert_eq!(o.message(), safety::FOLLOW_UP_MESSAGE);
+        let saved = j.latest_screening(ScreeningKind::Daily).unwrap().unwrap();
+        assert_eq!(
+            saved.answers,
+            vec![
+                ("follow_up_numbness".to_owned(), "yes".to_owned()),
+                (safety::DAILY_CHECK.id.to_owned(), "no".to_owned()),
+            ]
         );
     }
 }

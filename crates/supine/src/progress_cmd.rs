@@ -1,17 +1,19 @@
-//! `supine progress`: the journal's history (as `supine_store::progress` reads it) turned into core progress maths, printed as a
-//! terminal summary with sparklines and bars, as JSON, or drawn as charts.
+//! `supine progress`: the journal's history (as `supine_store::progress` reads it) turned into
+//! core progress maths, printed as a terminal summary with sparklines and bars, as JSON, or drawn
+//! as charts. The journal is opened read-only.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use anyhow::{Context, bail};
 use chrono::Local;
-use supine_core::progress::{Change, Day, Progress, progress};
+use supine_core::progress::{Change, Day, Progress, RELIEF_MARKS, progress};
 use supine_store::progress::{day_of_date, psfs_points, session_points};
 
 use crate::chart;
 use crate::cli::{Cli, ProgressArgs};
-use crate::practice::open_existing_journal;
+use crate::log_cmd::open_read_only;
+use crate::term_text::show;
 
 /// `supine progress`.
 pub fn run(cli: &Cli, args: &ProgressArgs) -> anyhow::Result<()> {
@@ -23,10 +25,9 @@ pub fn run(cli: &Cli, args: &ProgressArgs) -> anyhow::Result<()> {
             .with_context(|| format!("--today must be a date like 2026-11-26 (got {t:?})"))?,
         None => day_of_date(Local::now().date_naive()).context("today is out of range")?,
     };
-    let (history, psfs) = match open_existing_journal(cli)? {
-        Some(j) => (j.history()?, j.psfs_entries()?),
-        None => (Vec::new(), Vec::new()),
-    };
+    // Reading never writes: a read-only file, a full disk or an unknown profile all read.
+    let j = open_read_only(cli)?;
+    let (history, psfs) = (j.history()?, j.psfs_entries()?);
     let p = progress(&session_points(&history), &psfs_points(&psfs), today);
     if let Some(path) = &args.chart {
         chart::draw(path, &p)?;
@@ -66,7 +67,7 @@ fn hours_minutes(minutes: f64) -> String {
 /// The terminal summary.
 pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "Progress for {profile}, as of {}\n", p.today);
+    let _ = writeln!(s, "Progress for {}, as of {}\n", show(profile), p.today);
     if p.sessions == 0 && p.pain.is_empty() {
         let _ = writeln!(s, "No sessions yet. Start one with `supine practice`.");
         return s;
@@ -145,10 +146,7 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
 
     if !p.relief.is_empty() {
         let last: Vec<_> = p.relief.iter().rev().take(10).rev().collect();
-        let list: Vec<String> = last
-            .iter()
-            .map(|r| format!("{:+}{}", r.relief, if r.meaningful { "*" } else { "" }))
-            .collect();
+        let list: Vec<String> = last.iter().map(|r| r.short()).collect();
         let mean =
             p.relief.iter().map(|r| f64::from(r.relief)).sum::<f64>() / p.relief.len() as f64;
         let _ = writeln!(
@@ -159,7 +157,7 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
         );
         let _ = writeln!(
             s,
-            "  average {mean:+.1} over {} session(s); * = meaningful (2 points or 30%)",
+            "  average {mean:+.1} over {} session(s); {RELIEF_MARKS}",
             p.relief.len()
         );
     }

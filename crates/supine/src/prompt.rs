@@ -1,13 +1,153 @@
 //! Line prompts before the player starts (the screening, the daily check, pain before and where
-//! it hurts) and for the weekly activity check (PSFS).
+//! it hurts) and for the weekly activity check (PSFS), and [`Wrap`], which word-wraps them.
 //! Generic over reader and writer so tests can script the answers.
 
-use std::io::{BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 
 use anyhow::{Context, bail};
 use supine_core::Answer;
 use supine_core::safety::Question;
 use supine_store::PainArea;
+
+/// The widest lines get, even on a wide terminal: longer ones are hard to follow.
+const MAX_WIDTH: usize = 100;
+
+/// A writer that word-wraps what goes through it at `width` columns, so that the terminal never
+/// breaks a word in two ("h|ard to pass urine"). Spaces inside a line are kept; a continuation
+/// line keeps the indent of the line it continues; a word longer than a line is left whole.
+///
+/// Line prompts flush before they read an answer, and the answer's Enter moves the cursor to a
+/// new line: so after a flush, the next text is taken to start at the beginning of a line.
+pub struct Wrap<W: Write> {
+    inner: W,
+    width: usize,
+    /// Columns used on the current line.
+    col: usize,
+    /// Leading spaces of the current line.
+    indent: usize,
+    /// Whether only spaces have been written on the current line so far.
+    line_start: bool,
+    word: String,
+    spaces: usize,
+    /// The start of a character split between two writes.
+    partial: Vec<u8>,
+}
+
+impl<W: Write> Wrap<W> {
+    /// Wraps at `width` columns (at least 20).
+    pub fn new(inner: W, width: usize) -> Wrap<W> {
+        Wrap {
+            inner,
+            width: width.max(20),
+            col: 0,
+            indent: 0,
+            line_start: true,
+            word: String::new(),
+            spaces: 0,
+            partial: Vec::new(),
+        }
+    }
+
+    fn place_word(&mut self) -> io::Result<()> {
+        if self.word.is_empty() {
+            return Ok(());
+        }
+        let len = self.word.chars().count();
+        if self.col > self.indent && self.col + self.spaces + len > self.width {
+            write!(self.inner, "\n{:1$}", "", self.indent)?;
+            self.col = self.indent;
+        } else {
+            write!(self.inner, "{:1$}", "", self.spaces)?;
+            self.col += self.spaces;
+        }
+        self.spaces = 0;
+        self.inner.write_all(self.word.as_bytes())?;
+        self.col += len;
+        self.word.clear();
+        Ok(())
+    }
+
+    fn put(&mut self, c: char) -> io::Result<()> {
+        match c {
+            '\n' => {
+                self.place_word()?;
+                self.inner.write_all(b"\n")?;
+                self.col = 0;
+                self.indent = 0;
+                self.spaces = 0;
+                self.line_start = true;
+            }
+            ' ' if self.line_start => {
+                self.inner.write_all(b" ")?;
+                self.col += 1;
+                self.indent = self.col;
+            }
+            ' ' => {
+                self.place_word()?;
+                self.spaces += 1;
+            }
+            c => {
+                self.line_start = false;
+                self.word.push(c);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Wrap<io::Stdout> {
+    /// Wraps at the width of the terminal standard output is (less one column, and at most
+    /// [`MAX_WIDTH`]); does not wrap at all when standard output is not a terminal.
+    pub fn stdout() -> Wrap<io::Stdout> {
+        let width = if io::stdout().is_terminal() {
+            supine_tui::terminal_width()
+                .map_or(80, |w| usize::from(w).saturating_sub(1))
+                .min(MAX_WIDTH)
+        } else {
+            usize::MAX
+        };
+        Wrap::new(io::stdout(), width)
+    }
+}
+
+impl<W: Write> Write for Wrap<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.partial.extend_from_slice(buf);
+        let bytes = std::mem::take(&mut self.partial);
+        let (text, rest) = match std::str::from_utf8(&bytes) {
+            Ok(t) => (t.to_owned(), &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (ok, rest) = bytes.split_at(e.valid_up_to());
+                (String::from_utf8_lossy(ok).into_owned(), rest)
+            }
+            Err(_) => (String::from_utf8_lossy(&bytes).into_owned(), &[][..]),
+        };
+        self.partial = rest.to_vec();
+        for c in text.chars() {
+            self.put(c)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.place_word()?;
+        write!(self.inner, "{:1$}", "", self.spaces)?;
+        self.inner.flush()?;
+        // A prompt waits for its answer here; the answer's Enter starts a new line.
+        self.col = 0;
+        self.indent = 0;
+        self.spaces = 0;
+        self.line_start = true;
+        Ok(())
+    }
+}
+
+impl<W: Write> Drop for Wrap<W> {
+    fn drop(&mut self) {
+        let _ = self.place_word();
+        let _ = self.inner.flush();
+    }
+}
 
 /// Reads one trimmed line; end of input is an error saying nothing was saved.
 fn read_line(input: &mut dyn BufRead) -> anyhow::Result<String> {
@@ -231,6 +371,63 @@ mod tests {
         assert_eq!(
             ask_yes_no("Spreads?", &mut input, &mut Vec::new()).unwrap(),
             Some(true)
+        );
+    }
+
+    fn wrapped(width: usize, write: impl FnOnce(&mut Wrap<&mut Vec<u8>>)) -> String {
+        let mut buf = Vec::new();
+        {
+            let mut w = Wrap::new(&mut buf, width);
+            write(&mut w);
+        }
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn prompts_wrap_between_words_never_inside_one() {
+        let q = supine_core::safety::QUESTIONS
+            .iter()
+            .find(|q| q.text.contains("hard to pass urine"))
+            .unwrap();
+        let text = wrapped(40, |w| {
+            ask_answer(q, Some((1, 17)), &mut "n\n".as_bytes(), w).unwrap();
+        });
+        assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
+        // Every word of the question is whole on some line.
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for word in q.text.split_whitespace() {
+            assert!(words.contains(&word), "{word:?} is broken in {text}");
+        }
+        assert!(
+            text.contains("[y] yes   [n] no"),
+            "inner spaces kept: {text}"
+        );
+    }
+
+    #[test]
+    fn wrapped_lines_keep_their_indent_and_a_flush_starts_a_new_line() {
+        let text = wrapped(20, |w| {
+            write!(w, "  Please type a whole number from 0 to 10.").unwrap();
+            w.flush().unwrap();
+            write!(w, "next").unwrap();
+        });
+        assert_eq!(text, "  Please type a\n  whole number from\n  0 to 10.next");
+        let text = wrapped(20, |w| {
+            write!(w, "aaaa ").unwrap();
+            w.flush().unwrap();
+            // After the answer (and its Enter) the line is empty again.
+            write!(w, "bbbbbbbbbbbbbbbbbb").unwrap();
+        });
+        assert_eq!(text, "aaaa bbbbbbbbbbbbbbbbbb");
+        let text = wrapped(20, |w| {
+            w.write_all("é é".as_bytes()[..1].as_ref()).unwrap();
+            w.write_all("é é".as_bytes()[1..].as_ref()).unwrap();
+        });
+        assert_eq!(text, "é é", "a character split between writes");
+        let long = "x".repeat(30);
+        assert_eq!(
+            wrapped(20, |w| write!(w, "a {long} b").unwrap()),
+            format!("a\n{long}\nb")
         );
     }
 

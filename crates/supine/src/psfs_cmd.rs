@@ -75,7 +75,8 @@ pub fn run(
     }
     let mut items = Vec::new();
     for activity in &activities {
-        let score = prompt::ask_psfs_score(activity, input, out)?;
+        // A remembered activity comes from the journal (or an import): shown escaped.
+        let score = prompt::ask_psfs_score(&crate::term_text::show(activity), input, out)?;
         items.push(PsfsItem {
             activity: activity.clone(),
             score,
@@ -94,7 +95,8 @@ pub fn run(
 pub fn psfs(cli: &Cli, args: &PsfsArgs) -> anyhow::Result<()> {
     let mut j = open_journal(cli)?;
     let stdin = io::stdin();
-    let mut out = io::stdout();
+    // Word-wrapped to the terminal, like every prompt.
+    let mut out = prompt::Wrap::stdout();
     run(&mut *j, &args.activities, &mut stdin.lock(), &mut out)?;
     let entries = j.psfs_entries()?;
     let points = psfs_points(&entries);

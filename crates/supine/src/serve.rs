@@ -1,12 +1,12 @@
 //! `supine serve`: the web app on 127.0.0.1 (or a chosen address), over the same journal and
-//! content as the terminal.
+//! content as the terminal, with the server's limits (`supine_server::limits`).
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context;
-use supine_server::{AppState, Config, router};
+use supine_server::{AppState, Config, Timeouts};
 
 use crate::cli::{Cli, ServeArgs};
 use crate::files::load_content;
@@ -55,6 +55,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             port,
             host_names,
             speed,
+            timeouts: Timeouts::default(),
         };
         let state = AppState::new(content, journal, &config)?;
         let url = format!("http://127.0.0.1:{port}/");
@@ -64,17 +65,13 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         if args.open {
             open_browser(&url);
         }
-        axum_serve(listener, state).await
-    })
-}
-
-async fn axum_serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
-    supine_server::serve(listener, router(state))
-        .with_graceful_shutdown(async {
+        let stop = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("the web server stopped")
+        };
+        supine_server::serve(listener, state, stop)
+            .await
+            .context("the web server stopped")
+    })
 }
 
 /// Opens the page with `xdg-open` (or `open` on macOS); never fails the server.

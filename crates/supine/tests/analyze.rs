@@ -42,7 +42,7 @@ fn a_synthetic_clip_of_knee_circles_prints_the_right_counts() {
     let text = stdout(&o);
     assert!(
         text.contains(&format!(
-            "knee circles: {cw} clockwise, {ccw} counterclockwise"
+            "knee circles: {cw} clockwise, {ccw} anticlockwise"
         )),
         "{text}"
     );
@@ -64,7 +64,7 @@ fn a_synthetic_clip_of_knee_circles_prints_the_right_counts() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["circles"]["clockwise"], cw);
-    assert_eq!(v["circles"]["counterclockwise"], ccw);
+    assert_eq!(v["circles"]["anticlockwise"], ccw);
     assert_eq!(v["analysis_fps"], 10.0);
 }
 
@@ -83,7 +83,7 @@ fn a_black_video_says_no_person_seen() {
     let text = stdout(&o);
     assert!(text.contains("no person seen"), "{text}");
     assert!(
-        text.contains("knee circles: 0 clockwise, 0 counterclockwise"),
+        text.contains("knee circles: 0 clockwise, 0 anticlockwise"),
         "{text}"
     );
 }
@@ -148,5 +148,186 @@ fn a_folder_of_images_and_a_single_image_are_analysed() {
         stderr(&o).contains("no images in the folder"),
         "{}",
         stderr(&o)
+    );
+}
+
+/// A 24-bit BMP header claiming `width` x `height` pixels, with no pixels after it.
+fn bmp_header(width: i32, height: i32) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"BM");
+    b.extend_from_slice(&54u32.to_le_bytes()); // file size (as written)
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&54u32.to_le_bytes()); // pixels start here
+    b.extend_from_slice(&40u32.to_le_bytes());
+    b.extend_from_slice(&width.to_le_bytes());
+    b.extend_from_slice(&height.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&24u16.to_le_bytes());
+    b.extend_from_slice(&[0u8; 24]);
+    b
+}
+
+#[test]
+fn a_video_cut_short_is_analysed_up_to_the_cut_and_the_cut_frame_is_named() {
+    // Issue 11: a truncated last frame ended the analysis with no results, and the message was
+    // off by one ("reading frame 6 ...: frame 5 is cut short").
+    let home = Home::new();
+    let mut spec = ClipSpec::random("still", 3, 96, 64, 10);
+    spec.activity = Activity::Still { duration_s: 2.0 };
+    let clip = Clip::new(spec);
+    let video = home.path().join("cut.y4m");
+    write_clip(&clip, &video);
+    let frames = clip.frames();
+    let bytes = std::fs::read(&video).unwrap();
+    std::fs::write(&video, &bytes[..bytes.len() - 100]).unwrap();
+    let o = home.run(&["analyze", video.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["frames"], frames - 1);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["frame"], frames);
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!("frame {frames} is cut short")),
+        "{reason}"
+    );
+    // The text report says the same.
+    let o = home.run(&["analyze", video.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("skipped (could not be read"), "{text}");
+    assert!(
+        text.contains(&format!("frame {frames} is cut short")),
+        "{text}"
+    );
+    // A clean video skips nothing.
+    write_clip(&clip, &video);
+    let o = home.run(&["analyze", video.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["skipped"], serde_json::json!([]));
+    assert!(!stdout(&home.run(&["analyze", video.to_str().unwrap()])).contains("skipped"));
+}
+
+#[test]
+fn a_damaged_frame_in_the_middle_is_skipped_and_the_rest_keep_their_times() {
+    let home = Home::new();
+    let mut spec = ClipSpec::random("still", 4, 96, 64, 10);
+    spec.activity = Activity::Still { duration_s: 2.0 };
+    let clip = Clip::new(spec);
+    let video = home.path().join("damaged.y4m");
+    write_clip(&clip, &video);
+    let mut bytes = std::fs::read(&video).unwrap();
+    let per = 96 * 64 * 3 / 2 + 6;
+    let header = bytes.len() - clip.frames() * per;
+    // Frame 4's marker overwritten.
+    bytes[header + 3 * per] = b'#';
+    std::fs::write(&video, &bytes).unwrap();
+    let o = home.run(&["analyze", video.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["frames"], clip.frames() - 1);
+    // The last analysed frame is still at the clip's end.
+    let want = (clip.frames() - 1) as f64 / 10.0;
+    assert!(
+        (v["duration_s"].as_f64().unwrap() - want).abs() < 1e-6,
+        "{v}"
+    );
+    assert_eq!(v["skipped"][0]["frame"], 4);
+    assert!(
+        v["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("lacks its FRAME marker")
+    );
+}
+
+#[test]
+fn one_broken_image_in_a_folder_is_skipped_and_named() {
+    let home = Home::new();
+    let clip = Clip::new(ClipSpec::random("still", 2, 128, 96, 2));
+    let dir = home.path().join("pictures");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..4 {
+        clip.frame(i).0.save(dir.join(format!("p{i}.png"))).unwrap();
+    }
+    // p2 is damaged, p4 claims to be enormous.
+    let p2 = std::fs::read(dir.join("p2.png")).unwrap();
+    std::fs::write(dir.join("p2.png"), &p2[..p2.len() / 3]).unwrap();
+    std::fs::write(dir.join("p4.bmp"), bmp_header(20_000, 20_000)).unwrap();
+    let o = home.run(&["analyze", dir.to_str().unwrap(), "--fps", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["frames"], 3);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0]["frame"], 3);
+    assert!(skipped[0]["file"].as_str().unwrap().ends_with("p2.png"));
+    assert_eq!(skipped[1]["frame"], 5);
+    let reason = skipped[1]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("p4.bmp") && reason.contains("too large (20000x20000)"),
+        "{reason}"
+    );
+    let o = home.run(&["analyze", dir.to_str().unwrap(), "--fps", "2"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("skipped (could not be read; the rest was analysed): 2 frames"),
+        "{text}"
+    );
+    assert!(text.contains("p2.png"), "{text}");
+}
+
+#[test]
+fn nothing_readable_is_an_error_that_says_so() {
+    let home = Home::new();
+    let dir = home.path().join("broken");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    std::fs::write(dir.join("b.jpg"), b"\xff\xd8\xff nope").unwrap();
+    let o = home.run(&["analyze", dir.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("no frame of") && err.contains("could be read (2 skipped)"),
+        "{err}"
+    );
+    assert!(err.contains("a.png"), "{err}");
+    // A y4m video whose only frame is cut short.
+    let video = home.path().join("one.y4m");
+    std::fs::write(&video, b"YUV4MPEG2 W64 H48 F10:1 C420jpeg\nFRAME\n0123").unwrap();
+    let o = home.run(&["analyze", video.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("frame 1 is cut short (4 of its 4608 bytes)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn frame_sizes_beyond_the_limit_are_refused_with_the_size_and_the_limit() {
+    // Issue 11: W100000 H100000 then FRAME aborted with a 15 GB allocation, and
+    // W4294967295 H4294967295 overflowed the size arithmetic.
+    let home = Home::new();
+    for (w, h) in [(100_000u64, 100_000u64), (4_294_967_295, 4_294_967_295)] {
+        let video = home.path().join("huge.y4m");
+        std::fs::write(&video, format!("YUV4MPEG2 W{w} H{h} F30:1\nFRAME\n")).unwrap();
+        let o = home.run(&["analyze", video.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("huge.y4m"), "{err}");
+        assert!(err.contains(&format!("{w}x{h} pixels")), "{err}");
+        assert!(err.contains("8192x8192"), "{err}");
+    }
+    // A photo claiming a size beyond the limit, for `pose` too.
+    let photo = home.path().join("huge.bmp");
+    std::fs::write(&photo, bmp_header(9000, 20)).unwrap();
+    let o = home.run(&["pose", photo.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("huge.bmp is too large (9000x20)") && err.contains("8192x8192"),
+        "{err}"
     );
 }

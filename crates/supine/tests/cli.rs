@@ -127,8 +127,12 @@ fn plan_adapts_to_conditions_and_says_why() {
     );
     assert!(text.contains("Bridge: Supported bridge instead"), "{text}");
     let o = home.run(&["plan", "--condition", "bad-knees"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("error: unknown condition \"bad-knees\""));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: --condition: unknown condition \"bad-knees\""),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -138,11 +142,137 @@ fn bad_flags_get_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("invalid value 'extreme'"));
     let o = home.run(&["plan", "--inhale", "30"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("inhale must be 2-8 seconds"),
+        stderr(&o).contains("--inhale: inhale must be 2-8 seconds"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn practice_checks_every_option_before_anything_else() {
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["practice", "--minutes", "500"], "--minutes"),
+        (vec!["practice", "--inhale", "0"], "--inhale"),
+        (vec!["practice", "--exhale", "30"], "--exhale"),
+        (vec!["practice", "--rate", "500"], "--rate"),
+        (vec!["practice", "--routine", "nope"], "--routine"),
+        (vec!["--content", "/nonexistent", "practice"], "--content"),
+        (vec!["plan", "--minutes", "500"], "--minutes"),
+        (vec!["plan", "--routine", "nope"], "--routine"),
+    ];
+    // A voice name can be checked when the engine is there.
+    let espeak = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("espeak-ng").is_file()));
+    if espeak {
+        cases.push((
+            vec!["practice", "--voice-name", "zzz-notavoice"],
+            "--voice-name",
+        ));
+    }
+    for (args, name) in cases {
+        let home = Home::new();
+        let o = home.run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(err.contains(name), "{args:?}: {err}");
+        assert!(!stdout(&o).contains("safety questions"), "{args:?}");
+        assert!(!home.db().exists(), "{args:?}: nothing is written");
+    }
+    let o = Home::new().run(&["practice", "--routine", "nope"]);
+    assert!(
+        stderr(&o).contains("known: lying-down-relief"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A folder holding `programs`, each a shell script with the given body.
+fn fake_bin(home: &Home, programs: &[(&str, &str)]) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for (name, body) in programs {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+#[test]
+fn test_sound_says_what_worked_what_did_not_and_how_to_fix_it() {
+    // Nothing installed.
+    let home = Home::new();
+    let bin = fake_bin(&home, &[]);
+    let o = home
+        .cmd(&["practice", "--test-sound"])
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("voice: did not work. espeak-ng"), "{text}");
+    assert!(text.contains("sudo apt-get install espeak-ng"), "{text}");
+    assert!(
+        text.contains("chimes: did not work. no sound player"),
+        "{text}"
+    );
+    assert!(text.contains("sudo apt-get install alsa-utils"), "{text}");
+    assert!(
+        stderr(&o).contains("the sound check found a problem"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!home.db().exists(), "the check writes no journal");
+
+    // Both installed, no sound device.
+    let home = Home::new();
+    let alsa = "echo 'ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM default' >&2";
+    let bin = fake_bin(
+        &home,
+        &[("espeak-ng", alsa), ("aplay", &format!("{alsa}\nexit 1"))],
+    );
+    let o = home
+        .cmd(&["practice", "--test-sound"])
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "voice: did not work. espeak-ng could not play its sound (ALSA: Unknown PCM default)."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("chimes: did not work. aplay failed (ALSA: Unknown PCM default)."),
+        "{text}"
+    );
+    assert!(text.contains("To fix: check that speakers"), "{text}");
+
+    // Both working.
+    let home = Home::new();
+    let bin = fake_bin(&home, &[("espeak-ng", "exit 0"), ("aplay", "exit 0")]);
+    let o = home
+        .cmd(&["practice", "--test-sound", "--rate", "120"])
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "voice: worked. espeak-ng spoke a sentence (voice default, 120 words a minute)."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("chimes: worked. aplay played a chime."),
+        "{text}"
     );
 }
 
@@ -213,7 +343,10 @@ fn screen_with_a_red_flag_exits_3_and_practice_is_refused() {
     }
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(3));
-    assert!(stdout(&o).contains("urgently"), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(text.contains("urgently"), "{text}");
+    // The emergency flag ended the questions: the second was never asked.
+    assert!(!text.contains("(2 of 17)"), "{text}");
     let o = home.run(&["log", "--json"]);
     assert!(o.status.success());
     assert_eq!(stdout(&o).trim(), "[]");
@@ -273,4 +406,40 @@ fn broken_pipe_is_not_an_error() {
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn minutes_the_routine_cannot_reach_are_refused_before_anything_is_asked() {
+    let home = Home::new();
+    // 20 minutes is in 1-60 but beyond the routine at the default breath: plan and practice
+    // say so alike, exit 2, and practice asks nothing first.
+    for command in ["plan", "practice"] {
+        let o = home.run(&[command, "--minutes", "20"]);
+        assert_eq!(o.status.code(), Some(2), "{command}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o).lines().next(),
+            Some(
+                "error: --minutes 20: this routine takes 7.5 to 15.2 minutes at your breath (4 s \
+                 in, 6 s out); choose a length in that range, or a slower breath (--inhale, \
+                 --exhale) for a longer routine"
+            ),
+            "{command}"
+        );
+        assert_eq!(stdout(&o), "", "{command} asked nothing");
+        let o = home.run(&[command, "--minutes", "500"]);
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        assert!(
+            stderr(&o).contains("give a number of minutes from 1 to 60"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(!home.db().exists(), "nothing was written");
+    // A slower breath reaches it, and the longest length at the default breath is kept.
+    let o = home.run(&["plan", "--minutes", "20", "--inhale", "6", "--exhale", "9"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(" · 20:00 · "), "{}", stdout(&o));
+    let o = home.run(&["plan", "--minutes", "15.2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("Note:"), "{}", stdout(&o));
 }

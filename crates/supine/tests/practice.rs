@@ -1,11 +1,15 @@
-//! `supine practice` in a real pseudo-terminal (through `script`), killed with SIGKILL midway:
-//! the journal keeps what was done and the next run finds the session interrupted.
+//! `supine practice` in a real pseudo-terminal (through `script`): killed with SIGKILL midway
+//! (the journal keeps what was done and the next run finds the session interrupted), stopped for
+//! safety (the advice stays, exit 4, and the next check asks about it), and refused before any
+//! question for a bad option.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use supine_store::{Journal, SessionStatus, SqliteJournal};
+use supine_core::safety::{self, SafetyStop};
+use supine_store::{Journal, ScreeningKind, SessionStatus, SqliteJournal};
 
 fn have_script() -> bool {
     Command::new("script")
@@ -14,57 +18,148 @@ fn have_script() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[test]
-fn a_session_killed_midway_is_kept_and_found_interrupted() {
-    if !have_script() {
-        println!("skipped: `script` (util-linux) is not installed");
-        return;
-    }
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("journal.db");
+/// `supine --db DB practice --voice off --speed 40 ARGS` in a `cols` x `rows` pseudo-terminal,
+/// everything it shows kept in `typescript`.
+fn practice_in_pty(home: &Path, db: &Path, args: &str, cols: u16, typescript: &Path) -> Child {
     let exe = env!("CARGO_BIN_EXE_supine");
     // script's pseudo-terminal has no size without a terminal on stdin: give it one, or the
     // player (rightly) waits for a bigger window.
     let inner = format!(
-        "stty cols 100 rows 30; exec {exe} --db {} practice --voice off --speed 40",
+        "stty cols {cols} rows 24; exec {exe} --db {} practice --voice off --speed 40 {args}",
         db.display()
     );
-    let mut child = Command::new("script")
-        .args(["-qfec", &inner, "/dev/null"])
-        .env("HOME", home.path())
+    Command::new("script")
+        .args(["-qfec", &inner])
+        .arg(typescript)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
         .env("TERM", "xterm")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
-    // 17 screening answers, the daily check, pain before 5, in the lower back, not spreading.
-    let mut answers = "n\n".repeat(18);
-    answers.push_str("5\nb\nn\n");
-    child
-        .stdin
-        .as_mut()
         .unwrap()
-        .write_all(answers.as_bytes())
-        .unwrap();
+}
 
-    // Wait until a few segments are in the journal, then kill the player hard.
+fn type_in(child: &mut Child, keys: &str) {
+    let stdin = child.stdin.as_mut().unwrap();
+    stdin.write_all(keys.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+}
+
+/// Answers line prompts one at a time, each once it is on screen, as a person would (so what
+/// the terminal echoes falls where it does for them).
+fn answer_prompts(child: &mut Child, typescript: &Path, answers: &[&str]) {
+    let read = || std::fs::read(typescript).unwrap_or_default();
+    let mut seen = 0;
+    for a in answers {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let now = read();
+            // Every prompt ends with ": " and waits there.
+            if now.len() > seen && now.ends_with(b": ") {
+                seen = now.len();
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no prompt for {a:?}: {}",
+                String::from_utf8_lossy(&now)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        type_in(child, &format!("{a}\n"));
+    }
+}
+
+/// Waits until the latest session has `n` segments done: the player is running.
+fn wait_for_segments(db: &Path, n: u32) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let done = loop {
+    loop {
         std::thread::sleep(Duration::from_millis(200));
         assert!(Instant::now() < deadline, "no segment was recorded in time");
-        let Ok(j) = SqliteJournal::open(&db) else {
+        let Ok(j) = SqliteJournal::open(db) else {
             continue;
         };
         let Ok(recent) = j.recent_sessions(1) else {
             continue;
         };
         if let Some(s) = recent.first()
-            && s.segments_done >= 3
+            && s.segments_done >= n
         {
-            break s.segments_done;
+            return s.segments_done;
         }
-    };
+    }
+}
+
+fn wait_for_exit(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "supine did not finish in time");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// What the terminal showed before the player took over the screen, and after it gave it back.
+fn before_and_after(typescript: &Path) -> (String, String) {
+    let text = String::from_utf8_lossy(&std::fs::read(typescript).unwrap()).replace('\r', "");
+    let before = text
+        .split("\x1b[?1049h")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let after = text
+        .rsplit_once("\x1b[?1049l")
+        .map_or(String::new(), |(_, a)| a.to_owned());
+    (before, after)
+}
+
+/// `text` with every run of whitespace made one space, so wrapped text reads as one line.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn db(&self) -> PathBuf {
+        self.path().join("journal.db")
+    }
+    fn typescript(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+}
+
+#[test]
+fn a_session_killed_midway_is_kept_and_found_interrupted() {
+    if !have_script() {
+        println!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let home = Home::new();
+    let db = home.db();
+    let mut child = practice_in_pty(home.path(), &db, "", 100, &home.typescript("ts"));
+    // 17 screening answers (a fresh screening stands for the daily check), pain before 5, in the
+    // lower back, not spreading.
+    let mut answers = "n\n".repeat(17);
+    answers.push_str("5\nb\nn\n");
+    type_in(&mut child, &answers);
+
+    // Wait until a few segments are in the journal, then kill the player hard.
+    let done = wait_for_segments(&db, 3);
     // `script` runs supine as its child: find it in /proc and SIGKILL it (the shell's builtin kill
     // avoids depending on procps).
     let script_pid = child.id();
@@ -94,10 +189,104 @@ fn a_session_killed_midway_is_kept_and_found_interrupted() {
     assert!(s.segments_done >= done, "{} < {done}", s.segments_done);
     assert!(s.events.iter().all(|e| e.kind == "segment_done"));
 
-    let out = Command::new(exe)
+    let out = Command::new(env!("CARGO_BIN_EXE_supine"))
         .args(["--db", db.to_str().unwrap(), "log"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("interrupted"), "{text}");
+}
+
+#[test]
+fn a_safety_stop_keeps_its_advice_exits_4_and_the_next_check_asks_about_it() {
+    if !have_script() {
+        println!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let home = Home::new();
+    let db = home.db();
+    let cols = 70;
+    let first = home.typescript("first");
+    let mut child = practice_in_pty(home.path(), &db, "", cols, &first);
+    // The screening, then pain before 6 in the lower back, not spreading.
+    let mut answers = vec!["n"; 17];
+    answers.extend(["6", "b", "n"]);
+    answer_prompts(&mut child, &first, &answers);
+    wait_for_segments(&db, 1);
+    // This hurts: pain 5, not sharp, spreading down a leg, no numbness: the stop rule stops the
+    // session. Then pain after: 8.
+    type_in(&mut child, "h5\rnyn8\r");
+    let status = wait_for_exit(&mut child);
+    let (before, after) = before_and_after(&first);
+    assert_eq!(status.code(), Some(4), "{after}");
+
+    // The first run's screening stood for the daily check.
+    assert!(!before.contains(safety::DAILY_CHECK.text), "{before}");
+    // Prompts are wrapped between words to the terminal's width.
+    // (`script` adds a line of its own at the top.)
+    for line in before.lines().filter(|l| !l.starts_with("Script started")) {
+        assert!(line.chars().count() <= usize::from(cols), "{line:?}");
+    }
+    let urine = safety::QUESTIONS
+        .iter()
+        .find(|q| q.text.contains("hard to pass urine"))
+        .unwrap();
+    assert!(flat(&before).contains(urine.text), "{before}");
+
+    // After the player closed: the advice again, the pain, no "well done".
+    let advice = SafetyStop::SpreadingPain.advice();
+    let shown = flat(&after);
+    assert!(shown.contains(&advice), "{after}");
+    assert!(
+        shown.contains("Pain before 6, after 8: worse than before."),
+        "{after}"
+    );
+    assert!(!shown.contains("Well done"), "{after}");
+
+    let j = SqliteJournal::open(&db).unwrap();
+    let s = &j.recent_sessions(1).unwrap()[0];
+    assert_eq!(s.status, SessionStatus::Finished);
+    assert_eq!(s.end_reason.as_deref(), Some("stopped_for_safety"));
+    assert_eq!(s.pain_after, Some(8), "asked, not copied from the 5");
+    drop(j);
+
+    // The next check asks about the spreading pain first; "still there" stops it.
+    let second = home.typescript("second");
+    let mut child = practice_in_pty(home.path(), &db, "", cols, &second);
+    answer_prompts(&mut child, &second, &["y", "n"]);
+    let status = wait_for_exit(&mut child);
+    let (before, _) = before_and_after(&second);
+    assert_eq!(status.code(), Some(3), "{before}");
+    let shown = flat(&before);
+    let follow_up = shown.find(safety::FOLLOW_UP_SPREADING.text).expect(&before);
+    let daily = shown.find(safety::DAILY_CHECK.text).expect(&before);
+    assert!(follow_up < daily, "{before}");
+    assert!(shown.contains(safety::FOLLOW_UP_MESSAGE), "{before}");
+    let j = SqliteJournal::open(&db).unwrap();
+    let check = j.latest_screening(ScreeningKind::Daily).unwrap().unwrap();
+    assert_eq!(
+        check.answers,
+        vec![
+            ("follow_up_spreading_pain".to_owned(), "yes".to_owned()),
+            (safety::DAILY_CHECK.id.to_owned(), "no".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_bad_option_is_refused_in_a_terminal_before_any_question() {
+    if !have_script() {
+        println!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let home = Home::new();
+    let db = home.db();
+    let ts = home.typescript("ts");
+    let mut child = practice_in_pty(home.path(), &db, "--minutes 500", 80, &ts);
+    let status = wait_for_exit(&mut child);
+    let (before, _) = before_and_after(&ts);
+    assert_eq!(status.code(), Some(2), "{before}");
+    assert!(before.contains("--minutes"), "{before}");
+    assert!(!before.contains("safety questions"), "{before}");
+    assert!(!db.exists(), "no journal was made");
 }

@@ -48,12 +48,16 @@ fn start() -> Server {
 
 /// A bare HTTP/1.1 GET; returns the status line and the body.
 fn get(port: u16, host: &str, path: &str) -> (String, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    raw(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
     )
-    .unwrap();
+}
+
+/// Sends `request` as it is; returns the status line and the body.
+fn raw(port: u16, request: &str) -> (String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
     let status = text.lines().next().unwrap_or_default().to_owned();
@@ -79,6 +83,47 @@ fn serve_refuses_other_host_names() {
     let (status, body) = get(server.port, "attacker.example", "/api/today");
     assert!(status.contains("403"), "{status}");
     assert!(body.contains("\"error\""), "{body}");
+}
+
+#[test]
+fn serve_refuses_two_host_headers_and_a_target_naming_another_host() {
+    let server = start();
+    let port = server.port;
+    let (status, body) = raw(
+        port,
+        &format!(
+            "GET /api/today HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\n\
+             Connection: close\r\n\r\n"
+        ),
+    );
+    assert!(status.contains("400"), "{status}");
+    assert!(body.contains("one Host header"), "{body}");
+    let (status, body) = raw(
+        port,
+        &format!(
+            "GET http://evil.example/api/today HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Connection: close\r\n\r\n"
+        ),
+    );
+    assert!(status.contains("403"), "{status}");
+    assert!(body.contains("evil.example"), "{body}");
+}
+
+#[test]
+fn serve_answers_options_and_wrong_methods_in_json() {
+    let server = start();
+    let port = server.port;
+    let (status, body) = raw(
+        port,
+        &format!(
+            "OPTIONS /api/today HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(status.contains("405"), "{status}");
+    assert!(
+        body.contains("\"error\"") && body.contains("OPTIONS"),
+        "{body}"
+    );
 }
 
 #[test]

@@ -33,9 +33,10 @@ pub fn url(test: &str) -> Option<String> {
     url
 }
 
-/// A schema of its own for one test, dropped with everything in it at the end.
+/// A schema of its own for one test (created by the first journal that connects to it),
+/// dropped with everything in it at the end.
 pub struct Schema {
-    url: String,
+    pub url: String,
     pub name: String,
 }
 
@@ -47,7 +48,7 @@ impl Drop for Schema {
     }
 }
 
-fn schema(url: String) -> Schema {
+pub fn schema(url: String) -> Schema {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

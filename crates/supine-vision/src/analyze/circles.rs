@@ -99,7 +99,8 @@ pub struct Circle {
 pub struct CirclesReport {
     /// Full clockwise circles.
     pub clockwise: u32,
-    /// Full counterclockwise circles.
+    /// Full anticlockwise circles (`"anticlockwise"` in JSON, the word the routine says).
+    #[serde(rename = "anticlockwise")]
     pub counterclockwise: u32,
     /// Each circle.
     pub circles: Vec<Circle>,

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::cli::{Home, stderr, stdout};
 
+mod archive;
+mod reads;
+
 /// A finished session of 11 minutes at 19:30 (+01:00) on `day`.
 fn session(day: &str, before: u8, after: u8) -> Value {
     let start = format!("{day}T19:30:00.000+01:00");
@@ -457,7 +460,7 @@ fn remind_writes_a_daily_icalendar_event_as_long_as_the_routine() {
 
     let shorter = ok(
         &home,
-        &["remind", "--at", "7:05", "--minutes", "5", "--ics", "-"],
+        &["remind", "--at", "7:05", "--minutes", "8", "--ics", "-"],
     );
     assert!(shorter.contains("T070500\r\n"), "{shorter}");
     let o = home.run(&["remind", "--at", "7pm"]);

@@ -1,0 +1,90 @@
+//! Every limit the server puts on its clients, in one place: sizes it reads, how many sessions
+//! it keeps, and how long it waits. ARCHITECTURE.md lists the same numbers.
+//!
+//! The timeouts are defaults of [`Timeouts`], which [`crate::Config`] carries so that tests can
+//! shorten them.
+
+use std::time::Duration;
+
+/// The largest request body read: 64 KiB. A larger one is answered 413 with a JSON error.
+pub const BODY_BYTES: usize = 64 * 1024;
+
+/// The most bytes the server buffers while reading a request's line and headers: 32 KiB. A
+/// longer head is refused (431) before it is all read.
+pub const HEAD_BYTES: usize = 32 * 1024;
+
+/// The most header fields one request may carry: 64 (a browser sends about 15).
+pub const HEADERS: usize = 64;
+
+/// The largest WebSocket message (and frame) taken from a page: 4 KiB. A larger one closes the
+/// socket with code 1009 and a reason.
+pub const WS_MESSAGE_BYTES: usize = 4 * 1024;
+
+/// At most this many live sessions are kept in memory: 32. When every place is taken by a
+/// session a page is using, `POST /api/sessions` answers 429.
+pub const LIVE_SESSIONS: usize = 32;
+
+/// The most records one live session keeps in memory while the journal cannot take them
+/// (a full disk): 1024 records. They are written, in order, as soon as the journal works.
+pub const UNSAVED_RECORDS: usize = 1024;
+
+/// How long a client has to send a request's line and headers, from when the connection is
+/// ready for it (a new connection, or one kept alive after a reply): 10 s.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection on which nothing is read or written for this long is closed: 60 s. It ends
+/// stalled bodies and readers that never read. WebSockets are pinged every third of it, and a
+/// page that answers nothing for this long is taken for gone.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A live session that no page watches and none has touched for this long is abandoned: 120 s.
+/// Its clock stops ticking and sending heartbeats, so the journal finds it interrupted, as it
+/// would a closed terminal; its place may go to a new session.
+pub const ABANDONED: Duration = Duration::from_secs(120);
+
+/// How often the server marks sessions with no heartbeat for [`STALE`] as interrupted: every
+/// 60 s (and once at start).
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// An open session with no heartbeat for this long counts as interrupted: 2 minutes (the same
+/// cut-off as `supine practice`).
+pub const STALE: Duration = Duration::from_secs(120);
+
+/// How often a live session tells the journal it is alive: every 30 s (as the terminal does).
+pub const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// How long the server waits before accepting again after `accept` fails (for instance, too
+/// many open files): 100 ms.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The server's timeouts; [`Timeouts::default`] gives the constants above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// See [`HEADER_READ_TIMEOUT`].
+    pub header_read: Duration,
+    /// See [`IDLE_TIMEOUT`].
+    pub idle: Duration,
+    /// See [`ABANDONED`].
+    pub abandoned: Duration,
+    /// See [`SWEEP_INTERVAL`].
+    pub sweep: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            header_read: HEADER_READ_TIMEOUT,
+            idle: IDLE_TIMEOUT,
+            abandoned: ABANDONED,
+            sweep: SWEEP_INTERVAL,
+        }
+    }
+}
+
+impl Timeouts {
+    /// How often each WebSocket is pinged: a third of the idle timeout, so that a page that is
+    /// still there answers well before its connection counts as idle.
+    pub fn ws_ping(&self) -> Duration {
+        self.idle / 3
+    }
+}

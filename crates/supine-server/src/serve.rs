@@ -1,0 +1,223 @@
+//! Serving connections: HTTP/1.1 through hyper's connection builder, so that the limits of
+//! [`crate::limits`] hold on every connection (`axum::serve` does not expose them): a
+//! header-read timeout, an idle timeout, a bound on the request head, WebSocket upgrades and a
+//! graceful shutdown.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::{Instant, Sleep};
+
+use crate::AppState;
+use crate::limits::{ACCEPT_BACKOFF, HEAD_BYTES, HEADERS, Timeouts};
+
+/// Serves the app on `listener` until `shutdown` completes, then stops accepting, lets each
+/// connection finish the request it is answering, and returns.
+///
+/// Each connection gets [`Timeouts::header_read`] to send a request's head (counted again for
+/// every request on a kept-alive connection) and is closed after [`Timeouts::idle`] with
+/// nothing read or written. A failed `accept` (too many open files) is logged and retried
+/// after [`ACCEPT_BACKOFF`]; it never stops the server.
+pub async fn serve<F>(listener: TcpListener, state: AppState, shutdown: F) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send,
+{
+    let timeouts = state.timeouts();
+    let app = crate::router(state);
+    // Dropping the sender tells every connection to finish up.
+    let (stop, stopped) = watch::channel(());
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(connection(stream, app.clone(), timeouts, stopped.clone()));
+                }
+                Err(e) => {
+                    eprintln!("supine serve: cannot accept a connection: {e}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    drop(stop);
+    while connections.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// One connection, to its end or until the server stops.
+async fn connection(
+    stream: TcpStream,
+    app: Router,
+    timeouts: Timeouts,
+    mut stopped: watch::Receiver<()>,
+) {
+    // Updates are small and prompt: send each at once.
+    let _ = stream.set_nodelay(true);
+    let io = TokioIo::new(IdleTimeout::new(stream, timeouts.idle));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header_read)
+        .max_buf_size(HEAD_BYTES)
+        .max_headers(HEADERS);
+    let conn = builder
+        .serve_connection(io, TowerToHyperService::new(app))
+        .with_upgrades();
+    let mut conn = std::pin::pin!(conn);
+    // A connection that fails (a timeout, a malformed request) is simply closed: logging each
+    // would let anyone fill the log.
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stopped.changed() => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
+}
+
+/// A stream that fails with `TimedOut` once nothing has been read or written for `idle`.
+///
+/// The timer is only looked at when the stream is not ready, and moved on lazily, so a busy
+/// connection pays one clock read per read or write.
+struct IdleTimeout<S> {
+    inner: S,
+    idle: Duration,
+    last: Instant,
+    timer: Pin<Box<Sleep>>,
+}
+
+impl<S> IdleTimeout<S> {
+    fn new(inner: S, idle: Duration) -> IdleTimeout<S> {
+        let now = Instant::now();
+        IdleTimeout {
+            inner,
+            idle,
+            last: now,
+            timer: Box::pin(tokio::time::sleep_until(now + idle)),
+        }
+    }
+
+    /// Called when the stream is not ready: an error once it has been idle too long, else
+    /// pending with the timer set to wake this task when it would be.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        let deadline = self.last + self.idle;
+        if self.timer.deadline() != deadline {
+            self.timer.as_mut().reset(deadline);
+        }
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "nothing was read or written for too long",
+            )),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn moved(&mut self, n: usize) {
+        if n > 0 {
+            self.last = Instant::now();
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.moved(buf.filled().len() - before);
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.poll_idle(cx).map(Err),
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(r) => {
+                this.moved(*r.as_ref().unwrap_or(&0));
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.poll_idle(cx).map(Err),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(r) => {
+                this.moved(*r.as_ref().unwrap_or(&0));
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.poll_idle(cx).map(Err),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_flush(cx) {
+            Poll::Ready(r) => Poll::Ready(r),
+            Poll::Pending => this.poll_idle(cx).map(Err),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_with_nothing_moving_times_out_and_one_in_use_does_not() {
+        let (a, mut b) = tokio::io::duplex(64);
+        let mut s = IdleTimeout::new(a, Duration::from_secs(60));
+        let mut buf = [0u8; 8];
+        // Traffic every 40 s keeps it open past the idle time.
+        for _ in 0..3 {
+            tokio::time::advance(Duration::from_secs(40)).await;
+            b.write_all(b"x").await.unwrap();
+            assert_eq!(s.read(&mut buf).await.unwrap(), 1);
+        }
+        // Then silence: the read fails once 60 s have passed.
+        let e = s.read(&mut buf).await.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+    }
+}

@@ -1,0 +1,189 @@
+//! `supine log`: the recent sessions of a profile, as a table or as JSON.
+//!
+//! Reading never writes: the journal is opened read-only (no migration, no new profile), so
+//! `log` works on a read-only file and on a full disk, and `--profile X` does not create X. A
+//! session left open with no sign of life for [`STALE_MINUTES`] shows as interrupted without
+//! being marked so; the next `practice` or `serve` marks it.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Duration, Local};
+use supine_store::{Journal, STALE_MINUTES, SessionRecord, SessionStatus};
+
+use crate::cli::{Cli, LogArgs};
+use crate::files::journal_path;
+use crate::plan_text::clock;
+use crate::practice::short_date;
+use crate::term_text::show;
+
+/// Opens the journal (an SQLite file or a PostgreSQL database) for `--profile` for reading
+/// only: nothing is written, a missing file or profile reads as empty.
+pub fn open_read_only(cli: &Cli) -> anyhow::Result<Box<dyn Journal>> {
+    let db = journal_path(cli.db.as_deref())?;
+    Ok(supine_store::open_journal_read_only(&db, &cli.profile)?)
+}
+
+/// `supine log`.
+pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
+    let j = open_read_only(cli)?;
+    let mut sessions = j.recent_sessions(args.limit)?;
+    show_abandoned_as_interrupted(&mut sessions, Local::now().fixed_offset());
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &sessions)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if sessions.is_empty() {
+        writeln!(out, "No sessions yet. Start one with `supine practice`.")?;
+    }
+    for s in &sessions {
+        writeln!(out, "{}", line(s))?;
+    }
+    Ok(())
+}
+
+/// Open sessions not seen for [`STALE_MINUTES`] before `now` read as interrupted: their
+/// terminal or server is gone (a crash, a closed lid), but nothing has marked them yet.
+fn show_abandoned_as_interrupted(
+    sessions: &mut [SessionRecord],
+    now: DateTime<chrono::FixedOffset>,
+) {
+    let stale_before = now - Duration::minutes(STALE_MINUTES);
+    for s in sessions
+        .iter_mut()
+        .filter(|s| s.status == SessionStatus::Open)
+    {
+        let seen = DateTime::parse_from_rfc3339(&s.last_seen_at);
+        if seen.is_ok_and(|seen| seen < stale_before) {
+            s.status = SessionStatus::Interrupted;
+        }
+    }
+}
+
+/// One session as a line of the table; text from the journal is shown with its control
+/// characters escaped.
+fn line(s: &SessionRecord) -> String {
+    let status = match s.status {
+        SessionStatus::Finished => {
+            show(s.end_reason.as_deref().unwrap_or_default()).replace('_', " ")
+        }
+        SessionStatus::Interrupted => "interrupted".into(),
+        SessionStatus::Open => "in progress".into(),
+    };
+    let pain = match (s.pain_before, s.pain_after) {
+        (Some(b), Some(a)) => format!("pain {b} -> {a}"),
+        (Some(b), None) => format!("pain {b} before"),
+        (None, Some(a)) => format!("pain {a} after"),
+        (None, None) => String::new(),
+    };
+    let pain = pain + &where_it_hurt(&s.pain_areas, s.pain_spreads);
+    format!(
+        "{}  {:<18} {:<16} {:>3}/{:<3} parts  {:>5}  {}",
+        show(&short_date(&s.started_at)),
+        show(&s.routine_name),
+        status,
+        s.segments_done,
+        s.segments_total,
+        clock(s.plan_total_ms),
+        pain
+    )
+}
+
+/// `" (lower back, leg; spreads down a leg)"`, or nothing when not asked.
+fn where_it_hurt(areas: &[supine_store::PainArea], spreads: Option<bool>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !areas.is_empty() {
+        let names: Vec<String> = areas.iter().map(|a| a.as_str().replace('_', " ")).collect();
+        parts.push(names.join(", "));
+    }
+    if spreads == Some(true) {
+        parts.push("spreads down a leg".to_owned());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_says_where_it_hurt() {
+        use supine_store::PainArea;
+        assert_eq!(
+            where_it_hurt(&[PainArea::LowerBack, PainArea::Leg], Some(true)),
+            " (lower back, leg; spreads down a leg)"
+        );
+        assert_eq!(where_it_hurt(&[PainArea::Hips], Some(false)), " (hips)");
+        assert_eq!(where_it_hurt(&[], None), "");
+    }
+
+    fn record(status: SessionStatus, last_seen_at: &str) -> SessionRecord {
+        SessionRecord {
+            id: 1,
+            uid: String::new(),
+            started_at: "2026-11-26T14:00:00+01:00".into(),
+            last_seen_at: last_seen_at.into(),
+            ended_at: None,
+            routine_id: "supine-basics".into(),
+            routine_name: "Supine basics".into(),
+            settings: serde_json::json!({}),
+            status,
+            end_reason: None,
+            pain_before: None,
+            pain_after: None,
+            pain_areas: Vec::new(),
+            pain_spreads: None,
+            plan_total_ms: 600_000,
+            segments_total: 12,
+            segments_done: 3,
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_open_session_silent_for_two_minutes_reads_as_interrupted() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T14:10:00+01:00").unwrap();
+        let mut sessions = vec![
+            // Seen 2 min 1 s ago, in another offset: abandoned.
+            record(SessionStatus::Open, "2026-11-26T13:07:59Z"),
+            // Seen exactly 2 minutes ago: not yet.
+            record(SessionStatus::Open, "2026-11-26T14:08:00+01:00"),
+            // Finished long ago: stays finished.
+            record(SessionStatus::Finished, "2026-11-26T14:01:00+01:00"),
+        ];
+        show_abandoned_as_interrupted(&mut sessions, now);
+        let got: Vec<SessionStatus> = sessions.iter().map(|s| s.status).collect();
+        assert_eq!(
+            got,
+            [
+                SessionStatus::Interrupted,
+                SessionStatus::Open,
+                SessionStatus::Finished
+            ]
+        );
+        assert!(line(&sessions[0]).contains("interrupted"));
+        assert!(line(&sessions[1]).contains("in progress"));
+    }
+
+    #[test]
+    fn text_from_the_journal_reaches_the_terminal_escaped() {
+        let mut s = record(SessionStatus::Finished, "2026-11-26T14:10:00+01:00");
+        s.routine_name = "Basics\u{1b}[2J\u{1b}]0;pwned\u{7}".into();
+        s.end_reason = Some("done\u{1b}[31m".into());
+        let shown = line(&s);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains("Basics\\x1b[2J\\x1b]0;pwned\\x07"),
+            "{shown}"
+        );
+        assert!(shown.contains("done\\x1b[31m"), "{shown}");
+    }
+}
