@@ -51,6 +51,11 @@ pub const HIPS_LEVEL_M: f32 = 0.10;
 /// knees read 0.2-0.6, bent knees 0.7-1.2, straight legs 1.6 and more (capsule clips and adult
 /// proportions: shin and thigh each about one torso length).
 pub const FEET_REACH: std::ops::RangeInclusive<f32> = 0.65..=1.4;
+/// In a round the shoulders and feet stay planted: their distance in the picture may differ from
+/// its value before the lift by at most this fraction. The realistic tuning bridges change it by
+/// 1-5% (the rising hips turn the torso), while the feet's reach from the hips grows from 1.2 to
+/// 1.8 torso lengths, past [`FEET_REACH`]; straightening the legs changes it by 18% and more.
+pub const PLANTED: f32 = 0.1;
 
 /// The parts a bridge judgement needs.
 pub const NEEDS: [Part; 4] = [Part::Shoulders, Part::Hips, Part::Knees, Part::Ankles];
@@ -134,14 +139,19 @@ impl BridgeReport {
     }
 }
 
-/// What one frame shows of the hips, when the person lies with bent knees and the feet down and
-/// the parts it needs are seen.
+/// What one frame shows of the hips, when the person lies and the parts it needs are seen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HipReading {
     /// How far the mid-hip is above the mid-shoulder in the picture (up, pixels).
     pub lift_px: f32,
     /// Mid-shoulder to mid-hip, pixels.
     pub torso_px: f32,
+    /// Mid-shoulder to mid-ankle, pixels: the span of the body between the two places a bridge
+    /// stands on.
+    pub span_px: f32,
+    /// The knees bent with the feet down: the feet within [`FEET_REACH`] of the hips. Read only
+    /// with the hips down, since the hips move away from the feet in the picture as they rise.
+    pub knees_bent: bool,
 }
 
 /// Reads the hips of one frame. The lift is measured up the picture, which is up from the floor
@@ -163,23 +173,27 @@ pub fn lift(b: &Body) -> Option<HipReading> {
     let along = (line.0 / l, line.1 / l);
     let tilt = along.1.abs().atan2(along.0.abs()).to_degrees();
     let reach = dot(sub(a, h), along) / torso_px;
-    if tilt > MAX_TILT_DEG || !FEET_REACH.contains(&reach) {
+    if tilt > MAX_TILT_DEG {
         return None;
     }
     Some(HipReading {
         lift_px: s.1 - h.1,
         torso_px,
+        span_px: l,
+        knees_bent: FEET_REACH.contains(&reach),
     })
 }
 
 /// One reading: time, lift (torso lengths of the person lying), hips' height difference (world,
-/// metres), torso (pixels).
+/// metres), torso and shoulder-ankle span (pixels), and whether the knees read bent.
 #[derive(Debug, Clone, Copy)]
 struct Reading {
     t: f64,
     lift: f32,
     tilt: f32,
     torso: f32,
+    span: f32,
+    bent: bool,
 }
 
 /// Where the round is.
@@ -208,6 +222,9 @@ pub struct Bridge {
     /// Torso length lying (pixels): the unit of the lift, frozen while the hips are up (the
     /// shoulder-hip distance in the picture grows as they rise).
     scale: Option<f32>,
+    /// Shoulder-ankle span lying (pixels), frozen while the hips are up: the feet and shoulders
+    /// stay within [`PLANTED`] of it.
+    span: Option<f32>,
     /// The peak of the round so far (of readings held two in a row).
     peak: f32,
     rounds: u32,
@@ -222,6 +239,7 @@ impl Default for Bridge {
             readings: VecDeque::new(),
             floor: None,
             scale: None,
+            span: None,
             peak: 0.0,
             rounds: 0,
             said_s: 0,
@@ -257,7 +275,26 @@ impl Bridge {
         let Some((b, hr)) = s.body.as_ref().and_then(|b| Some((b, lift(b)?))) else {
             return out;
         };
-        if knees_away && self.state == State::Resting {
+        let resting = self.state == State::Resting;
+        if resting {
+            if knees_away {
+                return out;
+            }
+            // The span of the resting readings with the knees bent (the hips starting to rise
+            // already move away from the feet).
+            self.span = median(
+                self.readings
+                    .iter()
+                    .filter(|x| x.bent)
+                    .map(|x| x.span)
+                    .collect(),
+            );
+        }
+        let planted = self
+            .span
+            .is_some_and(|sp| (hr.span_px / sp.max(1.0) - 1.0).abs() <= PLANTED);
+        if !planted && !(resting && hr.knees_bent) {
+            // Not lying with the knees bent, or the feet or shoulders moved: not a bridge.
             return out;
         }
         let scale = match (self.state, self.scale) {
@@ -280,6 +317,8 @@ impl Bridge {
             lift,
             tilt: b.world[lh][1] - b.world[rh][1],
             torso: hr.torso_px,
+            span: hr.span_px,
+            bent: hr.knees_bent,
         });
         let now = s.t;
         let obs = |t: f64, seen: Seen| Observation {
@@ -763,6 +802,52 @@ pub(crate) mod tests {
             }
         }
         println!("bridge: worst hold error {worst_hold:.2} s, worst top lag {worst_lag:.2} s");
+    }
+
+    #[test]
+    fn hips_that_move_towards_the_shoulders_as_they_rise_still_make_rounds() {
+        // A raised camera sees a real pelvis come up and towards the shoulders (the realistic
+        // tuning bridges: 0.3 torso lengths), so the feet's reach from the hips grows past
+        // FEET_REACH while the shoulders and feet stay where they are.
+        let (height, rounds) = (0.3, 3);
+        let (dur, f) = bridges(rounds, 2.0, 4.0, 2.0, 3.0, height);
+        let mut s = stream(dur, 10.0, 42.0, true, true, 1.0, 6, &f);
+        for x in &mut s {
+            let u = f(x.t).hip_lift / height;
+            if let Some(b) = &mut x.body {
+                let torso = b.torso();
+                for i in [super::super::idx::L_HIP, super::super::idx::R_HIP] {
+                    b.image[i].x -= 0.3 * torso * u;
+                }
+                if u > 0.9 {
+                    let reach = b.mid(Part::Ankles).0 - b.mid(Part::Hips).0;
+                    assert!(!FEET_REACH.contains(&(reach / b.torso())));
+                }
+            }
+        }
+        let r = analyze(&s).bridge;
+        assert_eq!(r.rounds.len(), rounds, "{r:?}");
+        for rd in &r.rounds {
+            assert!((rd.hold_s - 4.2).abs() <= 0.5, "{rd:?}");
+        }
+    }
+
+    #[test]
+    fn straightened_legs_are_no_bridge() {
+        // The hips rise as the feet slide away (legs straightening, not a bridge): the
+        // shoulder-ankle span grows past PLANTED and nothing is counted.
+        let (dur, f) = bridges(2, 2.0, 4.0, 2.0, 3.0, 0.25);
+        let mut s = stream(dur, 10.0, 40.0, true, true, 1.0, 9, &f);
+        for x in &mut s {
+            let u = f(x.t).hip_lift / 0.25;
+            if let Some(b) = &mut x.body {
+                let torso = b.torso();
+                for i in [super::super::idx::L_ANKLE, super::super::idx::R_ANKLE] {
+                    b.image[i].x += 0.8 * torso * u;
+                }
+            }
+        }
+        assert!(analyze(&s).bridge.rounds.is_empty());
     }
 
     #[test]
