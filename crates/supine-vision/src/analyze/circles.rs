@@ -63,6 +63,11 @@ pub const SECTOR_RADIUS: f64 = 0.6;
 /// knees are not hugged and circles are not counted. Hugged knees read 0.3-0.7 while circling on
 /// the realistic tuning clips, bent knees with the feet down 1.1-1.2, straight legs 1.6 and more.
 pub const HUGGED_REACH: f32 = 0.85;
+/// Feet this far above the hips across the body (torso lengths) are off the floor, so the knees
+/// are hugged however far they reach: knees circling on the realistic tuning clips swing the
+/// feet out to 1.05 torso lengths with the feet 0.2-0.6 up, while feet on the floor read -0.35
+/// to 0.13 (lying on the side included).
+pub const FEET_UP: f32 = 0.2;
 /// The body's handedness in the picture is voted over this many seconds.
 pub const HAND_WINDOW_S: f64 = 10.0;
 /// To-and-fro movement along a line: the recent path's long-axis spread (torso lengths) above
@@ -291,7 +296,8 @@ impl Circles {
         // Lying, with the knees hugged (where the feet can be seen).
         let usable = b.sees_all(&NEEDS)
             && b.frame().is_some_and(|f: Frame| {
-                f.lying() && (!b.sees(Part::Ankles) || f.at(b.mid(Part::Ankles)).0 <= HUGGED_REACH)
+                let feet = f.at(b.mid(Part::Ankles));
+                f.lying() && (!b.sees(Part::Ankles) || feet.0 <= HUGGED_REACH || feet.1 >= FEET_UP)
             });
         if !usable {
             self.drop_stale(s.t);
@@ -765,6 +771,32 @@ pub(crate) mod tests {
             }
         };
         (end, f, truth)
+    }
+
+    #[test]
+    fn hugged_knees_count_while_the_feet_swing_out_off_the_floor() {
+        // The feet, off the floor, swing out past HUGGED_REACH for a part of every circle (the
+        // realistic tuning clips: up to 1.05 torso lengths, 0.2-0.6 up).
+        let period = 4.0;
+        let s: Vec<Sample> = swinging(
+            2.0 + 3.0 * period + 2.0,
+            5,
+            circling(move |t| ((t - 2.0) / period).clamp(0.0, 3.0), 0.12),
+        )
+        .into_iter()
+        .map(|mut x| {
+            if let Some(b) = &mut x.body {
+                let (hip, torso) = (b.mid(Part::Hips), b.torso());
+                let reach = 0.8 + 0.25 * (x.t * TAU / period).cos() as f32;
+                for i in [super::super::idx::L_ANKLE, super::super::idx::R_ANKLE] {
+                    b.image[i].x = hip.0 + reach * torso;
+                    b.image[i].y = hip.1 - 0.4 * torso;
+                }
+            }
+            x
+        })
+        .collect();
+        assert_eq!(counts(&s), (3, 0));
     }
 
     #[test]
