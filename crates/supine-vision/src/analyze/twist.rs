@@ -62,9 +62,16 @@ pub const MIN_LIFT_S: f64 = 0.5;
 /// The knees' spacing over the thighs' reach (hip-width knees, adult proportions).
 pub const KNEE_SPACING: f32 = 0.45;
 /// Feet that move further than this (torso lengths, along the body) from where they rest are
-/// legs bending or straightening, not a twist: in a twist they stay within 0.05 on the realistic
-/// tuning clips, while bending the knees moves them by 0.5.
-pub const REACH_STEADY: f32 = 0.12;
+/// legs bending or straightening, not a twist: in a twist they read up to 0.2 from their rest on
+/// the realistic tuning clips (the pelvis rolls, moving the hips in the picture), while bending
+/// or straightening the knees moves them by 0.45 and more.
+pub const REACH_STEADY: f32 = 0.25;
+/// The shoulder line turned by more than this (degrees, about the body's long axis, world
+/// landmarks) from where it lies with the knees in the middle: the body is rolling onto its
+/// side, not twisting, and nothing is counted. A twist turns it by up to 27 degrees on the
+/// realistic tuning clips (the shoulders roll a little with the knees, and a lifted shoulder
+/// adds to it), rolling onto the side by 90.
+pub const ROLL_DEG: f32 = 50.0;
 /// A twist starts only from knees that have been in the middle, feet steady, this long (seconds):
 /// getting into the pose is not a twist.
 pub const SETTLE_S: f64 = 1.0;
@@ -343,7 +350,12 @@ impl Twist {
         // straightening (getting into or out of a pose).
         let rest_reach =
             median(self.history.iter().map(|h| h.1.reach).collect()).unwrap_or(r.reach);
-        let steady = (r.reach - rest_reach).abs() <= REACH_STEADY;
+        let rolled = self.estimates.is_some_and(|(_, c, _, elevation)| {
+            let (down, away) = r.world_shoulders;
+            let angle = (c * down).atan2(-c * away).to_degrees();
+            wrap(angle - elevation).abs() > ROLL_DEG
+        });
+        let steady = (r.reach - rest_reach).abs() <= REACH_STEADY && !rolled;
         if !steady {
             self.settled_since = None;
         } else if deg.abs() < EXIT_DEG {
@@ -401,7 +413,22 @@ impl Twist {
                 self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
                 let level = self.level(side);
                 self.shoulder(&mut out, side, now, r.shoulder_gap);
-                if held(self.newest(side), now, |d| d < level - HOLD_BAND_DEG) || !steady {
+                if rolled {
+                    // Rolling onto the side: no hold.
+                    out.push(obs(
+                        now,
+                        Seen::BackToMiddle {
+                            side,
+                            reached,
+                            hold_s: 0.0,
+                            angle_deg: self.level(side),
+                        },
+                    ));
+                    self.state = State::Middle;
+                    self.lift_since = None;
+                    self.lift_said = false;
+                    self.turns.clear();
+                } else if held(self.newest(side), now, |d| d < level - HOLD_BAND_DEG) || !steady {
                     let left = self.band_exit(side, level - HOLD_BAND_DEG);
                     self.middle(&mut out, now, Some(left));
                     self.state = State::Returning { side };
@@ -845,5 +872,40 @@ pub(crate) mod tests {
             }
         });
         assert!(analyze(&s).twist.holds.is_empty());
+    }
+
+    #[test]
+    fn rolling_onto_the_side_is_no_twist() {
+        // The knees go to the right and the shoulders roll over with them (their line turns by
+        // 80 degrees about the body's axis), held, and back: a roll, not a twist. The same
+        // knees with the shoulders down are a twist.
+        for (roll_deg, holds) in [(80.0f32, 0), (0.0, 1)] {
+            let ramp = |t: f64| {
+                (((t - 4.0) / 2.0).clamp(0.0, 1.0) - ((t - 10.0) / 2.0).clamp(0.0, 1.0)) as f32
+            };
+            let mut s = stream(16.0, 10.0, 40.0, true, true, 1.0, 4, |t| {
+                let ang = (70.0 * ramp(t)).to_radians();
+                Pose3 {
+                    knee: [0.25, 0.40 * ang.sin(), 0.11 + 0.40 * ang.cos()],
+                    twist: ang,
+                    ..Pose3::default()
+                }
+            });
+            for x in &mut s {
+                let r = (roll_deg * ramp(x.t)).to_radians();
+                if let Some(b) = &mut x.body {
+                    let (ls, rs) = Part::Shoulders.pair();
+                    let (dy, dz) = (
+                        b.world[rs][1] - b.world[ls][1],
+                        b.world[rs][2] - b.world[ls][2],
+                    );
+                    let (u, v) = (dy * r.cos() + dz * r.sin(), dy * r.sin() - dz * r.cos());
+                    b.world[ls][1] = b.world[rs][1] - u;
+                    b.world[ls][2] = b.world[rs][2] + v;
+                }
+            }
+            let a = analyze(&s).twist;
+            assert_eq!(a.holds.len(), holds, "shoulders rolled {roll_deg}: {a:?}");
+        }
     }
 }
