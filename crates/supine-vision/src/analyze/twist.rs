@@ -246,7 +246,7 @@ enum State {
     /// Held at `side` since `reached`.
     AtSide { side: Side, reached: f64 },
     /// Left the hold at `side`, on the way back to the middle.
-    Returning { side: Side },
+    Returning { side: Side, left: f64 },
 }
 
 /// The twist follower: push samples, get [`Seen::TwistReached`], [`Seen::HoldSoFar`],
@@ -431,7 +431,7 @@ impl Twist {
                 } else if held(self.newest(side), now, |d| d < level - HOLD_BAND_DEG) || !steady {
                     let left = self.band_exit(side, level - HOLD_BAND_DEG);
                     self.middle(&mut out, now, Some(left));
-                    self.state = State::Returning { side };
+                    self.state = State::Returning { side, left };
                 } else if held(self.newest(side), now, |d| d > level + HOLD_BAND_DEG) {
                     // Still going deeper: that was a pause on the way (said again when there).
                     self.state = State::Going { side, again: true };
@@ -449,7 +449,7 @@ impl Twist {
                     }
                 }
             }
-            State::Returning { side } => {
+            State::Returning { side, left } => {
                 if held(self.newest(side), now, |d| d < EXIT_DEG) {
                     self.state = State::Middle;
                 } else if held(self.newest(side), now, |d| d >= ENTER_DEG)
@@ -457,8 +457,13 @@ impl Twist {
                     && toward(side, deg) > toward(side, prev)
                 {
                     // Back down to the side without reaching the middle: a new hold, from
-                    // the last second of turns.
-                    while self.turns.front().is_some_and(|x| now - x.0 > 1.0) {
+                    // the last second of turns since the knees left the last one (a hold is
+                    // never timed from the readings of the one before).
+                    while self
+                        .turns
+                        .front()
+                        .is_some_and(|x| now - x.0 > 1.0 || x.0 < left)
+                    {
                         self.turns.pop_front();
                     }
                     self.peak = toward(side, prev).min(toward(side, deg));
@@ -907,5 +912,27 @@ pub(crate) mod tests {
             let a = analyze(&s).twist;
             assert_eq!(a.holds.len(), holds, "shoulders rolled {roll_deg}: {a:?}");
         }
+    }
+
+    #[test]
+    fn a_wobble_on_the_way_back_is_not_a_second_hold() {
+        // Held at 70 degrees, then on the way back the knees stop at 56 and dip to 62 for a
+        // moment before coming up: one hold (tune twist_lift-01 gave a second one, timed from
+        // the first hold's readings).
+        let turn = |t: f64| -> f32 {
+            let ramp = |a: f64, b: f64| ((t - a) / (b - a)).clamp(0.0, 1.0) as f32;
+            70.0 * ramp(4.0, 5.5) - 14.0 * ramp(9.5, 9.8) + 6.0 * ramp(9.9, 10.1)
+                - 62.0 * ramp(10.4, 12.0)
+        };
+        let s = stream(16.0, 10.0, 40.0, true, true, 1.0, 6, |t| {
+            let ang = turn(t).to_radians();
+            Pose3 {
+                knee: [0.25, 0.40 * ang.sin(), 0.11 + 0.40 * ang.cos()],
+                twist: ang,
+                ..Pose3::default()
+            }
+        });
+        let a = analyze(&s).twist;
+        assert_eq!(a.holds.len(), 1, "{a:?}");
     }
 }
