@@ -293,7 +293,8 @@ impl Bridge {
         let planted = self
             .span
             .is_some_and(|sp| (hr.span_px / sp.max(1.0) - 1.0).abs() <= PLANTED);
-        if !planted && !(resting && hr.knees_bent) {
+        let judged = planted || (resting && hr.knees_bent);
+        if !judged {
             // Not lying with the knees bent, or the feet or shoulders moved: not a bridge.
             return out;
         }
@@ -689,7 +690,7 @@ pub(crate) mod tests {
                 }
                 // Lowering that starts gently: slow at first, `gentle` times the ease.
                 let x = ((t - top - hold) / down).clamp(0.0, 1.0);
-                return 1.0 - ease(x.powf(1.0 + gentle * 0.5) as f64);
+                return 1.0 - ease(x.powf(1.0 + gentle * 0.5));
             }
             0.0
         };

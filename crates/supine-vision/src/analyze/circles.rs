@@ -701,11 +701,11 @@ pub(crate) mod tests {
         let period = rng.range(3.0, 7.0) as f64;
         let radius = rng.range(0.08, 0.15) as f64;
         let wobble = rng.range(0.0, 0.2) as f64;
-        let wobble_phase = rng.range(0.0, 6.28) as f64;
+        let wobble_phase = rng.range(0.0, std::f32::consts::TAU) as f64;
         let uneven = rng.range(0.0, 0.45) as f64;
-        let uneven_phase = rng.range(0.0, 6.28) as f64;
+        let uneven_phase = rng.range(0.0, std::f32::consts::TAU) as f64;
         let drift = (rng.range(-0.03, 0.03) as f64, rng.range(-0.03, 0.03) as f64);
-        let start = rng.range(0.0, 6.28) as f64;
+        let start = rng.range(0.0, std::f32::consts::TAU) as f64;
         let pause_at = rng.range(0.3, 0.9) as f64;
         let fidget = rng.range(0.0, 0.012) as f64;
         let tilt = rng.range(-0.02, 0.02) as f64;

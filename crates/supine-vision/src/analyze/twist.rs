@@ -737,7 +737,7 @@ pub(crate) mod tests {
                 -sign * angle * x
             }
         };
-        let tr = turn.clone();
+        let tr = turn;
         let f = move |t: f64| {
             let ang = tr(t).to_radians();
             let (len, h0) = (0.40f32, 0.11f32);
