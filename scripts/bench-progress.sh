@@ -5,7 +5,7 @@
 #   scripts/bench-progress.sh            # seeds /var/tmp/supine-bench/ten-years.db once
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${CARGO_TARGET_DIR:-/var/tmp/supine-target}
+target=${CARGO_TARGET_DIR:-target}
 dir=/var/tmp/supine-bench
 db=$dir/ten-years.db
 mkdir -p "$dir"

@@ -384,6 +384,8 @@ test("settings code and link: each reads back what it says", async () => {
   const q = parseSettingsCode(settingsCode(s));
   assert.deepEqual(Object.fromEntries(q), { minutes: "12.5", easier: "1", routine: "lying-down-relief", level: "gentle", inhale: "4.5", exhale: "7" });
   assert.deepEqual(Object.fromEntries(parseSettingsCode("--level=standard")), { minutes: "", easier: "0", level: "standard" });
+  // The terminal's way back from a remembered --easier reads as not easier.
+  assert.equal(parseSettingsCode("supine practice --easier --no-easier").get("easier"), "0");
   assert.equal(parseSettingsCode("http://yoga.lan:8090/#/settings?minutes=9").get("minutes"), "9");
   assert.throws(() => parseSettingsCode("supine practice --minutes 500"), /--minutes needs a number from 1 to 60 \(got "500"\)/);
   assert.throws(() => parseSettingsCode("supine practice --voice off"), /"--voice" is not part of a settings code/);

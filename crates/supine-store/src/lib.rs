@@ -340,6 +340,22 @@ pub struct ScreeningRecord {
     pub outcome: String,
 }
 
+/// A journal's schema version beside the newest one this build of supine knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaVersion {
+    /// The version the journal is at; `None` when it holds nothing yet (or does not exist).
+    pub found: Option<i64>,
+    /// The newest version this build knows; an older journal is migrated when opened to write.
+    pub supported: i64,
+}
+
+impl SchemaVersion {
+    /// Whether the journal is at the newest version (or empty, so it will be created at it).
+    pub fn is_current(&self) -> bool {
+        self.found.is_none_or(|v| v == self.supported)
+    }
+}
+
 /// Storage for sessions, screenings and settings of one profile.
 ///
 /// Every backend must pass the [`conformance`] suite. Methods validate their input and return

@@ -11,9 +11,9 @@ use rusqlite::{
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    DEFAULT_PROFILE, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind,
-    ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus,
-    SessionSummary, StoreError,
+    DEFAULT_PROFILE, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, SchemaVersion,
+    ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord,
+    SessionStatus, SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -187,21 +187,8 @@ impl SqliteJournal {
     pub fn open_read_only(path: &Path, profile: &str) -> Result<Self, StoreError> {
         validate_profile(profile)?;
         let location = path.display().to_string();
-        match path.try_exists() {
-            Ok(true) => {}
-            Ok(false) => return Self::empty_read_only(location, profile),
-            Err(e) => {
-                return Err(StoreError::CannotOpen {
-                    location,
-                    source: Box::new(e),
-                });
-            }
-        }
-        let (conn, found) = match open_for_reading(path, &location, false) {
-            Err(e) if wal_is_empty(path) && !is_about_the_contents(&e) => {
-                open_for_reading(path, &location, true)?
-            }
-            other => other?,
+        let Some((conn, found)) = open_existing_for_reading(path, &location)? else {
+            return Self::empty_read_only(location, profile);
         };
         let conn = match found {
             None => return Self::empty_read_only(location, profile),
@@ -225,6 +212,19 @@ impl SqliteJournal {
             .map_err(|e| map_error(e, &location, "selecting the profile"))?
             .unwrap_or(NO_PROFILE);
         Self::read_only_from(conn, location, profile, profile_id)
+    }
+
+    /// The schema version of the journal file at `path` beside the newest this build knows,
+    /// read without writing anything (no migration; the file may be read-only or on a full
+    /// disk). A missing or empty file has none. Fails like [`SqliteJournal::open_read_only`] for
+    /// a file that is not a supine journal.
+    pub fn schema_version_at(path: &Path) -> Result<SchemaVersion, StoreError> {
+        let location = path.display().to_string();
+        let found = open_existing_for_reading(path, &location)?.and_then(|(_, found)| found);
+        Ok(SchemaVersion {
+            found,
+            supported: latest_version(),
+        })
     }
 
     /// A journal with nothing in it, for reading: what a missing file reads as.
@@ -436,6 +436,31 @@ fn checkpoint_wal(conn: &Connection) -> bool {
         row.get::<_, i64>(0)
     })
     .is_ok_and(|busy| busy == 0)
+}
+
+/// [`open_for_reading`] for a file that may be missing (`None` then): when the write-ahead log's
+/// index cannot be made and no log is left over, the file is opened as immutable.
+fn open_existing_for_reading(
+    path: &Path,
+    location: &str,
+) -> Result<Option<(Connection, Option<i64>)>, StoreError> {
+    match path.try_exists() {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(e) => {
+            return Err(StoreError::CannotOpen {
+                location: location.to_owned(),
+                source: Box::new(e),
+            });
+        }
+    }
+    let opened = match open_for_reading(path, location, false) {
+        Err(e) if wal_is_empty(path) && !is_about_the_contents(&e) => {
+            open_for_reading(path, location, true)?
+        }
+        other => other?,
+    };
+    Ok(Some(opened))
 }
 
 /// Opens `path` read-only and reads its schema version, without writing anything. `immutable`
@@ -1449,6 +1474,49 @@ mod tests {
             pain_areas: Vec::new(),
             pain_spreads: None,
         }
+    }
+
+    #[test]
+    fn schema_version_reads_a_file_without_migrating_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let none = SqliteJournal::schema_version_at(&path).unwrap();
+        assert_eq!(none.found, None);
+        assert_eq!(none.supported, latest_version());
+        assert!(!path.exists(), "reading the version created the file");
+
+        // A journal left at version 1 stays at version 1.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sql).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, '2026-11-01T00:00:00Z');",
+            )
+            .unwrap();
+        }
+        let old = SqliteJournal::schema_version_at(&path).unwrap();
+        assert_eq!(old.found, Some(1));
+        assert!(!old.is_current());
+        assert_eq!(
+            SqliteJournal::schema_version_at(&path).unwrap().found,
+            Some(1)
+        );
+
+        SqliteJournal::open(&path).unwrap();
+        let now = SqliteJournal::schema_version_at(&path).unwrap();
+        assert_eq!(now.found, Some(latest_version()));
+        assert!(now.is_current());
+
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); PRAGMA application_id = 7;")
+            .unwrap();
+        assert!(matches!(
+            SqliteJournal::schema_version_at(&other),
+            Err(StoreError::ForeignDatabase { .. })
+        ));
     }
 
     #[test]

@@ -104,6 +104,47 @@ pub enum Command {
     },
     /// Write a calendar event that reminds you every day (iCalendar, for any calendar app).
     Remind(RemindArgs),
+    /// Check the voice, chimes, chart font, cameras, journal, port and onnxruntime on this
+    /// machine, and say how to fix what fails (exit 1 when the content or the journal fails).
+    Doctor(DoctorArgs),
+    /// Print a shell completion script, e.g. `source <(supine completions bash)` in ~/.bashrc.
+    Completions {
+        /// bash, zsh or fish.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff), e.g. `supine man | man -l -`; with --out, write one page per
+    /// command into a folder.
+    Man {
+        /// Write supine.1 and a supine-COMMAND.1 for each command into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Options for `doctor`.
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Print what was found as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The port to check for `supine serve`.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+}
+
+/// The port `supine serve` listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 8090;
+
+/// Shells that `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// Options for `progress`.
@@ -282,7 +323,7 @@ pub struct LogArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Port to listen on (0 picks a free one; the address is printed).
-    #[arg(long, default_value_t = 8090)]
+    #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Open the page in the browser (xdg-open).
     #[arg(long)]

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use chrono::{DateTime, Duration, Local};
-use supine_store::{Journal, STALE_MINUTES, SessionRecord, SessionStatus};
+use supine_store::{Journal, STALE_MINUTES, SessionRecord, SessionStatus, practice};
 
 use crate::cli::{Cli, LogArgs};
 use crate::files::journal_path;
@@ -66,7 +66,12 @@ fn show_abandoned_as_interrupted(
 fn line(s: &SessionRecord) -> String {
     let status = match s.status {
         SessionStatus::Finished => {
-            show(s.end_reason.as_deref().unwrap_or_default()).replace('_', " ")
+            let reason = show(s.end_reason.as_deref().unwrap_or_default()).replace('_', " ");
+            // A safety stop says which symptom stopped it, as the next check asks about it.
+            match practice::last_session_of(s).and_then(|l| l.safety_stop) {
+                Some(stop) => format!("{reason}: {}", stop.as_str().replace('_', " ")),
+                None => reason,
+            }
         }
         SessionStatus::Interrupted => "interrupted".into(),
         SessionStatus::Open => "in progress".into(),
@@ -185,5 +190,32 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("done\\x1b[31m"), "{shown}");
+    }
+
+    #[test]
+    fn a_safety_stop_says_which_symptom_stopped_it() {
+        let mut s = record(SessionStatus::Finished, "2026-11-26T14:10:00+01:00");
+        s.end_reason = Some("stopped_for_safety".into());
+        let hurt = |numb: bool, spreading: bool| supine_store::SessionEvent {
+            at: "2026-11-26T14:05:00+01:00".into(),
+            kind: "hurt".into(),
+            data: serde_json::json!({
+                "report": {"pain": 6, "sharp": false, "spreading": spreading, "numb": numb}
+            }),
+        };
+        s.events = vec![hurt(false, true)];
+        assert!(
+            line(&s).contains("stopped for safety: spreading pain"),
+            "{}",
+            line(&s)
+        );
+        s.events = vec![hurt(false, true), hurt(true, false)];
+        assert!(
+            line(&s).contains("stopped for safety: numbness"),
+            "{}",
+            line(&s)
+        );
+        s.end_reason = Some("completed".into());
+        assert!(!line(&s).contains("numbness"), "{}", line(&s));
     }
 }

@@ -2,11 +2,12 @@
 //! crates together: content files, the journal, the plan compiler and the terminal player.
 
 mod analyze_cmd;
-mod chart;
 mod cli;
+mod doctor;
 mod export;
 mod files;
 mod log_cmd;
+mod manual;
 mod plan_text;
 mod pose_cmd;
 mod practice;
@@ -119,5 +120,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::export(&cli, args),
         Command::Import { file } => export::import(&cli, file),
         Command::Remind(args) => remind::remind(&cli, args),
+        Command::Doctor(args) => doctor::doctor(&cli, args),
+        Command::Completions { shell } => manual::completions(*shell, &mut io::stdout().lock()),
+        Command::Man { out } => {
+            manual::man(out.as_deref(), &mut io::stdout().lock(), &mut io::stderr())
+        }
     }
 }

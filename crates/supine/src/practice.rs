@@ -392,7 +392,7 @@ fn practice_settings(remembered: Remembered, args: &PracticeArgs) -> anyhow::Res
     Ok(r)
 }
 
-fn voice_options(r: &Remembered) -> VoiceOptions {
+pub(crate) fn voice_options(r: &Remembered) -> VoiceOptions {
     VoiceOptions {
         enabled: r.voice.unwrap_or(true),
         rate_wpm: r.rate.unwrap_or(150),

@@ -5,12 +5,12 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::Local;
 use supine_core::progress::{Change, Day, Progress, RELIEF_MARKS, progress};
+use supine_report::chart;
 use supine_store::progress::{day_of_date, psfs_points, session_points};
 
-use crate::chart;
 use crate::cli::{Cli, ProgressArgs};
 use crate::log_cmd::open_read_only;
 use crate::term_text::show;
@@ -18,7 +18,7 @@ use crate::term_text::show;
 /// `supine progress`.
 pub fn run(cli: &Cli, args: &ProgressArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.chart {
-        chart_kind(path)?;
+        chart::chart_kind(path)?;
     }
     let today = match &args.today {
         Some(t) => Day::parse(t)
@@ -177,20 +177,6 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
 
     let _ = writeln!(s, "\n{}", p.advice.message());
     s
-}
-
-/// Checks that a chart path ends in .svg or .png before any work is done.
-pub fn chart_kind(path: &std::path::Path) -> anyhow::Result<&'static str> {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("svg") => Ok("svg"),
-        Some("png") => Ok("png"),
-        _ => bail!("--chart {} must end in .svg or .png", path.display()),
-    }
 }
 
 #[cfg(test)]

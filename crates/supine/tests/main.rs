@@ -2,6 +2,8 @@
 
 mod analyze;
 mod cli;
+mod doctor;
 mod journal;
+mod manual;
 mod practice;
 mod serve;

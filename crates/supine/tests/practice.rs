@@ -1,7 +1,7 @@
 //! `supine practice` in a real pseudo-terminal (through `script`): killed with SIGKILL midway
 //! (the journal keeps what was done and the next run finds the session interrupted), stopped for
-//! safety (the advice stays, exit 4, and the next check asks about it), and refused before any
-//! question for a bad option.
+//! safety (the advice stays, exit 4, and the next check asks about it), refused before any
+//! question for a bad option, and on a full disk.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use supine_core::safety::{self, SafetyStop};
 use supine_store::{Journal, ScreeningKind, SessionStatus, SqliteJournal};
+
+use crate::journal::reads::Tmpfs;
 
 fn have_script() -> bool {
     Command::new("script")
@@ -289,4 +291,69 @@ fn a_bad_option_is_refused_in_a_terminal_before_any_question() {
     assert!(before.contains("--minutes"), "{before}");
     assert!(!before.contains("safety questions"), "{before}");
     assert!(!db.exists(), "no journal was made");
+}
+
+#[test]
+fn on_a_full_disk_practice_says_so_before_the_routine_and_keeps_what_was_saved() {
+    // Issue 11: a session acknowledged on a full disk was never stored, and the routine ran on
+    // to fail with "there is no session 2" at its end.
+    if !have_script() {
+        println!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let Some(fs) = Tmpfs::mount("practice_on_a_full_disk", "1m") else {
+        return;
+    };
+    let home = Home::new();
+    let db = fs.0.path().join("journal.db");
+    // A clear screening on file, as a first run leaves it.
+    let answers: Vec<(String, safety::Answer)> = safety::QUESTIONS
+        .iter()
+        .map(|q| (q.id.to_owned(), safety::Answer::No))
+        .collect();
+    let outcome = safety::evaluate(&answers).unwrap();
+    let taken_at = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+    let record = supine_store::practice::full_screening_record(taken_at, &answers, &outcome);
+    SqliteJournal::open(&db)
+        .unwrap()
+        .save_screening(&record)
+        .unwrap();
+    // Fill the disk to the last byte.
+    let mut filler = std::fs::File::create(fs.0.path().join("filler")).unwrap();
+    while filler.write(&[0u8; 4096]).is_ok_and(|n| n > 0) {}
+
+    let ts = home.typescript("ts");
+    let mut child = practice_in_pty(home.path(), &db, "", 80, &ts);
+    // Whichever write comes first fails: remembering the settings, or starting the session
+    // after the pain question (answered 0 if it is asked).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut answered = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        let shown = std::fs::read(&ts).unwrap_or_default();
+        if !answered && shown.ends_with(b": ") {
+            type_in(&mut child, "0\n");
+            answered = true;
+        }
+        assert!(Instant::now() < deadline, "supine did not finish in time");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let text = String::from_utf8_lossy(&std::fs::read(&ts).unwrap()).replace('\r', "");
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(
+        flat(&text).contains("the journal is full: free some disk space, then try again"),
+        "{text}"
+    );
+    assert!(!text.contains("\x1b[?1049h"), "the routine started: {text}");
+    // Once there is space again, what was saved is all there, and no session was made up.
+    drop(filler);
+    std::fs::remove_file(fs.0.path().join("filler")).unwrap();
+    let j = SqliteJournal::open(&db).unwrap();
+    assert!(j.recent_sessions(10).unwrap().is_empty());
+    assert_eq!(
+        j.latest_screening(ScreeningKind::Full).unwrap(),
+        Some(record)
+    );
 }

@@ -14,20 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use supine_store::{Journal, PgJournal, SessionStatus, StoreError};
 
-use super::{ACKED, Tmpfs, fill, free, skip};
+use super::{ACKED, Tmpfs, fill, free, indexes, skip};
 use crate::pg::{Schema, schema, url};
 use crate::{new_session, tick};
-
-/// The `index` of every event of session `id`, in order.
-fn indexes(j: &dyn Journal, id: i64) -> Vec<usize> {
-    j.session(id)
-        .unwrap()
-        .unwrap()
-        .events
-        .iter()
-        .map(|e| e.data["index"].as_u64().unwrap() as usize)
-        .collect()
-}
 
 /// `url` with `-c name=value` added to its `options`.
 fn with_setting(url: &str, name: &str, value: &str) -> String {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::cli::{Home, stderr, stdout};
 
 mod archive;
-mod reads;
+pub(crate) mod reads;
 
 /// A finished session of 11 minutes at 19:30 (+01:00) on `day`.
 fn session(day: &str, before: u8, after: u8) -> Value {
@@ -204,32 +204,33 @@ fn charts_draw_the_numbers() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg"), "{}", &text[..100.min(text.len())]);
     for title in [
-        "Pain before sessions (0-10), with 7-day mean, last 26 weeks",
+        "Pain before sessions, 7-day mean, last 26 weeks",
         "Sessions per week",
-        "Relief per session (pain before minus after; darker = meaningful)",
+        "Relief per session (before minus after)",
     ] {
         assert!(text.contains(title), "missing {title}");
     }
-    // One bar per week with practice, one per session with relief (all +2, all meaningful).
-    assert_eq!(count(&text, r##"fill="#56B4E9""##), 4, "weekly bars");
-    assert_eq!(
-        count(&text, r##"fill="#009E73""##),
-        20 + 2,
-        "relief bars, plus the one \"better\" marker and its label"
-    );
-    // The 7-day mean is one line through the 20 days with a score.
-    let mean_line = text
-        .lines()
-        .find(|l| l.contains("<polyline") && l.contains(r##"stroke="#0072B2""##))
-        .expect("the 7-day mean line");
-    let points = mean_line
-        .split("points=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
+    // The document, then the trend, the weeks and the relief charts, each its own <svg>.
+    let charts: Vec<&str> = text.split("<svg ").skip(2).collect();
+    assert_eq!(charts.len(), 3, "{text}");
+    let (trend, weeks, relief) = (charts[0], charts[1], charts[2]);
+    // One bar per week (4 of them), one per session with relief (all +2, all meaningful, so
+    // each marked better).
+    assert_eq!(count(weeks, "class=\"bar\""), 4, "weekly bars");
+    assert_eq!(count(relief, "class=\"bar\""), 20, "relief bars");
+    assert_eq!(count(relief, "class=\"marker better\""), 20, "relief marks");
+    assert_eq!(count(relief, "class=\"bar worse\""), 0);
+    // The 7-day mean is one line through the 20 days with a score, the first week's mean a
+    // line with its label, and the trend's one marker is "better".
+    let points = trend
+        .split("class=\"line mean\"")
         .next()
-        .unwrap();
+        .and_then(|before| before.rsplit("points=\"").next())
+        .and_then(|p| p.split('"').next())
+        .expect("the 7-day mean line");
     assert_eq!(points.split_whitespace().count(), 20);
+    assert!(trend.contains(">first week 6.0</text>"), "{trend}");
+    assert_eq!(count(trend, "class=\"marker better\""), 1, "{trend}");
 
     let png = home.path().join("progress.png");
     ok(
@@ -246,7 +247,7 @@ fn charts_draw_the_numbers() {
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert_eq!((width, height), (1200, 1000));
+    assert_eq!((width, height), (1200, 1680), "the SVG at twice its size");
 
     let o = home.run(&["progress", "--chart", "out.gif"]);
     assert_eq!(o.status.code(), Some(1));

@@ -102,10 +102,10 @@ fn skip(test: &str, why: &str) {
 }
 
 /// A tmpfs on a folder of its own, unmounted when dropped.
-struct Tmpfs(tempfile::TempDir);
+pub(crate) struct Tmpfs(pub(crate) tempfile::TempDir);
 
 impl Tmpfs {
-    fn mount(test: &str, size: &str) -> Option<Tmpfs> {
+    pub(crate) fn mount(test: &str, size: &str) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().unwrap();
         let o = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
