@@ -312,7 +312,7 @@ impl Bridge {
         };
         self.scale = Some(scale);
         let lift = hr.lift_px / scale.max(1.0);
-        let (lh, rh) = Part::Hips.pair();
+        let (lh, rh) = super::landmarks(Part::Hips);
         self.readings.push_back(Reading {
             t: s.t,
             lift,

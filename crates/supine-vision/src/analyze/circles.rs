@@ -176,8 +176,8 @@ pub fn handedness(b: &Body) -> Option<f64> {
     }
     let feet = sub(b.mid(Part::Hips), b.mid(Part::Shoulders));
     let p = |i: usize| (b.image[i].x, b.image[i].y);
-    let (lh, rh) = Part::Hips.pair();
-    let (ls, rs) = Part::Shoulders.pair();
+    let (lh, rh) = super::landmarks(Part::Hips);
+    let (ls, rs) = super::landmarks(Part::Shoulders);
     let right = {
         let a = sub(p(rh), p(lh));
         let c = sub(p(rs), p(ls));

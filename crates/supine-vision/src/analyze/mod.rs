@@ -91,28 +91,13 @@ pub struct Sample {
     pub body: Option<Body>,
 }
 
-impl Part {
-    /// Every part, in the order messages about them are given.
-    pub const ALL: [Part; 4] = [Part::Shoulders, Part::Hips, Part::Knees, Part::Ankles];
-
-    /// The left and right landmark of the group.
-    pub fn pair(self) -> (usize, usize) {
-        match self {
-            Part::Shoulders => (idx::L_SHOULDER, idx::R_SHOULDER),
-            Part::Hips => (idx::L_HIP, idx::R_HIP),
-            Part::Knees => (idx::L_KNEE, idx::R_KNEE),
-            Part::Ankles => (idx::L_ANKLE, idx::R_ANKLE),
-        }
-    }
-
-    /// The plural noun users read.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Part::Shoulders => "shoulders",
-            Part::Hips => "hips",
-            Part::Knees => "knees",
-            Part::Ankles => "feet",
-        }
+/// The left and right landmark of a part group.
+pub fn landmarks(part: Part) -> (usize, usize) {
+    match part {
+        Part::Shoulders => (idx::L_SHOULDER, idx::R_SHOULDER),
+        Part::Hips => (idx::L_HIP, idx::R_HIP),
+        Part::Knees => (idx::L_KNEE, idx::R_KNEE),
+        Part::Ankles => (idx::L_ANKLE, idx::R_ANKLE),
     }
 }
 
@@ -141,7 +126,7 @@ pub(crate) fn dot(a: V2, b: V2) -> f32 {
 impl Body {
     /// Whether either landmark of `part` is visible.
     pub fn sees(&self, part: Part) -> bool {
-        let (l, r) = part.pair();
+        let (l, r) = landmarks(part);
         self.image[l].visibility.max(self.image[r].visibility) > VISIBLE
     }
 
@@ -152,14 +137,14 @@ impl Body {
 
     /// The midpoint of a group in the image.
     pub fn mid(&self, part: Part) -> V2 {
-        let (l, r) = part.pair();
+        let (l, r) = landmarks(part);
         let (a, b) = (self.image[l], self.image[r]);
         ((a.x + b.x) * 0.5, (a.y + b.y) * 0.5)
     }
 
     /// The midpoint of a group in world coordinates.
     pub fn mid_world(&self, part: Part) -> [f32; 3] {
-        let (l, r) = part.pair();
+        let (l, r) = landmarks(part);
         let (a, b) = (self.world[l], self.world[r]);
         [
             (a[0] + b[0]) * 0.5,

@@ -252,8 +252,8 @@ pub fn reading(b: &Body) -> Option<Reading> {
         (-along.1, along.0)
     };
     let p = |i: usize| (b.image[i].x, b.image[i].y);
-    let (lk, rk) = Part::Knees.pair();
-    let (ls, rs) = Part::Shoulders.pair();
+    let (lk, rk) = super::landmarks(Part::Knees);
+    let (ls, rs) = super::landmarks(Part::Shoulders);
     let up = dot(sub(b.mid(Part::Knees), hip), n) / f.torso;
     let knee_gap = dot(sub(p(rk), p(lk)), n) / f.torso;
     let shoulder_gap = f.across(sub(p(rs), p(ls)));
@@ -1019,7 +1019,7 @@ pub(crate) mod tests {
             for x in &mut s {
                 let r = (roll_deg * ramp(x.t)).to_radians();
                 if let Some(b) = &mut x.body {
-                    let (ls, rs) = Part::Shoulders.pair();
+                    let (ls, rs) = super::super::landmarks(Part::Shoulders);
                     let (dy, dz) = (
                         b.world[rs][1] - b.world[ls][1],
                         b.world[rs][2] - b.world[ls][2],
