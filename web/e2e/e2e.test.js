@@ -820,7 +820,8 @@ test("figures move the way the voice says, stand still when paused, and keep sti
         const u = await at(() => true);
         if (check(u.view)) return u;
         await p.keyboard.press("ArrowRight");
-        await at((x) => x.view.segment === u.view.segment + 1);
+        // At 4x the timer may move on by itself as well: past where it was is enough.
+        await at((x) => x.view.segment > u.view.segment);
       }
       throw new Error("no such segment");
     };
