@@ -7,7 +7,10 @@
 
 use serde_json::{Value, json};
 
-use crate::limits::{BODY_BYTES, LIVE_SESSIONS, WS_MESSAGE_BYTES};
+use crate::limits::{
+    BODY_BYTES, LIVE_SESSIONS, SIGN_IN_ACCOUNT_BURST, SIGN_IN_ACCOUNT_EVERY, SIGN_IN_PEER_BURST,
+    SIGN_IN_PEER_EVERY, WS_MESSAGE_BYTES,
+};
 
 fn err(desc: &str) -> Value {
     json!({ "description": desc, "content": { "application/json": {
@@ -48,7 +51,8 @@ pub fn document() -> Value {
          from the page's own origin; the Host header (one of it, and the host of an \
          absolute-form target) must name this server; bodies are limited to {} KiB (413). \
          Errors are {{\"error\": message}}, for unknown routes (404), wrong methods and OPTIONS \
-         (405, with Allow) too. A write the journal cannot take is 507 when the disk is full \
+         (405, with Allow) too. Beyond 127.0.0.1 every route needs a signed-in session (401 \
+         without one) except the sign-in page, its assets and POST /api/sign-in. A write the journal cannot take is 507 when the disk is full \
          (nothing saved is lost) and 503 when the journal is busy or read-only.",
         BODY_BYTES / 1024
     );
@@ -124,10 +128,26 @@ pub fn document() -> Value {
                 "responses": { "101": { "description": "switching protocols" }, "404": err("no such live session") } } },
             "/api/progress": { "get": { "summary": "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar and SVG charts",
                 "responses": { "200": ok("progress", obj.clone()) } } },
-            "/api/openapi.json": { "get": { "summary": "This document", "responses": { "200": ok("OpenAPI 3.1", obj.clone()) } } }
+            "/api/openapi.json": { "get": { "summary": "This document", "responses": { "200": ok("OpenAPI 3.1", obj.clone()) } } },
+            "/api/sign-in": { "post": { "summary": "Beyond 127.0.0.1: sign in with an account's name and password; sets the session cookie (HttpOnly, SameSite=Strict). Needs no session",
+                "requestBody": body(json!({ "type": "object", "required": ["name", "password"],
+                    "properties": { "name": { "type": "string" }, "password": { "type": "string" } } })),
+                "responses": { "200": ok("signed in", json!({ "$ref": "#/components/schemas/Account" })),
+                    "401": err("the name and password do not match an account"),
+                    "409": err("on 127.0.0.1 there is nothing to sign in to"),
+                    "429": err(&format!("too many attempts: {SIGN_IN_PEER_BURST} from one address, then one every {} s; {SIGN_IN_ACCOUNT_BURST} for one name, then one every {} s (Retry-After says when)",
+                        SIGN_IN_PEER_EVERY.as_secs(), SIGN_IN_ACCOUNT_EVERY.as_secs())) } } },
+            "/api/sign-out": { "post": { "summary": "End this session and clear its cookie",
+                "responses": { "204": { "description": "signed out" }, "401": err("not signed in") } } },
+            "/api/account": { "get": { "summary": "Whether this server needs sign-in, and who is signed in",
+                "responses": { "200": ok("the account", json!({ "$ref": "#/components/schemas/Account" })), "401": err("not signed in") } } }
         },
         "components": { "schemas": {
             "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } },
+            "Account": { "type": "object", "properties": {
+                "sign_in": { "type": "boolean", "description": "false on 127.0.0.1, where no account is needed" },
+                "name": { "type": ["string", "null"] },
+                "role": { "type": ["string", "null"], "enum": ["person", "clinician", "admin", null] } } },
             "Outcome": { "type": "object", "properties": {
                 "code": { "type": "string", "enum": ["clear", "see_clinician", "see_clinician_urgently"] },
                 "clear": { "type": "boolean" }, "message": { "type": "string" },
