@@ -12,9 +12,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::LazyLock;
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -156,7 +156,10 @@ impl Limiters {
     /// either has used up its attempts.
     fn attempt(&self, peer: IpAddr, name: &str) -> Result<(), ApiError> {
         let now = DefaultClock::default().now();
-        let wait = match (self.peer.check_key(&peer), self.account_check(name)) {
+        let wait = match (
+            self.peer.check_key(&peer_key(peer)),
+            self.account_check(name),
+        ) {
             (Ok(()), Ok(())) => return Ok(()),
             (Err(n), _) | (_, Err(n)) => n.wait_time_from(now),
         };
@@ -174,7 +177,10 @@ impl Limiters {
         ))
     }
 
-    fn account_check(&self, name: &str) -> Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>> {
+    fn account_check(
+        &self,
+        name: &str,
+    ) -> Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>> {
         // Names are at most 64 characters; a longer one is keyed by its start, which bounds
         // what an attacker can make the server keep.
         let key: String = name.chars().take(supine_store::ACCOUNT_NAME_MAX).collect();
@@ -187,6 +193,19 @@ impl Limiters {
         self.account.retain_recent();
         self.peer.shrink_to_fit();
         self.account.shrink_to_fit();
+    }
+}
+
+/// The address attempts are counted under: an IPv4 address as it is, an IPv6 one by its /64
+/// network (one household or machine has a whole /64 to pick addresses from).
+fn peer_key(peer: IpAddr) -> IpAddr {
+    match peer {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        IpAddr::V6(v6) => IpAddr::V4(v6.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)),
+        v4 => v4,
     }
 }
 
@@ -222,7 +241,10 @@ pub(crate) fn routes() -> Router<AppState> {
 fn is_public(method: &Method, path: &str) -> bool {
     match *method {
         Method::GET | Method::HEAD => {
-            matches!(path, "/signin.html" | "/signin.js" | "/style.css" | "/icon.svg")
+            matches!(
+                path,
+                "/signin.html" | "/signin.js" | "/style.css" | "/icon.svg"
+            )
         }
         Method::POST => path == "/api/sign-in",
         _ => false,
@@ -232,7 +254,11 @@ fn is_public(method: &Method, path: &str) -> bool {
 /// Lets a request through when the server is on loopback, the route is public, or the request
 /// carries the session of an account that still exists; else the page itself is sent to the
 /// sign-in page and everything else gets 401.
-pub(crate) async fn require(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn require(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if state.access() == Access::Loopback || is_public(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
@@ -351,8 +377,7 @@ async fn sign_in(
     .map_err(ApiError::internal)?;
     let Some(account) = found else {
         return Err(ApiError::SignInRequired(
-            "that name and password do not match an account here; check them and try again"
-                .into(),
+            "that name and password do not match an account here; check them and try again".into(),
         ));
     };
     session.cycle_id().await.map_err(ApiError::internal)?;
@@ -414,8 +439,20 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_peers_are_counted_by_their_64_bit_network() {
+        let key = |s: &str| peer_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::5"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::5"), key("2001:db8:1:3::5"));
+        assert_eq!(key("::ffff:192.168.1.20"), key("192.168.1.20"));
+        assert_ne!(key("192.168.1.20"), key("192.168.1.21"));
+    }
+
+    #[test]
     fn loopback_listeners_need_no_account_and_every_other_does() {
-        assert_eq!(Access::for_listen("127.0.0.1".parse().unwrap()), Access::Loopback);
+        assert_eq!(
+            Access::for_listen("127.0.0.1".parse().unwrap()),
+            Access::Loopback
+        );
         assert_eq!(Access::for_listen("::1".parse().unwrap()), Access::Loopback);
         for ip in ["0.0.0.0", "::", "192.168.1.20", "10.0.0.2"] {
             assert_eq!(

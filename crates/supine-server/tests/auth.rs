@@ -104,11 +104,19 @@ async fn the_host_trick_gets_401_everywhere_and_changes_nothing() {
         ("POST", "/api/daily-check", Some(json!({ "answer": "no" }))),
         ("POST", "/api/screening", Some(all_no())),
         ("POST", "/api/sessions", Some(json!({ "pain_before": 2 }))),
-        ("POST", "/api/sessions/1/events", Some(json!({ "type": "quit" }))),
+        (
+            "POST",
+            "/api/sessions/1/events",
+            Some(json!({ "type": "quit" })),
+        ),
         ("POST", "/api/sign-out", None),
     ] {
         let (res, v) = call(&app, program(method, route, body, None)).await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{method} {route}: {v}");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {route}: {v}"
+        );
         assert!(
             v["error"].as_str().unwrap().contains("sign in first"),
             "{method} {route}: {v}"
@@ -128,7 +136,12 @@ async fn the_host_trick_gets_401_everywhere_and_changes_nothing() {
     // A forged cookie is no session.
     let (res, _) = call(
         &app,
-        program("GET", "/api/today", None, Some("supine_session=AAAAAAAAAAAAAAAAAAAAAA")),
+        program(
+            "GET",
+            "/api/today",
+            None,
+            Some("supine_session=AAAAAAAAAAAAAAAAAAAAAA"),
+        ),
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -172,7 +185,10 @@ async fn a_wrong_password_is_401_and_the_right_one_opens_the_journal() {
     assert_eq!(res.status(), StatusCode::OK, "{v}");
     let (res, v) = call(&app, program("GET", "/api/account", None, Some(&cookie))).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(v, json!({ "sign_in": true, "name": "ana", "role": "person" }));
+    assert_eq!(
+        v,
+        json!({ "sign_in": true, "name": "ana", "role": "person" })
+    );
     let mut screening = with_body("POST", "/api/screening", &all_no());
     screening
         .headers_mut()
@@ -199,7 +215,12 @@ async fn removing_an_account_ends_its_sessions() {
     let (res, _) = call(&app, program("GET", "/api/today", None, Some(&cookie))).await;
     assert_eq!(res.status(), StatusCode::OK);
     // `supine admin remove-user ana` from another process.
-    assert!(SqliteJournal::open(&path).unwrap().remove_account("ana").unwrap());
+    assert!(
+        SqliteJournal::open(&path)
+            .unwrap()
+            .remove_account("ana")
+            .unwrap()
+    );
     let (res, _) = call(&app, program("GET", "/api/today", None, Some(&cookie))).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
@@ -210,19 +231,37 @@ async fn sign_in_attempts_are_limited_per_account_and_per_peer() {
     let app = network_app(&dir.path().join("journal.db"), false);
     // Five wrong guesses at ana, each from a different address...
     for i in 0..5 {
-        let (res, _) = call(&app, sign_in_request("ana", "a wrong guess", &format!("10.0.0.{i}:1"))).await;
+        let (res, _) = call(
+            &app,
+            sign_in_request("ana", "a wrong guess", &format!("10.0.0.{i}:1")),
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
     // ...and the sixth is refused before the password is looked at, even the right one.
     let (res, v) = call(&app, sign_in_request("ana", PASSWORD, "10.0.0.9:1")).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("too many sign-in attempts"), "{v}");
-    let wait: u64 = res.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("too many sign-in attempts"),
+        "{v}"
+    );
+    let wait: u64 = res.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
 
     // One address trying many names is held back too, and others are not.
     for i in 0..20 {
-        let (res, _) = call(&app, sign_in_request(&format!("guess{i}"), "x", "10.1.1.1:1")).await;
+        let (res, _) = call(
+            &app,
+            sign_in_request(&format!("guess{i}"), "x", "10.1.1.1:1"),
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
     let (res, _) = call(&app, sign_in_request("guess20", "x", "10.1.1.1:2")).await;

@@ -14,8 +14,8 @@
 use serde_json::json;
 
 use crate::{
-    Account, Journal, Role, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind, ScreeningRecord,
-    SessionEvent, SessionFinish, SessionStatus, StoreError,
+    Account, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role, ScreeningKind,
+    ScreeningRecord, SessionEvent, SessionFinish, SessionStatus, StoreError,
 };
 
 /// A story: runs against a fresh journal and panics where the journal misbehaves.
@@ -997,7 +997,10 @@ pub fn accounts_round_trip(j: &mut dyn Journal) {
     assert_eq!(names, ["ana", "dr lee", "zoe"]);
 
     assert_invalid(j.add_account(&account("", Role::Person)), "account name");
-    assert_invalid(j.add_account(&account(" ana", Role::Person)), "account name");
+    assert_invalid(
+        j.add_account(&account(" ana", Role::Person)),
+        "account name",
+    );
     assert_invalid(
         j.add_account(&account(&"a".repeat(65), Role::Person)),
         "account name",

@@ -10,9 +10,9 @@ use crate::sqlite::validate_profile;
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    Account, Journal, Role, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind, ScreeningRecord,
-    SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus, SessionSummary,
-    StoreError,
+    Account, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role, ScreeningKind,
+    ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus,
+    SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -1055,9 +1055,7 @@ impl Journal for PgJournal {
                 &[],
             )
             .map_err(self.fail("reading the accounts"))?;
-        rows.iter()
-            .map(|r| account_of(r, &self.location))
-            .collect()
+        rows.iter().map(|r| account_of(r, &self.location)).collect()
     }
 
     fn remove_account(&mut self, name: &str) -> Result<bool, StoreError> {

@@ -11,9 +11,9 @@ use rusqlite::{
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    Account, DEFAULT_PROFILE, Journal, Role, NewSession, PainArea, PsfsEntry, PsfsItem, SchemaVersion,
-    ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord,
-    SessionStatus, SessionSummary, StoreError,
+    Account, DEFAULT_PROFILE, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role,
+    SchemaVersion, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
+    SessionRecord, SessionStatus, SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -1467,14 +1467,18 @@ impl Journal for SqliteJournal {
 
     fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
         self.conn
-            .prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = ?1"
+            ))
             .and_then(|mut stmt| stmt.query_row([name], account_from_row).optional())
             .map_err(self.ctx.fail("reading an account"))
     }
 
     fn accounts(&self) -> Result<Vec<Account>, StoreError> {
         self.conn
-            .prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"))
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"
+            ))
             .and_then(|mut stmt| stmt.query_map([], account_from_row)?.collect())
             .map_err(self.ctx.fail("reading the accounts"))
     }

@@ -238,8 +238,7 @@ pub(crate) fn account_name(name: &str) -> Result<(), StoreError> {
 /// in the message.
 pub(crate) fn account(a: &Account) -> Result<i64, StoreError> {
     account_name(&a.name)?;
-    if !a.password_hash.starts_with("$argon2id$") || a.password_hash.chars().any(char::is_control)
-    {
+    if !a.password_hash.starts_with("$argon2id$") || a.password_hash.chars().any(char::is_control) {
         return Err(StoreError::invalid(
             "password hash",
             "(not shown)",

@@ -69,7 +69,10 @@ fn add_user(
         created_at: now(),
     })?;
     if !added {
-        anyhow::bail!("there is already an account called {:?}", term_text::show_lines(name));
+        anyhow::bail!(
+            "there is already an account called {:?}",
+            term_text::show_lines(name)
+        );
     }
     let mut out = io::stdout().lock();
     writeln!(
@@ -148,7 +151,12 @@ fn list_users(cli: &Cli, json: bool) -> anyhow::Result<()> {
     writeln!(out, "{:width$}  {:9}  added", "name", "role")?;
     for a in &accounts {
         let name = term_text::show_lines(&a.name);
-        writeln!(out, "{name:width$}  {:9}  {}", a.role.as_str(), a.created_at)?;
+        writeln!(
+            out,
+            "{name:width$}  {:9}  {}",
+            a.role.as_str(),
+            a.created_at
+        )?;
     }
     Ok(())
 }

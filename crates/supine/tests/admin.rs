@@ -47,7 +47,11 @@ fn accounts_are_added_listed_and_removed() {
     assert!(stdout(&o).contains("added ana (admin)"), "{}", stdout(&o));
     let o = add_user(&home, &["ben"], "another long password\n");
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = add_user(&home, &["dr lee", "--role", "clinician"], "yet another one\n");
+    let o = add_user(
+        &home,
+        &["dr lee", "--role", "clinician"],
+        "yet another one\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 
     let list = accounts(&home);
@@ -63,17 +67,31 @@ fn accounts_are_added_listed_and_removed() {
         [("ana", "admin"), ("ben", "person"), ("dr lee", "clinician")]
     );
     let text = stdout(&home.run(&["admin", "list-users"]));
-    assert!(text.contains("dr lee") && text.contains("clinician"), "{text}");
+    assert!(
+        text.contains("dr lee") && text.contains("clinician"),
+        "{text}"
+    );
     // The password and its hash are never shown.
-    assert!(!text.contains("argon2") && !text.contains("calm long"), "{text}");
+    assert!(
+        !text.contains("argon2") && !text.contains("calm long"),
+        "{text}"
+    );
 
     // The same name twice, a short password and a bad name are refused, adding nothing.
     let o = add_user(&home, &["ben"], "a different password\n");
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("already an account called"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already an account called"),
+        "{}",
+        stderr(&o)
+    );
     let o = add_user(&home, &["cy"], "short\n");
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("at least 8 characters"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("at least 8 characters"),
+        "{}",
+        stderr(&o)
+    );
     let o = add_user(&home, &[" cy"], "a long enough password\n");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let o = add_user(&home, &["cy"], "");
@@ -107,7 +125,11 @@ fn serve_beyond_loopback_refuses_to_start_without_an_account() {
     let err = stderr(&o);
     assert!(err.contains("will not listen on 0.0.0.0"), "{err}");
     assert!(err.contains("supine admin add-user NAME"), "{err}");
-    assert!(stdout(&o).is_empty(), "it printed an address: {}", stdout(&o));
+    assert!(
+        stdout(&o).is_empty(),
+        "it printed an address: {}",
+        stdout(&o)
+    );
 }
 
 /// Sends `request` to the port on 127.0.0.1; returns the status line and the body.
