@@ -199,13 +199,13 @@ impl Limiters {
 /// The address attempts are counted under: an IPv4 address as it is, an IPv6 one by its /64
 /// network (one household or machine has a whole /64 to pick addresses from).
 fn peer_key(peer: IpAddr) -> IpAddr {
-    match peer {
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+    let IpAddr::V6(v6) = peer else { return peer };
+    match v6.to_ipv4_mapped() {
+        Some(v4) => IpAddr::V4(v4),
+        None => {
             let s = v6.segments();
             IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
         }
-        IpAddr::V6(v6) => IpAddr::V4(v6.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED)),
-        v4 => v4,
     }
 }
 
