@@ -5,7 +5,7 @@
 use std::io::{self, BufRead, Write};
 
 use anyhow::Context;
-use supine_store::{Account, Journal, Role};
+use supine_store::{Account, Role};
 
 use crate::cli::{AdminCommand, Cli, RoleArg};
 use crate::practice::{now, open_journal};
@@ -106,8 +106,7 @@ fn ask_password(name: &str) -> anyhow::Result<String> {
 /// The first line of `input`, without its line ending.
 fn read_password_line(input: &mut impl BufRead) -> anyhow::Result<String> {
     let mut line = String::new();
-    input
-        .take(supine_server::PASSWORD_MAX_BYTES as u64 + 2)
+    io::Read::take(&mut *input, supine_server::PASSWORD_MAX_BYTES as u64 + 2)
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
     let password = line
