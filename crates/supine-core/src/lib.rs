@@ -1,5 +1,6 @@
 //! supine's domain: poses and routines as data, breath pace, the plan compiler, the session state
-//! machine, safety rules and progress maths.
+//! machine (timed, or led by what a camera saw), the camera's observations, safety rules and
+//! progress maths.
 //!
 //! Pure by design: no I/O, no clock, no async. Time comes in as values (milliseconds), content comes
 //! in as strings, and the state machine answers events with effects for the caller to carry out.
@@ -10,6 +11,7 @@ pub mod limits;
 pub mod plan;
 pub mod progress;
 pub mod safety;
+pub mod seen;
 pub mod session;
 
 pub use content::{Content, ContentError, DEFAULT_ROUTINE, Source, SourceKind};

@@ -1150,7 +1150,8 @@ pub fn number_word(n: u32) -> String {
         .map_or_else(|| n.to_string(), |w| (*w).to_owned())
 }
 
-fn capitalised(s: &str) -> String {
+/// `s` with its first letter in upper case.
+pub(crate) fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

@@ -5,10 +5,46 @@
 //! boundary produces the cues to speak, the chimes to play and the records to keep. "This hurts"
 //! walks through the stop rule of [`crate::safety`] and may recompile the plan with an easier
 //! variant or without the pose.
+//!
+//! # A camera-led session
+//!
+//! A front end with a camera sends [`Event::Camera`]`(true)` and then each observation of the
+//! analyzers ([`crate::seen`]) as [`Event::Seen`], after a tick to now. The session then
+//! follows the person set by set (the circles of one direction, one bridge round, one twist
+//! side), from the next set that begins with the camera seeing them:
+//!
+//! - a circle set counts the circles seen in its direction ("One.", "Two.") and ends when the
+//!   planned number is seen ("That's five."), however long that took; circles the other way
+//!   or past the plan count for nothing;
+//! - a bridge or twist hold begins when the hips reach the top or the knees the side, so its
+//!   breaths count from then; the round or side ends when the hips are down or the knees back;
+//! - the end of a movement is held for someone slower than the breath pace, for at most
+//!   [`WAIT_BREATHS`] breaths without anything seen that moves the set on;
+//! - a part the set needs, or the person, missed for more than [`LOST_MS`] is said once ("I
+//!   can't see your knees. I'll keep count for you.") and the timer leads; following resumes
+//!   with the next set that begins with everything seen;
+//! - form cues ([`FormCue`]) come from observations only, at most one every [`CUE_GAP_MS`],
+//!   said after the session's next count or cue, never instead of it;
+//! - "this hurts", pause, quit and the stop rule work as ever: nothing seen is acted on unless
+//!   the session is running (while paused or asking, an observation only updates what the
+//!   camera sees).
+//!
+//! The plan never changes for the camera: the position only moves forward sooner, or stands at
+//! the end of a movement, so every plan invariant holds and the routine is never longer. The
+//! session takes an observation as happening at its latest tick and never compares the camera
+//! stream's clock with its own (see [`crate::seen`]). When a pose ends, what the camera saw of
+//! it is kept as [`Record::Seen`]. Without `Camera(true)` nothing of this happens.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+mod camera;
+
+pub use camera::{
+    CUE_GAP_MS, CameraView, FAST_CIRCLE_S, FormCue, LOST_MS, LOW_BRIDGE, PoseSeen, WAIT_BREATHS,
+    WIDE_CIRCLE,
+};
 
 use crate::content::Content;
 use crate::plan::{
@@ -16,9 +52,10 @@ use crate::plan::{
     compile,
 };
 use crate::safety::{HurtReport, SafetyStop, StopRule, stop_rule};
+use crate::seen::Observation;
 
-/// Something that happened: a key, a tap, or time passing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Something that happened: a key, a tap, time passing, or what a camera saw.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Event {
     /// The clock, in milliseconds from any fixed origin (monotonic).
@@ -43,6 +80,13 @@ pub enum Event {
     Pain(u8),
     /// A choice after "this hurts".
     Choose(HurtChoice),
+    /// A camera is on (`true`) or off. While it is on the session follows what it sees
+    /// (`Seen`), from the next set of movements that begins; off, the timer leads at once.
+    /// Without it the session is timed as ever, whatever is seen.
+    Camera(bool),
+    /// What the camera's analyzers saw, fed as soon as the front end gets it (after a tick to
+    /// now): see "A camera-led session" in this module's documentation.
+    Seen(Observation),
 }
 
 /// What can be chosen after "this hurts".
@@ -163,6 +207,15 @@ pub enum Record {
         /// The score.
         pain: u8,
     },
+    /// What the camera saw during a pose, kept when the pose ends (only while a camera is on).
+    Seen {
+        /// Routine step index.
+        step: usize,
+        /// Pose id, if any.
+        pose: Option<String>,
+        /// What was seen.
+        seen: PoseSeen,
+    },
 }
 
 /// Which screen the front end should show.
@@ -270,6 +323,9 @@ pub struct View {
     /// Advice to keep on screen after a safety stop, from the stop until the player closes (and
     /// after: front ends show it again once the player is gone).
     pub advice: Option<String>,
+    /// The camera's part, while a camera is on (left out of the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub camera: Option<CameraView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,6 +416,7 @@ pub struct Session {
     /// "Back" goes no further back than this: where the plan last changed after it hurt.
     back_floor_ms: u64,
     safety_stop: Option<SafetyStop>,
+    camera: camera::Camera,
 }
 
 impl Session {
@@ -383,6 +440,7 @@ impl Session {
             breath_chimes,
             back_floor_ms: 0,
             safety_stop: None,
+            camera: camera::Camera::default(),
         })
     }
 
@@ -418,10 +476,23 @@ impl Session {
         self.mode == Mode::Running
     }
 
-    /// The position at which the next breath (or segment) boundary falls, if running.
+    /// The position at which the next breath (or segment) boundary falls, if running. While
+    /// the end of a movement is held for the camera the position stands still; this is then
+    /// a breath after it, when the session next looks whether to go on.
     pub fn next_boundary_ms(&self) -> Option<u64> {
         (self.mode == Mode::Running)
             .then(|| (self.pos_ms / self.plan.breath_ms + 1) * self.plan.breath_ms)
+    }
+
+    /// Milliseconds of clock from the latest tick until the session next needs one, if
+    /// running: the next breath boundary, or sooner a camera deadline (a loss to say, a wait
+    /// running out). A front end with a camera sleeps this long between ticks.
+    pub fn next_tick_in_ms(&self) -> Option<u64> {
+        let boundary = self.next_boundary_ms()? - self.pos_ms;
+        Some(
+            self.camera_deadline_ms()
+                .map_or(boundary, |d| d.min(boundary)),
+        )
     }
 
     /// Handles one event.
@@ -429,6 +500,8 @@ impl Session {
         let mut fx = Vec::new();
         match (self.mode, event) {
             (Mode::Ended(_), _) => {}
+            (_, Event::Camera(on)) => self.camera_switch(on, &mut fx),
+            (_, Event::Seen(o)) => self.seen(o, &mut fx),
             (_, Event::Tick(now)) => self.tick(now, &mut fx),
             (Mode::Running, Event::Pause | Event::TogglePause) => {
                 self.mode = Mode::Paused;
@@ -511,8 +584,13 @@ impl Session {
         fx
     }
 
+    /// The segment playing: the one at the position, or the one whose end is held for the
+    /// camera.
     fn current(&self) -> usize {
-        self.plan.segment_at(self.pos_ms)
+        match self.camera.wait {
+            Some(w) => w.segment,
+            None => self.plan.segment_at(self.pos_ms),
+        }
     }
 
     fn tick(&mut self, now: u64, fx: &mut Vec<Effect>) {
@@ -528,6 +606,17 @@ impl Session {
         if self.mode != Mode::Running || delta == 0 {
             return;
         }
+        if self.camera.wait.is_some() {
+            self.tick_wait(delta, fx);
+            self.check_sight(fx);
+            return;
+        }
+        self.advance_clock(delta, fx);
+        self.check_sight(fx);
+    }
+
+    /// Moves the position on by `delta` milliseconds of running time.
+    fn advance_clock(&mut self, delta: u64, fx: &mut Vec<Effect>) {
         let old = self.pos_ms;
         let new = (old + delta).min(self.plan.total_ms);
         self.pos_ms = new;
@@ -538,28 +627,33 @@ impl Session {
         let mut boundaries = (first_k..=last_k).map(|k| k * breath).peekable();
         while let Some(at) = boundaries.next() {
             let is_last = boundaries.peek().is_none();
-            if at >= self.plan.total_ms {
-                self.record_done(self.plan.segments.len() - 1, fx);
-                self.finish(fx);
-                return;
-            }
             let i = self.plan.segment_at(at);
             let seg = &self.plan.segments[i];
-            if seg.start_ms == at {
-                if i > 0 {
-                    self.record_done(i - 1, fx);
+            if at >= self.plan.total_ms || seg.start_ms == at {
+                // A segment ends here.
+                let ended = self.plan.segment_at(at - 1);
+                self.record_done(ended, fx);
+                if self.waits_after(ended) {
+                    // The camera has not seen it done yet: hold here for the person.
+                    self.pos_ms = at;
+                    self.start_wait(ended);
+                    return;
+                }
+                if at >= self.plan.total_ms {
+                    self.finish(fx);
+                    return;
                 }
                 if is_last {
                     self.enter(i, true, fx);
                 }
             } else if is_last {
                 let b = ((at - seg.start_ms) / breath) as usize;
-                let text = &seg.speak[b];
+                let text = seg.speak[b].clone();
                 if self.breath_chimes {
                     fx.push(Effect::Chime(Chime::Inhale));
                 }
-                if !text.is_empty() {
-                    say(fx, text.clone());
+                if !self.breaths_unsaid() {
+                    self.say_with_cue(fx, text);
                 }
             }
         }
@@ -582,7 +676,8 @@ impl Session {
     }
 
     /// Effects of a segment starting.
-    fn enter(&self, i: usize, speak: bool, fx: &mut Vec<Effect>) {
+    fn enter(&mut self, i: usize, speak: bool, fx: &mut Vec<Effect>) {
+        self.begin_set(i, fx);
         let seg = &self.plan.segments[i];
         match (seg.chime, self.breath_chimes) {
             (Some(c), _) => fx.push(Effect::Chime(c)),
@@ -590,12 +685,15 @@ impl Session {
             (None, false) => {}
         }
         fx.push(Effect::Show(Screen::Playing));
-        if speak && !seg.speak[0].is_empty() {
-            say(fx, seg.speak[0].clone());
+        if speak {
+            let text = self.entry_speech(i);
+            self.say_with_cue(fx, text);
+            self.check_sight(fx);
         }
     }
 
     fn jump(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        self.camera_jumped(false);
         self.pos_ms = self.plan.segments[i].start_ms;
         let running = self.mode == Mode::Running;
         fx.push(Effect::StopSpeech);
@@ -613,6 +711,7 @@ impl Session {
     }
 
     fn finish(&mut self, fx: &mut Vec<Effect>) {
+        self.camera_jumped(false);
         self.pos_ms = self.plan.total_ms;
         fx.push(Effect::Chime(Chime::End));
         let reason = if self.practised() {
@@ -641,6 +740,7 @@ impl Session {
     }
 
     fn ask_pain_after(&mut self, reason: EndReason, fx: &mut Vec<Effect>) {
+        self.record_summary(fx);
         self.mode = Mode::PainAfter(reason);
         fx.push(Effect::Show(Screen::PainAfter));
         say(fx, ASK_PAIN_AFTER);
@@ -832,6 +932,7 @@ impl Session {
 
     /// Plays `plan` from now on; what was played through stays played.
     fn apply(&mut self, plan: Plan, splice: Splice) {
+        self.camera_jumped(true);
         let mut done = self.done[..splice.kept].to_vec();
         done.resize(splice.new_end, false);
         done.extend_from_slice(&self.done[splice.old_end..]);
@@ -933,7 +1034,7 @@ impl Session {
             kind: seg.kind,
             title: seg.title.clone(),
             instruction: seg.show.clone(),
-            counter: seg.counter.clone(),
+            counter: self.camera_counter(i).or_else(|| seg.counter.clone()),
             direction: seg.direction,
             why: seg.why.clone(),
             breath: self.plan.breath_at(self.pos_ms),
@@ -951,6 +1052,7 @@ impl Session {
             },
             safety_stop: self.safety_stop,
             advice: self.safety_stop.map(SafetyStop::advice),
+            camera: self.camera_view(),
         }
     }
 }

@@ -32,7 +32,7 @@ enum Step {
     },
 }
 
-fn choice() -> impl Strategy<Value = HurtChoice> {
+pub(crate) fn choice() -> impl Strategy<Value = HurtChoice> {
     prop_oneof![
         Just(HurtChoice::Easier),
         Just(HurtChoice::Skip),
@@ -66,7 +66,7 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn input() -> impl Strategy<Value = PlanInput> {
+pub(crate) fn input() -> impl Strategy<Value = PlanInput> {
     (
         2u32..=8,
         2u32..=12,
@@ -93,7 +93,7 @@ fn input() -> impl Strategy<Value = PlanInput> {
 
 /// The plan's own invariants: segments tile its time in whole breaths, in order, each step's
 /// segments where the step says.
-fn check_plan(plan: &Plan) -> Result<(), TestCaseError> {
+pub(crate) fn check_plan(plan: &Plan) -> Result<(), TestCaseError> {
     let mut t = 0;
     for (i, g) in plan.segments.iter().enumerate() {
         prop_assert_eq!(g.index, i);

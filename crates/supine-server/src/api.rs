@@ -19,10 +19,12 @@ use supine_store::practice;
 use supine_store::progress::day_of_date;
 use supine_store::{NewSession, PainArea, SessionRecord, SessionStatus};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiJson, SessionPath, shorten};
 use crate::limits::WS_MESSAGE_BYTES;
 use crate::live::{self, Live, LiveRef, Update};
+use crate::openapi::{ErrorBody, foreign};
 use crate::settings::{self, ScreeningStatus, WebSettings};
 use crate::{AppState, now_rfc3339, progress};
 
@@ -58,13 +60,15 @@ pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ))
 }
 
-async fn openapi() -> Json<serde_json::Value> {
+#[utoipa::path(get, tag = "api", path = "/api/openapi.json",
+    responses((status = 200, description = "this document (OpenAPI 3.1)", body = Object)))]
+pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(crate::openapi::document())
 }
 
 /// A session as listed (its events left out).
-#[derive(Debug, Serialize)]
-struct SessionSummary {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SessionSummary {
     id: i64,
     started_at: String,
     /// The last sign of life (start, event, heartbeat or end): an open session not heard of
@@ -75,6 +79,7 @@ struct SessionSummary {
     end_reason: Option<String>,
     pain_before: Option<u8>,
     pain_after: Option<u8>,
+    #[schema(value_type = Vec<foreign::PainArea>)]
     pain_areas: Vec<PainArea>,
     pain_spreads: Option<bool>,
     segments_done: u32,
@@ -102,8 +107,8 @@ impl From<&SessionRecord> for SessionSummary {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct Today {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Today {
     streak: u32,
     practised_today: bool,
     routine_name: String,
@@ -113,6 +118,7 @@ struct Today {
     /// The check before a session: `"clear"` (answered, or a full screening just taken: start
     /// at once), `"not_today"` (it said not to exercise today) or `"due"` (ask `checks` from
     /// `GET /api/screening`).
+    #[schema(value_type = foreign::CheckStatus)]
     check: &'static str,
     recent: Vec<SessionSummary>,
     settings: WebSettings,
@@ -134,7 +140,10 @@ async fn current_plan(
     Ok((s, screening, plan))
 }
 
-async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
+#[utoipa::path(get, tag = "api", path = "/api/today",
+    summary = "Streak, today's routine and its length, recent sessions, screening status and settings",
+    responses((status = 200, description = "today", body = Today)))]
+pub(crate) async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
     let (settings, screening, plan) = current_plan(&state, None).await?;
     let (sessions, history, check) = state
         .with_journal(|j| {
@@ -169,28 +178,36 @@ async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
     }))
 }
 
-#[derive(Debug, Serialize)]
-struct ScreeningQuestions {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ScreeningQuestions {
     /// The full screening, in order. A yes or "not sure" to a question with `ends_screening`
     /// ends it at once: POST the answers given so far.
     questions: Vec<ScreeningQuestion>,
     /// The daily question.
+    #[schema(value_type = foreign::Question)]
     daily: &'static safety::Question,
     /// The check before a session, in order: a follow-up on the last session when one is due
     /// (after a safety stop, or a session that left the pain worse), then `daily`.
+    #[schema(value_type = Vec<foreign::Question>)]
     checks: Vec<safety::Question>,
     status: ScreeningStatus,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ScreeningQuestion {
     #[serde(flatten)]
+    #[schema(value_type = foreign::Question)]
     question: safety::Question,
     /// Answers (other than "no") that end the screening at once with the urgent message.
     ends_screening: bool,
 }
 
-async fn screening(State(state): State<AppState>) -> Result<Json<ScreeningQuestions>, ApiError> {
+#[utoipa::path(get, tag = "api", path = "/api/screening",
+    summary = "The red-flag screening questions, the daily check and the screening on file",
+    responses((status = 200, description = "questions", body = ScreeningQuestions)))]
+pub(crate) async fn screening(
+    State(state): State<AppState>,
+) -> Result<Json<ScreeningQuestions>, ApiError> {
     let (status, follow_up) = state
         .with_journal(|j| {
             Ok((
@@ -213,16 +230,20 @@ async fn screening(State(state): State<AppState>) -> Result<Json<ScreeningQuesti
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ScreeningAnswers {
+pub(crate) struct ScreeningAnswers {
     /// Question id -> "yes" | "no" | "not_sure".
+    #[schema(value_type = BTreeMap<String, foreign::Answer>)]
     answers: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Serialize)]
-struct OutcomeReply {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OutcomeReply {
+    #[schema(value_type = foreign::Outcome)]
     outcome: Outcome,
+    /// The stored name of the outcome.
+    #[schema(value_type = foreign::OutcomeCode)]
     code: &'static str,
     clear: bool,
     message: String,
@@ -260,7 +281,14 @@ fn parse_answer(q: &str, a: &str) -> Result<safety::Answer, ApiError> {
     }
 }
 
-async fn post_screening(
+#[utoipa::path(post, tag = "api", path = "/api/screening",
+    summary = "Answer every screening question; returns the outcome and conditions that change the plan",
+    request_body = ScreeningAnswers,
+    responses(
+        (status = 200, description = "outcome", body = OutcomeReply),
+        (status = 422, description = "a missing, unknown or invalid answer", body = ErrorBody),
+        (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
+pub(crate) async fn post_screening(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ScreeningAnswers>,
 ) -> Result<Json<OutcomeReply>, ApiError> {
@@ -290,18 +318,27 @@ async fn post_screening(
     Ok(Json(OutcomeReply::of(outcome)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DailyAnswer {
+pub(crate) struct DailyAnswer {
     /// The daily question's answer: "yes" | "no" | "not_sure".
+    #[schema(value_type = foreign::Answer)]
     answer: String,
     /// Answers to the other questions of `checks` (question id -> answer): the follow-up on
     /// the last session, when one is due.
     #[serde(default)]
+    #[schema(value_type = BTreeMap<String, foreign::Answer>)]
     answers: BTreeMap<String, String>,
 }
 
-async fn post_daily_check(
+#[utoipa::path(post, tag = "api", path = "/api/daily-check",
+    summary = "Answer today's check (anything new since last time?)",
+    request_body = DailyAnswer,
+    responses(
+        (status = 200, description = "outcome", body = OutcomeReply),
+        (status = 422, description = "an invalid or missing answer", body = ErrorBody),
+        (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
+pub(crate) async fn post_daily_check(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<DailyAnswer>,
 ) -> Result<Json<OutcomeReply>, ApiError> {
@@ -337,12 +374,24 @@ async fn post_daily_check(
     Ok(Json(OutcomeReply::of(outcome)))
 }
 
-async fn get_settings(State(state): State<AppState>) -> Result<Json<WebSettings>, ApiError> {
+#[utoipa::path(get, tag = "api", path = "/api/settings",
+    summary = "Remembered settings (shared with the terminal)",
+    responses((status = 200, description = "settings", body = WebSettings)))]
+pub(crate) async fn get_settings(
+    State(state): State<AppState>,
+) -> Result<Json<WebSettings>, ApiError> {
     let r = state.with_journal(|j| settings::load(j)).await?;
     Ok(Json(WebSettings::from_remembered(&r)))
 }
 
-async fn put_settings(
+#[utoipa::path(put, tag = "api", path = "/api/settings",
+    summary = "Replace the settings (validated; the plan must compile)",
+    request_body = WebSettings,
+    responses(
+        (status = 200, description = "saved", body = WebSettings),
+        (status = 422, description = "a value out of range", body = ErrorBody),
+        (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
+pub(crate) async fn put_settings(
     State(state): State<AppState>,
     ApiJson(s): ApiJson<WebSettings>,
 ) -> Result<Json<WebSettings>, ApiError> {
@@ -362,25 +411,40 @@ async fn put_settings(
 }
 
 /// Plan preview options; anything left out comes from the remembered settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct PlanQuery {
+pub(crate) struct PlanQuery {
+    /// Target minutes (1-60).
     minutes: Option<f64>,
+    /// gentle or standard.
+    #[param(value_type = Option<foreign::Level>)]
     level: Option<supine_core::Level>,
+    /// Inhale, milliseconds (2000-8000).
     inhale_ms: Option<u32>,
+    /// Exhale, milliseconds (2000-12000).
     exhale_ms: Option<u32>,
+    /// Easier version of every pose.
     easier: Option<bool>,
+    /// Routine id.
     routine: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct PlanReply {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PlanReply {
+    #[schema(value_type = foreign::Plan)]
     plan: Plan,
     settings: WebSettings,
     conditions: Vec<settings::ConditionInfo>,
 }
 
-async fn plan(
+#[utoipa::path(get, tag = "api", path = "/api/plan",
+    summary = "The compiled plan for the remembered settings, or for the given ones (preview)",
+    params(PlanQuery),
+    responses(
+        (status = 200, description = "plan, settings and conditions", body = PlanReply),
+        (status = 422, description = "a value out of range", body = ErrorBody)))]
+pub(crate) async fn plan(
     State(state): State<AppState>,
     query: Result<Query<PlanQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -445,12 +509,21 @@ fn json_bytes(body: axum::body::Bytes) -> Response {
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
+    /// How many, 1-500 (default 20).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 
-async fn list_sessions(
+#[utoipa::path(get, tag = "api", path = "/api/sessions",
+    summary = "Recent sessions from the journal",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "sessions, newest first", body = Vec<SessionSummary>),
+        (status = 422, description = "limit out of range", body = ErrorBody)))]
+pub(crate) async fn list_sessions(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<SessionSummary>>, ApiError> {
@@ -467,22 +540,25 @@ async fn list_sessions(
     Ok(Json(sessions.iter().map(SessionSummary::from).collect()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StartBody {
+pub(crate) struct StartBody {
     /// Pain before, 0-10, or null to skip.
+    #[schema(maximum = 10)]
     pain_before: Option<u8>,
     /// Where it hurts (asked, as in the terminal, only when there is pain); empty to skip.
     #[serde(default)]
+    #[schema(value_type = Vec<foreign::PainArea>)]
     pain_areas: Vec<PainArea>,
     /// Whether the pain spreads down a leg, or null to skip.
     #[serde(default)]
     pain_spreads: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
-struct Started {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Started {
     id: u64,
+    #[schema(value_type = foreign::Plan)]
     plan: Plan,
     update: Update,
 }
@@ -497,7 +573,17 @@ fn check_pain(p: u8) -> Result<u8, ApiError> {
     }
 }
 
-async fn start_session(
+#[utoipa::path(post, tag = "api", path = "/api/sessions",
+    summary = "Start a session (needs a clear screening and a clear daily check in the last hour)",
+    request_body = StartBody,
+    responses(
+        (status = 201, description = "the session id, its plan and a first update", body = Started),
+        (status = 403, description = "the screening advises seeing a clinician, or today's check said not to exercise", body = ErrorBody),
+        (status = 409, description = "screening or daily check needed first", body = ErrorBody),
+        (status = 422, description = "pain out of range", body = ErrorBody),
+        (status = 429, description = "every place for a live session is in use by pages; end one or try again in a few minutes", body = ErrorBody),
+        (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
+pub(crate) async fn start_session(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
@@ -591,7 +677,14 @@ async fn start_session(
     Ok((StatusCode::CREATED, Json(Started { id, plan, update })))
 }
 
-async fn get_session(
+#[utoipa::path(get, tag = "api", path = "/api/sessions/{id}",
+    summary = "The session's current update (view, figure, ring)",
+    params(("id" = u64, Path, description = "the session id")),
+    responses(
+        (status = 200, description = "update", body = Update),
+        (status = 400, description = "the id is not a whole number", body = ErrorBody),
+        (status = 404, description = "no such live session", body = ErrorBody)))]
+pub(crate) async fn get_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> Result<Json<Update>, ApiError> {
@@ -603,9 +696,9 @@ async fn get_session(
 }
 
 /// Events the page may send: everything but `tick` (the server owns time), plus `start`.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
-enum PageEvent {
+pub(crate) enum PageEvent {
     Start,
     Pause,
     Resume,
@@ -616,6 +709,7 @@ enum PageEvent {
     Quit,
     Answer(bool),
     Pain(u8),
+    #[schema(value_type = foreign::HurtChoice)]
     Choose(HurtChoice),
 }
 
@@ -654,7 +748,16 @@ async fn apply(
     }
 }
 
-async fn post_event(
+#[utoipa::path(post, tag = "api", path = "/api/sessions/{id}/events",
+    summary = "Send an event: start, pause, resume, toggle_pause, next, back, hurt, quit, answer (bool), pain (0-10), choose (easier|skip|end|resume)",
+    params(("id" = u64, Path, description = "the session id")),
+    request_body = PageEvent,
+    responses(
+        (status = 200, description = "the update after the event (its error field is set while the journal does not take the session's records)", body = Update),
+        (status = 400, description = "the id is not a whole number", body = ErrorBody),
+        (status = 404, description = "no such live session", body = ErrorBody),
+        (status = 422, description = "an invalid event (pain 11, an unknown type, a tick)", body = ErrorBody)))]
+pub(crate) async fn post_event(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
     ApiJson(event): ApiJson<PageEvent>,
@@ -663,7 +766,13 @@ async fn post_event(
     Ok(Json(apply(&state, id, &live, event).await?))
 }
 
-async fn ws(
+#[utoipa::path(get, tag = "api", path = "/api/sessions/{id}/ws",
+    summary = "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath turn; connecting starts the session. A text message is an event, as for POST .../events; one that is not is answered {\"error\": ...} on that socket only. The server pings, and closes a socket whose page answers nothing for the idle timeout.",
+    params(("id" = u64, Path, description = "the session id")),
+    responses(
+        (status = 101, description = "switching protocols"),
+        (status = 404, description = "no such live session", body = ErrorBody)))]
+pub(crate) async fn ws(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -806,7 +915,12 @@ fn today_day() -> Result<Day, ApiError> {
         .ok_or_else(|| ApiError::internal("today is out of range"))
 }
 
-async fn get_progress(State(state): State<AppState>) -> Result<Json<progress::Progress>, ApiError> {
+#[utoipa::path(get, tag = "api", path = "/api/progress",
+    summary = "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar and SVG charts",
+    responses((status = 200, description = "progress", body = progress::Progress)))]
+pub(crate) async fn get_progress(
+    State(state): State<AppState>,
+) -> Result<Json<progress::Progress>, ApiError> {
     let (history, psfs) = state
         .with_journal(|j| Ok((j.history()?, j.psfs_entries()?)))
         .await?;

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use supine_store::Role;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
@@ -34,6 +35,7 @@ use crate::limits::{
     SIGN_IN_ACCOUNT_BURST, SIGN_IN_ACCOUNT_EVERY, SIGN_IN_PEER_BURST, SIGN_IN_PEER_EVERY,
     SIGNED_IN_FOR,
 };
+use crate::openapi::{ErrorBody, foreign};
 
 /// Who may use the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,7 +284,7 @@ pub(crate) async fn require(
 
 /// The account a request is signed in as, if its session names one that still exists.
 #[derive(Debug, Clone)]
-struct Current {
+pub(crate) struct Current {
     name: String,
     role: Role,
 }
@@ -319,26 +321,37 @@ async fn signed_in_account(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SignInBody {
+#[schema(as = SignIn)]
+pub(crate) struct SignInBody {
     name: String,
     password: String,
 }
 
-#[derive(Serialize)]
-struct AccountBody {
+#[derive(Serialize, ToSchema)]
+#[schema(as = Account)]
+pub(crate) struct AccountBody {
     /// Whether this server needs signing in (false on loopback).
     sign_in: bool,
     /// The signed-in account's name; none on loopback.
     name: Option<String>,
     /// Its role; none on loopback.
+    #[schema(value_type = Option<foreign::Role>)]
     role: Option<Role>,
 }
 
 /// `POST /api/sign-in`: a name and password; on a match the session is renewed (a new id, so
 /// that no id known before sign-in is worth anything) and holds the account.
-async fn sign_in(
+#[utoipa::path(post, tag = "api", path = "/api/sign-in",
+    summary = "Beyond 127.0.0.1: sign in with an account's name and password; sets the session cookie (HttpOnly, SameSite=Strict). Needs no session",
+    request_body = SignInBody,
+    responses(
+        (status = 200, description = "signed in", body = AccountBody),
+        (status = 401, description = "the name and password do not match an account", body = ErrorBody),
+        (status = 409, description = "on 127.0.0.1 there is nothing to sign in to", body = ErrorBody),
+        (status = 429, description = "too many attempts from this address or for this name (Retry-After says when)", body = ErrorBody)))]
+pub(crate) async fn sign_in(
     State(state): State<AppState>,
     session: Option<axum::Extension<Session>>,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
@@ -399,7 +412,14 @@ async fn sign_in(
 }
 
 /// `POST /api/sign-out`: ends this session (its cookie is cleared).
-async fn sign_out(session: Option<axum::Extension<Session>>) -> Result<StatusCode, ApiError> {
+#[utoipa::path(post, tag = "api", path = "/api/sign-out",
+    summary = "End this session and clear its cookie",
+    responses(
+        (status = 204, description = "signed out"),
+        (status = 401, description = "not signed in", body = ErrorBody)))]
+pub(crate) async fn sign_out(
+    session: Option<axum::Extension<Session>>,
+) -> Result<StatusCode, ApiError> {
     if let Some(axum::Extension(session)) = session {
         session.flush().await.map_err(ApiError::internal)?;
     }
@@ -407,7 +427,12 @@ async fn sign_out(session: Option<axum::Extension<Session>>) -> Result<StatusCod
 }
 
 /// `GET /api/account`: whether sign-in is needed, and who is signed in.
-async fn account(
+#[utoipa::path(get, tag = "api", path = "/api/account",
+    summary = "Whether this server needs sign-in, and who is signed in",
+    responses(
+        (status = 200, description = "the account", body = AccountBody),
+        (status = 401, description = "not signed in", body = ErrorBody)))]
+pub(crate) async fn account(
     State(state): State<AppState>,
     current: Option<axum::Extension<Current>>,
 ) -> Json<AccountBody> {

@@ -22,18 +22,21 @@ use tokio::sync::{Mutex, Notify, broadcast};
 
 use crate::error::{ApiError, store_error};
 use crate::limits::{HEARTBEAT, LIVE_SESSIONS, UNSAVED_RECORDS};
+use crate::openapi::foreign;
 use crate::{AppState, now_rfc3339};
 
 /// What the pose figure should show, derived from the segment (the core's types stay as they
 /// are): which pose, which movement, and the direction or side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Figure {
     /// Pose id, if this is a pose.
     pub pose: Option<String>,
     /// The segment kind.
+    #[schema(value_type = foreign::SegmentKind)]
     pub kind: SegmentKind,
     /// Circle direction or twist side (serialised as `"clockwise"`, `"anticlockwise"`, `"left"`
     /// or `"right"`).
+    #[schema(value_type = Option<foreign::Direction>)]
     pub direction: Option<Direction>,
 }
 
@@ -49,7 +52,7 @@ impl Figure {
 }
 
 /// The breath ring's next move, in real milliseconds (already divided by the clock's speed).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Ring {
     /// Breathing in (grow) or out (shrink).
     pub inhale: bool,
@@ -62,13 +65,15 @@ pub struct Ring {
 }
 
 /// One message to the page: what to draw and what to do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Update {
     /// The session's id.
     pub id: u64,
     /// What to draw.
+    #[schema(value_type = foreign::View)]
     pub view: View,
     /// What to do now, in order (speak, chime, ...). Empty in a snapshot.
+    #[schema(value_type = Vec<foreign::Effect>)]
     pub effects: Vec<Effect>,
     /// The pose figure.
     pub figure: Figure,

@@ -12,13 +12,17 @@ use supine_core::progress::{self as core, Change, Day};
 use supine_report::chart;
 use supine_store::progress::{psfs_points, session_points};
 use supine_store::{PsfsEntry, SessionSummary};
+use utoipa::ToSchema;
+
+use crate::openapi::foreign;
 
 /// Everything the progress page shows: the core report, plus words and pictures for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Progress {
     /// The core report (streak, sessions, minutes, weeks, baseline, daily pain with markers,
     /// relief, PSFS, advice), with the same field names as `supine progress --json`.
     #[serde(flatten)]
+    #[schema(value_type = foreign::CoreProgress)]
     pub report: core::Progress,
     /// The two-week rule in plain words.
     pub advice_message: String,
@@ -29,24 +33,27 @@ pub struct Progress {
     /// The sessions that left the pain meaningfully better or worse, in words, in order.
     pub session_markers: Vec<Marker>,
     /// The last 35 days (5 weeks, Monday first), whether each had practice.
+    #[schema(value_type = Vec<(foreign::Day, bool)>)]
     pub calendar: Vec<(Day, bool)>,
     /// Charts as SVG text.
     pub charts: Charts,
 }
 
 /// A meaningful-change marker on the pain trend, or on one session's relief.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Marker {
     /// The day the 7-day mean crossed, or the session's day.
+    #[schema(value_type = foreign::Day)]
     pub day: Day,
     /// Which way it went, compared with the first week (or pain after with pain before).
+    #[schema(value_type = foreign::Change)]
     pub change: Change,
     /// Plain words for it.
     pub message: String,
 }
 
 /// The charts, as SVG documents to place inline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Charts {
     /// Pain before and after, per session.
     pub pain: String,

@@ -10,28 +10,35 @@ use supine_core::plan::MINUTES_RANGE;
 use supine_core::{Condition, Level, Outcome, Pace, PlanInput, Settings};
 use supine_store::Journal;
 use supine_store::practice::{self, Remembered};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::openapi::foreign;
 
 /// Settings as the page sees and sends them, every field filled in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebSettings {
     /// Routine id.
     pub routine: String,
     /// Target minutes (1-60), or null for the routine's own length.
+    #[schema(minimum = 1, maximum = 60)]
     pub minutes: Option<f64>,
     /// gentle or standard.
+    #[schema(value_type = foreign::Level)]
     pub level: Level,
     /// Inhale, milliseconds (2000-8000).
+    #[schema(minimum = 2000, maximum = 8000)]
     pub inhale_ms: u32,
     /// Exhale, milliseconds (2000-12000).
+    #[schema(minimum = 2000, maximum = 12000)]
     pub exhale_ms: u32,
     /// Easier version of every pose.
     pub easier: bool,
     /// Spoken cues.
     pub voice: bool,
     /// Words a minute, 80-300.
+    #[schema(minimum = 80, maximum = 300)]
     pub rate: u32,
     /// Browser voice name, or null for the default.
     pub web_voice: Option<String>,
@@ -137,11 +144,12 @@ impl WebSettings {
 }
 
 /// Where the full screening stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ScreeningStatus {
     /// A full screening is needed (none on file, or older than 90 days).
     pub due: bool,
     /// The outcome on file, if not due.
+    #[schema(value_type = Option<foreign::Outcome>)]
     pub outcome: Option<Outcome>,
     /// The message for that outcome.
     pub message: Option<String>,
@@ -150,9 +158,10 @@ pub struct ScreeningStatus {
 }
 
 /// A condition with its plain label.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ConditionInfo {
     /// Stable id.
+    #[schema(value_type = foreign::Condition)]
     pub id: Condition,
     /// Plain words.
     pub label: &'static str,

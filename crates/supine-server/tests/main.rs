@@ -5,6 +5,7 @@ mod auth;
 mod errors;
 mod faults;
 mod net;
+mod openapi;
 mod props;
 mod sessions;
 
@@ -53,11 +54,26 @@ fn app() -> Router {
     app_with(SqliteJournal::open_in_memory().unwrap(), 1.0)
 }
 
+/// Sends a request and returns the status and the JSON body (null when it is not JSON), after
+/// checking the body against its schema in the API document.
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+    let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let problems = openapi::check_response(
+        openapi::document().await,
+        &method,
+        &path,
+        status.as_u16(),
+        &v,
+    );
+    assert!(
+        problems.is_empty(),
+        "the body of {method} {path} ({status}) does not match the API document:\n{}",
+        problems.join("\n")
+    );
     (status, v)
 }
 

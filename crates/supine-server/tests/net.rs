@@ -16,6 +16,7 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Message, WebSocket};
 
 use super::all_no;
+use super::openapi::{check, check_response, document, document_blocking};
 
 /// A bound so generous that only a server that never closes misses it. Not a speed check.
 const GENEROUS: Duration = Duration::from_secs(20);
@@ -98,10 +99,11 @@ pub(crate) async fn raw(port: u16, request: &str) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-/// A JSON request from the page, answered on a connection of its own.
+/// A JSON request from the page, answered on a connection of its own; the answer's body is
+/// checked against the API document.
 pub(crate) async fn call(port: u16, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let body = body.to_string();
-    raw(
+    let (status, v) = raw(
         port,
         &format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n\
@@ -109,7 +111,10 @@ pub(crate) async fn call(port: u16, method: &str, path: &str, body: &Value) -> (
             body.len()
         ),
     )
-    .await
+    .await;
+    let problems = check_response(document().await, method, path, status, &v);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    (status, v)
 }
 
 /// Screening and today's check done, a session started: its id.
@@ -350,7 +355,18 @@ pub(crate) enum Next {
 pub(crate) fn next(ws: &mut WebSocket<std::net::TcpStream>) -> Next {
     loop {
         match ws.read() {
-            Ok(Message::Text(t)) => return Next::Json(serde_json::from_str(t.as_str()).unwrap()),
+            Ok(Message::Text(t)) => {
+                let v = serde_json::from_str(t.as_str()).unwrap();
+                // An update, or an error for this socket only.
+                let doc = document_blocking();
+                let schema = json!({ "oneOf": [
+                    { "$ref": "#/components/schemas/Update" },
+                    { "$ref": "#/components/schemas/Error" },
+                ] });
+                let problems = check(doc, &schema, &v, "a WebSocket message");
+                assert!(problems.is_empty(), "{}", problems.join("\n"));
+                return Next::Json(v);
+            }
             Ok(Message::Close(f)) => {
                 return Next::Closed(f.map(|f| (f.code, f.reason.as_str().to_owned())));
             }

@@ -8,7 +8,7 @@ use supine_core::Event;
 use supine_core::session::{HurtChoice, PromptKind, Screen, View};
 
 /// What a key asks the player to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Action {
     /// Pass this event to the session.
     Session(Event),

@@ -1,5 +1,5 @@
 //! Debug: prints the knee/hip/shoulder midpoints per analysed frame of a y4m clip.
-use supine_vision::analyze::{Part, stream};
+use supine_vision::analyze::{self, Part, stream};
 use supine_vision::{PoseEstimator, PoseOptions};
 fn main() {
     let path = std::env::args().nth(1).unwrap();
@@ -20,7 +20,7 @@ fn main() {
                 let h = b.mid(Part::Hips);
                 let sh = b.mid(Part::Shoulders);
                 let v = |p: Part| {
-                    let (l, r) = p.pair();
+                    let (l, r) = analyze::landmarks(p);
                     (b.image[l].visibility.max(b.image[r].visibility) * 100.0) as i32
                 };
                 println!(
@@ -47,9 +47,10 @@ fn main() {
         }
         i += 1;
     }
-    println!(
-        "handedness {}",
-        supine_vision::analyze::circles::handedness(&samples)
-    );
+    let votes: f64 = samples
+        .iter()
+        .filter_map(|s| supine_vision::analyze::circles::handedness(s.body.as_ref()?))
+        .sum();
+    println!("handedness votes {votes}");
     println!("{:?}", supine_vision::analyze::analyze(&samples));
 }

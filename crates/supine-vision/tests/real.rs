@@ -21,7 +21,7 @@ use flate2::write::GzEncoder;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use supine_vision::analyze::{self, Analysis, Body, Point, Sample, stream, twist::Side};
+use supine_vision::analyze::{self, Analysis, Body, Point, Sample, Seen, stream, twist::Side};
 use supine_vision::landmarks::NUM_LANDMARKS;
 use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions};
 
@@ -324,6 +324,73 @@ fn score(truth: &Value, a: &Analysis) -> Score {
     s
 }
 
+/// Seconds from each event of the truth to its report, where the analysis found as many as the
+/// truth has: (circles counted, tops of a bridge or twist reached or left).
+fn lags(truth: &Value, a: &Analysis) -> (Vec<f64>, Vec<f64>) {
+    let events: &[Value] = truth["events"].as_array().map_or(&[], |v| v.as_slice());
+    let of = |kind: &str, key: &str| -> Vec<f64> {
+        events
+            .iter()
+            .filter(|e| e["event"] == kind)
+            .map(|e| f(&e[key]))
+            .collect()
+    };
+    let reported = |pick: &dyn Fn(&Seen) -> bool| -> Vec<f64> {
+        a.observations
+            .iter()
+            .filter(|o| pick(&o.seen))
+            .map(|o| o.reported)
+            .collect()
+    };
+    let paired = |want: Vec<f64>, got: Vec<f64>, out: &mut Vec<f64>| {
+        if want.len() == got.len() {
+            out.extend(got.iter().zip(&want).map(|(r, t)| r - t));
+        }
+    };
+    let (mut circles, mut tops) = (Vec::new(), Vec::new());
+    paired(
+        of("circle", "t_end"),
+        reported(&|s| matches!(s, Seen::CircleDone { .. })),
+        &mut circles,
+    );
+    for (kind, start, end, reached, left) in [
+        (
+            "bridge_round",
+            "t_top",
+            "t_leave_top",
+            reported(&|s| matches!(s, Seen::AtHeight { .. })),
+            reported(&|s| matches!(s, Seen::Lowering { .. })),
+        ),
+        (
+            "twist_hold",
+            "t_start",
+            "t_end",
+            reported(&|s| matches!(s, Seen::TwistReached { .. })),
+            reported(&|s| matches!(s, Seen::BackToMiddle { .. })),
+        ),
+    ] {
+        paired(of(kind, start), reached, &mut tops);
+        paired(of(kind, end), left, &mut tops);
+    }
+    (circles, tops)
+}
+
+/// "p50 x s, p99 y s, worst z s (n events)" of `v`.
+fn percentiles(mut v: Vec<f64>) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "p50 {:.2} s, p99 {:.2} s, worst {:.2} s ({} events)",
+        at(0.5),
+        at(0.99),
+        v[v.len() - 1],
+        v.len()
+    )
+}
+
 /// The totals of a split.
 #[derive(Debug, Default)]
 struct Totals {
@@ -345,9 +412,13 @@ fn report(split: &str) -> (Totals, Vec<(RealClip, Score)>) {
     );
     let mut t = Totals::default();
     let mut out = Vec::new();
+    let (mut circle_lags, mut top_lags) = (Vec::new(), Vec::new());
     for c in clips {
         let a = analyze::analyze(&c.samples);
         let s = score(&c.truth, &a);
+        let (cl, tl) = lags(&c.truth, &a);
+        circle_lags.extend(cl);
+        top_lags.extend(tl);
         let spec = &c.truth["spec"];
         let cam = &spec["camera"];
         println!(
@@ -394,10 +465,17 @@ fn report(split: &str) -> (Totals, Vec<(RealClip, Score)>) {
         t.shoulders_right,
         t.clips
     );
+    println!(
+        "{split} lag from event to report: circles counted {}; tops reached or left (bridge, twist) {}",
+        percentiles(circle_lags),
+        percentiles(top_lags)
+    );
     (t, out)
 }
 
-/// The tuning split: prints the score; asserts what today's analyzers already do on it.
+/// The tuning split: prints the score; asserts what today's analyzers already do on it (all but
+/// one clip exact: tune/circles-02 draws its anticlockwise circles as an ellipse six times as
+/// long as wide from 32 degrees up, narrower than `circles::MIN_MINOR`).
 #[test]
 fn tune_split_scores() {
     let (t, clips) = report("tune");
@@ -413,9 +491,13 @@ fn tune_split_scores() {
         );
     }
     for (c, s) in &clips {
-        // Lying still, nothing is counted.
-        if c.kind() == "still" {
-            assert!(s.invented.is_empty(), "{}: {:?}", c.id(), s.invented);
+        // Nothing is invented on any tuning clip, and bridges and twists (each side, lifted
+        // shoulders) are counted exactly with every hold within 0.5 s.
+        assert!(s.invented.is_empty(), "{}: {:?}", c.id(), s.invented);
+        assert!(s.shoulders_right, "{}: {:?}", c.id(), s.notes);
+        if ["bridge", "twist", "twist_lift"].contains(&c.kind()) {
+            assert!(s.counts_exact, "{}: {:?}", c.id(), s.notes);
+            assert_eq!(s.holds.0, s.holds.1, "{}: {:?}", c.id(), s.notes);
         }
     }
 }
