@@ -30,6 +30,8 @@ async function api(path, { method = "GET", body } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await res.json().catch(() => ({}));
+  // Beyond 127.0.0.1 a session that ended (signed out, or the server restarted) signs in again.
+  if (res.status === 401) location.assign("/signin.html");
   if (!res.ok) {
     const err = new Error(data.error || `request failed (${res.status})`);
     err.status = res.status;
@@ -118,6 +120,17 @@ function applyTheme(theme) {
   b.setAttribute("aria-pressed", theme === "light" ? "true" : "false");
 }
 applyTheme(localStorage.getItem("supine-theme") || "dark");
+// Sign out: shown only where the server asks for sign-in (beyond 127.0.0.1).
+api("/api/account").then((a) => {
+  const b = document.getElementById("sign-out");
+  if (!a.sign_in || !a.name) return;
+  b.hidden = false;
+  b.title = `Signed in as ${a.name}`;
+  b.addEventListener("click", async () => {
+    await api("/api/sign-out", { method: "POST" }).catch(() => {});
+    location.assign("/signin.html");
+  });
+}).catch(() => {});
 document.getElementById("theme").addEventListener("click", () => {
   const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
   localStorage.setItem("supine-theme", next);

@@ -31,6 +31,8 @@ assets![
     ("/fit.js", "fit.js", "text/javascript; charset=utf-8"),
     ("/share.js", "share.js", "text/javascript; charset=utf-8"),
     ("/icon.svg", "icon.svg", "image/svg+xml"),
+    ("/signin.html", "signin.html", "text/html; charset=utf-8"),
+    ("/signin.js", "signin.js", "text/javascript; charset=utf-8"),
 ];
 
 fn serve(mime: &'static str, bytes: &'static [u8]) -> Response {

@@ -35,6 +35,13 @@ pub enum ApiError {
     /// Refused for safety or security (a foreign origin or host).
     #[error("{0}")]
     Forbidden(String),
+    /// Beyond loopback: the request is not signed in, or the name and password did not match.
+    #[error("{0}")]
+    SignInRequired(String),
+    /// Too many sign-in attempts from this peer or for this name; try again after the seconds
+    /// given (sent as `Retry-After`).
+    #[error("{0}")]
+    TooManyAttempts(String, u64),
     /// Every place for a live session is taken by sessions that pages are using.
     #[error("{0}")]
     TooManySessions(String),
@@ -62,6 +69,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::SignInRequired(_) => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyAttempts(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooManySessions(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::JournalFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::JournalUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -137,11 +146,14 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let mut res = (status, axum::Json(self.body())).into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            res.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(crate::limits::ABANDONED.as_secs()),
-            );
+        let retry_after = match &self {
+            ApiError::TooManyAttempts(_, seconds) => Some(*seconds),
+            ApiError::TooManySessions(_) => Some(crate::limits::ABANDONED.as_secs()),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         res
     }

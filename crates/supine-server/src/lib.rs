@@ -5,13 +5,16 @@
 //! `{view, effects}` over a WebSocket; the timing, dose and safety logic stay in
 //! `supine-core`. Records are written to the journal as they happen.
 //!
-//! Security: loopback by default; the `Host` header must name this server (DNS rebinding);
+//! Security: loopback by default, and beyond loopback nothing without signing in ([`Access`]:
+//! decided by the listen address, never by the request); the `Host` header must name this
+//! server (DNS rebinding);
 //! requests that change state must come from the page itself (Origin check); every size and
 //! time a client can use is bounded ([`limits`]); every error is JSON `{"error": ...}`.
 #![warn(missing_docs)]
 
 mod api;
 mod assets;
+mod auth;
 mod error;
 mod guard;
 pub mod limits;
@@ -30,6 +33,10 @@ use chrono::{Local, SecondsFormat};
 use supine_core::Content;
 use supine_store::Journal;
 
+pub use auth::{
+    Access, AuthError, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, SESSION_COOKIE, check_password,
+    hash_password, verify_password,
+};
 pub use error::{ApiError, ApiJson, JOURNAL_FULL, SessionPath, store_error};
 pub use guard::HostAllowlist;
 pub use limits::Timeouts;
@@ -85,6 +92,9 @@ pub struct Config {
     /// How long it waits for clients, and how often it sweeps; [`Timeouts::default`] for real
     /// use.
     pub timeouts: Timeouts,
+    /// Whether requests need a signed-in account: [`Access::for_listen`] of the address it
+    /// listens on.
+    pub access: Access,
 }
 
 pub(crate) struct Inner {
@@ -94,6 +104,8 @@ pub(crate) struct Inner {
     clock: Clock,
     timeouts: Timeouts,
     hosts: HostAllowlist,
+    access: Access,
+    limiters: auth::Limiters,
     /// `GET /api/plan` without options, serialised, and when; see [`PLAN_CACHE`].
     plan_cache: Mutex<Option<(Instant, axum::body::Bytes)>>,
     /// Held while the plain plan is recomputed, so that a stale cache is refreshed once, not by
@@ -134,6 +146,8 @@ impl AppState {
                 clock: Clock::new(config.speed),
                 timeouts: config.timeouts,
                 hosts: HostAllowlist::new(config.port, &config.host_names),
+                access: config.access,
+                limiters: auth::Limiters::new(),
                 plan_cache: Mutex::new(None),
                 plan_refresh: tokio::sync::Mutex::new(()),
             }),
@@ -149,6 +163,14 @@ impl AppState {
 
     pub(crate) fn timeouts(&self) -> Timeouts {
         self.inner.timeouts
+    }
+
+    pub(crate) fn access(&self) -> Access {
+        self.inner.access
+    }
+
+    pub(crate) fn limiters(&self) -> &auth::Limiters {
+        &self.inner.limiters
     }
 
     pub(crate) fn clock(&self) -> Clock {
@@ -200,15 +222,22 @@ impl AppState {
     }
 }
 
-/// The whole app: the page, its assets and the API, behind the Host/Origin guard and the body
-/// limit ([`limits::BODY_BYTES`]).
+/// The whole app: the page, its assets and the API, behind the Host/Origin guard, sign-in
+/// beyond loopback (sessions in a cookie, see [`Access`]) and the body limit
+/// ([`limits::BODY_BYTES`]).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
+        .merge(auth::routes())
         .merge(assets::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require,
+        ))
+        .layer(auth::session_layer(state.access()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,
@@ -261,6 +290,7 @@ impl AppState {
             })
             .await?;
         live::forget(self, interrupted.iter().map(|s| s.id));
+        self.inner.limiters.forget_old();
         Ok(())
     }
 }

@@ -57,6 +57,26 @@ pub const HEARTBEAT: Duration = Duration::from_secs(30);
 /// many open files): 100 ms.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// Sign-in attempts from one peer address: up to 20 at once, then one every 6 s (10 a
+/// minute). Enough for a household or a clinic behind one address to mistype now and then;
+/// a guesser gets 14,400 tries a day at most, and each name has its own tighter limit.
+pub const SIGN_IN_PEER_BURST: u32 = 20;
+
+/// See [`SIGN_IN_PEER_BURST`].
+pub const SIGN_IN_PEER_EVERY: Duration = Duration::from_secs(6);
+
+/// Sign-in attempts for one account name, from anywhere: up to 5 at once, then one a minute.
+/// Someone who forgot their password waits a minute after five tries; a guesser spread over
+/// many addresses gets 1,440 tries a day at one name.
+pub const SIGN_IN_ACCOUNT_BURST: u32 = 5;
+
+/// See [`SIGN_IN_ACCOUNT_BURST`].
+pub const SIGN_IN_ACCOUNT_EVERY: Duration = Duration::from_secs(60);
+
+/// A signed-in session not used for this long ends: 7 days (a restart of the server ends
+/// every session too: they are kept in memory).
+pub const SIGNED_IN_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// The server's timeouts; [`Timeouts::default`] gives the constants above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {

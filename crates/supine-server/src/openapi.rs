@@ -37,6 +37,9 @@ pub(crate) struct ErrorBody {
         crate::api::ws,
         crate::api::get_progress,
         crate::api::openapi,
+        crate::auth::sign_in,
+        crate::auth::sign_out,
+        crate::auth::account,
     ),
     components(schemas(ErrorBody))
 )]
@@ -52,7 +55,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
          from the page's own origin; the Host header (one of it, and the host of an \
          absolute-form target) must name this server; bodies are limited to {} KiB (413). \
          Errors are {{\"error\": message}}, for unknown routes (404), wrong methods and OPTIONS \
-         (405, with Allow) too. A write the journal cannot take is 507 when the disk is full \
+         (405, with Allow) too. Beyond 127.0.0.1 every route needs a signed-in session (401 \
+         without one) except the sign-in page, its assets and POST /api/sign-in. A write the journal cannot take is 507 when the disk is full \
          (nothing saved is lost) and 503 when the journal is busy or read-only. The \
          WebSocket at /api/sessions/{{id}}/ws sends a snapshot, then an Update on every change \
          and at every breath turn; a text message on it is an event, as for POST \

@@ -5,11 +5,13 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -17,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
+use tower::ServiceExt;
 
 use crate::AppState;
 use crate::limits::{ACCEPT_BACKOFF, HEAD_BYTES, HEADERS, Timeouts};
@@ -43,8 +46,8 @@ where
             () = &mut shutdown => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(connection(stream, app.clone(), timeouts, stopped.clone()));
+                Ok((stream, peer)) => {
+                    connections.spawn(connection(stream, peer, app.clone(), timeouts, stopped.clone()));
                 }
                 Err(e) => {
                     eprintln!("supine serve: cannot accept a connection: {e}");
@@ -62,6 +65,7 @@ where
 /// One connection, to its end or until the server stops.
 async fn connection(
     stream: TcpStream,
+    peer: SocketAddr,
     app: Router,
     timeouts: Timeouts,
     mut stopped: watch::Receiver<()>,
@@ -75,6 +79,11 @@ async fn connection(
         .header_read_timeout(timeouts.header_read)
         .max_buf_size(HEAD_BYTES)
         .max_headers(HEADERS);
+    // The peer's address, from the connection itself, for the sign-in rate limit.
+    let app = app.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req
+    });
     let conn = builder
         .serve_connection(io, TowerToHyperService::new(app))
         .with_upgrades();

@@ -10,8 +10,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use supine_server::{JOURNAL_FULL, Timeouts, router};
 use supine_store::{
-    Journal, NewSession, PsfsEntry, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish,
-    SessionId, SessionRecord, SessionStatus, SessionSummary, SqliteJournal, StoreError,
+    Account, Journal, NewSession, PsfsEntry, ScreeningKind, ScreeningRecord, SessionEvent,
+    SessionFinish, SessionId, SessionRecord, SessionStatus, SessionSummary, SqliteJournal,
+    StoreError,
 };
 
 use super::{all_no, event, get, post, send, state_over, with_body};
@@ -120,6 +121,20 @@ impl Journal for Faulty {
     }
     fn check_integrity(&self) -> Result<(), StoreError> {
         self.inner.check_integrity()
+    }
+    fn add_account(&mut self, account: &Account) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.add_account(account)
+    }
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        self.inner.account(name)
+    }
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.inner.accounts()
+    }
+    fn remove_account(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.remove_account(name)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Router tests: the real router over an in-memory journal, called with `oneshot`; the modules
 //! add journal faults, raw connections to a served port, and property tests.
 
+mod auth;
 mod errors;
 mod faults;
 mod net;
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 use supine_core::Content;
 use supine_core::safety::QUESTIONS;
 use supine_server::limits::BODY_BYTES;
-use supine_server::{AppState, Config, Timeouts, router};
+use supine_server::{Access, AppState, Config, Timeouts, router};
 use supine_store::{Journal, SqliteJournal};
 use tower::ServiceExt;
 
@@ -31,6 +32,7 @@ fn config(speed: f64, timeouts: Timeouts) -> Config {
         host_names: vec!["yoga.lan".into()],
         speed,
         timeouts,
+        access: Access::Loopback,
     }
 }
 
@@ -580,6 +582,9 @@ async fn the_openapi_document_describes_every_route() {
         "/api/sessions/{id}/ws",
         "/api/progress",
         "/api/openapi.json",
+        "/api/sign-in",
+        "/api/sign-out",
+        "/api/account",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not documented");
     }
@@ -608,6 +613,7 @@ fn sessions_left_open_are_marked_interrupted_at_start() {
         host_names: vec![],
         speed: 1.0,
         timeouts: Timeouts::default(),
+        access: Access::Loopback,
     };
     let _state = AppState::new(Arc::new(Content::builtin()), Box::new(j), &config).unwrap();
     let check = SqliteJournal::open(&path).unwrap();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use supine_core::Content;
 use supine_server::limits::WS_MESSAGE_BYTES;
-use supine_server::{AppState, Config, Timeouts};
+use supine_server::{Access, AppState, Config, Timeouts};
 use supine_store::SqliteJournal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -36,6 +36,7 @@ pub(crate) async fn serve(timeouts: Timeouts) -> Served {
         host_names: Vec::new(),
         speed: 1.0,
         timeouts,
+        access: Access::Loopback,
     };
     let journal = SqliteJournal::open_in_memory().unwrap();
     let state = AppState::new(Arc::new(Content::builtin()), Box::new(journal), &config).unwrap();

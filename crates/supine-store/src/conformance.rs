@@ -14,8 +14,8 @@
 use serde_json::json;
 
 use crate::{
-    Journal, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind, ScreeningRecord,
-    SessionEvent, SessionFinish, SessionStatus, StoreError,
+    Account, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role, ScreeningKind,
+    ScreeningRecord, SessionEvent, SessionFinish, SessionStatus, StoreError,
 };
 
 /// A story: runs against a fresh journal and panics where the journal misbehaves.
@@ -71,6 +71,7 @@ pub const STORIES: &[(&str, Story)] = &[
         settings_import_keeps_what_is_there,
     ),
     ("a_fresh_journal_is_undamaged", a_fresh_journal_is_undamaged),
+    ("accounts_round_trip", accounts_round_trip),
 ];
 
 fn new_session(started_at: &str) -> NewSession {
@@ -969,4 +970,55 @@ pub fn a_fresh_journal_is_undamaged(j: &mut dyn Journal) {
     j.record_event(id, &event("2026-11-26T14:06:00+01:00", "hurt", json!({})))
         .unwrap();
     j.check_integrity().unwrap();
+}
+
+fn account(name: &str, role: Role) -> Account {
+    Account {
+        name: name.to_owned(),
+        // A well-formed PHC string; the journal stores hashes, it does not make or check them.
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ${name}"),
+        role,
+        created_at: "2026-12-02T05:00:00+01:00".to_owned(),
+    }
+}
+
+/// Accounts are added once by name, read back by name and in name order, and removed; names,
+/// hashes and times are checked, and no message shows a hash.
+pub fn accounts_round_trip(j: &mut dyn Journal) {
+    assert!(j.accounts().unwrap().is_empty());
+    assert_eq!(j.account("ana").unwrap(), None);
+    assert!(j.add_account(&account("zoe", Role::Person)).unwrap());
+    assert!(j.add_account(&account("ana", Role::Admin)).unwrap());
+    assert!(j.add_account(&account("dr lee", Role::Clinician)).unwrap());
+    // The same name again is refused and the first kept.
+    assert!(!j.add_account(&account("ana", Role::Person)).unwrap());
+    assert_eq!(j.account("ana").unwrap(), Some(account("ana", Role::Admin)));
+    let names: Vec<String> = j.accounts().unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["ana", "dr lee", "zoe"]);
+
+    assert_invalid(j.add_account(&account("", Role::Person)), "account name");
+    assert_invalid(
+        j.add_account(&account(" ana", Role::Person)),
+        "account name",
+    );
+    assert_invalid(
+        j.add_account(&account(&"a".repeat(65), Role::Person)),
+        "account name",
+    );
+    let mut plain = account("plain", Role::Person);
+    plain.password_hash = "hunter22".to_owned();
+    match j.add_account(&plain) {
+        Err(e @ StoreError::InvalidValue { .. }) => {
+            assert!(!e.to_string().contains("hunter22"), "{e}");
+        }
+        other => panic!("a password that is not a hash was stored: {other:?}"),
+    }
+    let mut undated = account("undated", Role::Person);
+    undated.created_at = "today".to_owned();
+    assert_invalid(j.add_account(&undated), "created_at");
+
+    assert!(j.remove_account("zoe").unwrap());
+    assert!(!j.remove_account("zoe").unwrap());
+    assert_eq!(j.account("zoe").unwrap(), None);
+    assert_eq!(j.accounts().unwrap().len(), 2);
 }

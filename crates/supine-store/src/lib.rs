@@ -340,6 +340,80 @@ pub struct ScreeningRecord {
     pub outcome: String,
 }
 
+/// What an account may do. Only stored in this version, and checked by the admin commands; the
+/// roles' own views come later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Someone who practises.
+    Person,
+    /// Someone who follows people who practise.
+    Clinician,
+    /// Someone who manages accounts.
+    Admin,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::Person, Role::Clinician, Role::Admin];
+
+    /// The lowercase name used in storage and serde: `"person"`, `"clinician"` or `"admin"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Person => "person",
+            Role::Clinician => "clinician",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role with this stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An account that may sign in to `supine serve` beyond loopback. Accounts belong to the
+/// journal as a whole, not to one profile.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The name signed in with: 1 to 64 characters, no control characters and no surrounding
+    /// spaces; unique in the journal.
+    pub name: String,
+    /// The password as an Argon2id hash in the PHC string format (`$argon2id$v=19$...`); the
+    /// journal never sees the password itself.
+    pub password_hash: String,
+    /// What the account may do.
+    pub role: Role,
+    /// When it was added (RFC 3339 with offset).
+    pub created_at: String,
+}
+
+/// Leaves the hash out, so that no log or message ever shows it.
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The most characters an account name has.
+pub const ACCOUNT_NAME_MAX: usize = 64;
+
+/// Checks an account name as [`Journal::add_account`] does: 1 to [`ACCOUNT_NAME_MAX`]
+/// characters, no control characters and no surrounding spaces.
+pub fn validate_account_name(name: &str) -> Result<(), StoreError> {
+    validate::account_name(name)
+}
+
 /// A journal's schema version beside the newest one this build of supine knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchemaVersion {
@@ -435,4 +509,17 @@ pub trait Journal: Send {
     /// Checks that the storage is undamaged ([`StoreError::Damaged`] names what is wrong), so
     /// that an export never silently leaves out what a damaged file hides.
     fn check_integrity(&self) -> Result<(), StoreError>;
+
+    /// Adds an account. Returns `false`, storing nothing, if the journal already has an account
+    /// of that name. Accounts belong to the journal, whichever profile this one is opened for.
+    fn add_account(&mut self, account: &Account) -> Result<bool, StoreError>;
+
+    /// The account of that name, if any.
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Every account of the journal, by name.
+    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+
+    /// Removes the account of that name; returns whether there was one.
+    fn remove_account(&mut self, name: &str) -> Result<bool, StoreError>;
 }

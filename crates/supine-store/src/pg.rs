@@ -10,9 +10,9 @@ use crate::sqlite::validate_profile;
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    Journal, NewSession, PainArea, PsfsEntry, PsfsItem, ScreeningKind, ScreeningRecord,
-    SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus, SessionSummary,
-    StoreError,
+    Account, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role, ScreeningKind,
+    ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus,
+    SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -35,6 +35,7 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_init.sql"),
     migration!(2, "0002_session_uid.sql"),
+    migration!(3, "0003_accounts.sql"),
 ];
 
 fn latest_version() -> i64 {
@@ -1012,6 +1013,73 @@ impl Journal for PgJournal {
     fn check_integrity(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    fn add_account(&mut self, account: &Account) -> Result<bool, StoreError> {
+        let created_ms = validate::account(account)?;
+        self.write("adding an account", |tx| {
+            let added = tx
+                .execute(
+                    "INSERT INTO accounts (name, password_hash, role, created_at, created_at_ms)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+                    &[
+                        &account.name,
+                        &account.password_hash,
+                        &account.role.as_str(),
+                        &account.created_at,
+                        &created_ms,
+                    ],
+                )
+                .map_err(self.fail("adding an account"))?;
+            Ok(added == 1)
+        })
+    }
+
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        let row = self
+            .client
+            .borrow_mut()
+            .query_opt(
+                "SELECT name, password_hash, role, created_at FROM accounts WHERE name = $1",
+                &[&name],
+            )
+            .map_err(self.fail("reading an account"))?;
+        row.map(|r| account_of(&r, &self.location)).transpose()
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT name, password_hash, role, created_at FROM accounts ORDER BY name",
+                &[],
+            )
+            .map_err(self.fail("reading the accounts"))?;
+        rows.iter().map(|r| account_of(r, &self.location)).collect()
+    }
+
+    fn remove_account(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.write("removing an account", |tx| {
+            let removed = tx
+                .execute("DELETE FROM accounts WHERE name = $1", &[&name])
+                .map_err(self.fail("removing an account"))?;
+            Ok(removed == 1)
+        })
+    }
+}
+
+fn account_of(row: &Row, location: &str) -> Result<Account, StoreError> {
+    let role: String = row.get(2);
+    Ok(Account {
+        name: row.get(0),
+        password_hash: row.get(1),
+        role: Role::parse(&role).ok_or_else(|| StoreError::Database {
+            action: "reading an account",
+            location: location.to_owned(),
+            source: format!("unknown role {role:?}").into(),
+        })?,
+        created_at: row.get(3),
+    })
 }
 
 #[cfg(test)]

@@ -11,9 +11,9 @@ use rusqlite::{
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    DEFAULT_PROFILE, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, SchemaVersion,
-    ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord,
-    SessionStatus, SessionSummary, StoreError,
+    Account, DEFAULT_PROFILE, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role,
+    SchemaVersion, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
+    SessionRecord, SessionStatus, SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_init.sql"),
     migration!(2, "0002_measures.sql"),
     migration!(3, "0003_session_uid.sql"),
+    migration!(4, "0004_accounts.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -1443,6 +1444,66 @@ impl Journal for SqliteJournal {
             })
         }
     }
+
+    fn add_account(&mut self, account: &Account) -> Result<bool, StoreError> {
+        let created_ms = validate::account(account)?;
+        self.write("adding an account", |tx, ctx| {
+            let added = tx
+                .execute(
+                    "INSERT INTO accounts (name, password_hash, role, created_at, created_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO NOTHING",
+                    params![
+                        account.name,
+                        account.password_hash,
+                        account.role.as_str(),
+                        account.created_at,
+                        created_ms
+                    ],
+                )
+                .map_err(ctx.fail("adding an account"))?;
+            Ok(added == 1)
+        })
+    }
+
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = ?1"
+            ))
+            .and_then(|mut stmt| stmt.query_row([name], account_from_row).optional())
+            .map_err(self.ctx.fail("reading an account"))
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"
+            ))
+            .and_then(|mut stmt| stmt.query_map([], account_from_row)?.collect())
+            .map_err(self.ctx.fail("reading the accounts"))
+    }
+
+    fn remove_account(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.write("removing an account", |tx, ctx| {
+            let removed = tx
+                .execute("DELETE FROM accounts WHERE name = ?1", [name])
+                .map_err(ctx.fail("removing an account"))?;
+            Ok(removed == 1)
+        })
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "name, password_hash, role, created_at";
+
+fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let role: String = row.get(2)?;
+    Ok(Account {
+        name: row.get(0)?,
+        password_hash: row.get(1)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| bad_column(2, Type::Text, format!("unknown role {role:?}")))?,
+        created_at: row.get(3)?,
+    })
 }
 
 /// Whether `sql` (a `SELECT 1 ...`) finds a row: the check that makes saving and importing

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::time::utc_millis;
 use crate::{
-    NewSession, PSFS_MAX_ITEMS, PainArea, PsfsEntry, SCREENING_ANSWERS, ScreeningRecord,
+    Account, NewSession, PSFS_MAX_ITEMS, PainArea, PsfsEntry, SCREENING_ANSWERS, ScreeningRecord,
     SessionEvent, SessionRecord, SessionStatus, StoreError,
 };
 
@@ -215,4 +215,35 @@ pub(crate) fn import(r: &SessionRecord) -> Result<ImportTimes, StoreError> {
         plan_total_ms: plan_total_ms(r.plan_total_ms)?,
         events_ms,
     })
+}
+
+/// Checks an account's name.
+pub(crate) fn account_name(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= crate::ACCOUNT_NAME_MAX
+        && name.trim() == name
+        && !name.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "account name",
+            name,
+            "an account name has 1 to 64 characters, no control characters and no surrounding spaces",
+        ))
+    }
+}
+
+/// Checks a new account; returns its creation time as UTC milliseconds. The hash is never put
+/// in the message.
+pub(crate) fn account(a: &Account) -> Result<i64, StoreError> {
+    account_name(&a.name)?;
+    if !a.password_hash.starts_with("$argon2id$") || a.password_hash.chars().any(char::is_control) {
+        return Err(StoreError::invalid(
+            "password hash",
+            "(not shown)",
+            "an Argon2id hash in the PHC string format, starting $argon2id$",
+        ));
+    }
+    utc_millis("created_at", &a.created_at)
 }

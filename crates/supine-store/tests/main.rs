@@ -82,6 +82,7 @@ macro_rules! all_stories {
             screenings_round_trip,
             settings_import_keeps_what_is_there,
             a_fresh_journal_is_undamaged,
+            accounts_round_trip,
         );
     };
 }

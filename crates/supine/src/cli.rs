@@ -54,6 +54,12 @@ pub enum Command {
     Log(LogArgs),
     /// Serve the web app on 127.0.0.1 (the same journal and content as the terminal).
     Serve(ServeArgs),
+    /// Manage the accounts that may sign in to `supine serve` beyond 127.0.0.1.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Find the person in an image and print the 33 body landmarks (BlazePose, on this machine).
     Pose {
         /// The image (PNG, JPEG, BMP, GIF, TIFF, WebP, PNM; any pixel format).
@@ -120,6 +126,44 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+}
+
+/// `supine admin` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add an account; asks for its password twice, without showing it.
+    AddUser {
+        /// The name to sign in with (1 to 64 characters).
+        name: String,
+        /// person, clinician or admin. Default: admin for the first account, person after.
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+        /// Read the password from the first line of standard input instead (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts: name, role and when each was added.
+    ListUsers {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account; its sessions in a running server end at their next request.
+    RemoveUser {
+        /// The account's name.
+        name: String,
+    },
+}
+
+/// An account's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Someone who practises.
+    Person,
+    /// Someone who follows people who practise.
+    Clinician,
+    /// Someone who manages accounts.
+    Admin,
 }
 
 /// Options for `doctor`.
@@ -329,7 +373,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
     /// Listen on this address instead of 127.0.0.1, e.g. 0.0.0.0 to open supine to your
-    /// network on purpose (a warning is printed).
+    /// network on purpose: then everyone must sign in, so it needs an account first (`supine
+    /// admin add-user`), and a warning is printed.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
     /// Another host name the page may be reached by, e.g. yoga.local (repeatable).

@@ -1,6 +1,7 @@
 //! `supine`: guided lying-down yoga for back pain. This binary parses arguments and wires the
 //! crates together: content files, the journal, the plan compiler and the terminal player.
 
+mod admin_cmd;
 mod analyze_cmd;
 mod cli;
 mod doctor;
@@ -106,6 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Screen => practice::screen(&cli),
         Command::Log(args) => log_cmd::log(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
+        Command::Admin { command } => admin_cmd::admin(&cli, command),
         Command::CheckContent { dir } => files::check_content(dir),
         Command::Pose { image, model, json } => pose_cmd::run(image, model, *json),
         Command::Analyze {

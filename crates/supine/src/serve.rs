@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context;
-use supine_server::{AppState, Config, Timeouts};
+use supine_server::{Access, AppState, Config, Timeouts};
 
 use crate::cli::{Cli, ServeArgs};
 use crate::files::load_content;
@@ -14,18 +14,24 @@ use crate::practice::open_journal;
 
 /// `supine serve`.
 pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let ip = listen_address(args.listen.as_deref())?;
+    let access = Access::for_listen(ip);
     let content = Arc::new(load_content(cli.content.as_deref())?);
     let journal = open_journal(cli)?;
-    let ip: IpAddr = match &args.listen {
-        Some(a) => a
-            .parse()
-            .with_context(|| format!("--listen wants an IP address such as 0.0.0.0 (got {a})"))?,
-        None => IpAddr::V4(Ipv4Addr::LOCALHOST),
-    };
-    if !ip.is_loopback() {
+    if access != Access::Loopback {
+        // Beyond loopback nothing is served without sign-in, so there must be someone to sign
+        // in: checked before anything listens.
+        if journal.accounts()?.is_empty() {
+            anyhow::bail!(
+                "supine will not listen on {ip} yet: beyond 127.0.0.1 everyone must sign in, and \
+                 this journal has no account. Add one with `supine admin add-user NAME` (it asks \
+                 for a password), then start `supine serve --listen {ip}` again"
+            );
+        }
         eprintln!(
-            "warning: listening on {ip}: anyone who can reach this machine on your network can open \
-             supine and read your journal. Add --host-name NAME for each name they will use."
+            "warning: listening on {ip}: people on your network who sign in with an account can \
+             read and change this journal (sessions, screenings, settings). Add --host-name NAME \
+             for each name they will use."
         );
     }
     let speed = args.speed.unwrap_or(1.0);
@@ -56,6 +62,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             host_names,
             speed,
             timeouts: Timeouts::default(),
+            access,
         };
         let state = AppState::new(content, journal, &config)?;
         let url = format!("http://127.0.0.1:{port}/");
@@ -72,6 +79,18 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             .await
             .context("the web server stopped")
     })
+}
+
+/// The address `--listen` names (an IP address, or `localhost` for 127.0.0.1); 127.0.0.1
+/// without it.
+fn listen_address(listen: Option<&str>) -> anyhow::Result<IpAddr> {
+    match listen.map(str::trim) {
+        None => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        Some(a) if a.eq_ignore_ascii_case("localhost") => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        Some(a) => a.parse().map_err(|_| {
+            anyhow::anyhow!("--listen wants an IP address such as 0.0.0.0, or localhost (got {a})")
+        }),
+    }
 }
 
 /// Opens the page with `xdg-open` (or `open` on macOS); never fails the server.

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `supine` binary: run it as a user would and check what they would see.
 
+mod admin;
 mod analyze;
 mod cli;
 mod doctor;

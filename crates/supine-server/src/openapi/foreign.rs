@@ -66,6 +66,11 @@ macro_rules! described {
 }
 
 described!(
+    /// `supine_store::Role`.
+    Role => words(&["person", "clinician", "admin"], "what the account may do")
+);
+
+described!(
     /// `supine_core::Level`.
     Level => words(&["gentle", "standard"], "gentle (smaller dose, easier versions) or standard")
 );
