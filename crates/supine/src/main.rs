@@ -2,6 +2,7 @@
 //! crates together: content files, the journal, the plan compiler and the terminal player.
 
 mod analyze_cmd;
+mod camera;
 mod cli;
 mod doctor;
 mod export;
