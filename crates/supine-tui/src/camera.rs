@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use supine_core::seen::Observation;
+use supine_core::session::CameraView;
 
 /// One piece of news from the camera.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +100,21 @@ impl CameraFeed for ScriptedFeed {
     }
 }
 
+/// The status line in plain words: what the camera sees (`camera`, from the session's view, while
+/// it is on), or that it stopped and why (`stopped`).
+pub fn status_line(camera: Option<&CameraView>, stopped: Option<&str>) -> Option<String> {
+    if let Some(why) = stopped {
+        return Some(format!("Camera lost: {why}. The timer leads now."));
+    }
+    let c = camera?;
+    Some(match (&c.cant_see, c.following, c.waiting) {
+        (Some(what), _, _) => format!("Camera: I can't see {what}. The timer leads for now."),
+        (None, true, true) => "Camera: sees you, and waits for you to finish.".into(),
+        (None, true, false) => "Camera: sees you.".into(),
+        (None, false, _) => "Camera: on.".into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +140,32 @@ mod tests {
             ]
         );
         assert!(feed.poll(0).is_empty(), "said once");
+    }
+
+    #[test]
+    fn the_status_line_says_what_the_camera_sees_in_words() {
+        let view = |cant_see: Option<&str>, following, waiting| CameraView {
+            following,
+            waiting,
+            cant_see: cant_see.map(str::to_owned),
+            circles: None,
+        };
+        let line = |c: CameraView| status_line(Some(&c), None).unwrap();
+        assert_eq!(line(view(None, true, false)), "Camera: sees you.");
+        assert_eq!(
+            line(view(None, true, true)),
+            "Camera: sees you, and waits for you to finish."
+        );
+        assert_eq!(
+            line(view(Some("your knees"), false, false)),
+            "Camera: I can't see your knees. The timer leads for now."
+        );
+        assert_eq!(line(view(None, false, false)), "Camera: on.");
+        assert_eq!(
+            status_line(None, Some("the video ended")).unwrap(),
+            "Camera lost: the video ended. The timer leads now."
+        );
+        assert_eq!(status_line(None, None), None);
     }
 
     #[test]

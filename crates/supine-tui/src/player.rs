@@ -17,7 +17,7 @@ use supine_core::Event;
 use supine_core::Session;
 use supine_core::session::{Effect, Record};
 
-use crate::camera::{CameraFeed, CameraNews};
+use crate::camera::{CameraFeed, CameraNews, status_line};
 use crate::keys::{Action, key_to_event};
 use crate::ui::{UiState, draw};
 use crate::voice::Speaker;
@@ -329,16 +329,7 @@ impl Player<'_, '_> {
         if !self.had_camera {
             return None;
         }
-        if let Some(why) = &self.camera_stopped {
-            return Some(format!("Camera lost: {why}. The timer leads now."));
-        }
-        let c = view.camera.as_ref()?;
-        Some(match (&c.cant_see, c.following, c.waiting) {
-            (Some(what), _, _) => format!("Camera: I can't see {what}. The timer leads for now."),
-            (None, true, true) => "Camera: sees you, and waits for you to finish.".into(),
-            (None, true, false) => "Camera: sees you.".into(),
-            (None, false, _) => "Camera: on.".into(),
-        })
+        status_line(view.camera.as_ref(), self.camera_stopped.as_deref())
     }
 
     /// How long to wait for a key: until the session next needs a tick (the next breath
