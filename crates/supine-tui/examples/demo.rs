@@ -55,7 +55,7 @@ fn main() {
         },
         ..PlayerOptions::default()
     };
-    match play(session, &opts, &mut Nowhere) {
+    match play(session, &opts, &mut Nowhere, None) {
         Ok(outcome) => println!("{outcome:?}"),
         Err(e) => {
             eprintln!("error: {e}");

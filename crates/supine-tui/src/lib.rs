@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod big;
+pub mod camera;
 pub mod check;
 pub mod keys;
 pub mod player;
@@ -26,9 +27,12 @@ use supine_core::Session;
 use supine_core::safety::SafetyStop;
 use supine_core::session::{EndReason, Record};
 
+pub use camera::{CameraFeed, CameraNews, ChannelFeed, ScriptedFeed};
 pub use check::{SoundCheck, sound_check};
 pub use keys::{Action, key_to_event};
-pub use player::{Clock, FakeClock, InputSource, Io, ScriptedInput, SystemClock, run};
+pub use player::{
+    Clock, FakeClock, InputSource, Io, ScriptedInput, SystemClock, run, run_with_camera,
+};
 pub use ui::{PlayerView, UiState, draw};
 pub use voice::{
     Chimes, Cue, Espeak, Recording, Silent, Sound, SoundPlayer, Speaker, VoiceOptions,
@@ -145,11 +149,13 @@ fn sound(opts: &VoiceOptions, ui: &mut UiState) -> Sound {
 ///
 /// The terminal is always given back (raw mode off, main screen, cursor shown), on return, on
 /// error and on panic. A failing sink, a missing or failing voice and chimes that cannot be
-/// played are each shown on screen once, and the session goes on.
+/// played are each shown on screen once, and the session goes on. With a `camera` the session
+/// follows what it sees ([`run_with_camera`]).
 pub fn play(
     session: Session,
     opts: &PlayerOptions,
     sink: &mut dyn SessionSink,
+    camera: Option<&mut dyn CameraFeed>,
 ) -> Result<PlayOutcome, TuiError> {
     if !std::io::stdout().is_terminal() {
         return Err(TuiError::NotATerminal);
@@ -163,7 +169,7 @@ pub fn play(
     let mut guard = terminal::TerminalGuard::enter()?;
     let clock = SystemClock::with_speed(opts.speed);
     let mut input = player::CrosstermInput;
-    let result = run(
+    let result = run_with_camera(
         guard.terminal(),
         session,
         ui,
@@ -173,6 +179,7 @@ pub fn play(
             speaker: speaker.as_mut(),
             sink,
         },
+        camera,
     );
     if result.is_err() {
         speaker.stop();

@@ -17,6 +17,7 @@ use supine_core::Event;
 use supine_core::Session;
 use supine_core::session::{Effect, Record};
 
+use crate::camera::{CameraFeed, CameraNews, status_line};
 use crate::keys::{Action, key_to_event};
 use crate::ui::{UiState, draw};
 use crate::voice::Speaker;
@@ -235,7 +236,7 @@ pub struct Io<'a> {
 }
 
 /// Everything the loop holds while a session plays.
-struct Player<'a> {
+struct Player<'a, 'c> {
     session: Session,
     ui: UiState,
     io: Io<'a>,
@@ -246,9 +247,15 @@ struct Player<'a> {
     sink_failed: bool,
     /// Paused by the player because the terminal got too small (not by the person).
     auto_paused: bool,
+    /// The camera, while it runs.
+    camera: Option<&'c mut dyn CameraFeed>,
+    /// Whether a camera was on at the start.
+    had_camera: bool,
+    /// Why the camera stopped, once it has ("the video ended" at its end).
+    camera_stopped: Option<String>,
 }
 
-impl Player<'_> {
+impl Player<'_, '_> {
     /// Carries out effects, in order.
     fn apply(&mut self, effects: Vec<Effect>) {
         for effect in effects {
@@ -298,13 +305,41 @@ impl Player<'_> {
         self.handle(Event::Tick(now));
     }
 
-    /// How long to wait for a key: until the next breath boundary, or a frame for the breath
-    /// shape, whichever comes first.
+    /// Feeds the session what the camera saw since the last turn (after the tick, as the
+    /// session wants). When the camera stops, the session hears it is off and the timer leads.
+    fn camera_news(&mut self) {
+        let Some(feed) = self.camera.as_mut() else {
+            return;
+        };
+        for news in feed.poll(self.last_tick) {
+            match news {
+                CameraNews::Seen(o) => self.handle(Event::Seen(o)),
+                CameraNews::Stopped(reason) => {
+                    self.camera = None;
+                    self.camera_stopped = Some(reason.unwrap_or_else(|| "the video ended".into()));
+                    self.handle(Event::Camera(false));
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The camera's status line, while there is a camera.
+    fn camera_line(&self, view: &supine_core::session::View) -> Option<String> {
+        if !self.had_camera {
+            return None;
+        }
+        status_line(view.camera.as_ref(), self.camera_stopped.as_deref())
+    }
+
+    /// How long to wait for a key: until the session next needs a tick (the next breath
+    /// boundary, or sooner a camera deadline), or a frame for the breath shape, whichever
+    /// comes first.
     fn timeout(&self) -> Duration {
-        let Some(boundary) = self.session.next_boundary_ms() else {
+        let Some(next) = self.session.next_tick_in_ms() else {
             return Duration::from_millis(IDLE_POLL_MS);
         };
-        let due = self.last_tick + boundary.saturating_sub(self.session.position_ms());
+        let due = self.last_tick + next;
         let left = due.saturating_sub(self.io.clock.now_ms());
         Duration::from_millis(left.min(FRAME_MS))
     }
@@ -348,6 +383,21 @@ pub fn run<B: Backend>(
     ui: UiState,
     io: Io<'_>,
 ) -> Result<PlayOutcome, TuiError> {
+    run_with_camera(terminal, session, ui, io, None)
+}
+
+/// [`run`], with a camera: the session is told the camera is on at the start, and each turn of
+/// the loop feeds it what the camera saw (after the tick). When the camera stops (the video's
+/// end, a read error) the session is told it is off and the timer leads from there, and a
+/// status line says what the camera sees.
+pub fn run_with_camera<B: Backend>(
+    terminal: &mut Terminal<B>,
+    session: Session,
+    ui: UiState,
+    io: Io<'_>,
+    camera: Option<&mut dyn CameraFeed>,
+) -> Result<PlayOutcome, TuiError> {
+    let had_camera = camera.is_some();
     let mut p = Player {
         session,
         ui,
@@ -357,8 +407,15 @@ pub fn run<B: Backend>(
         pain_after: None,
         sink_failed: false,
         auto_paused: false,
+        camera,
+        had_camera,
+        camera_stopped: None,
     };
+    if had_camera {
+        p.handle(Event::Camera(true));
+    }
     p.tick();
+    p.camera_news();
     let mut last_heartbeat = p.last_tick;
     let mut interrupted = false;
     let end = loop {
@@ -369,9 +426,12 @@ pub fn run<B: Backend>(
         let size = terminal.size().map_err(draw_err)?;
         p.fit(size.width, size.height);
         let view = p.session.view();
+        let line = p.camera_line(&view);
+        p.ui.set_camera_line(line);
         terminal.draw(|f| draw(f, &view, &p.ui)).map_err(draw_err)?;
         let event = p.io.input.next_event(p.timeout())?;
         p.tick();
+        p.camera_news();
         if p.last_tick.saturating_sub(last_heartbeat) >= HEARTBEAT_MS {
             last_heartbeat = p.last_tick;
             let result = p.io.sink.heartbeat();

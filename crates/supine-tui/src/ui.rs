@@ -64,6 +64,8 @@ pub struct UiState {
     pain_entry: String,
     notices: Vec<String>,
     too_small: bool,
+    /// What the camera sees, in words, while there is one.
+    camera: Option<String>,
 }
 
 impl UiState {
@@ -97,6 +99,16 @@ impl UiState {
     /// The notices shown.
     pub fn notices(&self) -> &[String] {
         &self.notices
+    }
+
+    /// Sets the camera's status line, shown above the notices (`None`: no camera, no line).
+    pub fn set_camera_line(&mut self, line: Option<String>) {
+        self.camera = line;
+    }
+
+    /// The camera's status line.
+    pub fn camera_line(&self) -> Option<&str> {
+        self.camera.as_deref()
     }
 
     /// Whether the terminal was too small at the last check.
@@ -438,8 +450,9 @@ impl Widget for &PlayerView<'_> {
         );
         let notices: Vec<String> = self
             .ui
-            .notices
+            .camera
             .iter()
+            .chain(&self.ui.notices)
             .flat_map(|n| wrap(n, usize::from(area.width.saturating_sub(2))))
             .collect();
         let notices_top = help_y.saturating_sub(notices.len() as u16);

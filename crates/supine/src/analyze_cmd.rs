@@ -43,7 +43,7 @@ const FFMPEG_STDERR_TAIL: usize = 4096;
 
 /// An ffmpeg process decoding into a y4m pipe, with its error output drained on a thread (so a
 /// chatty ffmpeg never blocks on a full pipe) and only its tail kept.
-struct Ffmpeg {
+pub(crate) struct Ffmpeg {
     child: Child,
     stderr: Option<std::thread::JoinHandle<String>>,
 }
@@ -78,13 +78,17 @@ fn drain_tail(mut from: impl Read) -> String {
 }
 
 /// Where frames come from.
-enum Source {
-    Y4m(Y4mReader<Box<dyn BufRead>>, Option<usize>, Option<Ffmpeg>),
+pub(crate) enum Source {
+    Y4m(
+        Y4mReader<Box<dyn BufRead + Send>>,
+        Option<usize>,
+        Option<Ffmpeg>,
+    ),
     Images(Vec<PathBuf>, usize),
 }
 
 /// What the source gave.
-enum Next {
+pub(crate) enum Next {
     /// A frame (decoded into the buffer given, or, when passing over it, not decoded).
     Frame,
     /// A frame that could not be read.
@@ -94,7 +98,7 @@ enum Next {
 }
 
 impl Source {
-    fn open(input: &Path, folder_fps: f64) -> anyhow::Result<(Source, f64)> {
+    pub(crate) fn open(input: &Path, folder_fps: f64) -> anyhow::Result<(Source, f64)> {
         if input.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(input)
                 .with_context(|| format!("reading the folder {}", input.display()))?
@@ -118,7 +122,7 @@ impl Source {
         if &head[..n] == b"YUV4MPEG2" {
             let file = std::fs::File::open(input)?;
             let size = file.metadata()?.len();
-            let r: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 20, file));
+            let r: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 20, file));
             let y = Y4mReader::new(r, MAX_FRAME_SIDE)
                 .with_context(|| format!("reading {}", input.display()))?;
             let frames = size / y.frame_bytes() as u64;
@@ -158,7 +162,7 @@ impl Source {
                     anyhow::Error::new(e).context("starting ffmpeg")
                 }
             })?;
-        let out: Box<dyn BufRead> = Box::new(BufReader::with_capacity(
+        let out: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(
             1 << 20,
             child.stdout.take().expect("piped stdout"),
         ));
@@ -212,7 +216,7 @@ impl Source {
     }
 
     /// Index (from 0) of the frame the next call reads.
-    fn position(&self) -> usize {
+    pub(crate) fn position(&self) -> usize {
         match self {
             Source::Y4m(r, _, _) => r.position(),
             Source::Images(_, i) => *i,
@@ -221,7 +225,7 @@ impl Source {
 
     /// Reads the next frame into `img`, or passes over it without decoding it when `decode` is
     /// false. A frame or image that cannot be read is reported and skipped.
-    fn next(&mut self, img: &mut DynamicImage, decode: bool, src_fps: f64) -> Next {
+    pub(crate) fn next(&mut self, img: &mut DynamicImage, decode: bool, src_fps: f64) -> Next {
         let frame = self.position() + 1;
         let t = (frame - 1) as f64 / src_fps;
         match self {
@@ -285,7 +289,7 @@ impl Source {
 
     /// Waits for ffmpeg, if it was decoding: when it failed after giving frames, what it did
     /// not give is reported as skipped (`next_frame` from 1, at `t` seconds).
-    fn finish(self, next_frame: usize, t: f64) -> anyhow::Result<Option<Skipped>> {
+    pub(crate) fn finish(self, next_frame: usize, t: f64) -> anyhow::Result<Option<Skipped>> {
         let Source::Y4m(_, _, Some(ffmpeg)) = self else {
             return Ok(None);
         };

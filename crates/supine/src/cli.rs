@@ -346,6 +346,10 @@ pub struct PracticeArgs {
     /// Run the session this many times faster than real time (for end-to-end tests).
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub speed: f64,
+    /// Follow your movements in a video played as the camera, in real time (y4m, or any video
+    /// ffmpeg reads): the counts are what it sees. Live cameras are not supported yet.
+    #[arg(long, value_name = "FILE")]
+    pub camera: Option<std::path::PathBuf>,
     /// Check the sound instead of practising: speak a sentence and play a chime, then say what
     /// worked, what did not, and how to fix it.
     #[arg(long)]

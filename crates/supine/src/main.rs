@@ -3,6 +3,7 @@
 
 mod admin_cmd;
 mod analyze_cmd;
+mod camera;
 mod cli;
 mod doctor;
 mod export;

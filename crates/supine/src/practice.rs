@@ -12,7 +12,7 @@ use supine_core::session::{EndReason, Record};
 use supine_core::{Condition, Content, Level, Outcome, Plan, Session, compile};
 use supine_store::practice::{self, CheckStatus, Remembered};
 use supine_store::{Journal, NewSession, SessionEvent, SessionFinish, SessionId, is_postgres_url};
-use supine_tui::{PlayOutcome, PlayerOptions, SessionSink, VoiceOptions};
+use supine_tui::{CameraFeed, PlayOutcome, PlayerOptions, SessionSink, VoiceOptions};
 
 use crate::cli::{Cli, LevelArg, PlanArgs, PracticeArgs, Switch};
 use crate::files::{journal_path, load_content};
@@ -458,6 +458,12 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     check_minutes(&args.plan, &r, &content)?;
     // Remembered settings that no longer make a plan are an error too, found now.
     compile(&content, &r.plan_input(Vec::new()))?;
+    // The camera's video is opened (and the pose models loaded) now, so a bad one stops here.
+    let camera = args
+        .camera
+        .as_deref()
+        .map(crate::camera::open)
+        .transpose()?;
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         bail!(
             "practice needs an interactive terminal; to see the routine without one, use `supine plan`"
@@ -546,7 +552,21 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
         journal: &mut *journal,
         id,
     };
-    let played = supine_tui::play(session, &opts, &mut sink);
+    // The video starts playing with the session.
+    let (mut feed, running) = match camera {
+        Some(c) => {
+            let (feed, running) = c.start(args.speed)?;
+            (Some(feed), Some(running))
+        }
+        None => (None, None),
+    };
+    let played = supine_tui::play(
+        session,
+        &opts,
+        &mut sink,
+        feed.as_mut().map(|f| f as &mut dyn CameraFeed),
+    );
+    drop(running);
     let (reason, pain_after) = match &played {
         Ok(o) => (o.end.as_str().to_owned(), o.pain_after),
         Err(_) => ("error".to_owned(), None),

@@ -1,7 +1,8 @@
 //! `supine practice` in a real pseudo-terminal (through `script`): killed with SIGKILL midway
 //! (the journal keeps what was done and the next run finds the session interrupted), stopped for
 //! safety (the advice stays, exit 4, and the next check asks about it), refused before any
-//! question for a bad option, and on a full disk.
+//! question for a bad option, and on a full disk; with a video as the camera, and a camera that
+//! cannot be used.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,11 +24,23 @@ fn have_script() -> bool {
 /// `supine --db DB practice --voice off --speed 40 ARGS` in a `cols` x `rows` pseudo-terminal,
 /// everything it shows kept in `typescript`.
 fn practice_in_pty(home: &Path, db: &Path, args: &str, cols: u16, typescript: &Path) -> Child {
+    practice_in_pty_at(40, home, db, args, cols, typescript)
+}
+
+/// [`practice_in_pty`] at `speed` times real time.
+fn practice_in_pty_at(
+    speed: u32,
+    home: &Path,
+    db: &Path,
+    args: &str,
+    cols: u16,
+    typescript: &Path,
+) -> Child {
     let exe = env!("CARGO_BIN_EXE_supine");
     // script's pseudo-terminal has no size without a terminal on stdin: give it one, or the
     // player (rightly) waits for a bigger window.
     let inner = format!(
-        "stty cols {cols} rows 24; exec {exe} --db {} practice --voice off --speed 40 {args}",
+        "stty cols {cols} rows 24; exec {exe} --db {} practice --voice off --speed {speed} {args}",
         db.display()
     );
     Command::new("script")
@@ -356,4 +369,116 @@ fn on_a_full_disk_practice_says_so_before_the_routine_and_keeps_what_was_saved()
         j.latest_screening(ScreeningKind::Full).unwrap(),
         Some(record)
     );
+}
+
+/// The e2e clip of knee circles (frames as images) written twice over as one y4m video, so it
+/// outlasts the routine's opening at the test's speed.
+fn circles_video(dir: &Path) -> PathBuf {
+    let frames_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../supine-vision/tests/fixtures/real/e2e/circles");
+    let mut frames: Vec<PathBuf> = std::fs::read_dir(&frames_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    frames.sort();
+    assert!(!frames.is_empty(), "no frames in {}", frames_dir.display());
+    let first = image::open(&frames[0]).unwrap().to_rgb8();
+    let path = dir.join("circles.y4m");
+    let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    // The clip's own rate (its JSON says 5 frames a second).
+    let mut y4m =
+        supine_synth::y4m::Y4mWriter::new(file, first.width(), first.height(), 5, 1).unwrap();
+    for _ in 0..2 {
+        for f in &frames {
+            y4m.write(&image::open(f).unwrap().to_rgb8()).unwrap();
+        }
+    }
+    y4m.finish().unwrap();
+    path
+}
+
+#[test]
+fn practice_with_a_video_as_the_camera_keeps_what_it_saw_and_ends_normally() {
+    if !have_script() {
+        println!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let home = Home::new();
+    let db = home.db();
+    let video = circles_video(home.path());
+    let ts = home.typescript("ts");
+    let args = format!(
+        "--inhale 2 --exhale 2 --minutes 3.5 --camera {}",
+        video.display()
+    );
+    let mut child = practice_in_pty_at(20, home.path(), &db, &args, 100, &ts);
+    // The screening, then pain before 0 (no more questions about it).
+    let mut answers = vec!["n"; 17];
+    answers.push("0");
+    answer_prompts(&mut child, &ts, &answers);
+    // Once every segment is done the pain question is up: 2.
+    let total = loop {
+        wait_for_segments(&db, 1);
+        let j = SqliteJournal::open(&db).unwrap();
+        let id = j.recent_sessions(1).unwrap()[0].id;
+        let s = j.session(id).unwrap().unwrap();
+        if s.segments_done >= s.segments_total {
+            break s.segments_total;
+        }
+    };
+    assert!(total > 0);
+    type_in(&mut child, "2\r");
+    let status = wait_for_exit(&mut child);
+    let (_, after) = before_and_after(&ts);
+    assert_eq!(status.code(), Some(0), "{after}");
+    let j = SqliteJournal::open(&db).unwrap();
+    let id = j.recent_sessions(1).unwrap()[0].id;
+    let s = j.session(id).unwrap().unwrap();
+    assert_eq!(s.status, SessionStatus::Finished);
+    assert_eq!(s.end_reason.as_deref(), Some("completed"));
+    assert_eq!(s.pain_after, Some(2));
+    // What the camera saw of the pose it watched is kept, as `seen`.
+    let seen: Vec<_> = s.events.iter().filter(|e| e.kind == "seen").collect();
+    assert!(!seen.is_empty(), "{:?}", s.events);
+    assert!(seen[0].data["seen"]["clockwise"].is_u64(), "{:?}", seen[0]);
+    for e in &seen {
+        println!("seen: {}", e.data);
+    }
+    // The player said what the camera saw.
+    let shown = String::from_utf8_lossy(&std::fs::read(&ts).unwrap()).into_owned();
+    assert!(shown.contains("Camera"), "{shown}");
+}
+
+#[test]
+fn a_camera_file_that_is_missing_or_a_live_device_is_refused_before_anything() {
+    let home = crate::cli::Home::new();
+    let missing = home.path().join("nowhere.y4m");
+    let o = home.run(&["practice", "--camera", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", crate::cli::stderr(&o));
+    let err = crate::cli::stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "--camera {}: there is no such file",
+            missing.display()
+        )),
+        "{err}"
+    );
+    assert!(!home.db().exists(), "nothing was journaled");
+    // A character device, as a live camera is: not supported yet, said plainly.
+    let o = home.run(&["practice", "--camera", "/dev/null"]);
+    assert_eq!(o.status.code(), Some(2), "{}", crate::cli::stderr(&o));
+    let err = crate::cli::stderr(&o);
+    assert!(err.contains("live cameras are not supported yet"), "{err}");
+    // A file that is not a video.
+    let text = home.path().join("notes.txt");
+    std::fs::write(&text, "not a video").unwrap();
+    let o = home.run(&["practice", "--camera", text.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", crate::cli::stderr(&o));
+    assert!(
+        crate::cli::stderr(&o).contains("--camera"),
+        "{}",
+        crate::cli::stderr(&o)
+    );
+    assert!(!home.db().exists(), "nothing was journaled");
 }
