@@ -13,6 +13,8 @@ use supine_vision::analyze::{self, Analysis, Body, Point, Sample, Seen, stream};
 use supine_vision::landmarks::NUM_LANDMARKS;
 use supine_vision::{LandmarkModel, PoseEstimator, PoseOptions};
 
+use crate::common::percentiles;
+
 /// Renders `clip` frame by frame, tracks the person and analyses the stream.
 fn run(clip: &Clip, model: LandmarkModel) -> Analysis {
     analyze::analyze(&samples(clip, model))
@@ -195,22 +197,6 @@ fn lags(clip: &Clip, a: &Analysis) -> (Vec<f64>, Vec<f64>) {
         }
     }
     (circles, tops)
-}
-
-/// "p50 x s, p99 y s, worst z s (n)" of `v`.
-fn percentiles(mut v: Vec<f64>) -> String {
-    if v.is_empty() {
-        return "none".into();
-    }
-    v.sort_by(f64::total_cmp);
-    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    format!(
-        "p50 {:.2} s, p99 {:.2} s, worst {:.2} s ({} events)",
-        at(0.5),
-        at(0.99),
-        v[v.len() - 1],
-        v.len()
-    )
 }
 
 /// What differs between the analysis and the truth (empty when it matches).

@@ -14,7 +14,7 @@
 //! `SUPINE_REALBODY_FRAMES=/var/tmp/realbody-frames cargo test --release -p supine-vision --test
 //! main real::make_streams -- --ignored --nocapture`.
 
-use crate::common::fixtures;
+use crate::common::{fixtures, percentiles};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -373,22 +373,6 @@ fn lags(truth: &Value, a: &Analysis) -> (Vec<f64>, Vec<f64>) {
         paired(of(kind, end), left, &mut tops);
     }
     (circles, tops)
-}
-
-/// "p50 x s, p99 y s, worst z s (n events)" of `v`.
-fn percentiles(mut v: Vec<f64>) -> String {
-    if v.is_empty() {
-        return "none".into();
-    }
-    v.sort_by(f64::total_cmp);
-    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    format!(
-        "p50 {:.2} s, p99 {:.2} s, worst {:.2} s ({} events)",
-        at(0.5),
-        at(0.99),
-        v[v.len() - 1],
-        v.len()
-    )
 }
 
 /// The totals of a split.

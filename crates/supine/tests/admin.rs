@@ -2,31 +2,18 @@
 //! password on standard input, listed and removed, and the server refuses to open to the
 //! network until one exists, then asks everyone to sign in.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Output, Stdio};
 
 use super::cli::{Home, stderr, stdout};
+use super::serve::raw;
 
 /// `supine admin add-user ARGS --password-stdin` with `password` as its input.
 fn add_user(home: &Home, args: &[&str], password: &str) -> Output {
     let mut all = vec!["admin", "add-user"];
     all.extend_from_slice(args);
     all.push("--password-stdin");
-    let mut child = home
-        .cmd(&all)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(password.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    home.run_with_input(&all, password)
 }
 
 fn accounts(home: &Home) -> serde_json::Value {
@@ -130,17 +117,6 @@ fn serve_beyond_loopback_refuses_to_start_without_an_account() {
         "it printed an address: {}",
         stdout(&o)
     );
-}
-
-/// Sends `request` to the port on 127.0.0.1; returns the status line and the body.
-fn raw(port: u16, request: &str) -> (String, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    let status = text.lines().next().unwrap_or_default().to_owned();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
-    (status, body)
 }
 
 #[test]

@@ -55,7 +55,7 @@ fn get(port: u16, host: &str, path: &str) -> (String, String) {
 }
 
 /// Sends `request` as it is; returns the status line and the body.
-fn raw(port: u16, request: &str) -> (String, String) {
+pub(crate) fn raw(port: u16, request: &str) -> (String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.write_all(request.as_bytes()).unwrap();
     let mut text = String::new();

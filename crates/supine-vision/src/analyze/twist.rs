@@ -662,25 +662,21 @@ impl Twist {
         let far = self
             .estimates
             .is_some_and(|(_, c, _, _)| toward(side, c) < 0.0);
-        far && median(
-            self.turns
-                .iter()
-                .filter(|x| x.0 >= from - 1e-6 && x.0 <= to + 1e-6)
-                .map(|x| x.2.abs())
-                .collect(),
-        )
-        .is_some_and(|gap| gap < HIDDEN_GAP)
+        far && median(self.between(from, to).map(|x| x.2.abs()).collect())
+            .is_some_and(|gap| gap < HIDDEN_GAP)
+    }
+
+    /// The turns read from `from` to `to`.
+    fn between(&self, from: f64, to: f64) -> impl Iterator<Item = &(f64, f32, f32)> + '_ {
+        self.turns
+            .iter()
+            .filter(move |x| x.0 >= from - 1e-6 && x.0 <= to + 1e-6)
     }
 
     /// Where the turn towards `side` settled between `from` and `to`: the 90th percentile of
     /// those readings, as [`Twist::level`] takes it.
     fn level_between(&self, side: Side, from: f64, to: f64) -> Option<f32> {
-        upper_decile(
-            self.series(side)
-                .filter(|x| x.0 >= from - 1e-6 && x.0 <= to + 1e-6)
-                .map(|x| x.1)
-                .collect(),
-        )
+        upper_decile(self.between(from, to).map(|x| toward(side, x.1)).collect())
     }
 
     /// When the turn came within the band of the side's deepest (interpolated); on the far side,

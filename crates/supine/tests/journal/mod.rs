@@ -406,20 +406,10 @@ fn fhir_export_is_a_bundle_of_pain_observations() {
 #[test]
 fn psfs_asks_activities_once_then_scores_weekly() {
     let home = Home::new();
-    let mut child = home
-        .cmd(&["psfs"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"sitting through a film\nputting on socks\n\n4\n2\n")
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = home.run_with_input(
+        &["psfs"],
+        "sitting through a film\nputting on socks\n\n4\n2\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("Your average today: 3.0 of 10"),
