@@ -734,3 +734,73 @@ fn make_streams() {
         }
     });
 }
+
+/// Dev-time: for the clips named in `SUPINE_REAL_CLIPS` (`tune/bridge-06,...`; tuning clips only
+/// while tuning), prints every observation and, per frame, what the bridge and twist read (lift,
+/// knees' turn, the knees' midpoint in torso lengths), beside the truth's events and phases.
+#[test]
+#[ignore = "dev-time: explains named clips (SUPINE_REAL_CLIPS)"]
+fn explain() {
+    let names = std::env::var("SUPINE_REAL_CLIPS").expect("set SUPINE_REAL_CLIPS");
+    for name in names.split(',') {
+        let (split, id) = name.split_once('/').expect("split/id");
+        let c = load_split(split)
+            .into_iter()
+            .find(|c| c.id() == name)
+            .unwrap_or_else(|| panic!("no clip {name}"));
+        println!("\n== {} ({id}) expected {}", c.id(), c.truth["expected"]);
+        for e in c.truth["events"].as_array().into_iter().flatten() {
+            println!("truth event {e}");
+        }
+        for p in c.truth["phases"].as_array().into_iter().flatten() {
+            println!(
+                "truth phase {} {:.1}-{:.1}",
+                p["phase"],
+                f(&p["t_start"]),
+                f(&p["t_end"])
+            );
+        }
+        let a = analyze::analyze(&c.samples);
+        for o in &a.observations {
+            if !matches!(o.seen, Seen::HoldSoFar { .. }) {
+                println!("obs t {:.2} reported {:.2} {:?}", o.t, o.reported, o.seen);
+            }
+        }
+        for s in &c.samples {
+            let Some(b) = &s.body else {
+                println!("{:.1} none", s.t);
+                continue;
+            };
+            let lift = analyze::bridge::lift(b).map(|h| h.lift_px / h.torso_px);
+            let tw = analyze::twist::reading(b);
+            let knees = b.mid(analyze::Part::Knees);
+            // The knees' distance from the hip-ankle line, torso lengths (up in the picture).
+            let (h, an) = (b.mid(analyze::Part::Hips), b.mid(analyze::Part::Ankles));
+            let (lx, ly) = (an.0 - h.0, an.1 - h.1);
+            let l = lx.hypot(ly).max(1.0);
+            let kup = ((knees.0 - h.0) * ly - (knees.1 - h.1) * lx).abs() / l / b.torso();
+            let hip_reach = l / b.torso();
+            println!(
+                "{:.1} kup {kup:.2} hreach {hip_reach:.2} sh {:>6} shw {:>6} lift {:>6} bent {:>5} psi {:>7} kgap {:>6} reach {:>5} knees {:.0},{:.0} torso {:.0} vis k {:.2}/{:.2} a {:.2}/{:.2}",
+                s.t,
+                tw.map_or("-".into(), |r| format!("{:.3}", r.shoulder_gap)),
+                tw.map_or("-".into(), |r| format!(
+                    "{:.0}",
+                    r.world_shoulders.0.atan2(r.world_shoulders.1).to_degrees()
+                )),
+                lift.map_or("-".into(), |l| format!("{l:.3}")),
+                analyze::bridge::lift(b).map_or("-".into(), |h| h.knees_bent.to_string()),
+                tw.and_then(|r| r.psi).map_or("-".into(), |p| format!("{p:.1}")),
+                tw.map_or("-".into(), |r| format!("{:.3}", r.knee_gap)),
+                tw.map_or("-".into(), |r| format!("{:.2}", r.reach)),
+                knees.0,
+                knees.1,
+                b.torso(),
+                b.image[25].visibility,
+                b.image[26].visibility,
+                b.image[27].visibility,
+                b.image[28].visibility,
+            );
+        }
+    }
+}

@@ -51,6 +51,33 @@ pub const HIPS_LEVEL_M: f32 = 0.10;
 /// knees read 0.2-0.6, bent knees 0.7-1.2, straight legs 1.6 and more (capsule clips and adult
 /// proportions: shin and thigh each about one torso length).
 pub const FEET_REACH: std::ops::RangeInclusive<f32> = 0.65..=1.4;
+/// Knees this far (torso lengths, in the picture) from the line from the hips to the ankles are
+/// bent, however far the feet reach: a long-legged person's bent knees put the feet out to
+/// 1.41-1.50 torso lengths (realistic tuning bodies t7 and t9), past [`FEET_REACH`], where
+/// another's straight legs read 1.56. A knee bent to a right angle stands some 0.7 torso
+/// lengths off that line, and a camera 30-50 degrees up reads bent knees at 0.43-0.66 and
+/// straight legs at 0.10-0.19 (realistic tuning clips, resting and getting into a pose).
+pub const KNEES_UP: f32 = 0.3;
+
+/// The knees' distance from the line from the mid-hip to the mid-ankle, in torso lengths (in the
+/// picture): how far the knees are bent out of that line.
+pub fn knees_up(b: &Body) -> f32 {
+    let (h, a, k) = (
+        b.mid(Part::Hips),
+        b.mid(Part::Ankles),
+        b.mid(Part::Knees),
+    );
+    let line = sub(a, h);
+    let l = len(line).max(1.0);
+    let d = sub(k, h);
+    (d.0 * line.1 - d.1 * line.0).abs() / l / b.torso()
+}
+
+/// Bent knees with the feet down: the feet at least the start of [`FEET_REACH`] from the hips
+/// (not hugged), and within it or the knees [`KNEES_UP`] off the hip-ankle line.
+pub fn knees_bent(b: &Body, reach: f32) -> bool {
+    reach >= *FEET_REACH.start() && (reach <= *FEET_REACH.end() || knees_up(b) >= KNEES_UP)
+}
 /// In a round the shoulders and feet stay planted: their distance in the picture may differ from
 /// its value before the lift by at most this fraction. The realistic tuning bridges change it by
 /// 1-5% (the rising hips turn the torso), while the feet's reach from the hips grows from 1.2 to
@@ -149,8 +176,8 @@ pub struct HipReading {
     /// Mid-shoulder to mid-ankle, pixels: the span of the body between the two places a bridge
     /// stands on.
     pub span_px: f32,
-    /// The knees bent with the feet down: the feet within [`FEET_REACH`] of the hips. Read only
-    /// with the hips down, since the hips move away from the feet in the picture as they rise.
+    /// The knees bent with the feet down ([`knees_bent`]). Read only with the hips down, since
+    /// the hips move away from the feet in the picture as they rise.
     pub knees_bent: bool,
 }
 
@@ -180,7 +207,7 @@ pub fn lift(b: &Body) -> Option<HipReading> {
         lift_px: s.1 - h.1,
         torso_px,
         span_px: l,
-        knees_bent: FEET_REACH.contains(&reach),
+        knees_bent: knees_bent(b, reach),
     })
 }
 

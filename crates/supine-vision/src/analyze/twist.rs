@@ -39,8 +39,11 @@ use std::collections::VecDeque;
 
 pub use super::Side;
 
-/// Twist (degrees from rest) that starts a move to a side.
-pub const ENTER_DEG: f32 = 25.0;
+/// Twist (degrees from rest, as read) that starts a move to a side. The routine's twists turn
+/// 50-80 degrees, and the picture reads a turn foreshortened to as little as 0.45 of it (a
+/// 56 degree turn towards the camera of realistic tuning clip twist-04 reads 24), while knees
+/// held in the middle, breathing, read under [`EXIT_DEG`].
+pub const ENTER_DEG: f32 = 20.0;
 /// Twist below which the knees are back in the middle.
 pub const EXIT_DEG: f32 = 12.0;
 /// A hold is the time within this many degrees of the deepest turn on that side
@@ -108,6 +111,12 @@ pub const REACH_STEADY: f32 = 0.25;
 /// roll a little with the knees, and a lifted shoulder adds to it) and up to 49 on the capsule
 /// clips, whose lifted shoulder rises 25 cm.
 pub const ROLL_DEG: f32 = 65.0;
+/// ... or by more than this (degrees) with the shoulders crossed over in the picture (the one
+/// nearer the camera now higher than the other, against how they lie with the knees in the
+/// middle): rolling away from the camera turns the shoulder line past the camera's elevation
+/// (30-50 degrees) and the world landmarks read less of the turn (realistic tuning clip
+/// roll-02: 48 degrees, the shoulders crossed), while a twist's shoulders turn by up to 27.
+pub const CROSSED_ROLL_DEG: f32 = 40.0;
 /// A twist starts only from knees that have been in the middle, feet steady, this long (seconds):
 /// getting into the pose is not a twist.
 pub const SETTLE_S: f64 = 1.0;
@@ -216,8 +225,12 @@ impl TwistReport {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading {
     /// Knees' turn about the long axis plus the camera's elevation, degrees, positive towards
-    /// the camera; `None` when the frame cannot be judged (straight legs, sitting up).
+    /// the camera; `None` when the frame cannot be judged (hugged knees, sitting up).
     pub psi: Option<f32>,
+    /// The knees read bent with the feet down ([`super::bridge::knees_bent`]). Knees dropped to
+    /// a side can stand close to the hip-ankle line in the picture, so a frame that is not is
+    /// still judged where the feet are within [`REACH_STEADY`] of where they rest bent.
+    pub bent: bool,
     /// Right minus left shoulder across the body, torso lengths (negative: the right shoulder
     /// is lower in the picture, so nearer the camera).
     pub shoulder_gap: f32,
@@ -258,12 +271,13 @@ pub fn reading(b: &Body) -> Option<Reading> {
     let knee_gap = dot(sub(p(rk), p(lk)), n) / f.torso;
     let shoulder_gap = f.across(sub(p(rs), p(ls)));
     let reach = f.at(feet).0;
-    let judged = f.lying() && super::bridge::FEET_REACH.contains(&reach);
+    let judged = f.lying() && reach >= *super::bridge::FEET_REACH.start();
     // up = L cos psi, knee_gap = -W sin psi: psi from the two, with W = KNEE_SPACING L.
     let psi = judged.then(|| (-knee_gap / KNEE_SPACING).atan2(up).to_degrees());
     let (ws_l, ws_r) = (b.world[ls], b.world[rs]);
     Some(Reading {
         psi,
+        bent: super::bridge::knees_bent(b, reach),
         shoulder_gap,
         world_shoulders: (ws_r[1] - ws_l[1], ws_r[2] - ws_l[2]),
         reach,
@@ -332,6 +346,8 @@ pub struct Twist {
     hold_lifts: Vec<f32>,
     /// Since when the knees have been judged in the middle with the feet steady.
     settled_since: Option<f64>,
+    /// The knees have stopped at the side of this hold: the shoulders are followed from then.
+    knees_still: bool,
 }
 
 impl Default for Twist {
@@ -349,6 +365,7 @@ impl Default for Twist {
             estimates: None,
             hold_lifts: Vec::new(),
             settled_since: None,
+            knees_still: false,
         }
     }
 }
@@ -387,9 +404,22 @@ impl Twist {
         if self.last_t.is_some_and(|t| s.t - t > MAX_GAP_S) {
             self.middle(&mut out, s.t, None);
         }
-        let Some(r) = s.body.as_ref().and_then(reading).filter(|_| hips_down) else {
+        let Some(mut r) = s.body.as_ref().and_then(reading).filter(|_| hips_down) else {
             return out;
         };
+        // Where the feet rest: from the frames judged with the knees bent, not those with the
+        // legs still straight before the pose.
+        let rest_reach = median(
+            self.history
+                .iter()
+                .filter(|h| h.1.psi.is_some() && h.1.bent)
+                .map(|h| h.1.reach)
+                .collect(),
+        );
+        if !r.bent && rest_reach.is_none_or(|rest| (r.reach - rest).abs() > REACH_STEADY) {
+            // Straight legs (or legs bending or straightening): not judged.
+            r.psi = None;
+        }
         // The rest and the camera's side come from the knees in the middle (and from before
         // the first twist).
         if self.state == State::Middle {
@@ -404,20 +434,14 @@ impl Twist {
         };
         // The feet stay where they are in a twist; feet that slide are legs bending or
         // straightening (getting into or out of a pose).
-        // Where the feet rest: from the frames judged (knees bent), not those with the legs
-        // still straight before the pose.
-        let rest_reach = median(
-            self.history
-                .iter()
-                .filter(|h| h.1.psi.is_some())
-                .map(|h| h.1.reach)
-                .collect(),
-        )
-        .unwrap_or(r.reach);
+        let rest_reach = rest_reach.unwrap_or(r.reach);
+        let calm_gap = median(self.calm.iter().map(|c| c.1).collect());
         let rolled = self.estimates.is_some_and(|(_, c, _, elevation)| {
             let (down, away) = r.world_shoulders;
             let angle = (c * down).atan2(-c * away).to_degrees();
-            wrap(angle - elevation).abs() > ROLL_DEG
+            let turned = wrap(angle - elevation).abs();
+            let crossed = calm_gap.is_some_and(|g| g * r.shoulder_gap < 0.0);
+            turned > ROLL_DEG || (crossed && turned > CROSSED_ROLL_DEG)
         });
         let steady = (r.reach - rest_reach).abs() <= REACH_STEADY && !rolled;
         if !steady {
@@ -467,6 +491,7 @@ impl Twist {
                         self.lift_since = None;
                         self.lift_said = false;
                         self.hold_lifts.clear();
+                        self.knees_still = false;
                     }
                     self.said_s = 0;
                     self.state = State::AtSide { side, reached };
@@ -476,7 +501,12 @@ impl Twist {
             State::AtSide { side, reached } => {
                 self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
                 let level = self.level(side);
-                self.shoulder(&mut out, side, now, r.shoulder_gap);
+                let stopped = slope(self.newest(side), now)
+                    .is_some_and(|(k, _)| k.abs() < STOPPED_DEG_S);
+                self.knees_still |= stopped && toward(side, deg) >= level - HOLD_BAND_DEG;
+                if self.knees_still {
+                    self.shoulder(&mut out, side, now, r.shoulder_gap);
+                }
                 if rolled {
                     // Rolling onto the side: no hold.
                     out.push(obs(
@@ -717,10 +747,15 @@ impl Twist {
             .unwrap_or(t)
     }
 
-    /// Follows the shoulder opposite the knees on `side` while held there. Its lift is the gap
-    /// in height between the two shoulders in the picture against the knees-in-the-middle
-    /// baseline, less what the twist itself does to it (the lowest fifth of the readings since
-    /// the knees got there: the shoulders roll a little with the knees).
+    /// Follows the shoulder opposite the knees on `side` while held there, from when the knees
+    /// first stopped ([`STOPPED_DEG_S`]) within [`HOLD_BAND_DEG`] of the side's deepest: a side
+    /// can be reported reached while the knees, slowing down, still turn, and the shoulders roll
+    /// on with them (by 0.08 torso lengths on realistic tuning clip twist-01), which is the
+    /// twist's part, not a lift.
+    /// The twist's part is taken from the readings before a lift begins, so that a lift held
+    /// for most of the hold does not become it. Its lift is the gap in height between the two shoulders in the picture against the
+    /// knees-in-the-middle baseline, less what the twist itself does to it (the lowest fifth of
+    /// those readings: the shoulders roll a little with the knees).
     fn shoulder(&mut self, out: &mut Vec<Observation>, side: Side, now: f64, gap: f32) {
         let base = median(self.calm.iter().map(|c| c.1).collect()).unwrap_or(gap);
         // Knees right: the left shoulder coming up makes right-minus-left smaller.
@@ -728,10 +763,13 @@ impl Twist {
             Side::Right => base - gap,
             Side::Left => gap - base,
         };
-        self.hold_lifts.push(raw);
+        // The readings of a lift under way are no part of the twist's own.
+        if self.lift_since.is_none() {
+            self.hold_lifts.push(raw);
+        }
         let mut sorted = self.hold_lifts.clone();
         sorted.sort_by(f32::total_cmp);
-        let twist_part = sorted[sorted.len() / 5].max(0.0);
+        let twist_part = sorted.get(sorted.len() / 5).map_or(raw, |x| x.max(0.0));
         let lifted = raw - twist_part;
         // A lift of SHOULDER_LIFT_M, up from the floor, shows foreshortened by the camera's
         // elevation, in torso lengths of about TORSO_M.
