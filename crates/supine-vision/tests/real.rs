@@ -400,8 +400,20 @@ fn lags(truth: &Value, a: &Analysis) -> (Vec<f64>, Vec<f64>, Vec<String>) {
         ),
     ] {
         let what = kind.replace('_', " ");
-        paired(&format!("{what} top"), TOP_LAG_S, of(kind, start), reached, &mut tops);
-        paired(&format!("{what} left"), TOP_LAG_S, of(kind, end), left, &mut tops);
+        paired(
+            &format!("{what} top"),
+            TOP_LAG_S,
+            of(kind, start),
+            reached,
+            &mut tops,
+        );
+        paired(
+            &format!("{what} left"),
+            TOP_LAG_S,
+            of(kind, end),
+            left,
+            &mut tops,
+        );
     }
     (circles, tops, late)
 }
@@ -790,7 +802,8 @@ fn explain() {
                 )),
                 lift.map_or("-".into(), |l| format!("{l:.3}")),
                 analyze::bridge::lift(b).map_or("-".into(), |h| h.knees_bent.to_string()),
-                tw.and_then(|r| r.psi).map_or("-".into(), |p| format!("{p:.1}")),
+                tw.and_then(|r| r.psi)
+                    .map_or("-".into(), |p| format!("{p:.1}")),
                 tw.map_or("-".into(), |r| format!("{:.3}", r.knee_gap)),
                 tw.map_or("-".into(), |r| format!("{:.2}", r.reach)),
                 knees.0,

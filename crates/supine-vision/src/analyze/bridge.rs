@@ -62,11 +62,7 @@ pub const KNEES_UP: f32 = 0.3;
 /// The knees' distance from the line from the mid-hip to the mid-ankle, in torso lengths (in the
 /// picture): how far the knees are bent out of that line.
 pub fn knees_up(b: &Body) -> f32 {
-    let (h, a, k) = (
-        b.mid(Part::Hips),
-        b.mid(Part::Ankles),
-        b.mid(Part::Knees),
-    );
+    let (h, a, k) = (b.mid(Part::Hips), b.mid(Part::Ankles), b.mid(Part::Knees));
     let line = sub(a, h);
     let l = len(line).max(1.0);
     let d = sub(k, h);

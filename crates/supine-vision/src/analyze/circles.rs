@@ -39,8 +39,18 @@ pub const MAX_LOOP_S: f64 = 20.0;
 pub const MIN_MAJOR: f32 = 0.05;
 /// Smallest spread of the loop across its long axis (standard deviation, torso lengths). A 5 cm
 /// circle seen from 30 degrees up reads 0.035; from 15 degrees up 0.02: below this the circle is
-/// seen edge-on and its direction cannot be told (placement study, ARCHITECTURE.md).
+/// seen edge-on and its direction cannot be told (placement study, ARCHITECTURE.md), unless the
+/// loop is as long as a whole circle ([`NARROW_MAJOR`]).
 pub const MIN_MINOR: f32 = 0.03;
+/// People draw narrow, tilted ellipses: on the realistic tuning clips whole circles read
+/// 0.020-0.031 across with 0.12-0.17 along (circles-02, -06, -11, cameras 32-46 degrees up). A
+/// loop narrower than [`MIN_MINOR`] counts when it is at least this wide (standard deviation,
+/// torso lengths; a circle seen edge-on from 3 degrees up reads 0.01) ...
+pub const NARROW_MINOR: f32 = 0.015;
+/// ... and at least this long (torso lengths): the size of a whole circle. The small loops the
+/// knees drift round between two sets, or while being hugged, read 0.05-0.066 along with
+/// 0.017-0.03 across, and counted as circles when any loop that narrow did.
+pub const NARROW_MAJOR: f32 = 0.09;
 /// Smallest area enclosed by the loop, as a fraction of the area of the ellipse its spread
 /// gives (1 for an ellipse drawn at an even pace; a half circle and back encloses 0).
 pub const MIN_ROUNDNESS: f64 = 0.5;
@@ -421,7 +431,9 @@ impl Circles {
         let torso = self.torso.max(1.0) as f64;
         (MIN_LOOP_S..=MAX_LOOP_S).contains(&dur)
             && l.major >= MIN_MAJOR as f64 * torso
-            && l.minor >= MIN_MINOR as f64 * torso
+            && (l.minor >= MIN_MINOR as f64 * torso
+                || (l.minor >= NARROW_MINOR as f64 * torso
+                    && l.major >= NARROW_MAJOR as f64 * torso))
             && l.roundness >= MIN_ROUNDNESS
             && self.goes_round(i, j, l)
     }

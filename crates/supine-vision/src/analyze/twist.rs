@@ -501,8 +501,8 @@ impl Twist {
             State::AtSide { side, reached } => {
                 self.peak = self.peak.max(toward(side, prev).min(toward(side, deg)));
                 let level = self.level(side);
-                let stopped = slope(self.newest(side), now)
-                    .is_some_and(|(k, _)| k.abs() < STOPPED_DEG_S);
+                let stopped =
+                    slope(self.newest(side), now).is_some_and(|(k, _)| k.abs() < STOPPED_DEG_S);
                 self.knees_still |= stopped && toward(side, deg) >= level - HOLD_BAND_DEG;
                 if self.knees_still {
                     self.shoulder(&mut out, side, now, r.shoulder_gap);
