@@ -714,7 +714,7 @@ fn a_camera_that_stops_mid_session_leaves_the_timer_to_finish() {
 }
 
 #[test]
-fn a_camera_file_that_is_missing_or_a_live_device_is_refused_before_anything() {
+fn a_camera_that_is_missing_or_not_a_camera_is_refused_before_anything() {
     let home = crate::cli::Home::new();
     let missing = home.path().join("nowhere.y4m");
     let o = home.run(&["practice", "--camera", missing.to_str().unwrap()]);
@@ -728,11 +728,21 @@ fn a_camera_file_that_is_missing_or_a_live_device_is_refused_before_anything() {
         "{err}"
     );
     assert!(!home.db().exists(), "nothing was journaled");
-    // A character device, as a live camera is: not supported yet, said plainly.
+    // A camera that is not there, and a device that is no camera: said plainly, exit 2.
+    let o = home.run(&["practice", "--camera", "/dev/video-none"]);
+    assert_eq!(o.status.code(), Some(2), "{}", crate::cli::stderr(&o));
+    let err = crate::cli::stderr(&o);
+    assert!(
+        err.contains("--camera /dev/video-none: there is no such camera; plug one in"),
+        "{err}"
+    );
     let o = home.run(&["practice", "--camera", "/dev/null"]);
     assert_eq!(o.status.code(), Some(2), "{}", crate::cli::stderr(&o));
     let err = crate::cli::stderr(&o);
-    assert!(err.contains("live cameras are not supported yet"), "{err}");
+    assert!(
+        err.contains("--camera /dev/null: is not a camera") || !cfg!(target_os = "linux"),
+        "{err}"
+    );
     // A file that is not a video.
     let text = home.path().join("notes.txt");
     std::fs::write(&text, "not a video").unwrap();
