@@ -47,8 +47,7 @@ pub fn run(cli: &Cli, args: &ProgressArgs) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, &shown)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", summary(&p, &cli.profile, args.weeks))?;
-        write!(out, "{}", camera_summary(&camera))?;
+        write!(out, "{}", summary(&p, &camera, &cli.profile, args.weeks))?;
         if let Some(path) = &args.chart {
             writeln!(out, "\nCharts written to {}", path.display())?;
         }
@@ -112,8 +111,8 @@ fn hours_minutes(minutes: f64) -> String {
     }
 }
 
-/// The terminal summary.
-pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
+/// The terminal summary, with what the camera watched.
+pub fn summary(p: &Progress, camera: &CameraUse, profile: &str, weeks: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Progress for {}, as of {}\n", show(profile), p.today);
     if p.sessions == 0 && p.pain.is_empty() {
@@ -223,6 +222,7 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
         );
     }
 
+    s += &camera_summary(camera);
     let _ = writeln!(s, "\n{}", p.advice.message());
     s
 }
