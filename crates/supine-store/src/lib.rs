@@ -6,7 +6,8 @@
 //! profiles), both held to the same [`conformance`] suite. [`open_journal`] picks one from a
 //! path or a `postgres://` URL. The records themselves are plain; the few readings of them that
 //! every front end shares live here once: [`practice`] reads the remembered settings and the
-//! screening on file, and [`progress`] turns the history into `supine_core::progress` points.
+//! screening on file, [`progress`] turns the history into `supine_core::progress` points, and
+//! [`seen`] reads back what the camera saw of each pose of a camera-led session.
 //!
 //! The journal never reads a clock. Every timestamp is an RFC 3339 string with the caller's local
 //! offset (`2026-11-26T14:05:00+01:00`); the store keeps that text for display and the same instant
@@ -21,6 +22,7 @@ pub mod limits;
 mod pg;
 pub mod practice;
 pub mod progress;
+pub mod seen;
 mod sqlite;
 mod time;
 mod validate;

@@ -4,7 +4,9 @@
 //! times. All the vision is in supine-vision; this file reads the input and prints.
 //!
 //! INPUT is a y4m file (read natively), a folder of images (frames in name order, at `--fps`),
-//! an image, or any other video, decoded by the `ffmpeg` command when it is installed.
+//! an image, any other video, decoded by the `ffmpeg` command when it is installed, or a live
+//! camera (`/dev/video0`, Linux), read until Ctrl-C and then reported on the same way; its
+//! frames are never written (so `--annotate` is for files only).
 
 use anyhow::{Context as _, bail};
 use image::{DynamicImage, Rgb, RgbImage};
@@ -336,7 +338,28 @@ pub fn run(
     annotate: Option<&Path>,
     fps: f64,
 ) -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if std::fs::metadata(input).is_ok_and(|m| m.file_type().is_char_device()) {
+            let outcome = analyse_device(input, model, annotate, fps)?;
+            return print(input, json, &outcome);
+        }
+    }
+    if input.starts_with("/dev") && !input.exists() {
+        return Err(crate::Usage(format!(
+            "{}: there is no such camera; plug one in, or see which there are with \
+             `ls /dev/video*`",
+            input.display()
+        ))
+        .into());
+    }
     let outcome = analyse(input, model, annotate, fps, true)?;
+    print(input, json, &outcome)
+}
+
+/// Prints the report of `outcome`, as text or JSON.
+fn print(input: &Path, json: bool, outcome: &Outcome) -> anyhow::Result<()> {
     let text = if json {
         let mut v = serde_json::to_value(&outcome.analysis)?;
         v["input"] = input.display().to_string().into();
@@ -349,6 +372,131 @@ pub fn run(
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// Reads the camera at `input` until Ctrl-C (or until it stops), analysing at most `fps` frames
+/// a second of the newest it gives, and returns what it saw. A device that cannot be used, and
+/// `--annotate` (a camera's frames are never written), are usage errors.
+#[cfg(target_os = "linux")]
+fn analyse_device(
+    input: &Path,
+    model: &str,
+    annotate: Option<&Path>,
+    fps: f64,
+) -> anyhow::Result<Outcome> {
+    use crate::device::{self, DeviceError};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Instant;
+
+    let usage = |what: String| -> anyhow::Error {
+        crate::Usage(format!("{}: {what}", input.display())).into()
+    };
+    if annotate.is_some() {
+        return Err(usage(
+            "--annotate draws on video files only: a camera's frames are never written".into(),
+        ));
+    }
+    let model: LandmarkModel = model.parse().map_err(anyhow::Error::msg)?;
+    if fps.is_nan() || fps <= 0.0 {
+        bail!("--fps must be above 0");
+    }
+    let mut capture = device::open(input).map_err(|e| usage(e.to_string()))?;
+    let mut estimator = PoseEstimator::new(PoseOptions {
+        model,
+        ..PoseOptions::default()
+    })
+    .context("loading the pose models")?;
+    // The first Ctrl-C ends the reading and gives the report; a second one ends at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    let sigint = signal_hook::consts::SIGINT;
+    signal_hook::flag::register_conditional_shutdown(sigint, 130, Arc::clone(&stop))
+        .and_then(|_| signal_hook::flag::register(sigint, Arc::clone(&stop)))
+        .context("listening for Ctrl-C")?;
+    eprintln!(
+        "Reading {} ({}). Press Ctrl-C to stop and see the report.",
+        input.display(),
+        capture.describe()
+    );
+    let origin = Instant::now();
+    let step = 1.0 / fps;
+    let mut next_pick = 0.0f64;
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let mut img = DynamicImage::ImageRgb8(RgbImage::new(0, 0));
+    let mut frames = 0usize;
+    loop {
+        let wanted = origin.elapsed().as_secs_f64() + 1e-6 >= next_pick;
+        let t = origin.elapsed().as_secs_f64();
+        // Frames are converted into the same buffer each time.
+        let DynamicImage::ImageRgb8(rgb) = &mut img else {
+            img = DynamicImage::ImageRgb8(RgbImage::new(0, 0));
+            continue;
+        };
+        match capture.next_into(rgb, wanted, &|| stop.load(Ordering::SeqCst)) {
+            Ok(true) => frames += 1,
+            Ok(false) => break,
+            Err(DeviceError::Frame(reason)) => {
+                frames += 1;
+                skipped.push(Skipped {
+                    frame: frames,
+                    frames: Some(1),
+                    t,
+                    file: None,
+                    reason,
+                });
+                continue;
+            }
+            // What was read before the camera went away is still reported.
+            Err(e) => {
+                skipped.push(Skipped {
+                    frame: frames + 1,
+                    frames: None,
+                    t,
+                    file: None,
+                    reason: format!("the camera stopped: it {e}"),
+                });
+                break;
+            }
+        }
+        if !wanted {
+            continue;
+        }
+        let t = origin.elapsed().as_secs_f64();
+        next_pick = if t >= next_pick + step {
+            t + step
+        } else {
+            next_pick + step
+        };
+        match estimator.track(&img, t) {
+            Ok(frame) => samples.push(stream::sample(&frame, t)),
+            Err(e @ VisionError::EmptyImage { .. }) => skipped.push(Skipped {
+                frame: frames,
+                frames: Some(1),
+                t,
+                file: None,
+                reason: e.to_string(),
+            }),
+            Err(e) => {
+                return Err(e).with_context(|| format!("frame {frames} of {}", input.display()));
+            }
+        }
+    }
+    if samples.is_empty() {
+        bail!(
+            "{} gave no picture that could be analysed{}",
+            input.display(),
+            skipped
+                .last()
+                .map(|s| format!(" ({})", s.reason))
+                .unwrap_or_default()
+        );
+    }
+    Ok(Outcome {
+        analysis: analyze::analyze(&samples),
+        fps,
+        skipped,
+    })
 }
 
 /// The analysis of `input`, the frame rate it was analysed at and what was skipped (see

@@ -75,7 +75,8 @@ pub enum Command {
     /// sides and holds, with feedback and times. Place the camera at your side, raised about 40
     /// degrees, about 2 m away.
     Analyze {
-        /// A .y4m video, a folder of images, an image, or any video ffmpeg reads.
+        /// A .y4m video, a folder of images, an image, any video ffmpeg reads, or a camera
+        /// (/dev/video0), read until Ctrl-C.
         input: PathBuf,
         /// Landmark model: lite (faster) or full.
         #[arg(long, default_value = "full", value_parser = ["lite", "full"])]
@@ -346,9 +347,10 @@ pub struct PracticeArgs {
     /// Run the session this many times faster than real time (for end-to-end tests).
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub speed: f64,
-    /// Follow your movements in a video played as the camera, in real time (y4m, or any video
-    /// ffmpeg reads): the counts are what it sees. Live cameras are not supported yet.
-    #[arg(long, value_name = "FILE")]
+    /// Follow your movements with a camera (/dev/video0, in YUYV or MJPEG), or a video played
+    /// as the camera in real time (y4m, or any video ffmpeg reads): the counts are what it sees.
+    /// Frames stay in memory and are never written.
+    #[arg(long, value_name = "CAMERA|FILE")]
     pub camera: Option<std::path::PathBuf>,
     /// Check the sound instead of practising: speak a sentence and play a chime, then say what
     /// worked, what did not, and how to fix it.

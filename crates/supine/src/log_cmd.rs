@@ -4,10 +4,16 @@
 //! `log` works on a read-only file and on a full disk, and `--profile X` does not create X. A
 //! session left open with no sign of life for [`STALE_MINUTES`] shows as interrupted without
 //! being marked so; the next `practice` or `serve` marks it.
+//!
+//! What the camera saw is read out of each session's events by [`supine_store::seen`]: `--json`
+//! gives every session a `seen` list (empty without the camera), and the table a line under each
+//! session the camera watched.
 
 use std::io::{self, Write};
 
 use chrono::{DateTime, Duration, Local};
+use serde::Serialize;
+use supine_store::seen::{self, SeenPose};
 use supine_store::{Journal, STALE_MINUTES, SessionRecord, SessionStatus, practice};
 
 use crate::cli::{Cli, LogArgs};
@@ -30,7 +36,8 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
     show_abandoned_as_interrupted(&mut sessions, Local::now().fixed_offset());
     let mut out = io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &sessions)?;
+        let shown: Vec<Logged> = sessions.iter().map(Logged::of).collect();
+        serde_json::to_writer_pretty(&mut out, &shown)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -39,8 +46,35 @@ pub fn log(cli: &Cli, args: &LogArgs) -> anyhow::Result<()> {
     }
     for s in &sessions {
         writeln!(out, "{}", line(s))?;
+        if let Some(camera) = camera_line(s) {
+            writeln!(out, "{camera}")?;
+        }
     }
     Ok(())
+}
+
+/// A session as `log --json` shows it: the stored record, and what the camera saw of each pose.
+#[derive(Serialize)]
+struct Logged<'a> {
+    #[serde(flatten)]
+    record: &'a SessionRecord,
+    /// Pose by pose, in order; empty for a session without the camera.
+    seen: Vec<SeenPose>,
+}
+
+impl Logged<'_> {
+    fn of(record: &SessionRecord) -> Logged<'_> {
+        Logged {
+            record,
+            seen: seen::session_seen(record),
+        }
+    }
+}
+
+/// The line under a session the camera watched, escaped like the rest of the table (pose ids
+/// come from content files).
+fn camera_line(s: &SessionRecord) -> Option<String> {
+    seen::line(&seen::session_seen(s)).map(|l| format!("    camera: {}", show(&l)))
 }
 
 /// Open sessions not seen for [`STALE_MINUTES`] before `now` read as interrupted: their
@@ -190,6 +224,39 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("done\\x1b[31m"), "{shown}");
+    }
+
+    #[test]
+    fn a_camera_led_session_gets_a_line_and_a_seen_list() {
+        use supine_core::session::{PoseSeen, Record};
+        let mut s = record(SessionStatus::Finished, "2026-11-26T14:10:00+01:00");
+        assert_eq!(camera_line(&s), None);
+        assert_eq!(
+            serde_json::to_value(Logged::of(&s)).unwrap()["seen"],
+            serde_json::json!([])
+        );
+        let r = Record::Seen {
+            step: 1,
+            pose: Some("knee-circles\u{1b}[2J".into()),
+            seen: PoseSeen {
+                clockwise: 5,
+                anticlockwise: 5,
+                ..PoseSeen::default()
+            },
+        };
+        s.events.push(supine_store::SessionEvent::from_record(
+            "2026-11-26T14:03:00+01:00".into(),
+            serde_json::to_value(&r).unwrap(),
+        ));
+        assert_eq!(
+            camera_line(&s).unwrap(),
+            "    camera: knee-circles\\x1b[2J 5 clockwise, 5 anticlockwise"
+        );
+        let v = serde_json::to_value(Logged::of(&s)).unwrap();
+        assert_eq!(v["routine_id"], "supine-basics");
+        assert_eq!(v["events"].as_array().unwrap().len(), 1);
+        assert_eq!(v["seen"][0]["step"], 1);
+        assert_eq!(v["seen"][0]["clockwise"], 5);
     }
 
     #[test]

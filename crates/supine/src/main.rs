@@ -5,6 +5,8 @@ mod admin_cmd;
 mod analyze_cmd;
 mod camera;
 mod cli;
+#[cfg(target_os = "linux")]
+mod device;
 mod doctor;
 mod export;
 mod files;

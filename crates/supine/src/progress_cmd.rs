@@ -1,15 +1,20 @@
 //! `supine progress`: the journal's history (as `supine_store::progress` reads it) turned into
 //! core progress maths, printed as a terminal summary with sparklines and bars, as JSON, or drawn
 //! as charts. The journal is opened read-only.
+//!
+//! How much the camera watched over the last [`CAMERA_DAYS`] days comes from
+//! `supine_store::seen` (`camera` in the JSON, a few lines in the summary once it has been used).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use anyhow::Context;
 use chrono::Local;
+use serde::Serialize;
 use supine_core::progress::{Change, Day, Progress, RELIEF_MARKS, progress};
 use supine_report::chart;
 use supine_store::progress::{day_of_date, psfs_points, session_points};
+use supine_store::seen::{self, CameraUse};
 
 use crate::cli::{Cli, ProgressArgs};
 use crate::log_cmd::open_read_only;
@@ -29,20 +34,62 @@ pub fn run(cli: &Cli, args: &ProgressArgs) -> anyhow::Result<()> {
     let j = open_read_only(cli)?;
     let (history, psfs) = (j.history()?, j.psfs_entries()?);
     let p = progress(&session_points(&history), &psfs_points(&psfs), today);
+    let camera = seen::camera_use_between(&*j, &history, today.plus(1 - CAMERA_DAYS), today)?;
     if let Some(path) = &args.chart {
         chart::draw(path, &p)?;
     }
     let mut out = io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &p)?;
+        let shown = Shown {
+            progress: &p,
+            camera: &camera,
+        };
+        serde_json::to_writer_pretty(&mut out, &shown)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", summary(&p, &cli.profile, args.weeks))?;
+        write!(out, "{}", summary(&p, &camera, &cli.profile, args.weeks))?;
         if let Some(path) = &args.chart {
             writeln!(out, "\nCharts written to {}", path.display())?;
         }
     }
     Ok(())
+}
+
+/// How many days, up to today, the camera's share is counted over: four weeks, as the pain
+/// sparkline shows.
+pub const CAMERA_DAYS: i32 = 28;
+
+/// `progress --json`: the core report's fields, and `camera`.
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    progress: &'a Progress,
+    /// Sessions the camera watched in the last [`CAMERA_DAYS`] days, and the latest of them.
+    camera: &'a CameraUse,
+}
+
+/// The camera's lines of the summary: nothing until it has watched a session in the last
+/// [`CAMERA_DAYS`] days.
+fn camera_summary(c: &CameraUse) -> String {
+    let (Some(last), Some(share)) = (&c.last, c.share()) else {
+        return String::new();
+    };
+    let mut s = format!(
+        "\nCamera:    watched {} of {} session{} in the last 4 weeks ({:.0}%)\n",
+        c.with_camera,
+        c.sessions,
+        if c.sessions == 1 { "" } else { "s" },
+        share * 100.0
+    );
+    if let Some(line) = seen::line(&last.seen) {
+        let _ = writeln!(
+            s,
+            "  latest, {}: {}",
+            show(&crate::practice::short_date(&last.started_at)),
+            show(&line)
+        );
+    }
+    s
 }
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -64,8 +111,8 @@ fn hours_minutes(minutes: f64) -> String {
     }
 }
 
-/// The terminal summary.
-pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
+/// The terminal summary, with what the camera watched.
+pub fn summary(p: &Progress, camera: &CameraUse, profile: &str, weeks: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Progress for {}, as of {}\n", show(profile), p.today);
     if p.sessions == 0 && p.pain.is_empty() {
@@ -175,6 +222,7 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
         );
     }
 
+    s += &camera_summary(camera);
     let _ = writeln!(s, "\n{}", p.advice.message());
     s
 }
@@ -182,6 +230,41 @@ pub fn summary(p: &Progress, profile: &str, weeks: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_camera_is_summed_up_once_it_has_watched_a_session() {
+        use supine_core::session::PoseSeen;
+        use supine_store::seen::{CameraSession, SeenPose};
+        let none = CameraUse {
+            sessions: 4,
+            with_camera: 0,
+            last: None,
+        };
+        assert_eq!(camera_summary(&none), "");
+        let seen = vec![SeenPose {
+            step: 2,
+            pose: Some("bridge".into()),
+            seen: PoseSeen {
+                rounds: 3,
+                holds_s: vec![4.0, 4.5, 3.75],
+                ..PoseSeen::default()
+            },
+        }];
+        let some = CameraUse {
+            sessions: 3,
+            with_camera: 2,
+            last: Some(CameraSession {
+                started_at: "2026-12-01T09:00:00+01:00".into(),
+                totals: seen::totals(&seen),
+                seen,
+            }),
+        };
+        assert_eq!(
+            camera_summary(&some),
+            "\nCamera:    watched 2 of 3 sessions in the last 4 weeks (67%)\n  latest, \
+             2026-12-01 09:00: bridge 3 rounds, held 4.0 4.5 3.8 s\n"
+        );
+    }
 
     #[test]
     fn sparklines_use_a_fixed_zero_to_ten_scale() {

@@ -331,3 +331,44 @@ fn frame_sizes_beyond_the_limit_are_refused_with_the_size_and_the_limit() {
         "{err}"
     );
 }
+
+/// No camera exists where these tests run: what can be checked is every way a device path goes
+/// wrong before a frame is read.
+#[test]
+fn a_device_that_is_missing_or_not_a_camera_is_a_usage_error_that_says_what_to_do() {
+    let home = Home::new();
+    let o = home.run(&["analyze", "/dev/video-none"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/dev/video-none: there is no such camera; plug one in"),
+        "{}",
+        stderr(&o)
+    );
+    if cfg!(target_os = "linux") {
+        let o = home.run(&["analyze", "/dev/null"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o)
+                .contains("/dev/null: is not a camera (it does not answer as a video device)"),
+            "{}",
+            stderr(&o)
+        );
+        // A camera's frames are never written, so --annotate is refused for one, before it is
+        // even opened.
+        let frames = home.path().join("frames");
+        let o = home.run(&[
+            "analyze",
+            "/dev/null",
+            "--annotate",
+            frames.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("--annotate draws on video files only"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!frames.exists());
+    }
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}

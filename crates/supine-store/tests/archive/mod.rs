@@ -107,6 +107,51 @@ fn everything_round_trips_and_importing_twice_adds_nothing() {
 }
 
 #[test]
+fn what_the_camera_saw_comes_back_through_an_export() {
+    use supine_core::seen::Side;
+    use supine_core::session::{FormCue, PoseSeen, Record};
+    use supine_store::SessionEvent;
+    use supine_store::seen::session_seen;
+
+    let mut j = SqliteJournal::open_in_memory().unwrap();
+    let id = j
+        .start_session(&new_session("2026-11-20T19:30:00+01:00"))
+        .unwrap();
+    j.record_event(id, &tick(0)).unwrap();
+    let seen = PoseSeen {
+        holds_s: vec![5.25, 4.5],
+        sides: vec![Side::Left, Side::Right],
+        cues: vec![FormCue::ShouldersDown],
+        ..PoseSeen::default()
+    };
+    let record = Record::Seen {
+        step: 3,
+        pose: Some("supine-twist".to_owned()),
+        seen: seen.clone(),
+    };
+    let at = "2026-11-20T19:36:00+01:00".to_owned();
+    j.record_event(id, &SessionEvent::from_record(at, json!(record)))
+        .unwrap();
+    // A session from before the camera beside it.
+    j.start_session(&new_session("2026-11-21T19:30:00+01:00"))
+        .unwrap();
+    let a = archive::collect(&j, "2026-11-30T21:00:00+01:00").unwrap();
+    let read = archive::parse(&serde_json::to_vec(&a).unwrap(), now()).unwrap();
+    let mut other = SqliteJournal::open_in_memory().unwrap();
+    archive::restore(&mut other, &read).unwrap();
+    let back = other.recent_sessions(10).unwrap();
+    assert_eq!(back.len(), 2);
+    assert!(session_seen(&back[0]).is_empty());
+    let poses = session_seen(&back[1]);
+    assert_eq!(poses.len(), 1);
+    assert_eq!(
+        (poses[0].step, poses[0].pose.as_deref()),
+        (3, Some("supine-twist"))
+    );
+    assert_eq!(poses[0].seen, seen);
+}
+
+#[test]
 fn sessions_started_in_one_millisecond_all_come_back() {
     // Issue 11, case 5: 438 exported, 184 restored, when the start was the identity.
     let mut j = SqliteJournal::open_in_memory().unwrap();

@@ -579,3 +579,100 @@ fn postgres_journal_by_url() {
     assert_eq!(check_fhir_bundle(&bundle).len(), 40);
     assert!(!home.db().exists(), "no SQLite file was made");
 }
+
+/// A finished session on `day` that the camera watched: one bridge of 3 rounds seen, with a cue.
+fn camera_session(day: &str) -> Value {
+    let mut s = session(day, 4, 2);
+    let at = format!("{day}T19:36:00.000+01:00");
+    s["events"].as_array_mut().unwrap().push(json!({
+        "at": at,
+        "kind": "seen",
+        "data": {"kind": "seen", "step": 2, "pose": "bridge", "seen": {
+            "clockwise": 0, "anticlockwise": 0, "rounds": 3, "holds_s": [4.2, 4.0, 3.6],
+            "sides": [], "cues": ["lift_higher"], "lost": false
+        }}
+    }));
+    s
+}
+
+#[test]
+fn what_the_camera_saw_shows_in_log_and_progress_and_old_journals_read_as_without_it() {
+    // A journal from before the camera: nothing seen anywhere, nothing fails.
+    let home = seeded();
+    let p = progress_json(&home, "2026-11-22");
+    assert_eq!(
+        p["camera"],
+        json!({"sessions": 20, "with_camera": 0, "last": null}),
+        "{p}"
+    );
+    let text = ok(&home, &["progress", "--today", "2026-11-22"]);
+    assert!(!text.contains("Camera"), "{text}");
+    let log: Value = serde_json::from_str(&ok(&home, &["log", "--json"])).unwrap();
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["seen"] == json!([])),
+        "{log}"
+    );
+
+    // Two sessions the camera watched come in through an import, beside one it did not.
+    let mut v = history();
+    v["sessions"] = json!([
+        camera_session("2026-11-24"),
+        session("2026-11-25", 3, 3),
+        camera_session("2026-11-26")
+    ]);
+    let file = home.path().join("camera.json");
+    write_json(&file, &v);
+    ok(&home, &["import", file.to_str().unwrap()]);
+    let p = progress_json(&home, "2026-11-26");
+    // The last 4 weeks: 2026-10-30 to 2026-11-26 hold the 20 seeded sessions and these 3.
+    assert_eq!(p["camera"]["sessions"], 23, "{p}");
+    assert_eq!(p["camera"]["with_camera"], 2, "{p}");
+    let last = &p["camera"]["last"];
+    assert_eq!(last["started_at"], "2026-11-26T19:30:00.000+01:00", "{p}");
+    assert_eq!(last["totals"]["rounds"], 3, "{p}");
+    assert_eq!(last["seen"][0]["pose"], "bridge", "{p}");
+    // The streak and the rest are as without the camera.
+    assert_eq!(p["sessions"], 23, "{p}");
+    let text = ok(&home, &["progress", "--today", "2026-11-26"]);
+    assert!(
+        text.contains("Camera:    watched 2 of 23 sessions in the last 4 weeks (9%)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "latest, 2026-11-26 19:30: bridge 3 rounds, held 4.2 4.0 3.6 s; cue: lift higher"
+        ),
+        "{text}"
+    );
+    let log: Value = serde_json::from_str(&ok(&home, &["log", "--json", "--limit", "3"])).unwrap();
+    assert_eq!(
+        log[0]["seen"][0]["holds_s"],
+        json!([4.2, 4.0, 3.6]),
+        "{log}"
+    );
+    assert_eq!(log[1]["seen"], json!([]), "{log}");
+    let table = ok(&home, &["log", "--limit", "3"]);
+    assert_eq!(
+        table.matches("    camera: bridge 3 rounds").count(),
+        2,
+        "{table}"
+    );
+    // The export keeps the events it came from.
+    let out = home.path().join("again.json");
+    ok(
+        &home,
+        &["export", "--format", "json", "-o", out.to_str().unwrap()],
+    );
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let seen_events = again["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["events"].as_array().unwrap().iter())
+        .filter(|e| e["kind"] == "seen")
+        .count();
+    assert_eq!(seen_events, 2);
+}
