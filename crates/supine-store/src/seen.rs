@@ -193,10 +193,9 @@ pub fn camera_use(sessions: &[SessionRecord]) -> CameraUse {
         .map(|s| (*s, session_seen(s)))
         .filter(|(_, seen)| !seen.is_empty())
         .collect();
+    // A start that does not read as an instant sorts first.
     let instant = |s: &SessionRecord| {
-        chrono::DateTime::parse_from_rfc3339(&s.started_at)
-            .map(|t| t.timestamp_millis())
-            .unwrap_or(i64::MIN)
+        crate::time::utc_millis("started_at", &s.started_at).unwrap_or(i64::MIN)
     };
     let last = watched
         .iter()

@@ -463,11 +463,7 @@ fn analyse_device(
             continue;
         }
         let t = origin.elapsed().as_secs_f64();
-        next_pick = if t >= next_pick + step {
-            t + step
-        } else {
-            next_pick + step
-        };
+        next_pick = next_pick_after(t, next_pick, step);
         match estimator.track(&img, t) {
             Ok(frame) => samples.push(stream::sample(&frame, t)),
             Err(e @ VisionError::EmptyImage { .. }) => skipped.push(Skipped {
@@ -552,12 +548,7 @@ pub fn analyse(
         if !wanted {
             continue;
         }
-        // After frames were lost the next pick starts afresh, so no burst of frames follows.
-        next_pick = if idx as f64 >= next_pick + step {
-            idx as f64 + step
-        } else {
-            next_pick + step
-        };
+        next_pick = next_pick_after(idx as f64, next_pick, step);
         let t = idx as f64 / src_fps;
         let result = if single {
             estimator.estimate(&img)
@@ -768,5 +759,33 @@ fn draw(img: &mut RgbImage, s: &Sample) {
                 put(p.x as i64 + dx, p.y as i64 + dy, Rgb([255, 40, 40]));
             }
         }
+    }
+}
+
+/// When the next frame is wanted, given that one was just taken at `at` (a frame index or a
+/// clock reading) and the last pick was due at `pick`: one `step` on from that pick, or, after
+/// frames were lost (inference fell behind, or the camera paused), one step on from `at`, so
+/// that no burst of frames follows to catch up.
+pub(crate) fn next_pick_after(at: f64, pick: f64, step: f64) -> f64 {
+    if at >= pick + step {
+        at + step
+    } else {
+        pick + step
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_pick_after;
+
+    #[test]
+    fn picks_keep_their_step_and_start_afresh_after_frames_were_lost() {
+        // On time: one step on from the last pick, whatever the frame's own time.
+        assert_eq!(next_pick_after(0.0, 0.0, 0.5), 0.5);
+        assert_eq!(next_pick_after(0.6, 0.5, 0.5), 1.0);
+        // A frame a whole step late: the next pick is a step on from it, not from the
+        // missed pick, so the frames after it are not taken in a burst.
+        assert_eq!(next_pick_after(2.2, 0.5, 0.5), 2.7);
+        assert_eq!(next_pick_after(1.0, 0.5, 0.5), 1.5);
     }
 }

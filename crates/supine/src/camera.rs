@@ -158,17 +158,25 @@ impl Camera {
     }
 }
 
-/// Sends what the analyzers see of `frame`; false once the player is gone.
-fn send(
+/// Tracks the person in `img` (taken at `t` seconds) and sends what the analyzers see:
+/// `Ok(false)` once the player is gone, `Err` (why) when the pose pipeline fails. An empty
+/// image is passed over.
+fn watch(
+    estimator: &mut PoseEstimator,
     analyzer: &mut Analyzer,
-    frame: &supine_vision::Frame,
+    img: &DynamicImage,
     t: f64,
     tx: &Sender<CameraNews>,
-) -> bool {
-    analyzer
-        .push(&stream::sample(frame, t))
+) -> Result<bool, String> {
+    let frame = match estimator.track(img, t) {
+        Ok(f) => f,
+        Err(VisionError::EmptyImage { .. }) => return Ok(true),
+        Err(e) => return Err(format!("the pose pipeline failed: {e}")),
+    };
+    Ok(analyzer
+        .push(&stream::sample(&frame, t))
         .into_iter()
-        .all(|o| tx.send(CameraNews::Seen(o)).is_ok())
+        .all(|o| tx.send(CameraNews::Seen(o)).is_ok()))
 }
 
 /// A live camera until stopped, or until it fails (why).
@@ -203,18 +211,11 @@ fn play_device(
             continue;
         }
         let t = origin.elapsed().as_secs_f64();
-        next_pick = if t >= next_pick + step {
-            t + step
-        } else {
-            next_pick + step
-        };
-        let frame = match estimator.track(&img, t) {
-            Ok(f) => f,
-            Err(VisionError::EmptyImage { .. }) => continue,
-            Err(e) => return Some(format!("the pose pipeline failed: {e}")),
-        };
-        if !send(&mut analyzer, &frame, t, tx) {
-            return None;
+        next_pick = crate::analyze_cmd::next_pick_after(t, next_pick, step);
+        match watch(&mut estimator, &mut analyzer, &img, t, tx) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(why) => return Some(why),
         }
     }
 }
@@ -256,13 +257,10 @@ fn play_file(
         }
         next_pick = idx as f64 + step;
         let t = idx as f64 / fps;
-        let frame = match estimator.track(&img, t) {
-            Ok(f) => f,
-            Err(VisionError::EmptyImage { .. }) => continue,
-            Err(e) => return Some(format!("the pose pipeline failed: {e}")),
-        };
-        if !send(&mut analyzer, &frame, t, tx) {
-            return None;
+        match watch(&mut estimator, &mut analyzer, &img, t, tx) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(why) => return Some(why),
         }
     }
     let end = source.position();

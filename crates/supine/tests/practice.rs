@@ -432,28 +432,9 @@ fn on_a_full_disk_practice_says_so_before_the_routine_and_keeps_what_was_saved()
 /// The e2e clip of knee circles (frames as images) written twice over as one y4m video, so it
 /// outlasts the routine's opening at the test's speed.
 fn circles_video(dir: &Path) -> PathBuf {
-    let frames_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../supine-vision/tests/fixtures/real/e2e/circles");
-    let mut frames: Vec<PathBuf> = std::fs::read_dir(&frames_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
-    frames.sort();
-    assert!(!frames.is_empty(), "no frames in {}", frames_dir.display());
-    let first = image::open(&frames[0]).unwrap().to_rgb8();
-    let path = dir.join("circles.y4m");
-    let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    // The clip's own rate (its JSON says 5 frames a second).
-    let mut y4m =
-        supine_synth::y4m::Y4mWriter::new(file, first.width(), first.height(), 5, 1).unwrap();
-    for _ in 0..2 {
-        for f in &frames {
-            y4m.write(&image::open(f).unwrap().to_rgb8()).unwrap();
-        }
-    }
-    y4m.finish().unwrap();
-    path
+    let frames = clip_frames();
+    let order: Vec<usize> = (0..frames.len()).chain(0..frames.len()).collect();
+    write_y4m(&dir.join("circles.y4m"), &frames, &order)
 }
 
 #[test]

@@ -505,7 +505,7 @@ impl Twist {
                     slope(self.newest(side), now).is_some_and(|(k, _)| k.abs() < STOPPED_DEG_S);
                 self.knees_still |= stopped && toward(side, deg) >= level - HOLD_BAND_DEG;
                 if self.knees_still {
-                    self.shoulder(&mut out, side, now, r.shoulder_gap);
+                    self.shoulder(&mut out, side, now, r.shoulder_gap, calm_gap);
                 }
                 if rolled {
                     // Rolling onto the side: no hold.
@@ -752,12 +752,21 @@ impl Twist {
     /// can be reported reached while the knees, slowing down, still turn, and the shoulders roll
     /// on with them (by 0.08 torso lengths on realistic tuning clip twist-01), which is the
     /// twist's part, not a lift.
-    /// The twist's part is taken from the readings before a lift begins, so that a lift held
-    /// for most of the hold does not become it. Its lift is the gap in height between the two shoulders in the picture against the
-    /// knees-in-the-middle baseline, less what the twist itself does to it (the lowest fifth of
-    /// those readings: the shoulders roll a little with the knees).
-    fn shoulder(&mut self, out: &mut Vec<Observation>, side: Side, now: f64, gap: f32) {
-        let base = median(self.calm.iter().map(|c| c.1).collect()).unwrap_or(gap);
+    ///
+    /// Its lift is the gap in height between the two shoulders in the picture (`gap`) against
+    /// the knees-in-the-middle baseline (`calm_gap`, the median of the `calm` readings), less what
+    /// the twist itself does to it: the lowest fifth of the readings since the knees stopped and
+    /// before a lift began (the shoulders roll a little with the knees), so that a lift held for
+    /// most of the hold does not become the twist's part.
+    fn shoulder(
+        &mut self,
+        out: &mut Vec<Observation>,
+        side: Side,
+        now: f64,
+        gap: f32,
+        calm_gap: Option<f32>,
+    ) {
+        let base = calm_gap.unwrap_or(gap);
         // Knees right: the left shoulder coming up makes right-minus-left smaller.
         let raw = match side {
             Side::Right => base - gap,
