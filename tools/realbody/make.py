@@ -88,6 +88,18 @@ BODIES_B = {
 KINDS_B = {"circles": 8, "bridge": 6, "twist": 4, "twist_lift": 5, "still": 1, "transitions": 1,
            "roll": 1}
 SEED_BASE_B = 2000
+# The third tuning batch (issue 16, circles and twists of people unlike the first two batches:
+# older, heavier, shorter, taller), again never the held-out bodies, with its own seeds.
+BODIES_C = {
+    "t15": person(1.0, 79, 0.8, 0.35, 0.3, 0.4, "IV", "white", "bald"),
+    "t16": person(0.0, 74, 0.35, 0.25, 0.25, 0.45, "II", "grey", "long"),
+    "t17": person(1.0, 19, 0.3, 0.95, 0.55, 0.65, "VI", "black", "short"),
+    "t18": person(0.0, 53, 0.98, 0.5, 0.35, 0.4, "I", "brown", "long"),
+    "t19": person(1.0, 33, 0.6, 0.55, 0.95, 0.55, "III", "black", "short"),
+    "t20": person(0.0, 85, 0.6, 0.1, 0.2, 0.4, "V", "white", "short"),
+}
+KINDS_C = {"circles": 8, "bridge": 3, "twist": 3, "twist_lift": 3}
+SEED_BASE_C = 3000
 # Three short clips whose frames are committed (320x240) to run the pipeline end to end in a
 # test; their bodies are the tuning split's.
 E2E = [("circles_short", "t4"), ("bridge_short", "t1"), ("still_short", "t5")]
@@ -116,6 +128,16 @@ def plan():
             b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
             size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
             out.append(("tune", f"{kind}-{first + k + 1:02d}", kind, SEED_BASE_B + n, b, size))
+            n += 1
+    rng = np.random.default_rng(SEED_BASE_C)
+    ids = list(BODIES_C)
+    n = 0
+    for kind, count in KINDS_C.items():
+        first = KINDS["tune"].get(kind, 0) + KINDS_B.get(kind, 0)
+        for k in range(count):
+            b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
+            size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
+            out.append(("tune", f"{kind}-{first + k + 1:02d}", kind, SEED_BASE_C + n, b, size))
             n += 1
     for k, (kind, b) in enumerate(E2E):
         out.append(("e2e", kind.replace("_short", ""), kind, SEED_BASE["e2e"] + k, b, (320, 240)))
@@ -155,7 +177,7 @@ def render_clip(split, cid, kind, seed, bid, size, frames_dir, cache):
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    p = {**BODIES["tune"], **BODIES_B, **BODIES["heldout"]}[bid]
+    p = {**BODIES["tune"], **BODIES_B, **BODIES_C, **BODIES["heldout"]}[bid]
     shape = body.shape_body(p["phenotype"], cache)
     poser = body.Poser(shape)
     look = outfit(rng, p)

@@ -69,15 +69,15 @@ pub const CLOSE_WAIT_S: f64 = 0.5;
 pub const SECTORS: u32 = 8;
 /// ... with points at least this far out (in units of its spread; a circle's radius is 1.41).
 pub const SECTOR_RADIUS: f64 = 0.6;
-/// Feet further than this from the hips along the body (torso lengths) are on the floor: the
-/// knees are not hugged and circles are not counted. Hugged knees read 0.3-0.7 while circling on
-/// the realistic tuning clips, bent knees with the feet down 1.1-1.2, straight legs 1.6 and more.
-pub const HUGGED_REACH: f32 = 0.85;
-/// Feet this far above the hips across the body (torso lengths) are off the floor, so the knees
-/// are hugged however far they reach: knees circling on the realistic tuning clips swing the
-/// feet out to 1.05 torso lengths with the feet 0.2-0.6 up, while feet on the floor read -0.35
-/// to 0.13 (lying on the side included).
-pub const FEET_UP: f32 = 0.2;
+/// Knees hugged: the angle at the hips between the trunk (towards the shoulders) and the thighs
+/// (towards the knees), in the world landmarks, at most this (degrees). Knees straight over the
+/// hips read 90, knees drawn to the chest less; bent knees with the feet on the floor read about
+/// 135 (a bridge and a twist 117-180 on every realistic tuning clip), straight legs 180. Knees
+/// circling read 40-100, and up to 133 for a moment at the far side of a wide circle.
+pub const HUG_DEG: f32 = 110.0;
+/// Once hugged, the knees count as hugged for this long (seconds): the far side of a wide circle
+/// opens the hips past [`HUG_DEG`] for a moment, and feet set down stay down for longer.
+pub const HUG_HOLD_S: f64 = 1.0;
 /// The body's handedness in the picture is voted over this many seconds.
 pub const HAND_WINDOW_S: f64 = 10.0;
 /// To-and-fro movement along a line: the recent path's long-axis spread (torso lengths) above
@@ -204,6 +204,23 @@ pub fn handedness(b: &Body) -> Option<f64> {
     Some(if cross > 0.0 { 1.0 } else { -1.0 })
 }
 
+/// The angle at the hips between the trunk and the thighs (degrees, 0-180), from the world
+/// landmarks: 180 with straight legs, 90 with the knees over the hips.
+pub fn hip_angle_deg(b: &Body) -> f32 {
+    let (s, h, k) = (
+        b.mid_world(Part::Shoulders),
+        b.mid_world(Part::Hips),
+        b.mid_world(Part::Knees),
+    );
+    let (u, v): ([f32; 3], [f32; 3]) = (
+        std::array::from_fn(|i| s[i] - h[i]),
+        std::array::from_fn(|i| k[i] - h[i]),
+    );
+    let dot: f32 = (0..3).map(|i| u[i] * v[i]).sum();
+    let n = (u.iter().map(|x| x * x).sum::<f32>() * v.iter().map(|x| x * x).sum::<f32>()).sqrt();
+    (dot / n.max(1e-9)).clamp(-1.0, 1.0).acos().to_degrees()
+}
+
 /// One point of the knees' path, with running sums from the path's start.
 #[derive(Debug, Clone, Copy)]
 struct Pt {
@@ -267,6 +284,8 @@ pub struct Circles {
     torso: f32,
     counts: [u32; 2],
     edge_said: bool,
+    /// When the knees were last seen hugged.
+    hugged_t: Option<f64>,
 }
 
 impl Default for Circles {
@@ -282,6 +301,7 @@ impl Default for Circles {
             torso: 0.0,
             counts: [0, 0],
             edge_said: false,
+            hugged_t: None,
         }
     }
 }
@@ -303,12 +323,12 @@ impl Circles {
             self.hand = self.hand * (-(s.t - self.hand_t).max(0.0) / HAND_WINDOW_S).exp() + h;
             self.hand_t = s.t;
         }
-        // Lying, with the knees hugged (where the feet can be seen).
-        let usable = b.sees_all(&NEEDS)
-            && b.frame().is_some_and(|f: Frame| {
-                let feet = f.at(b.mid(Part::Ankles));
-                f.lying() && (!b.sees(Part::Ankles) || feet.0 <= HUGGED_REACH || feet.1 >= FEET_UP)
-            });
+        // Lying, with the knees hugged now or a moment ago.
+        let lying = b.sees_all(&NEEDS) && b.frame().is_some_and(|f: Frame| f.lying());
+        if lying && hip_angle_deg(b) <= HUG_DEG {
+            self.hugged_t = Some(s.t);
+        }
+        let usable = lying && self.hugged_t.is_some_and(|h| s.t - h <= HUG_HOLD_S);
         if !usable {
             self.drop_stale(s.t);
             return out;
@@ -785,30 +805,48 @@ pub(crate) mod tests {
         (end, f, truth)
     }
 
-    #[test]
-    fn hugged_knees_count_while_the_feet_swing_out_off_the_floor() {
-        // The feet, off the floor, swing out past HUGGED_REACH for a part of every circle (the
-        // realistic tuning clips: up to 1.05 torso lengths, 0.2-0.6 up).
+    /// Three clockwise circles of the knees round `centre` (x towards the feet, z up, metres),
+    /// radius `radius`, 4 s each after 2 s of stillness.
+    fn circles_round(centre: [f32; 3], radius: f32) -> Vec<Sample> {
         let period = 4.0;
-        let s: Vec<Sample> = swinging(
-            2.0 + 3.0 * period + 2.0,
-            5,
-            circling(move |t| ((t - 2.0) / period).clamp(0.0, 3.0), 0.12),
-        )
-        .into_iter()
-        .map(|mut x| {
-            if let Some(b) = &mut x.body {
-                let (hip, torso) = (b.mid(Part::Hips), b.torso());
-                let reach = 0.8 + 0.25 * (x.t * TAU / period).cos() as f32;
-                for i in [super::super::idx::L_ANKLE, super::super::idx::R_ANKLE] {
-                    b.image[i].x = hip.0 + reach * torso;
-                    b.image[i].y = hip.1 - 0.4 * torso;
-                }
+        swinging(2.0 + 3.0 * period + 2.0, 5, move |t| {
+            let a = ((t - 2.0) / period).clamp(0.0, 3.0) * TAU;
+            Pose3 {
+                knee: [
+                    centre[0] - (a.cos() as f32) * radius,
+                    centre[1] + (a.sin() as f32) * radius,
+                    centre[2],
+                ],
+                ..Pose3::default()
             }
-            x
         })
-        .collect();
+    }
+
+    #[test]
+    fn hugged_knees_count_while_the_hips_open_for_a_moment_at_the_far_side() {
+        // A wide circle whose far side (towards the feet) opens the hips past HUG_DEG for under
+        // a second each time round, as the realistic tuning clips' older people do.
+        let s = circles_round([0.05, 0.0, 0.5], 0.16);
+        let open: Vec<f64> = s
+            .iter()
+            .filter(|x| x.body.as_ref().is_some_and(|b| hip_angle_deg(b) > HUG_DEG))
+            .map(|x| x.t)
+            .collect();
+        assert!(!open.is_empty(), "the far side never opens the hips");
         assert_eq!(counts(&s), (3, 0));
+    }
+
+    #[test]
+    fn knees_circling_with_the_feet_on_the_floor_are_not_counted() {
+        // Bent knees over feet on the floor (the hips open to about 130 degrees) drawing the same
+        // circles: not the pose, nothing counted.
+        let s = circles_round([0.30, 0.0, 0.44], 0.12);
+        assert!(
+            s.iter()
+                .filter_map(|x| x.body.as_ref())
+                .all(|b| hip_angle_deg(b) > HUG_DEG)
+        );
+        assert_eq!(counts(&s), (0, 0));
     }
 
     #[test]
