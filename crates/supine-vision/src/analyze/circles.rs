@@ -51,6 +51,11 @@ pub const NARROW_MINOR: f32 = 0.015;
 /// knees drift round between two sets, or while being hugged, read 0.05-0.066 along with
 /// 0.017-0.03 across, and counted as circles when any loop that narrow did.
 pub const NARROW_MAJOR: f32 = 0.09;
+/// A loop may turn back round its middle by at most this much at once (degrees): knees going
+/// round one way never turn back by a quarter of a turn, while the end of one set, a pause and
+/// the start of the other way round, or knees drawn in and lowered round the end of a set, make
+/// a loop that turns one way and then back.
+pub const MAX_BACK_DEG: f64 = 90.0;
 /// Smallest area enclosed by the loop, as a fraction of the area of the ellipse its spread
 /// gives (1 for an ellipse drawn at an even pace; a half circle and back encloses 0).
 pub const MIN_ROUNDNESS: f64 = 0.5;
@@ -472,6 +477,9 @@ impl Circles {
             )
         };
         let mut total = 0.0;
+        // The largest turn back at once, either way: how far the winding falls below its
+        // running highest, and rises above its running lowest.
+        let (mut hi, mut lo, mut back_pos, mut back_neg) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
         let mut seen = 0u32;
         let first = frame(&self.path[i]);
         let mut prev = first.1.atan2(first.0);
@@ -489,13 +497,20 @@ impl Circles {
                 d += TAU;
             }
             total += d;
+            hi = hi.max(total);
+            lo = lo.min(total);
+            back_pos = back_pos.max(hi - total);
+            back_neg = back_neg.max(total - lo);
             prev = a;
             if u.hypot(v) >= SECTOR_RADIUS {
                 let k = (((a + PI) / TAU * SECTORS as f64) as u32).min(SECTORS - 1);
                 seen |= 1 << k;
             }
         }
-        (total.abs() / TAU).round() == 1.0 && seen.count_ones() == SECTORS
+        let back = if total > 0.0 { back_pos } else { back_neg };
+        (total.abs() / TAU).round() == 1.0
+            && seen.count_ones() == SECTORS
+            && back <= MAX_BACK_DEG.to_radians()
     }
 
     /// Looks for a closed loop ending at the newest point; counts it at the closest approach.
