@@ -852,6 +852,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_loop_that_turns_back_a_third_of_a_turn_is_no_circle() {
+        // Three quarters of a turn clockwise, a third of a turn back, then on round to where it
+        // began: the path winds once and passes every direction, as the end of one set, a pause
+        // and the start of the other way round can, but the knees turned back.
+        let leg = |t: f64, t0: f64, t1: f64, a: f64, b: f64| a + (b - a) * ((t - t0) / (t1 - t0));
+        let turns = move |t: f64| match t {
+            t if t < 2.0 => 0.0,
+            t if t < 5.0 => leg(t, 2.0, 5.0, 0.0, 0.75),
+            t if t < 6.5 => leg(t, 5.0, 6.5, 0.75, 0.42),
+            t if t < 9.0 => leg(t, 6.5, 9.0, 0.42, 1.0),
+            _ => 1.0,
+        };
+        let s = swinging(11.0, 9, circling(turns, 0.12));
+        assert_eq!(counts(&s), (0, 0));
+        // The same turn without turning back counts.
+        let s = swinging(
+            11.0,
+            9,
+            circling(|t| ((t - 2.0) / 7.0).clamp(0.0, 1.0), 0.12),
+        );
+        assert_eq!(counts(&s), (1, 0));
+    }
+
+    #[test]
     fn knees_circling_with_the_feet_on_the_floor_are_not_counted() {
         // Bent knees over feet on the floor (the hips open to about 130 degrees) drawing the same
         // circles: not the pose, nothing counted.
