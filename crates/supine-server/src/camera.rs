@@ -137,7 +137,8 @@ impl Pool {
     }
 
     /// How many places are taken.
-    pub fn taken(&self) -> usize {
+    #[cfg(test)]
+    fn taken(&self) -> usize {
         self.inner.lock().map_or(0, |p| p.taken)
     }
 }

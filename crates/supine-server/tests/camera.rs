@@ -128,7 +128,7 @@ async fn a_clips_frames_sent_live_make_the_session_count_its_circle() {
         .chain(16..41)
         .chain(std::iter::repeat_n(41, 10))
         .collect();
-    let (counted, ms) = tokio::task::spawn_blocking(move || {
+    let (counted, mut ms) = tokio::task::spawn_blocking(move || {
         let mut ws = ws_connect(port, id);
         ws.get_ref()
             .set_read_timeout(Some(Duration::from_millis(20)))
