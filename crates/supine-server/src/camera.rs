@@ -313,6 +313,13 @@ fn watch(mut lease: Lease, shared: &(Mutex<Slot>, Condvar), tx: &mpsc::Sender<Ou
             continue;
         };
         quiet = false;
+        // The models load with the first frame; `ms` is the frame's own time.
+        if lease.estimator.is_none() {
+            match PoseEstimator::new(PoseOptions::default()) {
+                Ok(e) => lease.estimator = Some(e),
+                Err(e) => eprintln!("supine serve: loading the pose models: {e}"),
+            }
+        }
         let began = Instant::now();
         next_pick = began.max(next_pick) + step;
         let t = arrived.duration_since(origin).as_secs_f64();
@@ -332,15 +339,6 @@ fn analyse(
     t: f64,
     began: Instant,
 ) -> Out {
-    if lease.estimator.is_none() {
-        match PoseEstimator::new(PoseOptions::default()) {
-            Ok(e) => lease.estimator = Some(e),
-            Err(e) => {
-                eprintln!("supine serve: loading the pose models: {e}");
-                return Out::Bad("the pose models could not be loaded on this server".into());
-            }
-        }
-    }
     let Some(estimator) = lease.estimator.as_mut() else {
         return Out::Bad("the pose models could not be loaded on this server".into());
     };

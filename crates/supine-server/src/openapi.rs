@@ -45,7 +45,12 @@ pub(crate) struct ErrorBody {
         crate::auth::sign_out,
         crate::auth::account,
     ),
-    components(schemas(ErrorBody, crate::camera::CameraMessage, crate::camera::PlacementView))
+    components(schemas(
+        ErrorBody,
+        crate::camera::CameraMessage,
+        crate::camera::PlacementView,
+        foreign::CameraView
+    ))
 )]
 struct ApiDoc;
 
