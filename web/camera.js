@@ -81,6 +81,9 @@ export class Camera {
     const v = this.video;
     if (!ws || ws.readyState !== WebSocket.OPEN || this.sending || !this.live()) return;
     if (ws.bufferedAmount > MAX_BUFFERED || !v.videoWidth) return;
+    // A video taken out of the page (between screens) is paused by the browser: a paused one
+    // would give the same picture again and again.
+    if (v.paused) v.play().catch(() => {});
     const scale = Math.min(1, MAX_WIDTH / v.videoWidth);
     const w = Math.round(v.videoWidth * scale);
     const hgt = Math.round(v.videoHeight * scale);
@@ -112,7 +115,7 @@ export class Preview {
     this.overlay.setAttribute("aria-hidden", "true");
     box.classList.add("camera-preview");
     box.replaceChildren(camera.video, this.overlay);
-    this.good = false;
+    camera.video.play().catch(() => {});
   }
 
   /** Draws the landmarks (x, y from 0 to 1, visibility) over the preview; green when `good`. */
