@@ -85,7 +85,7 @@ export class Player {
     if (this.camera) {
       // A small preview in the figure's corner, with what the camera sees of the session.
       e.cameraBox = h("div", { class: "camera-box small" });
-      e.cameraStatus = h("p", { class: "camera-status", id: "camera-status", role: "status" }, "Camera on");
+      e.cameraStatus = h("p", { class: "camera-status", id: "camera-status", role: "status" }, "Starting the camera…");
       e.figure.append(h("div", { class: "camera-inset", id: "camera-inset" }, e.cameraBox, e.cameraStatus));
       this.preview = new Preview(e.cameraBox, this.camera);
       this.camera.onEnded = () => this.cameraGone(cameraProblem(new Error("the camera stopped")));
@@ -196,10 +196,10 @@ export class Player {
     const st = this.el.cameraStatus;
     if (!st || this.cameraOff) return;
     const c = this.update?.view.camera;
-    if (!c) { st.textContent = "Camera on"; return; }
-    if (c.cant_see) st.textContent = `I can't see ${c.cant_see}; the timer leads`;
+    if (!c) { st.textContent = "Starting the camera…"; return; }
+    if (c.cant_see) st.textContent = `I can't see ${c.cant_see}; I'll keep count`;
     else if (c.circles) st.textContent = `Seen ${c.circles[0]} of ${c.circles[1]}`;
-    else st.textContent = c.following ? (c.waiting ? "Watching: take your time" : "Watching you") : "Camera on; the timer leads this part";
+    else st.textContent = c.following ? (c.waiting ? "Watching: take your time" : "Watching you") : "Camera on";
     st.dataset.seen = c.circles ? String(c.circles[0]) : "";
   }
 

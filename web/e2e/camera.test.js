@@ -248,12 +248,15 @@ test("a camera that stops mid-session leaves the timer to finish the session", a
   try {
     await prepare(p);
     const id = await startWithCamera(p);
+    // The session has the camera.
     await p.waitForFunction(() => /^(Seen|Watching|Camera on)/.test(document.querySelector("#camera-status")?.textContent || ""), null, { timeout: 60000 });
+    assert.ok((await p.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).json(), id)).view.camera, "the camera is on");
     // The camera stops, as when it is unplugged or another program takes it.
     await p.evaluate(() => { for (const t of document.querySelector("#camera-video").srcObject.getTracks()) t.stop(); });
-    await p.waitForFunction(() => /timer/.test(document.querySelector("#camera-status")?.textContent || ""), null, { timeout: 20000 });
+    // Two seconds without a picture: the page says so, and the timer leads.
+    await p.waitForFunction(() => /no picture from the camera.*timer/.test(document.querySelector("#camera-status")?.textContent || ""), null, { timeout: 20000 });
     const u = await p.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).json(), id);
-    assert.equal(u.view.camera, null, "the session is timed once the camera is off");
+    assert.equal(u.view.camera, undefined, "the session is timed once the camera is off");
     await p.locator(".prompt .painscale").waitFor({ timeout: 180000 });
     await p.keyboard.press("1");
     await p.locator(".prompt a[href='#/progress']").waitFor();
