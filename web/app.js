@@ -496,6 +496,7 @@ async function progress() {
     // The two-week rule, in the core's words; a clinician note stands out.
     h("section", { class: `panel advice ${p.see_clinician ? "warn" : ""}`, id: "p-advice", role: p.see_clinician ? "alert" : null, "aria-label": "How it is going" },
       h("p", {}, p.advice_message)),
+    p.camera_words ? h("section", { class: "panel", id: "p-camera", "aria-label": "The camera" }, h("p", {}, p.camera_words)) : null,
     p.markers.length
       ? h("section", { class: "panel", "aria-labelledby": "p-markers-h" },
         h("h2", { id: "p-markers-h" }, "Meaningful changes"),

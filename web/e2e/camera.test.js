@@ -143,7 +143,22 @@ before(async () => {
   });
 });
 
+/** Milliseconds the server's pipeline took per frame, from its camera messages. */
+const frameMs = [];
+
 after(async () => {
+  // Numbers for the notes (benchmarks, not checks): CPU per frame, and the server's peak memory.
+  if (frameMs.length) {
+    const ms = [...frameMs].sort((a, b) => a - b);
+    const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+    console.log(`camera ms per frame over ${ms.length} frames: p50 ${at(0.5)}, p99 ${at(0.99)}; at 10 frames a second ${(at(0.5) / 10).toFixed(1)}% of a core`);
+  }
+  try {
+    const hwm = readFileSync(`/proc/${server.pid}/status`, "utf8").match(/VmHWM:\s+(\d+ kB)/);
+    if (hwm) console.log(`server peak memory (VmHWM) after the camera sessions: ${hwm[1]}`);
+  } catch {
+    // Not Linux: no number.
+  }
   await context?.close();
   server?.kill("SIGINT");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -161,6 +176,10 @@ function logged() {
 async function listeningPage() {
   const p = await context.newPage();
   p.on("pageerror", (e) => { throw e; });
+  p.on("websocket", (ws) => ws.on("framereceived", (f) => {
+    if (typeof f.payload !== "string" || !f.payload.startsWith('{"camera":"frame"')) return;
+    frameMs.push(JSON.parse(f.payload).ms);
+  }));
   await p.addInitScript(() => {
     window.spoken = [];
     Object.defineProperty(window, "speechSynthesis", { value: {
@@ -238,6 +257,10 @@ test("a camera-led session counts the circles the camera sees, says them, and th
     assert.equal(s.seen.length, 1, JSON.stringify(s.seen));
     assert.equal(s.seen[0].clockwise, truth.expected.circles_cw, JSON.stringify(s.seen));
     assert.equal(s.seen[0].anticlockwise, truth.expected.circles_ccw, JSON.stringify(s.seen));
+    // Progress says the camera watched it.
+    await p.click(".prompt a[href='#/progress']");
+    await p.locator("#p-camera").waitFor();
+    assert.match(await p.locator("#p-camera").textContent(), /The camera watched 1 of your 1 session in the last 4 weeks\. The latest time it saw: knee-circles 1 clockwise, 1 anticlockwise\./);
   } finally {
     await p.close();
   }

@@ -21,8 +21,8 @@ use supine_store::{NewSession, PainArea, SessionRecord, SessionStatus};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiJson, SessionPath, shorten};
 use crate::camera::{self, Out, Watcher};
+use crate::error::{ApiError, ApiJson, SessionPath, shorten};
 use crate::limits::{FRAME_BYTES, WS_CAMERA_BYTES, WS_MESSAGE_BYTES};
 use crate::live::{self, Live, LiveRef, Update};
 use crate::openapi::{ErrorBody, foreign};
@@ -926,7 +926,13 @@ struct Camera {
 impl Camera {
     /// Feeds what the camera saw to the session (`Camera(true)` first, when it comes on) and
     /// returns the message for this page.
-    async fn news(&mut self, state: &AppState, id: u64, live: &LiveRef, out: Out) -> Option<String> {
+    async fn news(
+        &mut self,
+        state: &AppState,
+        id: u64,
+        live: &LiveRef,
+        out: Out,
+    ) -> Option<String> {
         let message = match out {
             Out::Frame(message, seen) => {
                 let mut events = Vec::with_capacity(seen.len() + 1);
@@ -997,13 +1003,19 @@ fn today_day() -> Result<Day, ApiError> {
 }
 
 #[utoipa::path(get, tag = "api", path = "/api/progress",
-    summary = "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar and SVG charts",
+    summary = "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar, SVG charts, and the camera's use in the last 4 weeks (camera, as supine progress --json gives it)",
     responses((status = 200, description = "progress", body = progress::Progress)))]
 pub(crate) async fn get_progress(
     State(state): State<AppState>,
 ) -> Result<Json<progress::Progress>, ApiError> {
-    let (history, psfs) = state
-        .with_journal(|j| Ok((j.history()?, j.psfs_entries()?)))
+    let today = today_day()?;
+    let (history, psfs, camera) = state
+        .with_journal(move |j| {
+            let history = j.history()?;
+            let from = today.plus(1 - supine_store::seen::CAMERA_DAYS);
+            let camera = supine_store::seen::camera_use_between(j, &history, from, today)?;
+            Ok((history, j.psfs_entries()?, camera))
+        })
         .await?;
-    Ok(Json(progress::compute(&history, &psfs, today_day()?)))
+    Ok(Json(progress::compute(&history, &psfs, camera, today)))
 }

@@ -285,7 +285,9 @@ fn watch(mut lease: Lease, shared: &(Mutex<Slot>, Condvar), tx: &mpsc::Sender<Ou
                         break Some(f);
                     }
                 }
-                let off_at = last_arrival.filter(|_| !quiet).map(|a| a + CAMERA_OFF_AFTER);
+                let off_at = last_arrival
+                    .filter(|_| !quiet)
+                    .map(|a| a + CAMERA_OFF_AFTER);
                 if off_at.is_some_and(|at| now >= at) {
                     break None;
                 }
@@ -293,7 +295,9 @@ fn watch(mut lease: Lease, shared: &(Mutex<Slot>, Condvar), tx: &mpsc::Sender<Ou
                 if s.frame.is_some() {
                     wake = wake.min(next_pick);
                 }
-                let wait = wake.saturating_duration_since(now).max(Duration::from_millis(1));
+                let wait = wake
+                    .saturating_duration_since(now)
+                    .max(Duration::from_millis(1));
                 s = match ready.wait_timeout(s, wait) {
                     Ok((s, _)) => s,
                     Err(_) => return,
@@ -332,13 +336,7 @@ fn watch(mut lease: Lease, shared: &(Mutex<Slot>, Condvar), tx: &mpsc::Sender<Ou
 }
 
 /// One frame through the decoder, the pose pipeline and the analyzers.
-fn analyse(
-    lease: &mut Lease,
-    analyzer: &mut Analyzer,
-    jpeg: &[u8],
-    t: f64,
-    began: Instant,
-) -> Out {
+fn analyse(lease: &mut Lease, analyzer: &mut Analyzer, jpeg: &[u8], t: f64, began: Instant) -> Out {
     let Some(estimator) = lease.estimator.as_mut() else {
         return Out::Bad("the pose models could not be loaded on this server".into());
     };

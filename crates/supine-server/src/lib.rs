@@ -38,10 +38,10 @@ pub use auth::{
     Access, AuthError, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, SESSION_COOKIE, check_password,
     hash_password, verify_password,
 };
+pub use camera::{CameraMessage, PlacementView};
 pub use error::{ApiError, ApiJson, JOURNAL_FULL, SessionPath, store_error};
 pub use guard::HostAllowlist;
 pub use limits::Timeouts;
-pub use camera::{CameraMessage, PlacementView};
 pub use live::{Figure, Ring, Update};
 pub use serve::serve;
 

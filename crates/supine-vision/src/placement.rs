@@ -86,11 +86,7 @@ pub fn check(body: Option<&Body>, width: f32, height: f32) -> Placement {
     let in_picture = |i: usize| {
         let p = b.image[i];
         let (mx, my) = (EDGE_MARGIN * width, EDGE_MARGIN * height);
-        p.visibility > VISIBLE
-            && p.x >= mx
-            && p.x <= width - mx
-            && p.y >= my
-            && p.y <= height - my
+        p.visibility > VISIBLE && p.x >= mx && p.x <= width - mx && p.y >= my && p.y <= height - my
     };
     let sees = |part: Part| {
         let (l, r) = landmarks(part);
@@ -192,10 +188,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(
-            Placement::Ok.words(),
-            "I can see all of you from the side"
-        );
+        assert_eq!(Placement::Ok.words(), "I can see all of you from the side");
     }
 
     #[test]
@@ -204,10 +197,7 @@ mod tests {
             let got = placement(Posture::KneesBent, &side_at(elev, 2.4));
             assert_eq!(got, Placement::RaiseCamera, "at {elev} degrees");
         }
-        assert_eq!(
-            Placement::RaiseCamera.words(),
-            "Raise the camera a little"
-        );
+        assert_eq!(Placement::RaiseCamera.words(), "Raise the camera a little");
     }
 
     #[test]

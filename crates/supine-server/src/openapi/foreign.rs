@@ -313,3 +313,19 @@ described!(
         ],
     )
 );
+
+described!(
+    /// `supine_store::seen::CameraUse`, as `supine progress --json` prints it.
+    CameraUse => record(
+        "sessions the camera watched in the last 4 weeks (supine_store::seen::CameraUse)",
+        vec![
+            ("sessions", of(Type::Integer, "sessions practised (finished or interrupted)").into()),
+            ("with_camera", of(Type::Integer, "of those, the ones the camera watched").into()),
+            (
+                "last",
+                or_null(Type::Object, "the latest of those: started_at, totals (what it saw in all), seen (per pose)")
+                    .into(),
+            ),
+        ],
+    )
+);
