@@ -291,3 +291,34 @@ test("a camera that stops mid-session leaves the timer to finish the session", a
     await p.close();
   }
 });
+
+test("no camera allowed: the set-up screen says why, and Start runs the timed session", async () => {
+  const p = await context.newPage();
+  p.on("pageerror", (e) => { throw e; });
+  // The person said no to the browser's camera question.
+  await p.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+  });
+  try {
+    await prepare(p);
+    await p.goto(base);
+    await p.click("#start-camera");
+    await p.locator("#placement.warn").waitFor();
+    assert.equal(await p.locator("#placement").textContent(),
+      "supine can't use a camera here: the camera was not allowed for this page; the session runs on the timer.");
+    await p.screenshot({ path: join(shots, "22-camera-denied.png"), fullPage: true });
+    await p.click("#camera-go");
+    for (;;) {
+      await p.locator(".painscale, button[data-answer=no]").first().waitFor();
+      if (await p.locator(".painscale").count()) break;
+      await p.click("button[data-answer=no]");
+    }
+    await p.click('.painscale button[data-pain="0"]');
+    await p.waitForURL(/#\/session\/\d+/);
+    await p.locator("#instruction:not(:empty)").waitFor();
+    // The timed player, with no camera in it.
+    assert.equal(await p.locator("#camera-inset").count(), 0);
+  } finally {
+    await p.close();
+  }
+});

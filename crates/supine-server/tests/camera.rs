@@ -14,7 +14,7 @@ use supine_server::limits::{CAMERA_OFF_AFTER, CAMERA_SESSIONS, FRAME_BYTES};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::{Message, WebSocket};
 
-use super::net::{Next, call, next, serve_content, session, ws_connect};
+use super::net::{Next, call, next, raw, serve_content, session, ws_connect};
 
 type Socket = WebSocket<std::net::TcpStream>;
 
@@ -353,4 +353,33 @@ async fn a_camera_beyond_the_limit_is_refused_and_its_session_goes_on_timed() {
     })
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn the_set_up_socket_has_the_session_sockets_guards() {
+    let server = super::net::serve(Timeouts::default()).await;
+    let port = server.port;
+    let upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    // Another site's page may not open it.
+    let (s, v) = raw(
+        port,
+        &format!(
+            "GET /api/camera/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Origin: http://evil.example\r\n{upgrade}Connection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    assert_eq!(s, 403, "{v}");
+    assert!(v["error"].is_string(), "{v}");
+    // A plain request is told it is a WebSocket.
+    let (s, v) = raw(
+        port,
+        &format!(
+            "GET /api/camera/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("WebSocket"), "{v}");
 }
