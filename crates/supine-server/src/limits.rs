@@ -39,7 +39,8 @@ pub const WS_CAMERA_BYTES: usize = 1024 * 1024;
 pub const CAMERA_FPS: u32 = 10;
 
 /// At most this many sockets have a camera at once: 2. Each holds a pose estimator (its
-/// models and buffers, about 100 MiB); a further one is told so and its session runs timed.
+/// models and buffers; the whole server peaked at 122-149 MiB resident with two in the camera
+/// e2e test); a further one is told so and its session runs timed.
 pub const CAMERA_SESSIONS: usize = 2;
 
 /// A camera that sends no frame for this long is off: 2 s. The session's timer leads, and the
