@@ -2,6 +2,7 @@
 // questions, daily check, pain before), the session player, progress, settings and the
 // printable routine card.
 
+import { Camera, Preview, cameraProblem } from "./camera.js";
 import { stillFigure } from "./figures.js";
 import { Player, painScale } from "./player.js";
 import { isLoopbackHost, parseSettingsCode, settingsCode, settingsQuery } from "./share.js";
@@ -9,6 +10,8 @@ import { canSpeak, testSound, unlockAudio, voices } from "./sound.js";
 
 const main = document.getElementById("main");
 let player = null;
+// The camera chosen on the set-up screen, kept open through the start flow into the session.
+let camera = null;
 
 // ---------- helpers ----------
 
@@ -147,6 +150,7 @@ async function today() {
   const notToday = !redFlag && t.check === "not_today";
   const blocked = redFlag || notToday;
   const start = h("a", { class: "button big primary", href: "#/start", id: "start" }, "Start");
+  const withCamera = h("a", { class: "button big", href: "#/camera", id: "start-camera" }, "Start with camera");
   const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${a.subject || plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
   const recent = t.recent.length
     ? h("table", {},
@@ -182,7 +186,7 @@ async function today() {
         blocked || lastAdvice ? null : h("p", { class: "streak", id: "streak" }, t.streak > 0
           ? [h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`]
           : "Start a streak today.")),
-      blocked ? null : h("div", {}, start)),
+      blocked ? null : h("div", { class: "starts" }, start, withCamera)),
     t.screening.conditions.length ? h("section", { class: "panel", "aria-labelledby": "adj-h" },
       h("h2", { id: "adj-h" }, "Adjusted for you"),
       h("p", {}, `Your answers mentioned ${t.screening.conditions.map((c) => c.label).join(" and ")}, so the routine changes:`),
@@ -288,8 +292,10 @@ function whereItHurts() {
   });
 }
 
-async function startFlow() {
+async function startFlow(query) {
   unlockAudio();
+  // Only the set-up screen's Start keeps the camera on.
+  if (query?.get("camera") !== "1") closeCamera();
   const s = await api("/api/screening");
   if (s.status.due) {
     const o = await screening(s.questions, "A few safety questions first. They decide whether these exercises are right for you today, and adjust them if needed. “Not sure” is fine.");
@@ -371,12 +377,80 @@ async function screeningAgain() {
     h("a", { class: "button big primary", href: "#/" }, "Back to today")));
 }
 
+// ---------- camera set-up ----------
+
+function closeCamera() {
+  camera?.close();
+  camera = null;
+}
+
+/**
+ * The camera set-up screen: a live preview with the skeleton the server finds, and the
+ * placement check in words (green when the whole body is seen from the side, raised). Frames
+ * go to this server on the set-up socket, which keeps nothing.
+ */
+async function cameraSetup() {
+  const status = h("p", { class: "placement", id: "placement", role: "status" }, "Starting the camera…");
+  const box = h("div", { class: "camera-box" });
+  const go = h("a", { class: "button big primary", href: "#/start?camera=1", id: "camera-go" }, "Start");
+  show("Camera set-up",
+    h("section", { class: "panel camera-setup", "aria-labelledby": "camera-h" },
+      h("h1", { id: "camera-h" }, "Set up the camera"),
+      h("p", {}, "Put the camera at your side, about two metres away and raised to the height of a chair or table, so it looks down at the mat. Lie down and check the words below."),
+      box,
+      status,
+      h("p", { class: "muted", id: "frames-stay" }, "Frames stay on this machine: they go only to supine on this computer, are looked at once, and are never stored."),
+      h("p", { class: "row" }, go, h("a", { class: "button", href: "#/start", id: "camera-skip" }, "Start without the camera"))));
+  if (!camera) {
+    camera = new Camera();
+    try {
+      await camera.open();
+    } catch (err) {
+      closeCamera();
+      status.textContent = cameraProblem(err);
+      status.classList.add("warn");
+      go.setAttribute("href", "#/start");
+      return;
+    }
+  }
+  const preview = new Preview(box, camera);
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/api/camera/ws`);
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.camera === "frame") {
+      preview.draw(msg.landmarks, msg.placement.ok);
+      status.textContent = msg.placement.words;
+      status.classList.toggle("good", msg.placement.ok);
+      status.dataset.check = msg.placement.check;
+    } else if (msg.message || msg.error) {
+      status.textContent = msg.message || msg.error;
+      status.classList.remove("good");
+    }
+  };
+  ws.onopen = () => camera?.sendTo(ws);
+  camera.onEnded = () => {
+    status.textContent = cameraProblem(new Error("the camera stopped"));
+    status.classList.remove("good");
+  };
+  // Leaving the screen closes its socket; the camera stays on only for the session.
+  const leave = () => {
+    window.removeEventListener("hashchange", leave);
+    camera?.stopSending();
+    ws.close();
+    if (!location.hash.startsWith("#/start?camera=1")) closeCamera();
+  };
+  window.addEventListener("hashchange", leave);
+}
+
 // ---------- session ----------
 
 async function session(id) {
   const settings = await api("/api/settings");
+  const cam = camera;
+  camera = null;
   player = new Player(main, id, {
-    api, settings, announce,
+    api, settings, announce, camera: cam,
     onEnded: async (u) => {
       const safety = u?.view.end === "stopped_for_safety";
       if (safety && u.view.advice) keepAdvice(id, u.view.advice);
@@ -422,6 +496,7 @@ async function progress() {
     // The two-week rule, in the core's words; a clinician note stands out.
     h("section", { class: `panel advice ${p.see_clinician ? "warn" : ""}`, id: "p-advice", role: p.see_clinician ? "alert" : null, "aria-label": "How it is going" },
       h("p", {}, p.advice_message)),
+    p.camera_words ? h("section", { class: "panel", id: "p-camera", "aria-label": "The camera" }, h("p", {}, p.camera_words)) : null,
     p.markers.length
       ? h("section", { class: "panel", "aria-labelledby": "p-markers-h" },
         h("h2", { id: "p-markers-h" }, "Meaningful changes"),
@@ -617,6 +692,8 @@ async function route() {
   if (player) { player.close(); player = null; }
   const [path, qs] = (location.hash.slice(1) || "/").split("?");
   const query = new URLSearchParams(qs || "");
+  // The camera is on only from its set-up screen, through the start flow, to the session.
+  if (path !== "/start" && path !== "/camera" && !path.startsWith("/session/")) closeCamera();
   for (const a of document.querySelectorAll(".top nav a")) {
     const target = a.getAttribute("href").slice(1);
     if (target === path || (target === "/" && path === "")) a.setAttribute("aria-current", "page");
@@ -626,7 +703,8 @@ async function route() {
     const m = path.match(/^\/session\/(\d+)$/);
     if (m) return await session(Number(m[1]));
     switch (path) {
-      case "/start": return await startFlow();
+      case "/start": return await startFlow(query);
+      case "/camera": return await cameraSetup();
       case "/screening": return await screeningAgain();
       case "/progress": return await progress();
       case "/settings": return await settingsPage(query);

@@ -2,6 +2,7 @@
 // effects it is sent (speak, stop speaking, chime), and draws the view. No timing or dose logic
 // lives here; the figure and the breath ring only animate between the server's updates.
 
+import { Preview, cameraProblem } from "./camera.js";
 import { FigureView, figureWords, poseAt, tellingMoment } from "./figures.js";
 import { keepFitted } from "./fit.js";
 import { chime, keepAwake, onSoundProblems, speak, stopSpeech, unlockAudio } from "./sound.js";
@@ -41,8 +42,9 @@ export function painScale(onPick, label) {
 }
 
 export class Player {
-  constructor(main, id, { api, settings, announce, onEnded }) {
+  constructor(main, id, { api, settings, announce, onEnded, camera = null }) {
     this.id = id;
+    this.camera = camera;
     this.api = api;
     this.settings = settings;
     this.announce = announce;
@@ -80,6 +82,14 @@ export class Player {
     e.figureBox = h("div", {});
     e.figureWords = h("p", { class: "figure-words", id: "figure-words", "aria-hidden": "true" });
     e.figure = h("div", { class: "figure", id: "figure" }, e.figureBox, e.figureWords);
+    if (this.camera) {
+      // A small preview in the figure's corner, with what the camera sees of the session.
+      e.cameraBox = h("div", { class: "camera-box small" });
+      e.cameraStatus = h("p", { class: "camera-status", id: "camera-status", role: "status" }, "Starting the camera…");
+      e.figure.append(h("div", { class: "camera-inset", id: "camera-inset" }, e.cameraBox, e.cameraStatus));
+      this.preview = new Preview(e.cameraBox, this.camera);
+      this.camera.onEnded = () => this.cameraGone(cameraProblem(new Error("the camera stopped")));
+    }
     this.figure = new FigureView(e.figureBox, "The pose");
     e.ringFill = svg("circle", { cx: 100, cy: 100, r: 96, class: "ring-fill" });
     const ringSvg = svg("svg", { viewBox: "0 0 200 200", "aria-hidden": "true" });
@@ -136,13 +146,61 @@ export class Player {
     const proto = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${proto}://${location.host}/api/sessions/${this.id}/ws`);
     this.ws = ws;
-    ws.onmessage = (m) => { tries = 0; this.apply(JSON.parse(m.data)); };
+    ws.onmessage = (m) => {
+      tries = 0;
+      const msg = JSON.parse(m.data);
+      if (msg.camera) this.cameraNews(msg);
+      else if (msg.view) this.apply(msg);
+      else if (msg.error) this.cameraNote(msg.error);
+    };
+    if (this.camera) ws.onopen = () => this.camera?.sendTo(ws);
     ws.onclose = () => {
       if (this.closed || this.update?.ended) return;
       // Reconnect calmly; after a few failures, poll instead.
       if (tries < 3) setTimeout(() => this.connect(tries + 1), 800);
       else this.poll();
     };
+  }
+
+  /** What the server says of the camera: a frame's skeleton, the camera off, or no place. */
+  cameraNews(msg) {
+    if (!this.camera) return;
+    if (msg.camera === "frame") {
+      this.preview.draw(msg.landmarks, msg.placement.ok);
+      this.cameraOff = false;
+      this.drawCamera();
+    } else if (msg.camera === "off") {
+      this.cameraOff = true;
+      this.cameraNote(msg.message);
+    } else if (msg.camera === "refused") {
+      this.cameraGone(msg.message);
+    }
+  }
+
+  cameraNote(text) {
+    if (!this.el.cameraStatus) return;
+    this.el.cameraStatus.textContent = text;
+  }
+
+  /** The camera can't be used any more: said once, and the timer leads. */
+  cameraGone(text) {
+    this.camera?.close();
+    this.camera = null;
+    this.cameraOff = true;
+    this.cameraNote(text);
+    this.announce(text);
+  }
+
+  /** The camera's line: the circles seen, or what it can't see, or who leads. */
+  drawCamera() {
+    const st = this.el.cameraStatus;
+    if (!st || this.cameraOff) return;
+    const c = this.update?.view.camera;
+    if (!c) { st.textContent = "Starting the camera…"; return; }
+    if (c.cant_see) st.textContent = `I can't see ${c.cant_see}; I'll keep count`;
+    else if (c.circles) st.textContent = `Seen ${c.circles[0]} of ${c.circles[1]}`;
+    else st.textContent = c.following ? (c.waiting ? "Watching: take your time" : "Watching you") : "Camera on";
+    st.dataset.seen = c.circles ? String(c.circles[0]) : "";
   }
 
   async poll() {
@@ -222,6 +280,7 @@ export class Player {
     this.figure.describe(words);
     e.figureWords.textContent = words;
     this.drawPrompt(v);
+    this.drawCamera();
     if (reduceMotion()) this.figure.update(poseAt(u.figure, tellingMoment(u.figure)));
     this.fit.refit();
   }
@@ -331,6 +390,8 @@ export class Player {
 
   finish() {
     keepAwake(false);
+    this.camera?.close();
+    this.camera = null;
     this.onEnded?.(this.update);
   }
 
@@ -345,6 +406,8 @@ export class Player {
     this.stopNotices();
     stopSpeech();
     keepAwake(false);
+    this.camera?.close();
+    this.camera = null;
     try { this.ws?.close(); } catch { /* already closed */ }
   }
 }

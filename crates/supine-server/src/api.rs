@@ -21,8 +21,9 @@ use supine_store::{NewSession, PainArea, SessionRecord, SessionStatus};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::camera::{self, Out, Watcher};
 use crate::error::{ApiError, ApiJson, SessionPath, shorten};
-use crate::limits::WS_MESSAGE_BYTES;
+use crate::limits::{FRAME_BYTES, WS_CAMERA_BYTES, WS_MESSAGE_BYTES};
 use crate::live::{self, Live, LiveRef, Update};
 use crate::openapi::{ErrorBody, foreign};
 use crate::settings::{self, ScreeningStatus, WebSettings};
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/sessions/{id}", get(get_session))
         .route("/api/sessions/{id}/events", post(post_event))
         .route("/api/sessions/{id}/ws", get(ws))
+        .route("/api/camera/ws", get(crate::camera::setup_ws))
         .route("/api/progress", get(get_progress))
         .route("/api/openapi.json", get(openapi))
 }
@@ -767,7 +769,7 @@ pub(crate) async fn post_event(
 }
 
 #[utoipa::path(get, tag = "api", path = "/api/sessions/{id}/ws",
-    summary = "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath turn; connecting starts the session. A text message is an event, as for POST .../events; one that is not is answered {\"error\": ...} on that socket only. The server pings, and closes a socket whose page answers nothing for the idle timeout.",
+    summary = "WebSocket: a snapshot, then an Update (JSON text) on every change and at every breath turn; connecting starts the session. A text message is an event, as for POST .../events; one that is not is answered {\"error\": ...} on that socket only. A binary message is a camera frame (JPEG, at most 256 KiB and 1920 px a side; at most 10 analysed a second, the newest kept when the server falls behind, none stored): the session follows what it shows, and each frame analysed is answered with a CameraMessage (landmarks, placement, ms) on that socket; 2 s without a frame is a CameraMessage off and the timer leads; a third camera at once is refused. The server pings, and closes a socket whose page answers nothing for the idle timeout.",
     params(("id" = u64, Path, description = "the session id")),
     responses(
         (status = 101, description = "switching protocols"),
@@ -788,8 +790,8 @@ pub(crate) async fn ws(
         )
     })?;
     Ok(upgrade
-        .max_message_size(WS_MESSAGE_BYTES)
-        .max_frame_size(WS_MESSAGE_BYTES)
+        .max_message_size(WS_CAMERA_BYTES)
+        .max_frame_size(WS_CAMERA_BYTES)
         .on_upgrade(move |socket| watch(socket, state, id, live))
         .into_response())
 }
@@ -822,54 +824,142 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
     let mut ping = tokio::time::interval(timeouts.ws_ping());
     ping.tick().await;
     let mut heard = std::time::Instant::now();
+    let mut camera = Camera::default();
     loop {
         tokio::select! {
             msg = rx.recv() => match msg {
                 Ok(text) => {
                     if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
-                        return;
+                        break;
                     }
                 }
                 Err(RecvError::Lagged(_)) => {
                     let snap = live.lock().await.snapshot(id, state);
-                    let Ok(text) = serde_json::to_string(&snap) else { return };
+                    let Ok(text) = serde_json::to_string(&snap) else { break };
                     if socket.send(Message::Text(text.into())).await.is_err() {
-                        return;
+                        break;
                     }
                 }
-                Err(RecvError::Closed) => return,
+                Err(RecvError::Closed) => break,
             },
+            out = camera::next_out(&mut camera.watcher) => {
+                if let Some(reply) = camera.news(state, id, live, out).await
+                    && socket.send(Message::Text(reply.into())).await.is_err()
+                {
+                    break;
+                }
+            }
             _ = ping.tick() => {
                 if heard.elapsed() > timeouts.idle {
                     close(&mut socket, close_code::AWAY, "the page stopped answering").await;
-                    return;
+                    break;
                 }
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
+                    break;
                 }
             }
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None => return,
+                Some(Ok(Message::Close(_))) | None => break,
                 Some(Err(e)) => {
                     if too_large(e) {
                         let reason = format!(
-                            "a message was larger than {} KiB; events are small JSON texts",
-                            WS_MESSAGE_BYTES / 1024
+                            "a message was larger than {} KiB; events are small JSON texts and \
+                             camera frames at most {} KiB",
+                            WS_CAMERA_BYTES / 1024,
+                            FRAME_BYTES / 1024
                         );
                         close(&mut socket, close_code::SIZE, &reason).await;
                     }
-                    return;
+                    break;
+                }
+                Some(Ok(Message::Text(t))) if t.len() > WS_MESSAGE_BYTES => {
+                    let reason = format!(
+                        "a text message was larger than {} KiB; events are small JSON texts",
+                        WS_MESSAGE_BYTES / 1024
+                    );
+                    close(&mut socket, close_code::SIZE, &reason).await;
+                    break;
+                }
+                Some(Ok(Message::Binary(frame))) => {
+                    heard = std::time::Instant::now();
+                    let reply = camera::frame_in(
+                        state,
+                        &mut camera.watcher,
+                        &mut camera.refused_told,
+                        frame,
+                    );
+                    if let Some(reply) = reply
+                        && socket.send(Message::Text(reply.into())).await.is_err()
+                    {
+                        break;
+                    }
                 }
                 Some(Ok(message)) => {
                     heard = std::time::Instant::now();
                     if let Some(reply) = page_message(state, id, live, message).await
                         && socket.send(Message::Text(reply.into())).await.is_err()
                     {
-                        return;
+                        break;
                     }
                 }
             },
         }
+    }
+    // The page went with its camera: the timer leads.
+    camera.watcher = None;
+    if camera.on
+        && let Err(e) = live::step(state, id, live, Some(Event::Camera(false))).await
+    {
+        eprintln!("supine serve: session {id}: {e}");
+    }
+}
+
+/// A session socket's camera: its watcher, whether the session has been told it is on, and
+/// whether this page has been told there is no place for it.
+#[derive(Default)]
+struct Camera {
+    watcher: Option<Watcher>,
+    on: bool,
+    refused_told: bool,
+}
+
+impl Camera {
+    /// Feeds what the camera saw to the session (`Camera(true)` first, when it comes on) and
+    /// returns the message for this page.
+    async fn news(
+        &mut self,
+        state: &AppState,
+        id: u64,
+        live: &LiveRef,
+        out: Out,
+    ) -> Option<String> {
+        let message = match out {
+            Out::Frame(message, seen) => {
+                let mut events = Vec::with_capacity(seen.len() + 1);
+                if !self.on {
+                    self.on = true;
+                    events.push(Event::Camera(true));
+                }
+                events.extend(seen.into_iter().map(Event::Seen));
+                for e in events {
+                    if let Err(e) = live::step(state, id, live, Some(e)).await {
+                        eprintln!("supine serve: session {id}: {e}");
+                    }
+                }
+                message
+            }
+            Out::Off => {
+                if self.on {
+                    self.on = false;
+                    if let Err(e) = live::step(state, id, live, Some(Event::Camera(false))).await {
+                        eprintln!("supine serve: session {id}: {e}");
+                    }
+                }
+                camera::off()
+            }
+            Out::Bad(e) => return Some(ApiError::BadRequest(e).body().to_string()),
+        };
+        serde_json::to_string(&message).ok()
     }
 }
 
@@ -884,24 +974,21 @@ async fn page_message(state: &AppState, id: u64, live: &LiveRef, m: Message) -> 
             },
             Err(e) => ApiError::BadRequest(format!("the message is not an event: {e}")),
         },
-        Message::Binary(_) => ApiError::BadRequest(
-            "send events as JSON text, such as {\"type\":\"pause\"}; binary messages are not \
-             read"
-                .into(),
-        ),
+        // Camera frames are taken in `forward`.
+        Message::Binary(_) => return None,
         Message::Ping(_) | Message::Pong(_) | Message::Close(_) => return None,
     };
     Some(error.body().to_string())
 }
 
 /// Whether a WebSocket read failed because a message or frame was over the size limit.
-fn too_large(e: axum::Error) -> bool {
+pub(crate) fn too_large(e: axum::Error) -> bool {
     e.into_inner()
         .downcast::<tungstenite::Error>()
         .is_ok_and(|e| matches!(*e, tungstenite::Error::Capacity(_)))
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+pub(crate) async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
@@ -916,13 +1003,19 @@ fn today_day() -> Result<Day, ApiError> {
 }
 
 #[utoipa::path(get, tag = "api", path = "/api/progress",
-    summary = "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar and SVG charts",
+    summary = "The core progress report (streak, weeks, 7-day mean with meaningful-change markers, relief, PSFS, the two-week rule), its advice in words, a calendar, SVG charts, and the camera's use in the last 4 weeks (camera, as supine progress --json gives it)",
     responses((status = 200, description = "progress", body = progress::Progress)))]
 pub(crate) async fn get_progress(
     State(state): State<AppState>,
 ) -> Result<Json<progress::Progress>, ApiError> {
-    let (history, psfs) = state
-        .with_journal(|j| Ok((j.history()?, j.psfs_entries()?)))
+    let today = today_day()?;
+    let (history, psfs, camera) = state
+        .with_journal(move |j| {
+            let history = j.history()?;
+            let from = today.plus(1 - supine_store::seen::CAMERA_DAYS);
+            let camera = supine_store::seen::camera_use_between(j, &history, from, today)?;
+            Ok((history, j.psfs_entries()?, camera))
+        })
         .await?;
-    Ok(Json(progress::compute(&history, &psfs, today_day()?)))
+    Ok(Json(progress::compute(&history, &psfs, camera, today)))
 }

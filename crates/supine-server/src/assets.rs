@@ -29,6 +29,7 @@ assets![
     ),
     ("/sound.js", "sound.js", "text/javascript; charset=utf-8"),
     ("/fit.js", "fit.js", "text/javascript; charset=utf-8"),
+    ("/camera.js", "camera.js", "text/javascript; charset=utf-8"),
     ("/share.js", "share.js", "text/javascript; charset=utf-8"),
     ("/icon.svg", "icon.svg", "image/svg+xml"),
     ("/signin.html", "signin.html", "text/html; charset=utf-8"),

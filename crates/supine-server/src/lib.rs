@@ -15,6 +15,7 @@
 mod api;
 mod assets;
 mod auth;
+mod camera;
 mod error;
 mod guard;
 pub mod limits;
@@ -37,6 +38,7 @@ pub use auth::{
     Access, AuthError, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, SESSION_COOKIE, check_password,
     hash_password, verify_password,
 };
+pub use camera::{CameraMessage, PlacementView};
 pub use error::{ApiError, ApiJson, JOURNAL_FULL, SessionPath, store_error};
 pub use guard::HostAllowlist;
 pub use limits::Timeouts;
@@ -101,6 +103,7 @@ pub(crate) struct Inner {
     content: Arc<Content>,
     journal: Arc<Mutex<Box<dyn Journal>>>,
     sessions: Mutex<live::Table>,
+    cameras: Arc<camera::Pool>,
     clock: Clock,
     timeouts: Timeouts,
     hosts: HostAllowlist,
@@ -143,6 +146,7 @@ impl AppState {
                 content,
                 journal: Arc::new(Mutex::new(journal)),
                 sessions: Mutex::new(live::Table::default()),
+                cameras: Arc::new(camera::Pool::default()),
                 clock: Clock::new(config.speed),
                 timeouts: config.timeouts,
                 hosts: HostAllowlist::new(config.port, &config.host_names),
@@ -171,6 +175,10 @@ impl AppState {
 
     pub(crate) fn limiters(&self) -> &auth::Limiters {
         &self.inner.limiters
+    }
+
+    pub(crate) fn cameras(&self) -> &Arc<camera::Pool> {
+        &self.inner.cameras
     }
 
     pub(crate) fn clock(&self) -> Clock {

@@ -20,6 +20,33 @@ pub const HEADERS: usize = 64;
 /// socket with code 1009 and a reason.
 pub const WS_MESSAGE_BYTES: usize = 4 * 1024;
 
+/// The largest camera frame taken from a page: 256 KiB (a 640x480 JPEG at quality 0.7 is
+/// 30-60 KiB). A larger one is answered with an error and dropped; the socket stays open.
+pub const FRAME_BYTES: usize = 256 * 1024;
+
+/// The largest side of a camera frame, in pixels: 1920 (the pose pipeline's own downscale
+/// size). A larger frame is answered with an error and dropped.
+pub const FRAME_SIDE: u32 = 1920;
+
+/// The largest binary message a socket reads before closing it with 1009: 1 MiB. Frames
+/// between [`FRAME_BYTES`] and this get an error and the socket stays usable; text messages
+/// keep the [`WS_MESSAGE_BYTES`] limit.
+pub const WS_CAMERA_BYTES: usize = 1024 * 1024;
+
+/// At most this many camera frames are analysed a second on one socket: 10 (the analyzers
+/// count exactly at this rate, as `supine analyze` and `practice --camera` do). Frames coming
+/// faster replace the one waiting.
+pub const CAMERA_FPS: u32 = 10;
+
+/// At most this many sockets have a camera at once: 2. Each holds a pose estimator (its
+/// models and buffers; the whole server peaked at 122-149 MiB resident with two in the camera
+/// e2e test); a further one is told so and its session runs timed.
+pub const CAMERA_SESSIONS: usize = 2;
+
+/// A camera that sends no frame for this long is off: 2 s. The session's timer leads, and the
+/// page is told; frames again turn it on again.
+pub const CAMERA_OFF_AFTER: Duration = Duration::from_secs(2);
+
 /// At most this many live sessions are kept in memory: 32. When every place is taken by a
 /// session a page is using, `POST /api/sessions` answers 429.
 pub const LIVE_SESSIONS: usize = 32;

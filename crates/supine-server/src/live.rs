@@ -228,14 +228,17 @@ impl Live {
     }
 
     /// Plan milliseconds until the next moment the page should hear about: the next breath
-    /// boundary or the turn from inhale to exhale. `None` when time is not moving.
+    /// boundary or the turn from inhale to exhale, or a camera deadline of the session's
+    /// (`Session::next_tick_in_ms`). `None` when time is not moving.
     fn next_wake_ms(&self) -> Option<u64> {
         let boundary = self.session.next_boundary_ms()?;
         let plan = self.session.plan();
         let pos = self.session.position_ms();
         let turn = boundary - plan.breath_ms + u64::from(plan.settings.pace.inhale_ms);
         let at = if turn > pos { turn } else { boundary };
-        Some(at - pos)
+        // With a camera, sooner when a loss is to be said or a wait runs out.
+        let camera = self.session.next_tick_in_ms().unwrap_or(u64::MAX);
+        Some((at - pos).min(camera))
     }
 }
 

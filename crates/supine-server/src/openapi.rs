@@ -9,7 +9,10 @@ pub(crate) mod foreign;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::limits::{BODY_BYTES, WS_MESSAGE_BYTES};
+use crate::limits::{
+    BODY_BYTES, CAMERA_FPS, CAMERA_OFF_AFTER, FRAME_BYTES, FRAME_SIDE, WS_CAMERA_BYTES,
+    WS_MESSAGE_BYTES,
+};
 
 /// Every error's body.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,13 +38,19 @@ pub(crate) struct ErrorBody {
         crate::api::get_session,
         crate::api::post_event,
         crate::api::ws,
+        crate::camera::setup_ws,
         crate::api::get_progress,
         crate::api::openapi,
         crate::auth::sign_in,
         crate::auth::sign_out,
         crate::auth::account,
     ),
-    components(schemas(ErrorBody))
+    components(schemas(
+        ErrorBody,
+        crate::camera::CameraMessage,
+        crate::camera::PlacementView,
+        foreign::CameraView
+    ))
 )]
 struct ApiDoc;
 
@@ -60,9 +69,19 @@ pub fn document() -> utoipa::openapi::OpenApi {
          (nothing saved is lost) and 503 when the journal is busy or read-only. The \
          WebSocket at /api/sessions/{{id}}/ws sends a snapshot, then an Update on every change \
          and at every breath turn; a text message on it is an event, as for POST \
-         .../events; messages are limited to {} KiB (close code 1009).",
+         .../events; text messages are limited to {} KiB (close code 1009). A binary message \
+         on it, or on the set-up socket /api/camera/ws, is a camera frame: a JPEG of at most \
+         {} KiB and {} px a side (else an error and the frame dropped; over {} KiB the socket \
+         closes with 1009), at most {} analysed a second, none stored; each analysed frame is \
+         answered with a CameraMessage (landmarks, placement, ms), {} s without one with a \
+         CameraMessage off.",
         BODY_BYTES / 1024,
-        WS_MESSAGE_BYTES / 1024
+        WS_MESSAGE_BYTES / 1024,
+        FRAME_BYTES / 1024,
+        FRAME_SIDE,
+        WS_CAMERA_BYTES / 1024,
+        CAMERA_FPS,
+        CAMERA_OFF_AFTER.as_secs()
     ));
     doc
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use supine_core::progress::{self as core, Change, Day};
 use supine_report::chart;
 use supine_store::progress::{psfs_points, session_points};
+use supine_store::seen::{self, CameraUse};
 use supine_store::{PsfsEntry, SessionSummary};
 use utoipa::ToSchema;
 
@@ -37,6 +38,12 @@ pub struct Progress {
     pub calendar: Vec<(Day, bool)>,
     /// Charts as SVG text.
     pub charts: Charts,
+    /// Sessions the camera watched in the last 4 weeks ([`seen::CAMERA_DAYS`]), and the
+    /// latest of them, as `supine progress --json` gives it.
+    #[schema(value_type = foreign::CameraUse)]
+    pub camera: CameraUse,
+    /// The camera's use in words, once it has watched a session in those weeks.
+    pub camera_words: Option<String>,
 }
 
 /// A meaningful-change marker on the pain trend, or on one session's relief.
@@ -72,8 +79,29 @@ pub fn report(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> cor
     core::progress(&session_points(history), &psfs_points(psfs), today)
 }
 
-/// Progress from the journal's history and PSFS entries (any order), as of `today`.
-pub fn compute(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> Progress {
+/// The camera's use in words: how many sessions it watched, and what it saw the latest time.
+pub fn camera_words(c: &CameraUse) -> Option<String> {
+    let last = c.last.as_ref()?;
+    let mut words = format!(
+        "The camera watched {} of your {} session{} in the last 4 weeks.",
+        c.with_camera,
+        c.sessions,
+        if c.sessions == 1 { "" } else { "s" }
+    );
+    if let Some(line) = seen::line(&last.seen) {
+        words.push_str(&format!(" The latest time it saw: {line}."));
+    }
+    Some(words)
+}
+
+/// Progress from the journal's history and PSFS entries (any order) and the camera's use in
+/// the last 4 weeks, as of `today`.
+pub fn compute(
+    history: &[SessionSummary],
+    psfs: &[PsfsEntry],
+    camera: CameraUse,
+    today: Day,
+) -> Progress {
     let points = session_points(history);
     let report = core::progress(&points, &psfs_points(psfs), today);
     let practised: BTreeSet<Day> = points
@@ -126,6 +154,8 @@ pub fn compute(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> Pr
         session_markers,
         calendar,
         charts,
+        camera_words: camera_words(&camera),
+        camera,
         report,
     }
 }
@@ -134,6 +164,45 @@ pub fn compute(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> Pr
 mod tests {
     use super::*;
     use supine_store::SessionStatus;
+
+    /// No session the camera watched.
+    fn none() -> CameraUse {
+        CameraUse {
+            sessions: 0,
+            with_camera: 0,
+            last: None,
+        }
+    }
+
+    #[test]
+    fn the_cameras_use_is_said_once_it_has_watched() {
+        use supine_core::session::PoseSeen;
+        use supine_store::seen::{CameraSession, SeenPose};
+        assert_eq!(camera_words(&none()), None);
+        let seen = vec![SeenPose {
+            step: 0,
+            pose: Some("knee-circles".into()),
+            seen: PoseSeen {
+                clockwise: 1,
+                anticlockwise: 1,
+                ..PoseSeen::default()
+            },
+        }];
+        let c = CameraUse {
+            sessions: 3,
+            with_camera: 1,
+            last: Some(CameraSession {
+                started_at: "2026-12-02T09:00:00+01:00".into(),
+                totals: seen::totals(&seen),
+                seen,
+            }),
+        };
+        assert_eq!(
+            camera_words(&c).unwrap(),
+            "The camera watched 1 of your 3 sessions in the last 4 weeks. The latest time it \
+             saw: knee-circles 1 clockwise, 1 anticlockwise."
+        );
+    }
 
     fn session(day: &str, before: Option<u8>, after: Option<u8>) -> SessionSummary {
         SessionSummary {
@@ -161,7 +230,7 @@ mod tests {
             session("2026-11-16", Some(6), Some(3)),
             session("2026-11-25", Some(4), Some(5)),
         ];
-        let p = compute(&s, &[], day("2026-11-26"));
+        let p = compute(&s, &[], none(), day("2026-11-26"));
         assert_eq!(
             p.report.streak, 1,
             "yesterday counts while today is to come"
@@ -192,7 +261,7 @@ mod tests {
         for d in 15..=21 {
             s.push(session(&format!("2026-11-{d:02}"), Some(3), Some(2)));
         }
-        let p = compute(&s, &[], day("2026-11-21"));
+        let p = compute(&s, &[], none(), day("2026-11-21"));
         assert_eq!(p.markers.len(), 1, "{:?}", p.markers);
         assert_eq!(p.markers[0].change, Change::Better);
         assert!(p.markers[0].message.contains("meaningfully better"));
@@ -208,7 +277,7 @@ mod tests {
             session("2026-11-25", Some(6), Some(4)),
             session("2026-11-26", Some(6), Some(7)),
         ];
-        let p = compute(&s, &[], day("2026-11-26"));
+        let p = compute(&s, &[], none(), day("2026-11-26"));
         let words: Vec<(Change, &str)> = p
             .session_markers
             .iter()
@@ -252,7 +321,7 @@ mod tests {
 
     #[test]
     fn an_empty_journal_draws_empty_charts() {
-        let p = compute(&[], &[], day("2026-11-26"));
+        let p = compute(&[], &[], none(), day("2026-11-26"));
         assert_eq!(p.report.streak, 0);
         for c in [
             &p.charts.pain,

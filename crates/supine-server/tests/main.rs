@@ -2,6 +2,7 @@
 //! add journal faults, raw connections to a served port, and property tests.
 
 mod auth;
+mod camera;
 mod errors;
 mod faults;
 mod net;

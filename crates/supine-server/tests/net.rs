@@ -29,6 +29,11 @@ pub(crate) struct Served {
 }
 
 pub(crate) async fn serve(timeouts: Timeouts) -> Served {
+    serve_content(timeouts, Arc::new(Content::builtin())).await
+}
+
+/// A server on a free loopback port with this content.
+pub(crate) async fn serve_content(timeouts: Timeouts, content: Arc<Content>) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let config = Config {
@@ -39,7 +44,7 @@ pub(crate) async fn serve(timeouts: Timeouts) -> Served {
         access: Access::Loopback,
     };
     let journal = SqliteJournal::open_in_memory().unwrap();
-    let state = AppState::new(Arc::new(Content::builtin()), Box::new(journal), &config).unwrap();
+    let state = AppState::new(content, Box::new(journal), &config).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let done = tokio::spawn(supine_server::serve(listener, state, async move {
         let _ = stopped.await;
@@ -357,11 +362,12 @@ pub(crate) fn next(ws: &mut WebSocket<std::net::TcpStream>) -> Next {
         match ws.read() {
             Ok(Message::Text(t)) => {
                 let v = serde_json::from_str(t.as_str()).unwrap();
-                // An update, or an error for this socket only.
+                // An update, an error for this socket only, or news of its camera.
                 let doc = document_blocking();
                 let schema = json!({ "oneOf": [
                     { "$ref": "#/components/schemas/Update" },
                     { "$ref": "#/components/schemas/Error" },
+                    { "$ref": "#/components/schemas/CameraMessage" },
                 ] });
                 let problems = check(doc, &schema, &v, "a WebSocket message");
                 assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -413,9 +419,11 @@ async fn websocket_events_are_applied_and_anything_else_gets_a_json_error() {
         ws.send(Message::text("{\"type\": pause}")).unwrap();
         let e = until(&mut ws, |v| error_of(v).is_some());
         assert!(error_of(&e).unwrap().contains("line 1 column 10"), "{e}");
+        // Binary messages are camera frames: one that is not a JPEG gets an error.
         ws.send(Message::binary(vec![0u8, 159, 146, 150])).unwrap();
         let e = until(&mut ws, |v| error_of(v).is_some());
         assert!(error_of(&e).unwrap().contains("JSON text"), "{e}");
+        assert!(error_of(&e).unwrap().contains("not a JPEG"), "{e}");
         // Still working after all that.
         ws.send(Message::text(r#"{"type":"resume"}"#)).unwrap();
         until(&mut ws, |v| v["view"]["screen"]["screen"] == "playing");

@@ -181,6 +181,10 @@ pub struct CameraSession {
     pub seen: Vec<SeenPose>,
 }
 
+/// How many days, up to today, progress counts the camera's share over (`supine progress` and
+/// the web page alike): four weeks, as the pain sparkline shows.
+pub const CAMERA_DAYS: i32 = 28;
+
 /// How much the camera was used in `sessions` (any order; the latest is the one that started
 /// last, by the instant its start names).
 pub fn camera_use(sessions: &[SessionRecord]) -> CameraUse {

@@ -21,6 +21,7 @@ pub mod error;
 pub mod landmarks;
 pub mod models;
 pub mod pipeline;
+pub mod placement;
 pub mod report;
 pub mod roi;
 pub mod smoothing;

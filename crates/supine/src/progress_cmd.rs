@@ -55,9 +55,8 @@ pub fn run(cli: &Cli, args: &ProgressArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How many days, up to today, the camera's share is counted over: four weeks, as the pain
-/// sparkline shows.
-pub const CAMERA_DAYS: i32 = 28;
+/// How many days, up to today, the camera's share is counted over.
+pub use seen::CAMERA_DAYS;
 
 /// `progress --json`: the core report's fields, and `camera`.
 #[derive(Serialize)]

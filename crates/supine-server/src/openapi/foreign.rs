@@ -200,9 +200,37 @@ described!(
         )
 );
 
+/// `schema` (an object) with one more property, `name`, that may be left out.
+fn optional(schema: Schema, name: &str, property: impl Into<RefOr<Schema>>) -> Schema {
+    match schema {
+        Schema::Object(mut o) => {
+            o.properties.insert(name.to_owned(), property.into());
+            Schema::Object(o)
+        }
+        other => other,
+    }
+}
+
+described!(
+    /// `supine_core::session::CameraView`.
+    CameraView => record(
+        "what the camera sees of the session, while it is on (supine_core::session::CameraView)",
+        vec![
+            ("following", of(Type::Boolean, "whether the camera leads the set now playing (else the timer)").into()),
+            ("waiting", of(Type::Boolean, "whether the end of a movement is held until it is seen done").into()),
+            ("cant_see", or_null(Type::String, "what the camera cannot see, once said: \"you\" or \"your knees\"").into()),
+            (
+                "circles",
+                or_null(Type::Array, "[circles seen, planned] while the camera leads a circle set")
+                    .into(),
+            ),
+        ],
+    )
+);
+
 described!(
     /// `supine_core::session::View`.
-    View => record(
+    View => optional(record(
         "what the player shows (supine_core::session::View)",
         vec![
             ("screen", of(Type::Object, "the screen: {screen: ...}").into()),
@@ -232,7 +260,7 @@ described!(
             ),
             ("advice", or_null(Type::String, "advice to keep on screen").into()),
         ],
-    )
+    ), "camera", to::<CameraView>())
 );
 
 described!(
@@ -280,6 +308,22 @@ described!(
                     .property("days", of(Type::Integer, "days from the first to the latest pain score, both counted"))
                     .property("baseline", of(Type::Number, "the first 7 days' mean pain"))
                     .property("recent", of(Type::Number, "the latest 7 days' mean pain"))
+                    .into(),
+            ),
+        ],
+    )
+);
+
+described!(
+    /// `supine_store::seen::CameraUse`, as `supine progress --json` prints it.
+    CameraUse => record(
+        "sessions the camera watched in the last 4 weeks (supine_store::seen::CameraUse)",
+        vec![
+            ("sessions", of(Type::Integer, "sessions practised (finished or interrupted)").into()),
+            ("with_camera", of(Type::Integer, "of those, the ones the camera watched").into()),
+            (
+                "last",
+                or_null(Type::Object, "the latest of those: started_at, totals (what it saw in all), seen (per pose)")
                     .into(),
             ),
         ],
