@@ -100,6 +100,18 @@ BODIES_C = {
 }
 KINDS_C = {"circles": 8, "bridge": 3, "twist": 3, "twist_lift": 3}
 SEED_BASE_C = 3000
+# The fourth tuning batch (issue 16): six more bodies between and beyond the others, mostly knee
+# circles, never the held-out ones, with their own seeds.
+BODIES_D = {
+    "t21": person(0.0, 61, 0.75, 0.65, 0.45, 0.5, "VI", "grey", "long"),
+    "t22": person(1.0, 57, 0.2, 0.75, 0.35, 0.6, "I", "white", "short"),
+    "t23": person(0.0, 25, 0.5, 0.35, 0.7, 0.45, "II", "red", "long"),
+    "t24": person(1.0, 88, 0.45, 0.3, 0.2, 0.4, "III", "white", "bald"),
+    "t25": person(0.0, 44, 0.85, 0.8, 0.5, 0.55, "V", "black", "short"),
+    "t26": person(1.0, 65, 0.9, 0.6, 0.6, 0.45, "IV", "grey", "short"),
+}
+KINDS_D = {"circles": 8, "bridge": 2, "twist": 2, "twist_lift": 2}
+SEED_BASE_D = 4000
 # Three short clips whose frames are committed (320x240) to run the pipeline end to end in a
 # test; their bodies are the tuning split's.
 E2E = [("circles_short", "t4"), ("bridge_short", "t1"), ("still_short", "t5")]
@@ -139,6 +151,16 @@ def plan():
             size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
             out.append(("tune", f"{kind}-{first + k + 1:02d}", kind, SEED_BASE_C + n, b, size))
             n += 1
+    rng = np.random.default_rng(SEED_BASE_D)
+    ids = list(BODIES_D)
+    n = 0
+    for kind, count in KINDS_D.items():
+        first = KINDS["tune"].get(kind, 0) + KINDS_B.get(kind, 0) + KINDS_C.get(kind, 0)
+        for k in range(count):
+            b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
+            size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
+            out.append(("tune", f"{kind}-{first + k + 1:02d}", kind, SEED_BASE_D + n, b, size))
+            n += 1
     for k, (kind, b) in enumerate(E2E):
         out.append(("e2e", kind.replace("_short", ""), kind, SEED_BASE["e2e"] + k, b, (320, 240)))
     return out
@@ -177,7 +199,7 @@ def render_clip(split, cid, kind, seed, bid, size, frames_dir, cache):
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    p = {**BODIES["tune"], **BODIES_B, **BODIES_C, **BODIES["heldout"]}[bid]
+    p = {**BODIES["tune"], **BODIES_B, **BODIES_C, **BODIES_D, **BODIES["heldout"]}[bid]
     shape = body.shape_body(p["phenotype"], cache)
     poser = body.Poser(shape)
     look = outfit(rng, p)
