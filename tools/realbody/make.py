@@ -112,6 +112,8 @@ BODIES_D = {
 }
 KINDS_D = {"circles": 8, "bridge": 2, "twist": 2, "twist_lift": 2}
 SEED_BASE_D = 4000
+TUNE_BATCHES = [(BODIES_B, KINDS_B, SEED_BASE_B), (BODIES_C, KINDS_C, SEED_BASE_C),
+                (BODIES_D, KINDS_D, SEED_BASE_D)]
 # Three short clips whose frames are committed (320x240) to run the pipeline end to end in a
 # test; their bodies are the tuning split's.
 E2E = [("circles_short", "t4"), ("bridge_short", "t1"), ("still_short", "t5")]
@@ -131,36 +133,21 @@ def plan():
                 size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
                 out.append((split, f"{kind}-{k + 1:02d}", kind, seed, b, size))
                 n += 1
-    rng = np.random.default_rng(SEED_BASE_B)
-    ids = list(BODIES_B)
-    n = 0
-    for kind, count in KINDS_B.items():
-        first = KINDS["tune"].get(kind, 0)
-        for k in range(count):
-            b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
-            size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
-            out.append(("tune", f"{kind}-{first + k + 1:02d}", kind, SEED_BASE_B + n, b, size))
-            n += 1
-    rng = np.random.default_rng(SEED_BASE_C)
-    ids = list(BODIES_C)
-    n = 0
-    for kind, count in KINDS_C.items():
-        first = KINDS["tune"].get(kind, 0) + KINDS_B.get(kind, 0)
-        for k in range(count):
-            b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
-            size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
-            out.append(("tune", f"{kind}-{first + k + 1:02d}", kind, SEED_BASE_C + n, b, size))
-            n += 1
-    rng = np.random.default_rng(SEED_BASE_D)
-    ids = list(BODIES_D)
-    n = 0
-    for kind, count in KINDS_D.items():
-        first = KINDS["tune"].get(kind, 0) + KINDS_B.get(kind, 0) + KINDS_C.get(kind, 0)
-        for k in range(count):
-            b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
-            size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
-            out.append(("tune", f"{kind}-{first + k + 1:02d}", kind, SEED_BASE_D + n, b, size))
-            n += 1
+    # The later tuning batches, each from its own bodies and random stream; ids go on from the
+    # batches before.
+    done = dict(KINDS["tune"])
+    for bodies, kinds, base in TUNE_BATCHES:
+        rng = np.random.default_rng(base)
+        ids = list(bodies)
+        n = 0
+        for kind, count in kinds.items():
+            for k in range(count):
+                b = ids[(n + int(rng.integers(0, len(ids)))) % len(ids)] if k else ids[n % len(ids)]
+                size = (1280, 720) if rng.uniform() < 0.12 else (640, 480)
+                out.append(("tune", f"{kind}-{done.get(kind, 0) + k + 1:02d}", kind, base + n, b, size))
+                n += 1
+        for kind, count in kinds.items():
+            done[kind] = done.get(kind, 0) + count
     for k, (kind, b) in enumerate(E2E):
         out.append(("e2e", kind.replace("_short", ""), kind, SEED_BASE["e2e"] + k, b, (320, 240)))
     return out

@@ -207,6 +207,18 @@ async function prepare(p) {
   });
 }
 
+/** Start on the set-up screen, today's check if it is asked (all "no"), pain before 0: the session. */
+async function startFromSetUp(p) {
+  await p.click("#camera-go");
+  for (;;) {
+    await p.locator(".painscale, button[data-answer=no]").first().waitFor();
+    if (await p.locator(".painscale").count()) break;
+    await p.click("button[data-answer=no]");
+  }
+  await p.click('.painscale button[data-pain="0"]');
+  await p.waitForURL(/#\/session\/\d+/);
+}
+
 /** From Today through the camera set-up screen and the start flow into a camera-led session. */
 async function startWithCamera(p, name) {
   await p.goto(base);
@@ -218,15 +230,7 @@ async function startWithCamera(p, name) {
   assert.equal(await p.locator("#placement").textContent(), "I can see all of you from the side");
   await p.locator("#skeleton").waitFor();
   if (name) await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  await p.click("#camera-go");
-  // Today's check, if it is asked, then pain before.
-  for (;;) {
-    await p.locator(".painscale, button[data-answer=no]").first().waitFor();
-    if (await p.locator(".painscale").count()) break;
-    await p.click("button[data-answer=no]");
-  }
-  await p.click('.painscale button[data-pain="0"]');
-  await p.waitForURL(/#\/session\/\d+/);
+  await startFromSetUp(p);
   await p.locator("#camera-inset video").waitFor();
   return Number(p.url().match(/session\/(\d+)/)[1]);
 }
@@ -307,14 +311,7 @@ test("no camera allowed: the set-up screen says why, and Start runs the timed se
     assert.equal(await p.locator("#placement").textContent(),
       "supine can't use a camera here: the camera was not allowed for this page; the session runs on the timer.");
     await p.screenshot({ path: join(shots, "22-camera-denied.png"), fullPage: true });
-    await p.click("#camera-go");
-    for (;;) {
-      await p.locator(".painscale, button[data-answer=no]").first().waitFor();
-      if (await p.locator(".painscale").count()) break;
-      await p.click("button[data-answer=no]");
-    }
-    await p.click('.painscale button[data-pain="0"]');
-    await p.waitForURL(/#\/session\/\d+/);
+    await startFromSetUp(p);
     await p.locator("#instruction:not(:empty)").waitFor();
     // The timed player, with no camera in it.
     assert.equal(await p.locator("#camera-inset").count(), 0);

@@ -780,6 +780,16 @@ pub(crate) async fn ws(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let live = live::find(&state, id)?;
+    Ok(socket(upgrade)?
+        .on_upgrade(move |socket| watch(socket, state, id, live))
+        .into_response())
+}
+
+/// A WebSocket upgrade with the sockets' message limits (camera frames are the largest), or
+/// the error for a request that is no WebSocket.
+pub(crate) fn socket(
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<WebSocketUpgrade, ApiError> {
     let upgrade = upgrade.map_err(|r| {
         ApiError::Rejected(
             r.status(),
@@ -791,9 +801,7 @@ pub(crate) async fn ws(
     })?;
     Ok(upgrade
         .max_message_size(WS_CAMERA_BYTES)
-        .max_frame_size(WS_CAMERA_BYTES)
-        .on_upgrade(move |socket| watch(socket, state, id, live))
-        .into_response())
+        .max_frame_size(WS_CAMERA_BYTES))
 }
 
 /// Sends a snapshot, starts the session if it has not started, then forwards every update.

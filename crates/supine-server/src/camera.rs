@@ -432,18 +432,7 @@ pub(crate) async fn setup_ws(
     State(state): State<AppState>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let upgrade = upgrade.map_err(|r| {
-        ApiError::Rejected(
-            r.status(),
-            format!(
-                "{}; this address is a WebSocket (new WebSocket(...) in the page)",
-                r.body_text().to_lowercase()
-            ),
-        )
-    })?;
-    Ok(upgrade
-        .max_message_size(WS_CAMERA_BYTES)
-        .max_frame_size(WS_CAMERA_BYTES)
+    Ok(crate::api::socket(upgrade)?
         .on_upgrade(move |socket| setup(socket, state))
         .into_response())
 }
