@@ -6,7 +6,7 @@ import { Camera, Preview, cameraProblem } from "./camera.js";
 import { stillFigure } from "./figures.js";
 import { Player, painScale } from "./player.js";
 import { isLoopbackHost, parseSettingsCode, settingsCode, settingsQuery } from "./share.js";
-import { canSpeak, testSound, unlockAudio, voices } from "./sound.js";
+import { canSpeak, speak, testSound, unlockAudio, voices } from "./sound.js";
 
 const main = document.getElementById("main");
 let player = null;
@@ -379,6 +379,11 @@ async function screeningAgain() {
 
 // ---------- camera set-up ----------
 
+/** A placement check is said once it has held this long (ms): not every flicker of it. */
+const PLACEMENT_STEADY_MS = 1500;
+/** ... and at least this long after the last one said (ms). */
+const PLACEMENT_GAP_MS = 4000;
+
 function closeCamera() {
   camera?.close();
   camera = null;
@@ -401,6 +406,21 @@ async function cameraSetup() {
       status,
       h("p", { class: "muted", id: "frames-stay" }, "Frames stay on this machine: they go only to supine on this computer, are looked at once, and are never stored."),
       h("p", { class: "row" }, go, h("a", { class: "button", href: "#/start", id: "camera-skip" }, "Start without the camera"))));
+  // Said aloud too, for someone already lying down: each new placement check once it has held
+  // for PLACEMENT_STEADY_MS, and not sooner than PLACEMENT_GAP_MS after the last.
+  const settings = await api("/api/settings").catch(() => null);
+  const say = (text) => {
+    if (settings?.voice !== false) speak(text, { rate: settings?.rate, voice: settings?.web_voice });
+  };
+  let heard = { check: null, since: 0 };
+  let said = { check: null, at: -Infinity };
+  const sayPlacement = (p) => {
+    const now = performance.now();
+    if (p.check !== heard.check) heard = { check: p.check, since: now };
+    if (p.check === said.check || now - heard.since < PLACEMENT_STEADY_MS || now - said.at < PLACEMENT_GAP_MS) return;
+    said = { check: p.check, at: now };
+    say(p.ok ? `${p.words}. Press Start when you are ready.` : p.words);
+  };
   if (!camera) {
     camera = new Camera();
     try {
@@ -410,6 +430,7 @@ async function cameraSetup() {
       status.textContent = cameraProblem(err);
       status.classList.add("warn");
       go.setAttribute("href", "#/start");
+      say(status.textContent);
       return;
     }
   }
@@ -423,6 +444,7 @@ async function cameraSetup() {
       status.textContent = msg.placement.words;
       status.classList.toggle("good", msg.placement.ok);
       status.dataset.check = msg.placement.check;
+      sayPlacement(msg.placement);
     } else if (msg.message || msg.error) {
       status.textContent = msg.message || msg.error;
       status.classList.remove("good");

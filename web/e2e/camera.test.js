@@ -228,6 +228,10 @@ async function startWithCamera(p, name) {
   // The placement check, green once the whole body is seen from the side.
   await p.locator("#placement.good").waitFor({ timeout: 60000 });
   assert.equal(await p.locator("#placement").textContent(), "I can see all of you from the side");
+  // Said aloud as well, for someone already lying down.
+  if (await p.evaluate(() => Array.isArray(window.spoken))) {
+    await p.waitForFunction(() => window.spoken.some((t) => t.startsWith("I can see all of you from the side. Press Start")), null, { timeout: 20000 });
+  }
   await p.locator("#skeleton").waitFor();
   if (name) await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   await startFromSetUp(p);
