@@ -410,7 +410,7 @@ async function cameraSetup() {
   // for PLACEMENT_STEADY_MS, and not sooner than PLACEMENT_GAP_MS after the last.
   const settings = await api("/api/settings").catch(() => null);
   const say = (text) => {
-    if (settings?.voice !== false) speak(text, { rate: settings?.rate, voice: settings?.web_voice });
+    if (settings?.voice) speak(text, { rate: settings.rate, voice: settings.web_voice });
   };
   let heard = { check: null, since: 0 };
   let said = { check: null, at: -Infinity };

@@ -1,6 +1,7 @@
 //! The JSON API. Every input is validated here; every error is `{"error": ...}`.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
@@ -21,7 +22,7 @@ use supine_store::{NewSession, PainArea, SessionRecord, SessionStatus};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::camera::{self, Out, Watcher};
+use crate::camera::{self, Out};
 use crate::error::{ApiError, ApiJson, SessionPath, shorten};
 use crate::limits::{FRAME_BYTES, WS_CAMERA_BYTES, WS_MESSAGE_BYTES};
 use crate::live::{self, Live, LiveRef, Update};
@@ -831,7 +832,7 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
     let timeouts = state.timeouts();
     let mut ping = tokio::time::interval(timeouts.ws_ping());
     ping.tick().await;
-    let mut heard = std::time::Instant::now();
+    let mut heard = Instant::now();
     let mut camera = Camera::default();
     loop {
         tokio::select! {
@@ -850,7 +851,7 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
                 }
                 Err(RecvError::Closed) => break,
             },
-            out = camera::next_out(&mut camera.watcher) => {
+            out = camera.feed.next() => {
                 if let Some(reply) = camera.news(state, id, live, out).await
                     && socket.send(Message::Text(reply.into())).await.is_err()
                 {
@@ -858,52 +859,30 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
                 }
             }
             _ = ping.tick() => {
-                if heard.elapsed() > timeouts.idle {
-                    close(&mut socket, close_code::AWAY, "the page stopped answering").await;
-                    break;
-                }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                if !keep_alive(&mut socket, heard, timeouts.idle).await {
                     break;
                 }
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Err(e)) => {
-                    if too_large(e) {
-                        let reason = format!(
-                            "a message was larger than {} KiB; events are small JSON texts and \
-                             camera frames at most {} KiB",
-                            WS_CAMERA_BYTES / 1024,
-                            FRAME_BYTES / 1024
-                        );
-                        close(&mut socket, close_code::SIZE, &reason).await;
-                    }
+                    read_failed(&mut socket, e).await;
                     break;
                 }
                 Some(Ok(Message::Text(t))) if t.len() > WS_MESSAGE_BYTES => {
-                    let reason = format!(
-                        "a text message was larger than {} KiB; events are small JSON texts",
-                        WS_MESSAGE_BYTES / 1024
-                    );
-                    close(&mut socket, close_code::SIZE, &reason).await;
+                    text_too_large(&mut socket).await;
                     break;
                 }
                 Some(Ok(Message::Binary(frame))) => {
-                    heard = std::time::Instant::now();
-                    let reply = camera::frame_in(
-                        state,
-                        &mut camera.watcher,
-                        &mut camera.refused_told,
-                        frame,
-                    );
-                    if let Some(reply) = reply
+                    heard = Instant::now();
+                    if let Some(reply) = camera.feed.frame_in(state, frame)
                         && socket.send(Message::Text(reply.into())).await.is_err()
                     {
                         break;
                     }
                 }
                 Some(Ok(message)) => {
-                    heard = std::time::Instant::now();
+                    heard = Instant::now();
                     if let Some(reply) = page_message(state, id, live, message).await
                         && socket.send(Message::Text(reply.into())).await.is_err()
                     {
@@ -914,21 +893,24 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
         }
     }
     // The page went with its camera: the timer leads.
-    camera.watcher = None;
-    if camera.on
-        && let Err(e) = live::step(state, id, live, Some(Event::Camera(false))).await
-    {
-        eprintln!("supine serve: session {id}: {e}");
+    drop(camera.feed);
+    if camera.on {
+        tell(state, id, live, Event::Camera(false)).await;
     }
 }
 
-/// A session socket's camera: its watcher, whether the session has been told it is on, and
-/// whether this page has been told there is no place for it.
+/// A session socket's camera: its frames, and whether the session has been told it is on.
 #[derive(Default)]
 struct Camera {
-    watcher: Option<Watcher>,
+    feed: camera::Feed,
     on: bool,
-    refused_told: bool,
+}
+
+/// Feeds `event` to the live session; a failure is the server's to log, not the page's.
+async fn tell(state: &AppState, id: u64, live: &LiveRef, event: Event) {
+    if let Err(e) = live::step(state, id, live, Some(event)).await {
+        eprintln!("supine serve: session {id}: {e}");
+    }
 }
 
 impl Camera {
@@ -943,25 +925,19 @@ impl Camera {
     ) -> Option<String> {
         let message = match out {
             Out::Frame(message, seen) => {
-                let mut events = Vec::with_capacity(seen.len() + 1);
                 if !self.on {
                     self.on = true;
-                    events.push(Event::Camera(true));
+                    tell(state, id, live, Event::Camera(true)).await;
                 }
-                events.extend(seen.into_iter().map(Event::Seen));
-                for e in events {
-                    if let Err(e) = live::step(state, id, live, Some(e)).await {
-                        eprintln!("supine serve: session {id}: {e}");
-                    }
+                for o in seen {
+                    tell(state, id, live, Event::Seen(o)).await;
                 }
                 message
             }
             Out::Off => {
                 if self.on {
                     self.on = false;
-                    if let Err(e) = live::step(state, id, live, Some(Event::Camera(false))).await {
-                        eprintln!("supine serve: session {id}: {e}");
-                    }
+                    tell(state, id, live, Event::Camera(false)).await;
                 }
                 camera::off()
             }
@@ -990,10 +966,43 @@ async fn page_message(state: &AppState, id: u64, live: &LiveRef, m: Message) -> 
 }
 
 /// Whether a WebSocket read failed because a message or frame was over the size limit.
-pub(crate) fn too_large(e: axum::Error) -> bool {
+fn too_large(e: axum::Error) -> bool {
     e.into_inner()
         .downcast::<tungstenite::Error>()
         .is_ok_and(|e| matches!(*e, tungstenite::Error::Capacity(_)))
+}
+
+/// On a ping tick: closes a socket whose page has said nothing since `heard` for `idle`, else
+/// pings it. False once the socket is done.
+pub(crate) async fn keep_alive(socket: &mut WebSocket, heard: Instant, idle: Duration) -> bool {
+    if heard.elapsed() > idle {
+        close(socket, close_code::AWAY, "the page stopped answering").await;
+        return false;
+    }
+    socket.send(Message::Ping(Default::default())).await.is_ok()
+}
+
+/// A socket whose read failed: closed with 1009 and the limits when the message was too
+/// large (else it is gone already).
+pub(crate) async fn read_failed(socket: &mut WebSocket, e: axum::Error) {
+    if too_large(e) {
+        let reason = format!(
+            "a message was larger than {} KiB; events are small JSON texts and camera frames \
+             at most {} KiB",
+            WS_CAMERA_BYTES / 1024,
+            FRAME_BYTES / 1024
+        );
+        close(socket, close_code::SIZE, &reason).await;
+    }
+}
+
+/// A text message over [`WS_MESSAGE_BYTES`]: the socket is closed with 1009.
+pub(crate) async fn text_too_large(socket: &mut WebSocket) {
+    let reason = format!(
+        "a text message was larger than {} KiB; events are small JSON texts",
+        WS_MESSAGE_BYTES / 1024
+    );
+    close(socket, close_code::SIZE, &reason).await;
 }
 
 pub(crate) async fn close(socket: &mut WebSocket, code: u16, reason: &str) {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use image::ImageFormat;
 use serde::Serialize;
@@ -29,12 +29,11 @@ use supine_vision::{PoseEstimator, PoseOptions, VisionError};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::limits::{
-    CAMERA_FPS, CAMERA_OFF_AFTER, CAMERA_SESSIONS, FRAME_BYTES, FRAME_SIDE, WS_CAMERA_BYTES,
-    WS_MESSAGE_BYTES,
+    CAMERA_FPS, CAMERA_OFF_AFTER, CAMERA_SESSIONS, FRAME_BYTES, FRAME_SIDE, WS_MESSAGE_BYTES,
 };
+use crate::{AppState, api};
 
 /// What the server tells a page about its camera, on the socket the frames came on.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -76,17 +75,9 @@ pub struct PlacementView {
 
 impl From<Placement> for PlacementView {
     fn from(p: Placement) -> PlacementView {
-        let check = match p {
-            Placement::Ok => "ok",
-            Placement::NoPerson => "no_person",
-            Placement::MoveBack => "move_back",
-            Placement::CantSee(_) => "cant_see",
-            Placement::ToYourSide => "to_your_side",
-            Placement::RaiseCamera => "raise_camera",
-        };
         PlacementView {
             ok: p.is_ok(),
-            check: check.to_owned(),
+            check: p.name().to_owned(),
             words: p.words(),
         }
     }
@@ -215,7 +206,7 @@ struct Slot {
 pub struct Watcher {
     slot: Arc<(Mutex<Slot>, Condvar)>,
     /// What the thread sends back.
-    pub rx: mpsc::Receiver<Out>,
+    rx: mpsc::Receiver<Out>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -384,42 +375,47 @@ fn analyse(lease: &mut Lease, analyzer: &mut Analyzer, jpeg: &[u8], t: f64, bega
     )
 }
 
-/// What to do with a binary message on a socket: checked, then offered to the socket's camera
-/// (started if there is none and a place is free). Returns a message for this page: an error,
-/// or the refusal (once per socket, `refused_told`).
-pub fn frame_in(
-    state: &AppState,
-    watcher: &mut Option<Watcher>,
-    refused_told: &mut bool,
-    bytes: Bytes,
-) -> Option<String> {
-    if let Err(e) = check_frame(&bytes) {
-        return Some(ApiError::BadRequest(e).body().to_string());
-    }
-    if watcher.is_none() {
-        *watcher = Watcher::start(state.cameras());
-        if watcher.is_none() {
-            if *refused_told {
-                return None;
-            }
-            *refused_told = true;
-            return serde_json::to_string(&refused()).ok();
-        }
-    }
-    if let Some(w) = watcher {
-        w.offer(bytes);
-    }
-    None
+/// A socket's camera frames: the watcher analysing them once the first comes (while a place is
+/// free), and whether this page has been told there is no place. Dropping it stops the watcher.
+#[derive(Default)]
+pub struct Feed {
+    watcher: Option<Watcher>,
+    refused_told: bool,
 }
 
-/// The next thing a socket's camera says; never, without one.
-pub async fn next_out(watcher: &mut Option<Watcher>) -> Out {
-    match watcher {
-        Some(w) => match w.rx.recv().await {
-            Some(out) => out,
+impl Feed {
+    /// A binary message from the page: checked, then offered to the watcher (started if there
+    /// is none and a place is free). Returns a message for this page: an error, or the refusal
+    /// (once per socket).
+    pub fn frame_in(&mut self, state: &AppState, bytes: Bytes) -> Option<String> {
+        if let Err(e) = check_frame(&bytes) {
+            return Some(ApiError::BadRequest(e).body().to_string());
+        }
+        if self.watcher.is_none() {
+            self.watcher = Watcher::start(state.cameras());
+        }
+        match &self.watcher {
+            Some(w) => {
+                w.offer(bytes);
+                None
+            }
+            None if self.refused_told => None,
+            None => {
+                self.refused_told = true;
+                serde_json::to_string(&refused()).ok()
+            }
+        }
+    }
+
+    /// The next thing the socket's camera says; never, without one.
+    pub async fn next(&mut self) -> Out {
+        match &mut self.watcher {
+            Some(w) => match w.rx.recv().await {
+                Some(out) => out,
+                None => std::future::pending().await,
+            },
             None => std::future::pending().await,
-        },
-        None => std::future::pending().await,
+        }
     }
 }
 
@@ -432,7 +428,7 @@ pub(crate) async fn setup_ws(
     State(state): State<AppState>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    Ok(crate::api::socket(upgrade)?
+    Ok(api::socket(upgrade)?
         .on_upgrade(move |socket| setup(socket, state))
         .into_response())
 }
@@ -443,21 +439,16 @@ async fn setup(mut socket: WebSocket, state: AppState) {
     let mut ping = tokio::time::interval(timeouts.ws_ping());
     ping.tick().await;
     let mut heard = Instant::now();
-    let mut watcher = None;
-    let mut refused_told = false;
+    let mut feed = Feed::default();
     loop {
         let reply = tokio::select! {
-            out = next_out(&mut watcher) => match out {
+            out = feed.next() => match out {
                 Out::Frame(m, _) => serde_json::to_string(&m).ok(),
                 Out::Off => serde_json::to_string(&off()).ok(),
                 Out::Bad(e) => Some(ApiError::BadRequest(e).body().to_string()),
             },
             _ = ping.tick() => {
-                if heard.elapsed() > timeouts.idle {
-                    crate::api::close(&mut socket, close_code::AWAY, "the page stopped answering").await;
-                    return;
-                }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                if !api::keep_alive(&mut socket, heard, timeouts.idle).await {
                     return;
                 }
                 None
@@ -465,27 +456,17 @@ async fn setup(mut socket: WebSocket, state: AppState) {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None => return,
                 Some(Err(e)) => {
-                    if crate::api::too_large(e) {
-                        let reason = format!(
-                            "a message was larger than {} KiB; camera frames are at most {} KiB",
-                            WS_CAMERA_BYTES / 1024, FRAME_BYTES / 1024
-                        );
-                        crate::api::close(&mut socket, close_code::SIZE, &reason).await;
-                    }
+                    api::read_failed(&mut socket, e).await;
                     return;
                 }
                 Some(Ok(Message::Binary(b))) => {
                     heard = Instant::now();
-                    frame_in(&state, &mut watcher, &mut refused_told, b)
+                    feed.frame_in(&state, b)
                 }
                 Some(Ok(Message::Text(t))) => {
                     heard = Instant::now();
                     if t.len() > WS_MESSAGE_BYTES {
-                        let reason = format!(
-                            "a text message was larger than {} KiB",
-                            WS_MESSAGE_BYTES / 1024
-                        );
-                        crate::api::close(&mut socket, close_code::SIZE, &reason).await;
+                        api::text_too_large(&mut socket).await;
                         return;
                     }
                     Some(ApiError::BadRequest(

@@ -82,12 +82,7 @@ pub fn report(history: &[SessionSummary], psfs: &[PsfsEntry], today: Day) -> cor
 /// The camera's use in words: how many sessions it watched, and what it saw the latest time.
 pub fn camera_words(c: &CameraUse) -> Option<String> {
     let last = c.last.as_ref()?;
-    let mut words = format!(
-        "The camera watched {} of your {} session{} in the last 4 weeks.",
-        c.with_camera,
-        c.sessions,
-        if c.sessions == 1 { "" } else { "s" }
-    );
+    let mut words = format!("The camera {}.", c.watched());
     if let Some(line) = seen::line(&last.seen) {
         words.push_str(&format!(" The latest time it saw: {line}."));
     }
@@ -199,8 +194,8 @@ mod tests {
         };
         assert_eq!(
             camera_words(&c).unwrap(),
-            "The camera watched 1 of your 3 sessions in the last 4 weeks. The latest time it \
-             saw: knee-circles 1 clockwise, 1 anticlockwise."
+            "The camera watched 1 of 3 sessions in the last 4 weeks. The latest time it saw: \
+             knee-circles 1 clockwise, 1 anticlockwise."
         );
     }
 

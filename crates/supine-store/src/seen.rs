@@ -168,6 +168,18 @@ impl CameraUse {
     pub fn share(&self) -> Option<f64> {
         (self.sessions > 0).then(|| self.with_camera as f64 / self.sessions as f64)
     }
+
+    /// "watched 1 of 3 sessions in the last 4 weeks": the words both front ends use for a use
+    /// counted over the last [`CAMERA_DAYS`].
+    pub fn watched(&self) -> String {
+        format!(
+            "watched {} of {} session{} in the last {} weeks",
+            self.with_camera,
+            self.sessions,
+            if self.sessions == 1 { "" } else { "s" },
+            CAMERA_DAYS / 7
+        )
+    }
 }
 
 /// A session the camera watched.

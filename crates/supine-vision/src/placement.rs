@@ -13,7 +13,6 @@
 //! in the picture is `sin e` at the side, exactly 1 turned 45 degrees towards the head or feet
 //! (whatever the height), and `1 / sin e` at the feet.
 
-use serde::Serialize;
 use supine_core::seen::Part;
 
 use crate::analyze::{Body, VISIBLE, landmarks};
@@ -40,8 +39,7 @@ pub const MIN_ELEVATION_DEG: f32 = 25.0;
 pub const EDGE_MARGIN: f32 = 0.02;
 
 /// What the check found, the first problem to fix first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "check", content = "part", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
     /// The whole body, from the side, with the camera raised.
     Ok,
@@ -61,6 +59,19 @@ impl Placement {
     /// Whether the placement is good.
     pub fn is_ok(self) -> bool {
         self == Placement::Ok
+    }
+
+    /// Which check it is, for programs: `ok`, `no_person`, `move_back`, `cant_see`,
+    /// `to_your_side` or `raise_camera`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Placement::Ok => "ok",
+            Placement::NoPerson => "no_person",
+            Placement::MoveBack => "move_back",
+            Placement::CantSee(_) => "cant_see",
+            Placement::ToYourSide => "to_your_side",
+            Placement::RaiseCamera => "raise_camera",
+        }
     }
 
     /// The plain words the set-up screen shows.
@@ -103,21 +114,9 @@ pub fn check(body: Option<&Body>, width: f32, height: f32) -> Placement {
     // Both landmarks of each line are placed by the model even when one is hidden, and the
     // hidden one's place is what the line's length needs.
     let (ls, rs) = landmarks(Part::Shoulders);
-    let (lh, rh) = landmarks(Part::Hips);
-    let mid = |a: usize, c: usize| {
-        (
-            (b.image[a].x + b.image[c].x) * 0.5,
-            (b.image[a].y + b.image[c].y) * 0.5,
-        )
-    };
     let shoulders = (b.image[ls].x - b.image[rs].x).hypot(b.image[ls].y - b.image[rs].y);
-    let (sx, sy) = mid(ls, rs);
-    let (hx, hy) = mid(lh, rh);
-    let torso = (sx - hx).hypot(sy - hy);
-    if torso <= f32::EPSILON {
-        return Placement::ToYourSide;
-    }
-    let f = shoulders / torso / SHOULDERS_PER_TORSO;
+    // A torso under a pixel long counts as one: seen end on, along the body, the ratio is large.
+    let f = shoulders / b.torso() / SHOULDERS_PER_TORSO;
     if f >= turn_ratio(MAX_TURN_DEG) {
         Placement::ToYourSide
     } else if f < MIN_ELEVATION_DEG.to_radians().sin() {

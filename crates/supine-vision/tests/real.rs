@@ -517,8 +517,8 @@ fn tune_split_scores() {
         );
     }
     // Every tuning clip is right (nothing invented, lifted shoulders right, counted exactly with
-    // every hold within 0.5 s) except the ones of `TUNE_KNOWN_WRONG`, and
-    // those are still wrong: a fix must take its clip off the list, a regression fails here.
+    // every hold within 0.5 s) except the ones of `TUNE_KNOWN_WRONG`, and those are still
+    // wrong: a fix must take its clip off the list, a regression fails here.
     let mut wrong = Vec::new();
     for (c, s) in &clips {
         let right =

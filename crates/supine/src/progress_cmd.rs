@@ -73,13 +73,7 @@ fn camera_summary(c: &CameraUse) -> String {
     let (Some(last), Some(share)) = (&c.last, c.share()) else {
         return String::new();
     };
-    let mut s = format!(
-        "\nCamera:    watched {} of {} session{} in the last 4 weeks ({:.0}%)\n",
-        c.with_camera,
-        c.sessions,
-        if c.sessions == 1 { "" } else { "s" },
-        share * 100.0
-    );
+    let mut s = format!("\nCamera:    {} ({:.0}%)\n", c.watched(), share * 100.0);
     if let Some(line) = seen::line(&last.seen) {
         let _ = writeln!(
             s,

@@ -704,12 +704,21 @@ pub(crate) mod tests {
     /// the person's right). `turns(t)` is the signed number of turns done by time t (positive is
     /// clockwise for the person: head -> right -> feet -> left).
     fn circling(turns: impl Fn(f64) -> f64, radius: f32) -> impl Fn(f64) -> Pose3 {
+        circling_round([-0.05, 0.0, 0.5], turns, radius)
+    }
+
+    /// The same round `centre` (x towards the feet, y to the right, z up, metres).
+    fn circling_round(
+        centre: [f32; 3],
+        turns: impl Fn(f64) -> f64,
+        radius: f32,
+    ) -> impl Fn(f64) -> Pose3 {
         move |t| {
             let a = turns(t) * TAU;
             // Clockwise for the person: start at the head side (-x), go to the right (+y).
             let (x, y) = (-(a.cos() as f32) * radius, (a.sin() as f32) * radius);
             Pose3 {
-                knee: [-0.05 + x, y, 0.5],
+                knee: [centre[0] + x, centre[1] + y, centre[2]],
                 ..Pose3::default()
             }
         }
@@ -805,21 +814,11 @@ pub(crate) mod tests {
         (end, f, truth)
     }
 
-    /// Three clockwise circles of the knees round `centre` (x towards the feet, z up, metres),
-    /// radius `radius`, 4 s each after 2 s of stillness.
+    /// Three clockwise circles of the knees round `centre`, radius `radius`, 4 s each after 2 s
+    /// of stillness.
     fn circles_round(centre: [f32; 3], radius: f32) -> Vec<Sample> {
-        let period = 4.0;
-        swinging(2.0 + 3.0 * period + 2.0, 5, move |t| {
-            let a = ((t - 2.0) / period).clamp(0.0, 3.0) * TAU;
-            Pose3 {
-                knee: [
-                    centre[0] - (a.cos() as f32) * radius,
-                    centre[1] + (a.sin() as f32) * radius,
-                    centre[2],
-                ],
-                ..Pose3::default()
-            }
-        })
+        let turns = |t: f64| ((t - 2.0) / 4.0).clamp(0.0, 3.0);
+        swinging(16.0, 5, circling_round(centre, turns, radius))
     }
 
     #[test]
