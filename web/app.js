@@ -150,7 +150,7 @@ async function today() {
   const notToday = !redFlag && t.check === "not_today";
   const blocked = redFlag || notToday;
   const start = h("a", { class: "button big primary", href: "#/start", id: "start" }, "Start");
-  const withCamera = h("a", { class: "button big", href: "#/camera", id: "start-camera" }, "Start with camera");
+  const withCamera = h("a", { class: "button", href: "#/camera", id: "start-camera" }, "Start with camera");
   const adaptations = plan.plan.adaptations.map((a) => h("li", {}, `${a.subject || plan.plan.steps[a.step]?.title || "Routine"}: ${a.change}, because ${a.why}.`));
   const recent = t.recent.length
     ? h("table", {},

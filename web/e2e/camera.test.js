@@ -231,7 +231,14 @@ async function startWithCamera(p, name) {
   // Said aloud as well, for someone already lying down.
   await p.waitForFunction(() => window.spoken.some((t) => t.startsWith("I can see all of you from the side. Press Start")), null, { timeout: 20000 });
   await p.locator("#skeleton").waitFor();
-  if (name) await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  if (name) {
+    await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+    // And on a phone propped at the side.
+    const size = p.viewportSize();
+    await p.setViewportSize({ width: 360, height: 740 });
+    await p.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
+    await p.setViewportSize(size);
+  }
   await startFromSetUp(p);
   await p.locator("#camera-inset video").waitFor();
   return Number(p.url().match(/session\/(\d+)/)[1]);
@@ -241,10 +248,14 @@ test("a camera-led session counts the circles the camera sees, says them, and th
   const p = await listeningPage();
   try {
     await prepare(p);
-    const id = await startWithCamera(p, "20-camera-setup");
+    const id = await startWithCamera(p, "camera-1-setup");
     // The seen count, while the camera leads a circle set.
     await p.waitForFunction(() => /^Seen \d of 1$/.test(document.querySelector("#camera-status")?.textContent || ""), null, { timeout: 60000 });
-    await p.screenshot({ path: join(shots, "21-camera-session.png"), fullPage: true });
+    await p.screenshot({ path: join(shots, "camera-2-session.png"), fullPage: true });
+    const size = p.viewportSize();
+    await p.setViewportSize({ width: 360, height: 740 });
+    await p.screenshot({ path: join(shots, "camera-2-session-phone.png"), fullPage: true });
+    await p.setViewportSize(size);
     await p.locator(".prompt .painscale").waitFor({ timeout: 180000 });
     const spoken = await p.evaluate(() => window.spoken);
     // Each set ends on its count, in order: the clockwise circle's, "the other way", then
@@ -312,7 +323,7 @@ test("no camera allowed: the set-up screen says why, and Start runs the timed se
     await p.locator("#placement.warn").waitFor();
     assert.equal(await p.locator("#placement").textContent(),
       "supine can't use a camera here: the camera was not allowed for this page; the session runs on the timer.");
-    await p.screenshot({ path: join(shots, "22-camera-denied.png"), fullPage: true });
+    await p.screenshot({ path: join(shots, "camera-3-denied.png"), fullPage: true });
     await startFromSetUp(p);
     await p.locator("#instruction:not(:empty)").waitFor();
     // The timed player, with no camera in it.
