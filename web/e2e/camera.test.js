@@ -122,13 +122,15 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   tmp = mkdtempSync(join(tmpdir(), "supine-camera-e2e-"));
   truth = JSON.parse(readFileSync(join(FIXTURE, "circles.json"), "utf8"));
-  // The clip's truth: in the pose from 3.11 s, the clockwise circle 4.08-7.89 s, the
+  // The clip's truth: in the pose 3.11-16.46 s, the clockwise circle 4.08-7.89 s, the
   // anticlockwise one 11.61-15.06 s. Chromium plays the video in a loop, so the loop is the
-  // stretch from just before the first circle to just after the second (11.6 s): whenever a
-  // circle set begins, its circle comes within one loop, and a set waits for it up to its
-  // breath and two more (18 s at 3 s + 3 s breaths).
+  // stretch from just before the first circle to the end of the pose (12.8 s): each circle
+  // closes well inside it (the counter confirms a close up to 0.5 s later, so a loop cut
+  // just after the second circle left its count to the frames after the jump back), and
+  // whenever a circle set begins, its circle comes within one loop, while a set waits for it
+  // up to its breath and two more (24 s at 4 s + 4 s breaths).
   const from = Math.floor(3.8 * CLIP_FPS);
-  const to = Math.ceil(15.4 * CLIP_FPS);
+  const to = Math.floor(16.46 * CLIP_FPS) + 1;
   video = join(tmp, "circles.y4m");
   await writeY4m(video, Array.from({ length: to - from }, (_, k) => from + k));
   oneCircleContent(tmp);
@@ -190,7 +192,7 @@ async function listeningPage() {
   return p;
 }
 
-/** The screening on file, breaths of 3 s in and 3 s out (by the API, from the page). */
+/** The screening on file, breaths of 4 s in and 4 s out (by the API, from the page). */
 async function prepare(p) {
   await p.goto(base);
   await p.locator("#start-camera").waitFor();
@@ -203,7 +205,7 @@ async function prepare(p) {
     const s = await fetch("/api/screening").then((r) => r.json());
     if (s.status.due) await call("/api/screening", "POST", { answers: Object.fromEntries(s.questions.map((q) => [q.id, "no"])) });
     const settings = await fetch("/api/settings").then((r) => r.json());
-    await call("/api/settings", "PUT", { ...settings, inhale_ms: 3000, exhale_ms: 3000 });
+    await call("/api/settings", "PUT", { ...settings, inhale_ms: 4000, exhale_ms: 4000 });
   });
 }
 
