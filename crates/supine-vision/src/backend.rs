@@ -33,20 +33,24 @@ pub trait Engine: Send {
 }
 
 /// Loads `bytes` (ONNX) on `backend`, keeping only `outputs` (tract prunes the rest of the graph).
+/// `threads` is how many threads one run may use (at least 1): its convolutions and matrix
+/// products are split between them.
 pub fn load(
     backend: Backend,
     name: &str,
     bytes: &[u8],
     side: usize,
     outputs: &[&str],
+    threads: usize,
 ) -> Result<Box<dyn Engine>, VisionError> {
+    let threads = threads.max(1);
     match backend {
         Backend::Tract => Ok(Box::new(tract::TractEngine::load(
-            name, bytes, side, outputs,
+            name, bytes, side, outputs, threads,
         )?)),
         #[cfg(feature = "ort")]
         Backend::OnnxRuntime => Ok(Box::new(onnxrt::OrtEngine::load(
-            name, bytes, side, outputs,
+            name, bytes, side, outputs, threads,
         )?)),
         #[cfg(not(feature = "ort"))]
         Backend::OnnxRuntime => Err(VisionError::OnnxRuntime(
@@ -58,13 +62,16 @@ pub fn load(
 mod tract {
     use super::Engine;
     use crate::error::VisionError;
-    use std::sync::Arc;
+    use std::sync::Mutex;
     use tract_onnx::prelude::*;
+    use tract_onnx::tract_core::runtime::RunOptions;
+    use tract_onnx::tract_core::tract_linalg::multithread::Executor;
 
     pub struct TractEngine {
         name: String,
         side: usize,
-        plan: Arc<TypedRunnableModel>,
+        /// One state kept across runs: its buffers are allocated once, not on every frame.
+        state: TypedSimpleState,
     }
 
     fn err(name: &str, e: impl std::fmt::Display) -> VisionError {
@@ -75,12 +82,26 @@ mod tract {
         }
     }
 
+    /// One thread pool per thread count, shared by every model of the process (the detector and
+    /// the landmark model never run at the same time).
+    fn pool(threads: usize) -> Executor {
+        static POOLS: Mutex<Vec<(usize, Executor)>> = Mutex::new(Vec::new());
+        let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, e)) = pools.iter().find(|(n, _)| *n == threads) {
+            return e.clone();
+        }
+        let e = Executor::multithread_with_name(threads, "supine-vision");
+        pools.push((threads, e.clone()));
+        e
+    }
+
     impl TractEngine {
         pub fn load(
             name: &str,
             bytes: &[u8],
             side: usize,
             outputs: &[&str],
+            threads: usize,
         ) -> Result<TractEngine, VisionError> {
             let mut model = tract_onnx::onnx()
                 .model_for_read(&mut std::io::Cursor::new(bytes))
@@ -91,14 +112,19 @@ mod tract {
             model
                 .select_outputs_by_name(outputs.iter())
                 .map_err(|e| err(name, e))?;
-            let plan = model
+            let options = RunOptions {
+                executor: (threads > 1).then(|| pool(threads)),
+                ..RunOptions::default()
+            };
+            let state = model
                 .into_optimized()
-                .and_then(|m| m.into_runnable())
+                .and_then(|m| m.into_runnable_with_options(&options))
+                .and_then(|plan| plan.spawn())
                 .map_err(|e| err(name, e))?;
             Ok(TractEngine {
                 name: name.to_string(),
                 side,
-                plan,
+                state,
             })
         }
     }
@@ -108,7 +134,7 @@ mod tract {
             let t = Tensor::from_shape(&[1, self.side, self.side, 3], input)
                 .map_err(|e| err(&self.name, e))?;
             let out = self
-                .plan
+                .state
                 .run(tvec!(t.into()))
                 .map_err(|e| err(&self.name, e))?;
             out.iter()
@@ -181,10 +207,11 @@ mod onnxrt {
             bytes: &[u8],
             side: usize,
             outputs: &[&str],
+            threads: usize,
         ) -> Result<OrtEngine, VisionError> {
             init()?;
             let session = Session::builder()
-                .and_then(|b| Ok(b.with_intra_threads(1)?))
+                .and_then(|b| Ok(b.with_intra_threads(threads)?))
                 .and_then(|mut b| b.commit_from_memory(bytes))
                 .map_err(|e| err(name, e))?;
             let input = session
