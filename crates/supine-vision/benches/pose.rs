@@ -39,15 +39,36 @@ fn main() {
     } else {
         eprintln!("onnxruntime rows skipped: build with --features ort and set ORT_DYLIB_PATH");
     }
-    for b in backends {
-        let tag = match b {
+    // One thread (live coaching) and every core (offline analysis), where those differ.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut threads = vec![1];
+    if cores > 1 {
+        threads.push(cores);
+    }
+    for (b, threads) in backends
+        .into_iter()
+        .flat_map(|b| threads.iter().map(move |&t| (b, t)))
+    {
+        let name = match b {
             Backend::Tract => "tract",
             Backend::OnnxRuntime => "onnxruntime",
         };
+        let tag = if threads == 1 {
+            name.to_string()
+        } else {
+            format!("{name}-{threads}t")
+        };
         // Models alone, on a real crop.
         let det_bytes = models::load(models::DETECTOR_FILE, None).unwrap();
-        let mut det =
-            backend::load(b, "detector", &det_bytes, 224, &["Identity", "Identity_1"]).unwrap();
+        let mut det = backend::load(
+            b,
+            "detector",
+            &det_bytes,
+            224,
+            &["Identity", "Identity_1"],
+            threads,
+        )
+        .unwrap();
         let mut input = vec![0.0; 224 * 224 * 3];
         crop_into(
             &frame,
@@ -65,7 +86,7 @@ fn main() {
         for m in [LandmarkModel::Lite, LandmarkModel::Full] {
             let bytes = models::load(m.file_name(), None).unwrap();
             let outs = ["Identity", "Identity_1", "Identity_4", "Identity_3"];
-            let mut eng = backend::load(b, m.file_name(), &bytes, 256, &outs).unwrap();
+            let mut eng = backend::load(b, m.file_name(), &bytes, 256, &outs, threads).unwrap();
             let roi = Roi {
                 cx: 300.0,
                 cy: 260.0,
@@ -97,7 +118,7 @@ fn main() {
         if b == Backend::Tract {
             let bytes = models::load(LandmarkModel::Full.file_name(), None).unwrap();
             let outs = ["Identity", "Identity_1", "Identity_4"];
-            let mut eng = backend::load(b, "full", &bytes, 256, &outs).unwrap();
+            let mut eng = backend::load(b, "full", &bytes, 256, &outs, threads).unwrap();
             let input = vec![0.5; 256 * 256 * 3];
             println!(
                 "BENCH full_no_heatmap/{tag} {:.2}",
@@ -109,6 +130,7 @@ fn main() {
         let img = image::DynamicImage::ImageRgb8(frame.clone());
         let mut est = PoseEstimator::new(PoseOptions {
             backend: b,
+            threads,
             ..PoseOptions::default()
         })
         .unwrap();

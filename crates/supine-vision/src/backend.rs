@@ -30,6 +30,10 @@ pub trait Engine: Send {
     /// Runs the model on `input` (shape `[1, side, side, 3]`) and returns the requested outputs
     /// in the order they were requested at load time.
     fn run(&mut self, input: &[f32]) -> Result<Vec<Vec<f32>>, VisionError>;
+
+    /// A second engine for the same model, to run on another thread: it shares the loaded
+    /// weights where the backend allows (tract), and keeps its own run state.
+    fn fork(&self) -> Result<Box<dyn Engine>, VisionError>;
 }
 
 /// Loads `bytes` (ONNX) on `backend`, keeping only `outputs` (tract prunes the rest of the graph).
@@ -130,6 +134,15 @@ mod tract {
     }
 
     impl Engine for TractEngine {
+        fn fork(&self) -> Result<Box<dyn Engine>, VisionError> {
+            let state = TypedSimpleState::new(self.state.plan()).map_err(|e| err(&self.name, e))?;
+            Ok(Box::new(TractEngine {
+                name: self.name.clone(),
+                side: self.side,
+                state,
+            }))
+        }
+
         fn run(&mut self, input: &[f32]) -> Result<Vec<Vec<f32>>, VisionError> {
             let t = Tensor::from_shape(&[1, self.side, self.side, 3], input)
                 .map_err(|e| err(&self.name, e))?;
@@ -160,6 +173,10 @@ mod onnxrt {
     pub struct OrtEngine {
         name: String,
         side: usize,
+        /// The model, kept to load it again for [`Engine::fork`] (an onnxruntime session runs
+        /// one call at a time).
+        bytes: std::sync::Arc<[u8]>,
+        threads: usize,
         input: String,
         outputs: Vec<String>,
         session: Session,
@@ -222,6 +239,8 @@ mod onnxrt {
             Ok(OrtEngine {
                 name: name.to_string(),
                 side,
+                bytes: bytes.into(),
+                threads,
                 input,
                 outputs: outputs.iter().map(|s| s.to_string()).collect(),
                 session,
@@ -230,6 +249,17 @@ mod onnxrt {
     }
 
     impl Engine for OrtEngine {
+        fn fork(&self) -> Result<Box<dyn Engine>, VisionError> {
+            let outputs: Vec<&str> = self.outputs.iter().map(String::as_str).collect();
+            Ok(Box::new(OrtEngine::load(
+                &self.name,
+                &self.bytes,
+                self.side,
+                &outputs,
+                self.threads,
+            )?))
+        }
+
         fn run(&mut self, input: &[f32]) -> Result<Vec<Vec<f32>>, VisionError> {
             let shape = [1usize, self.side, self.side, 3];
             let t = TensorRef::from_array_view((shape, input)).map_err(|e| err(&self.name, e))?;

@@ -39,6 +39,9 @@ pub struct PoseOptions {
     pub max_side: u32,
     /// Load models from this folder instead of the embedded copies.
     pub models_dir: Option<PathBuf>,
+    /// Threads one model run may use (at least 1). Live coaching keeps 1, so the camera leaves
+    /// the rest of the machine alone; offline analysis may use every core.
+    pub threads: usize,
 }
 
 impl Default for PoseOptions {
@@ -51,6 +54,7 @@ impl Default for PoseOptions {
             smoothing: true,
             max_side: DEFAULT_MAX_SIDE,
             models_dir: None,
+            threads: 1,
         }
     }
 }
@@ -180,6 +184,7 @@ impl PoseEstimator {
             &det_bytes,
             detector::INPUT_SIZE,
             &["Identity", "Identity_1"],
+            options.threads,
         )?;
         drop(det_bytes);
         let file = options.model.file_name();
@@ -195,10 +200,19 @@ impl PoseEstimator {
             &lm_bytes,
             landmarks::INPUT_SIZE,
             outputs,
+            options.threads,
         )?;
+        Ok(PoseEstimator::with_engines(options, detector, landmark))
+    }
+
+    fn with_engines(
+        options: PoseOptions,
+        detector: Box<dyn Engine>,
+        landmark: Box<dyn Engine>,
+    ) -> PoseEstimator {
         let side = detector::INPUT_SIZE;
         let lside = landmarks::INPUT_SIZE;
-        Ok(PoseEstimator {
+        PoseEstimator {
             options,
             anchors: detector::anchors(),
             detector,
@@ -209,7 +223,18 @@ impl PoseEstimator {
             last_detector_runs: 0,
             filter: PointsFilter::new(NUM_LANDMARKS, LANDMARK_PARAMS),
             aux_filter: PointsFilter::new(2, AUX_PARAMS),
-        })
+        }
+    }
+
+    /// A second estimator with the same options and models (sharing their weights where the
+    /// backend allows) and no tracking state, to follow another part of a video on another
+    /// thread.
+    pub fn fork(&self) -> Result<PoseEstimator, VisionError> {
+        Ok(PoseEstimator::with_engines(
+            self.options.clone(),
+            self.detector.fork()?,
+            self.landmark.fork()?,
+        ))
     }
 
     /// The options this estimator was built with.
