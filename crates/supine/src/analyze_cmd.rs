@@ -1,7 +1,7 @@
-//! `supine analyze INPUT [--model lite|full] [--json] [--annotate DIR] [--fps N]`: follows the
-//! person through a video (or a folder of images, or one image), then reports per pose: knee
-//! circles per direction, bridge rounds and holds, twist sides and holds, and feedback with
-//! times. All the vision is in supine-vision; this file reads the input and prints.
+//! `supine analyze INPUT [--model lite|full] [--json] [--annotate DIR] [--fps N] [--threads N]`:
+//! follows the person through a video (or a folder of images, or one image), then reports per
+//! pose: knee circles per direction, bridge rounds and holds, twist sides and holds, and
+//! feedback with times. All the vision is in supine-vision; this file reads the input and prints.
 //!
 //! INPUT is a y4m file (read natively), a folder of images (frames in name order, at `--fps`),
 //! an image, any other video, decoded by the `ffmpeg` command when it is installed, or a live
@@ -202,6 +202,11 @@ impl Source {
         }
     }
 
+    /// Whether the frames come through ffmpeg, which can be read only once.
+    fn is_piped(&self) -> bool {
+        matches!(self, Source::Y4m(_, _, Some(_)))
+    }
+
     fn len(&self) -> Option<usize> {
         match self {
             Source::Y4m(_, n, _) => *n,
@@ -337,12 +342,15 @@ pub fn run(
     json: bool,
     annotate: Option<&Path>,
     fps: f64,
+    threads: Option<usize>,
 ) -> anyhow::Result<()> {
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::FileTypeExt as _;
         if std::fs::metadata(input).is_ok_and(|m| m.file_type().is_char_device()) {
-            let outcome = analyse_device(input, model, annotate, fps)?;
+            let outcome = analyse_device(input, model, annotate, fps, threads)?;
             return print(input, json, &outcome);
         }
     }
@@ -354,7 +362,7 @@ pub fn run(
         ))
         .into());
     }
-    let outcome = analyse(input, model, annotate, fps, true)?;
+    let outcome = analyse(input, model, annotate, fps, threads, true)?;
     print(input, json, &outcome)
 }
 
@@ -383,6 +391,7 @@ fn analyse_device(
     model: &str,
     annotate: Option<&Path>,
     fps: f64,
+    threads: usize,
 ) -> anyhow::Result<Outcome> {
     use crate::device::{self, DeviceError};
     use std::sync::Arc;
@@ -404,6 +413,7 @@ fn analyse_device(
     let mut capture = device::open(input).map_err(|e| usage(e.to_string()))?;
     let mut estimator = PoseEstimator::new(PoseOptions {
         model,
+        threads,
         ..PoseOptions::default()
     })
     .context("loading the pose models")?;
@@ -495,23 +505,73 @@ fn analyse_device(
     })
 }
 
+/// Seconds of video a part tracks before its own first frame, so that its tracker has found the
+/// person and its smoothing has settled by the time its frames count (the frames before are
+/// the previous part's).
+pub(crate) const WARMUP_S: f64 = 2.0;
+
+/// The least video, in seconds, worth a thread of its own: shorter parts would spend too much
+/// of their time on the warm-up.
+pub(crate) const MIN_PART_S: f64 = 8.0;
+
+/// One part of a video, in frames from 0: frames `warm..end` are tracked and those from `start`
+/// kept. The last part runs to the end of the input, however long it turns out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub warm: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// `frames` frames (at `fps` a second) split into at most `threads` parts of equal length, each
+/// at least [`MIN_PART_S`] long and each after the first tracking [`WARMUP_S`] of the part
+/// before it.
+pub(crate) fn parts(frames: usize, fps: f64, threads: usize) -> Vec<Part> {
+    let min = (MIN_PART_S * fps).ceil().max(1.0) as usize;
+    let n = threads.clamp(1, (frames / min).max(1));
+    let warmup = (WARMUP_S * fps).ceil() as usize;
+    (0..n)
+        .map(|k| {
+            let start = frames * k / n;
+            Part {
+                warm: start.saturating_sub(warmup),
+                start,
+                end: if k + 1 == n {
+                    usize::MAX
+                } else {
+                    frames * (k + 1) / n
+                },
+            }
+        })
+        .collect()
+}
+
 /// The analysis of `input`, the frame rate it was analysed at and what was skipped (see
-/// [`run`]).
+/// [`run`]). With `threads` above 1, a y4m file or a folder of images long enough is split into
+/// [`parts`] followed side by side, each by its own tracker (sharing the models); any other input
+/// is followed in one pass whose model runs use the threads.
 pub fn analyse(
     input: &Path,
     model: &str,
     annotate: Option<&Path>,
     fps: f64,
+    threads: usize,
     progress: bool,
 ) -> anyhow::Result<Outcome> {
     let model: LandmarkModel = model.parse().map_err(anyhow::Error::msg)?;
     if fps.is_nan() || fps <= 0.0 {
         bail!("--fps must be above 0");
     }
-    let (mut source, src_fps) = Source::open(input, fps)?;
+    let (source, src_fps) = Source::open(input, fps)?;
     let step = (src_fps / fps).max(1.0);
-    let mut estimator = PoseEstimator::new(PoseOptions {
+    let single = source.len() == Some(1);
+    let parts = match source.len() {
+        Some(n) if !source.is_piped() => parts(n, src_fps, threads),
+        _ => parts(0, src_fps, 1),
+    };
+    let estimator = PoseEstimator::new(PoseOptions {
         model,
+        threads: if parts.len() == 1 { threads } else { 1 },
         ..PoseOptions::default()
     })
     .context("loading the pose models")?;
@@ -527,63 +587,53 @@ pub fn analyse(
         None if progress => ProgressBar::new_spinner(),
         _ => ProgressBar::hidden(),
     };
-    let single = source.len() == Some(1);
+    let follow = Follow {
+        input,
+        src_fps,
+        step,
+        single,
+        annotate,
+        bar: &bar,
+    };
+    let mut estimators = vec![estimator];
+    for _ in 1..parts.len() {
+        estimators.push(estimators[0].fork().context("loading the pose models")?);
+    }
+    let mut sources = vec![source];
+    for _ in 1..parts.len() {
+        sources.push(Source::open(input, fps)?.0);
+    }
+    let results: Vec<anyhow::Result<Followed>> = std::thread::scope(|scope| {
+        let follow = &follow;
+        let handles: Vec<_> = parts
+            .iter()
+            .zip(sources.into_iter().zip(estimators))
+            .map(|(&part, (source, estimator))| {
+                scope.spawn(move || follow.part(source, estimator, part))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
     let mut samples: Vec<Sample> = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
-    let mut img = DynamicImage::ImageRgb8(RgbImage::new(0, 0));
-    let mut next_pick = 0.0f64;
-    loop {
-        let idx = source.position();
-        // Frames not analysed at this rate are passed over without decoding.
-        let wanted = (idx as f64) + 1e-6 >= next_pick;
-        match source.next(&mut img, wanted, src_fps) {
-            Next::End => break,
-            Next::Skipped(s) => {
-                bar.set_position(source.position() as u64);
-                skipped.push(s);
-                continue;
-            }
-            Next::Frame => bar.set_position(source.position() as u64),
-        }
-        if !wanted {
-            continue;
-        }
-        next_pick = next_pick_after(idx as f64, next_pick, step);
-        let t = idx as f64 / src_fps;
-        let result = if single {
-            estimator.estimate(&img)
-        } else {
-            estimator.track(&img, t)
-        };
-        let frame = match result {
-            Ok(f) => f,
-            Err(e @ VisionError::EmptyImage { .. }) => {
-                skipped.push(Skipped {
-                    frame: idx + 1,
-                    frames: Some(1),
-                    t,
-                    file: source.file(idx).map(Path::to_path_buf),
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-            Err(e) => {
-                return Err(e).with_context(|| format!("frame {} of {}", idx + 1, input.display()));
-            }
-        };
-        let sample = stream::sample(&frame, t);
-        if let Some(dir) = annotate {
-            let mut rgb = img.to_rgb8();
-            draw(&mut rgb, &sample);
-            let p = dir.join(format!("frame_{idx:06}.png"));
-            rgb.save(&p)
-                .with_context(|| format!("writing {}", p.display()))?;
-        }
-        samples.push(sample);
+    let mut last = None;
+    for r in results {
+        let f = r?;
+        samples.extend(f.samples);
+        skipped.extend(f.skipped);
+        last = Some(f.source);
     }
-    bar.finish_and_clear();
-    let end = source.position();
-    skipped.extend(source.finish(end + 1, end as f64 / src_fps)?);
+    if let Some(source) = last {
+        let end = source.position();
+        skipped.extend(source.finish(end + 1, end as f64 / src_fps)?);
+    }
     if samples.is_empty() {
         match skipped.first() {
             None => bail!("{} has no frames", input.display()),
@@ -600,6 +650,110 @@ pub fn analyse(
         fps: src_fps.min(fps),
         skipped,
     })
+}
+
+/// What one part of the input gave, and its source, read up to the part's end.
+struct Followed {
+    samples: Vec<Sample>,
+    skipped: Vec<Skipped>,
+    source: Source,
+}
+
+/// What every part of one analysis shares.
+struct Follow<'a> {
+    input: &'a Path,
+    src_fps: f64,
+    /// Source frames per analysed frame (at least 1).
+    step: f64,
+    /// The input is one image: estimated as a still, not tracked.
+    single: bool,
+    annotate: Option<&'a Path>,
+    bar: &'a ProgressBar,
+}
+
+impl Follow<'_> {
+    /// Tracks the frames of `part` of `source` (read from its start) with `estimator`.
+    fn part(
+        &self,
+        mut source: Source,
+        mut estimator: PoseEstimator,
+        part: Part,
+    ) -> anyhow::Result<Followed> {
+        let mut samples: Vec<Sample> = Vec::new();
+        let mut skipped: Vec<Skipped> = Vec::new();
+        let mut img = DynamicImage::ImageRgb8(RgbImage::new(0, 0));
+        // Frames before the warm-up are passed over without decoding.
+        while source.position() < part.warm {
+            if let Next::End = source.next(&mut img, false, self.src_fps) {
+                break;
+            }
+        }
+        // Analysed frames are those at whole steps from the video's start, in every part alike.
+        let mut next_pick = ((part.warm as f64 - 1e-6) / self.step).ceil().max(0.0) * self.step;
+        while source.position() < part.end {
+            let idx = source.position();
+            let kept = idx >= part.start;
+            let wanted = (idx as f64) + 1e-6 >= next_pick;
+            match source.next(&mut img, wanted, self.src_fps) {
+                Next::End => break,
+                Next::Skipped(s) => {
+                    if kept {
+                        self.bar.inc(1);
+                        skipped.push(s);
+                    }
+                    continue;
+                }
+                Next::Frame if kept => self.bar.inc(1),
+                Next::Frame => {}
+            }
+            if !wanted {
+                continue;
+            }
+            next_pick = next_pick_after(idx as f64, next_pick, self.step);
+            let t = idx as f64 / self.src_fps;
+            let result = if self.single {
+                estimator.estimate(&img)
+            } else {
+                estimator.track(&img, t)
+            };
+            let frame = match result {
+                Ok(f) => f,
+                Err(e @ VisionError::EmptyImage { .. }) => {
+                    if kept {
+                        skipped.push(Skipped {
+                            frame: idx + 1,
+                            frames: Some(1),
+                            t,
+                            file: source.file(idx).map(Path::to_path_buf),
+                            reason: e.to_string(),
+                        });
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("frame {} of {}", idx + 1, self.input.display()));
+                }
+            };
+            if !kept {
+                continue;
+            }
+            let sample = stream::sample(&frame, t);
+            if let Some(dir) = self.annotate {
+                let mut rgb = img.to_rgb8();
+                draw(&mut rgb, &sample);
+                let p = dir.join(format!("frame_{idx:06}.png"));
+                rgb.save(&p)
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+            samples.push(sample);
+        }
+        Ok(Followed {
+            samples,
+            skipped,
+            source,
+        })
+    }
 }
 
 /// The frames that were skipped, as text (nothing when none was).
@@ -776,7 +930,40 @@ pub(crate) fn next_pick_after(at: f64, pick: f64, step: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::next_pick_after;
+    use super::{MIN_PART_S, Part, WARMUP_S, next_pick_after, parts};
+
+    #[test]
+    fn a_video_is_split_into_parts_that_cover_it_once_each_after_a_warm_up() {
+        // 60 s at 30 fps on 2 threads: two halves, the second tracking 2 s of the first.
+        let p = parts(1800, 30.0, 2);
+        let warm = (WARMUP_S * 30.0) as usize;
+        assert_eq!(
+            p,
+            vec![
+                Part {
+                    warm: 0,
+                    start: 0,
+                    end: 900
+                },
+                Part {
+                    warm: 900 - warm,
+                    start: 900,
+                    end: usize::MAX
+                },
+            ]
+        );
+        // Parts meet end to start, whatever the count.
+        let p = parts(1801, 30.0, 7);
+        assert_eq!(p.len(), 7);
+        for w in p.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+        }
+        // A clip too short for two parts of MIN_PART_S, one thread, or an unknown length: one.
+        let short = (2.0 * MIN_PART_S * 30.0) as usize - 1;
+        assert_eq!(parts(short, 30.0, 2).len(), 1);
+        assert_eq!(parts(1800, 30.0, 1).len(), 1);
+        assert_eq!(parts(0, 30.0, 4), vec![Part { warm: 0, start: 0, end: usize::MAX }]);
+    }
 
     #[test]
     fn picks_keep_their_step_and_start_afresh_after_frames_were_lost() {

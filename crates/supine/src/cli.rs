@@ -90,6 +90,11 @@ pub enum Command {
         /// Analysis rate in frames per second.
         #[arg(long, default_value_t = crate::analyze_cmd::DEFAULT_FPS)]
         fps: f64,
+        /// Threads to use [default: every core]. A y4m video or a folder of images is split
+        /// into parts followed side by side; other videos and cameras share the threads within
+        /// each frame.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// Check a folder of content files and report the first problem with file:line:column.
     CheckContent {

@@ -372,3 +372,63 @@ fn a_device_that_is_missing_or_not_a_camera_is_a_usage_error_that_says_what_to_d
     }
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
 }
+
+#[test]
+fn a_video_split_between_threads_gives_the_analysis_of_one_pass() {
+    let home = Home::new();
+    // Three bridge rounds over about 24 s: two threads split it at about 12 s, inside a round.
+    let mut spec = ClipSpec::random("bridge", 8, 256, 192, 10);
+    spec.activity = Activity::Bridge {
+        rounds: 3,
+        up_s: 1.5,
+        hold_s: 3.5,
+        down_s: 1.5,
+        rest_s: 1.5,
+        height: 0.9,
+    };
+    spec.occluder = false;
+    let clip = Clip::new(spec);
+    let video = home.path().join("bridge.y4m");
+    write_clip(&clip, &video);
+    let analyse = |threads: &str| -> serde_json::Value {
+        let o = home.run(&[
+            "analyze",
+            video.to_str().unwrap(),
+            "--json",
+            "--threads",
+            threads,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let one = analyse("1");
+    let two = analyse("2");
+    let want = &clip.expected.bridge_holds_s;
+    assert_eq!(one["frames"], clip.frames());
+    assert_eq!(one["frames"], two["frames"]);
+    assert_eq!(one["frames_with_person"], two["frames_with_person"]);
+    let rounds = |v: &serde_json::Value| -> Vec<f64> {
+        v["bridge"]["rounds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["hold_s"].as_f64().unwrap())
+            .collect()
+    };
+    let (a, b) = (rounds(&one), rounds(&two));
+    assert_eq!(a.len(), want.len(), "one pass: {a:?}, want {want:?}");
+    assert_eq!(b.len(), want.len(), "two parts: {b:?}, want {want:?}");
+    // The same holds to within one analysed frame (the trackers' smoothing differs for the
+    // frames just after the split, by less than a landmark's jitter).
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() <= 0.1 + 1e-9, "one pass {a:?}, two parts {b:?}");
+    }
+    for key in ["circles", "twist"] {
+        assert_eq!(one[key]["clockwise"], two[key]["clockwise"]);
+        assert_eq!(one[key]["holds"], two[key]["holds"], "{key}");
+    }
+    // `--threads 0` is a usage error.
+    let o = home.run(&["analyze", video.to_str().unwrap(), "--threads", "0"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--threads"), "{}", stderr(&o));
+}
