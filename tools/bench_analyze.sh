@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# End-to-end analysis benchmark: a 60 s, 640x480, 30 fps synthetic bridge clip (4 rounds, made by
-# supine-synth, kept in $BENCH_DIR so it is rendered once) analysed by `supine analyze` (release
-# build, default settings: full model, 10 analysed frames/s), with wall time, real-time factor and
-# peak RSS; then MediaPipe 0.10.14 (mp.solutions.pose, model_complexity=1, tracking) over the same
-# clip at the same analysis rate, and the ratio. Checks that the counts match the clip's truth.
+# End-to-end analysis benchmark on two 640x480, 30 fps clips analysed at 10 frames/s:
+#   capsule    60 s synthetic bridge clip (4 rounds) made by supine-synth
+#   realistic  28.8 s of the realistic person of tools/realbody (the committed e2e frames of knee
+#              circles, a bridge and lying still, scaled up; tools/realistic_clip.py)
+# Each through `supine analyze` (release build, full model) on one thread and on every core (wall
+# time, CPU time, peak RSS), then MediaPipe 0.10.14 (mp.solutions.pose, model_complexity=1,
+# tracking) over the same frames at the same rate, and the ratios, all in one run. Checks the
+# counts against the clips' truth. Clips are kept in $BENCH_DIR, made once.
 #   MP_PY  python with mediapipe==0.10.14 (default /var/tmp/supine-venv-mp/bin/python; see
-#          tools/requirements-reference.txt). Without it the MediaPipe row is skipped.
+#          tools/requirements-reference.txt). Without it the MediaPipe rows and the realistic
+#          clip are skipped.
 #   FPS    analysis rate (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,47 +17,73 @@ BENCH_DIR=${BENCH_DIR:-/var/tmp/supine-bench}
 MP_PY=${MP_PY:-/var/tmp/supine-venv-mp/bin/python}
 FPS=${FPS:-10}
 mkdir -p "$BENCH_DIR"
-clip="$BENCH_DIR/bridge-6-640x480-30"
 cargo build -q --release -p supine
 cargo build -q --release -p supine-synth --example clip
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-if [[ ! -f "$clip.y4m" ]]; then
-  echo "rendering $clip.y4m (once; minutes)..."
-  "$target/release/examples/clip" bridge 6 "$clip" 640x480 30 60
+capsule="$BENCH_DIR/bridge-6-640x480-30"
+if [[ ! -f "$capsule.y4m" ]]; then
+  echo "rendering $capsule.y4m (once; minutes)..."
+  "$target/release/examples/clip" bridge 6 "$capsule" 640x480 30 60
+fi
+clips=("$capsule")
+realistic="$BENCH_DIR/realistic-640x480-30"
+if [[ -x "$MP_PY" ]]; then
+  if [[ ! -f "$realistic.y4m" ]]; then
+    "$MP_PY" tools/realistic_clip.py crates/supine-vision/tests/fixtures/real/e2e "$realistic.y4m"
+  fi
+  clips+=("$realistic")
 fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-out=$(mktemp)
-trap 'rm -f "$out" "$out.time"' EXIT
-/usr/bin/time -v -o "$out.time" "$target/release/supine" analyze "$clip.y4m" --json --fps "$FPS" >"$out"
-python3 - "$out" "$out.time" "$clip.json" <<'PY'
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+for clip in "${clips[@]}"; do
+  name=$(basename "$clip")
+  for threads in 1 "$(nproc)"; do
+    /usr/bin/time -v -o "$out/time" "$target/release/supine" analyze "$clip.y4m" --json \
+      --fps "$FPS" --threads "$threads" >"$out/json"
+    python3 - "$out/json" "$out/time" "$clip.json" "$name" "$threads" >>"$out/rows" <<'PY'
 import json, re, sys
 a = json.load(open(sys.argv[1]))
 t = open(sys.argv[2]).read()
-truth = json.load(open(sys.argv[3]))
+truth = json.load(open(sys.argv[3]))["expected"]
 wall = t.split("Elapsed (wall clock) time (h:mm:ss or m:ss):")[1].split()[0]
-parts = [float(x) for x in wall.split(":")]
-secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+secs = sum(float(p) * 60 ** i for i, p in enumerate(reversed(wall.split(":"))))
+cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", t).group(1)) for k in ("User", "System"))
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1)) / 1024
-an = a["analysis"] if "analysis" in a else a
-video = an["duration_s"]
-frames = an["frames"]
-rounds = [round(r["hold_s"], 2) for r in an["bridge"]["rounds"]]
-want = [round(h, 2) for h in truth["expected"]["bridge_holds_s"]]
-ok = len(rounds) == len(want) and all(abs(x - y) <= 0.5 for x, y in zip(rounds, want))
-print(f"supine analyze: {frames} frames analysed ({video:.1f} s of video) in {secs:.1f} s: "
-      f"{frames / secs:.1f} frames/s, {video / secs:.2f}x real time, peak RSS {rss:.0f} MB")
-print(f"  bridge holds {rounds} want {want}: {'exact' if ok else 'WRONG'}")
-open("/tmp/supine-bench-ours", "w").write(f"{frames / secs}")
+rounds = [round(r["hold_s"], 2) for r in a["bridge"]["rounds"]]
+want = [round(h, 2) for h in truth["bridge_holds_s"]]
+circles = (a["circles"]["clockwise"], a["circles"]["counterclockwise"])
+ok = (len(rounds) == len(want) and all(abs(x - y) <= 0.5 for x, y in zip(rounds, want))
+      and circles == (truth["circles_cw"], truth["circles_ccw"]))
+print(json.dumps({"clip": sys.argv[4], "who": f"supine {sys.argv[5]} thread(s)",
+                  "frames": a["frames"], "video": a["duration_s"], "wall": secs, "cpu": cpu, "rss": rss,
+                  "counts": f"circles {circles}, bridge holds {rounds} (truth {want}): {'right' if ok else 'WRONG'}"}))
 PY
-if [[ -x "$MP_PY" ]]; then
-  mp=$("$MP_PY" tools/bench_mediapipe_clip.py "$clip.y4m" "$FPS" 2>/dev/null | tail -1)
-  echo "$mp"
-  python3 - "$mp" <<'PY'
-import re, sys
-ours = float(open("/tmp/supine-bench-ours").read())
-mp = float(re.search(r"([\d.]+) frames/s", sys.argv[1]).group(1))
-print(f"ratio supine / mediapipe (frames/s): {ours / mp:.2f}")
+  done
+  if [[ -x "$MP_PY" ]]; then
+    /usr/bin/time -v -o "$out/time" "$MP_PY" tools/bench_mediapipe_clip.py "$clip.y4m" "$FPS" 2>/dev/null | tail -1 >"$out/mp"
+    python3 - "$out/mp" "$out/time" "$name" >>"$out/rows" <<'PY'
+import json, re, sys
+line = open(sys.argv[1]).read()
+t = open(sys.argv[2]).read()
+m = re.search(r"(\d+) frames analysed of \d+ \(([\d.]+) s of video\) in ([\d.]+) s", line)
+cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", t).group(1)) for k in ("User", "System"))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1)) / 1024
+print(json.dumps({"clip": sys.argv[3], "who": "mediapipe", "frames": int(m.group(1)),
+                  "video": float(m.group(2)), "wall": float(m.group(3)), "cpu": cpu, "rss": rss,
+                  "counts": "(in-process time after import)"}))
 PY
-else
-  echo "mediapipe: skipped ($MP_PY not found)"
-fi
+  fi
+done
+python3 - "$out/rows" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(f"{'clip':<24}{'who':<22}{'frames':>7}{'wall s':>8}{'frames/s':>9}{'CPU ms/frame':>13}{'RSS MB':>8}{'vs mp':>7}")
+for r in rows:
+    mp = next((m for m in rows if m["clip"] == r["clip"] and m["who"] == "mediapipe"), None)
+    fps = r["frames"] / r["wall"]
+    ratio = f"{fps / (mp['frames'] / mp['wall']):6.2f}x" if mp else f"{'-':>7}"
+    print(f"{r['clip']:<24}{r['who']:<22}{r['frames']:>7}{r['wall']:>8.1f}{fps:>9.1f}"
+          f"{1000 * r['cpu'] / r['frames']:>13.1f}{r['rss']:>8.0f}{ratio}")
+    print(f"{'':<24}{r['counts']}")
+PY

@@ -1,5 +1,6 @@
 //! Per-frame timings: detector, lite and full on each backend, and the whole pipeline in
-//! tracking mode. Prints `BENCH <name> <median ms>` lines that tools/bench.sh reads.
+//! tracking mode, at one thread and at every core; then live coaching's CPU time per frame.
+//! Prints `BENCH <name> <median ms>` lines that tools/bench.sh reads.
 //!
 //! `cargo bench -p supine-vision --bench pose [--features ort]` (onnxruntime rows need
 //! ORT_DYLIB_PATH). Frames: the committed synthetic renders.
@@ -144,4 +145,56 @@ fn main() {
         let stat = median_ms(|| drop(est.estimate(&img).unwrap()));
         println!("BENCH pipeline_full_static/{tag} {stat:.2}");
     }
+    live_cpu();
+}
+
+/// CPU seconds this process has used so far (user and system, from /proc; Linux).
+fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in brackets and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Live coaching as the server runs it on each camera frame (a 320x240 JPEG of the realistic
+/// person doing knee circles: decode, track on one thread, the analyzers, the placement check),
+/// 300 frames in a row, as CPU milliseconds per frame and the share of one core at 10 frames a
+/// second.
+fn live_cpu() {
+    use supine_vision::analyze::{Analyzer, stream};
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real/e2e/circles");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("e2e frames")
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let jpegs: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let mut est = PoseEstimator::new(PoseOptions::default()).unwrap();
+    let mut analyzer = Analyzer::new();
+    const FRAMES: usize = 300;
+    let Some(before) = process_cpu_s() else {
+        eprintln!("live CPU row skipped: no /proc/self/stat");
+        return;
+    };
+    for i in 0..FRAMES {
+        let t = i as f64 / 10.0;
+        let img =
+            image::load_from_memory_with_format(&jpegs[i % jpegs.len()], image::ImageFormat::Jpeg)
+                .unwrap();
+        let frame = est.track(&img, t).unwrap();
+        let sample = stream::sample(&frame, t);
+        drop(analyzer.push(&sample));
+        drop(supine_vision::placement::check(
+            sample.body.as_ref(),
+            img.width() as f32,
+            img.height() as f32,
+        ));
+    }
+    let ms = (process_cpu_s().unwrap_or(before) - before) * 1000.0 / FRAMES as f64;
+    println!("BENCH live_cpu_per_frame/tract {ms:.2}");
+    // A frame every 100 ms: its CPU milliseconds are the percentage of one core.
+    println!("live coaching at 10 frames/s: {ms:.0}% of one core");
 }

@@ -962,7 +962,14 @@ mod tests {
         let short = (2.0 * MIN_PART_S * 30.0) as usize - 1;
         assert_eq!(parts(short, 30.0, 2).len(), 1);
         assert_eq!(parts(1800, 30.0, 1).len(), 1);
-        assert_eq!(parts(0, 30.0, 4), vec![Part { warm: 0, start: 0, end: usize::MAX }]);
+        assert_eq!(
+            parts(0, 30.0, 4),
+            vec![Part {
+                warm: 0,
+                start: 0,
+                end: usize::MAX
+            }]
+        );
     }
 
     #[test]

@@ -421,7 +421,10 @@ fn a_video_split_between_threads_gives_the_analysis_of_one_pass() {
     // The same holds to within one analysed frame (the trackers' smoothing differs for the
     // frames just after the split, by less than a landmark's jitter).
     for (x, y) in a.iter().zip(&b) {
-        assert!((x - y).abs() <= 0.1 + 1e-9, "one pass {a:?}, two parts {b:?}");
+        assert!(
+            (x - y).abs() <= 0.1 + 1e-9,
+            "one pass {a:?}, two parts {b:?}"
+        );
     }
     for key in ["circles", "twist"] {
         assert_eq!(one[key]["clockwise"], two[key]["clockwise"]);
