@@ -37,11 +37,14 @@ for path in sys.argv[1:]:
             _, name, ms = line.split()
             what, backend = name.rsplit("/", 1)
             rows.setdefault(what, {})[backend] = float(ms)
-print(f"{'per frame (median ms)':<24}{'tract':>9}{'onnxrt':>9}{'mediapipe':>11}{'tract/mp':>10}{'ort/mp':>8}")
-for what in ["detector", "lite", "full", "full_no_heatmap", "pipeline_full_tracking", "pipeline_full_static"]:
+import os
+cores = os.cpu_count() or 1
+mt = f"tract-{cores}t"
+print(f"{'per frame (median ms)':<24}{'tract':>9}{mt:>10}{'onnxrt':>9}{'mediapipe':>11}{'tract/mp':>10}{'ort/mp':>8}")
+for what in ["detector", "lite", "full", "full_no_heatmap", "pipeline_full_tracking", "pipeline_full_static", "live_cpu_per_frame"]:
     r = rows.get(what, {})
-    t, o, m = r.get("tract"), r.get("onnxruntime"), r.get("mediapipe")
-    f = lambda v: f"{v:9.2f}" if v is not None else f"{'-':>9}"
+    t, tm, o, m = r.get("tract"), r.get(mt), r.get("onnxruntime"), r.get("mediapipe")
+    f = lambda v, w=9: f"{v:{w}.2f}" if v is not None else f"{'-':>{w}}"
     ratio = lambda a: f"{a / m:7.2f}x" if a is not None and m else f"{'-':>8}"
-    print(f"{what:<24}{f(t)}{f(o)}{f(m):>11}{ratio(t):>10}{ratio(o):>8}")
+    print(f"{what:<24}{f(t)}{f(tm, 10)}{f(o)}{f(m):>11}{ratio(t):>10}{ratio(o):>8}")
 PY

@@ -186,8 +186,8 @@ fn live_cpu() {
                 .unwrap();
         let frame = est.track(&img, t).unwrap();
         let sample = stream::sample(&frame, t);
-        drop(analyzer.push(&sample));
-        drop(supine_vision::placement::check(
+        std::hint::black_box(analyzer.push(&sample));
+        std::hint::black_box(supine_vision::placement::check(
             sample.body.as_ref(),
             img.width() as f32,
             img.height() as f32,
