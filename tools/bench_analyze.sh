@@ -52,7 +52,7 @@ cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", t).group(1)) for k
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1)) / 1024
 rounds = [round(r["hold_s"], 2) for r in a["bridge"]["rounds"]]
 want = [round(h, 2) for h in truth["bridge_holds_s"]]
-circles = (a["circles"]["clockwise"], a["circles"]["counterclockwise"])
+circles = (a["circles"]["clockwise"], a["circles"]["anticlockwise"])
 ok = (len(rounds) == len(want) and all(abs(x - y) <= 0.5 for x, y in zip(rounds, want))
       and circles == (truth["circles_cw"], truth["circles_ccw"]))
 print(json.dumps({"clip": sys.argv[4], "who": f"supine {sys.argv[5]} thread(s)",
