@@ -325,8 +325,10 @@ fn chart_font() -> Check {
     }
 }
 
-/// Video devices (`video*` under `dev`): found, and whether they open. Opening is all: supine
-/// has no live camera capture, so no frame is read.
+/// Video devices (`video*` under `dev`): each opened and started as `supine practice --camera`
+/// would ([`crate::device::open`]: a camera that streams, is free and offers YUYV or MJPEG),
+/// then closed again. No frame is read or kept. A camera's second, metadata node is passed over
+/// without a word.
 fn cameras(dev: &Path) -> Check {
     let mut nodes: Vec<PathBuf> = std::fs::read_dir(dev)
         .map(|d| {
@@ -337,37 +339,40 @@ fn cameras(dev: &Path) -> Check {
         })
         .unwrap_or_default();
     nodes.sort();
-    let note = "supine reads recorded video (`supine analyze`), not a live camera, so no frame \
-                was read";
+    let without = "practice without one is timed as ever; or record the routine with any camera \
+                   or phone and run `supine analyze VIDEO`.";
     if nodes.is_empty() {
         return Check::fail(
             "camera",
             false,
             format!("no camera found (no {}/video* device).", dev.display()),
-            "connect a camera, or record the routine with any camera or phone and run \
-             `supine analyze VIDEO`.",
+            format!("connect a camera; {without}"),
         );
     }
-    let mut opened = Vec::new();
+    let mut usable = Vec::new();
     let mut refused = Vec::new();
     for node in &nodes {
-        match std::fs::File::open(node) {
-            Ok(_) => opened.push(node.display().to_string()),
-            Err(e) => refused.push(format!("{} cannot be opened ({e})", node.display())),
+        match crate::device::open(node) {
+            Ok(capture) => usable.push((node.display().to_string(), capture.describe())),
+            Err(crate::device::DeviceError::NoVideo) => {}
+            Err(e) => refused.push(format!("{} {e}", node.display())),
         }
     }
-    if opened.is_empty() {
-        return Check::fail(
-            "camera",
-            false,
-            format!("{}.", refused.join("; ")),
-            "add your user to the video group (`sudo usermod -aG video $USER`, then log in \
-             again).",
-        );
-    }
-    let mut found = format!("found {} ({note}).", opened.join(", "));
+    let Some((first, _)) = usable.first() else {
+        let found = if refused.is_empty() {
+            format!("no camera found ({} capture no video).", nodes.len())
+        } else {
+            format!("no usable camera: {}.", refused.join("; "))
+        };
+        return Check::fail("camera", false, found, without.to_owned());
+    };
+    let list: Vec<String> = usable.iter().map(|(n, d)| format!("{n} ({d})")).collect();
+    let mut found = format!(
+        "{} streams; use it with `supine practice --camera {first}`.",
+        list.join(", ")
+    );
     if !refused.is_empty() {
-        found = format!("{found} {}.", refused.join("; "));
+        found = format!("{found} Not usable: {}.", refused.join("; "));
     }
     Check::pass("camera", false, found)
 }
@@ -441,13 +446,14 @@ mod tests {
     }
 
     #[test]
-    fn a_video_device_that_opens_is_found_without_claiming_a_frame() {
+    fn a_video_node_that_is_no_camera_is_said_and_fails_softly() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("video0"), b"").unwrap();
         let c = cameras(dir.path());
-        assert!(c.ok, "{c:?}");
-        assert!(c.found.contains("video0"), "{c:?}");
-        assert!(c.found.contains("no frame was read"), "{c:?}");
+        assert!(!c.ok && !c.essential, "{c:?}");
+        assert!(c.found.starts_with("no usable camera"), "{c:?}");
+        assert!(c.found.contains("video0 is not a camera"), "{c:?}");
+        assert!(c.fix.unwrap().contains("timed as ever"));
     }
 
     #[test]
