@@ -14,7 +14,7 @@ use supine_server::limits::{CAMERA_OFF_AFTER, CAMERA_SESSIONS, FRAME_BYTES};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::{Message, WebSocket};
 
-use super::net::{Next, call, next, raw, serve_content, session, ws_connect};
+use super::net::{Next, call, next, raw, serve_content, session, try_next, ws_connect};
 
 type Socket = WebSocket<std::net::TcpStream>;
 
@@ -129,7 +129,7 @@ struct Live {
     last_sent: Option<Instant>,
     ms: Vec<f64>,
     camera_on: bool,
-    /// When an update first showed the clockwise set, and whether the camera was on before.
+    /// Once an update has shown the clockwise set: whether the camera was on by then.
     clockwise: Option<bool>,
     /// When "That's one." was said, with its update.
     counted: Option<(Duration, Value)>,
@@ -157,18 +157,12 @@ impl Live {
 
     /// Reads what has come, for at most 20 ms.
     fn read(&mut self) {
-        let v: Value = match self.ws.read() {
-            Ok(Message::Text(t)) => serde_json::from_str(t.as_str()).unwrap(),
-            Ok(_) => return,
-            Err(tungstenite::Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                return;
+        let v = match try_next(&mut self.ws) {
+            None => return,
+            Some(Next::Json(v)) => v,
+            Some(Next::Closed(f)) => {
+                panic!("closed while live: {:?}", f.map(|(c, r)| (u16::from(c), r)))
             }
-            Err(e) => panic!("reading the socket: {e}"),
         };
         assert!(error_of(&v).is_none(), "{v}");
         if camera_frame(&v) {
@@ -219,7 +213,7 @@ async fn a_clips_frames_sent_live_make_the_session_count_its_circle() {
     slow_breaths(port).await;
     let id = session(port).await;
     let frames = clip();
-    let (at, update, closed, ms) = tokio::task::spawn_blocking(move || {
+    let (at, update, closed, mut ms) = tokio::task::spawn_blocking(move || {
         let mut live = Live::new(ws_connect(port, id));
         // Lying down and then still in the pose until the clockwise set begins.
         for f in &frames[..16] {
@@ -273,7 +267,6 @@ async fn a_clips_frames_sent_live_make_the_session_count_its_circle() {
     // The set ended on the count: the other way follows at once.
     assert!(speaks(&update, "the other way"), "{update}");
     assert_eq!(update["view"]["direction"], "anticlockwise", "{update}");
-    let mut ms = ms;
     assert!(ms.len() > 50, "{} frames analysed", ms.len());
     ms.sort_by(f64::total_cmp);
     println!(

@@ -357,7 +357,14 @@ pub(crate) enum Next {
     Closed(Option<(CloseCode, String)>),
 }
 
+/// The next message (see [`try_next`]), failing the test when the socket's read timeout passes.
 pub(crate) fn next(ws: &mut WebSocket<std::net::TcpStream>) -> Next {
+    try_next(ws).expect("nothing came within the socket's read timeout")
+}
+
+/// The next message, each checked against the API document, or `None` when the socket's read
+/// timeout passes with nothing come.
+pub(crate) fn try_next(ws: &mut WebSocket<std::net::TcpStream>) -> Option<Next> {
     loop {
         match ws.read() {
             Ok(Message::Text(t)) => {
@@ -371,13 +378,23 @@ pub(crate) fn next(ws: &mut WebSocket<std::net::TcpStream>) -> Next {
                 ] });
                 let problems = check(doc, &schema, &v, "a WebSocket message");
                 assert!(problems.is_empty(), "{}", problems.join("\n"));
-                return Next::Json(v);
+                return Some(Next::Json(v));
             }
             Ok(Message::Close(f)) => {
-                return Next::Closed(f.map(|f| (f.code, f.reason.as_str().to_owned())));
+                return Some(Next::Closed(
+                    f.map(|f| (f.code, f.reason.as_str().to_owned())),
+                ));
             }
             Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {}
             Ok(Message::Binary(b)) => panic!("the server sends text, got {} bytes", b.len()),
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return None;
+            }
             Err(e) => panic!("reading the socket: {e}"),
         }
     }

@@ -360,7 +360,8 @@ fn cameras(dev: &Path) -> Check {
     }
     let Some((first, _)) = usable.first() else {
         let found = if refused.is_empty() {
-            format!("no camera found ({} capture no video).", nodes.len())
+            let names: Vec<String> = nodes.iter().map(|n| n.display().to_string()).collect();
+            format!("no camera found (no video from {}).", names.join(", "))
         } else {
             format!("no usable camera: {}.", refused.join("; "))
         };
