@@ -126,11 +126,17 @@ export class Player {
     this.promptSize = new ResizeObserver(() => this.fitPrompt());
     this.promptSize.observe(e.prompt);
     this.noticesShown = new Set();
-    this.stopNotices = onSoundProblems((list) => this.drawNotices(list));
+    this.soundNotes = [];
+    this.serverNotes = [];
+    this.stopNotices = onSoundProblems((list) => { this.soundNotes = list; this.drawNotices(); });
   }
 
-  /** Sound problems, said once each, calmly, in a line of their own. */
-  drawNotices(list) {
+  /**
+   * Sound problems, and what the server says (supine stopping, the journal not saving), in a
+   * line of their own, each said once, calmly; the server's words are spoken too.
+   */
+  drawNotices() {
+    const list = [...this.serverNotes, ...this.soundNotes];
     const n = this.el.notice;
     n.textContent = list.join(" ");
     n.hidden = list.length === 0;
@@ -138,6 +144,7 @@ export class Player {
       if (this.noticesShown.has(m)) continue;
       this.noticesShown.add(m);
       this.announce(m);
+      if (this.serverNotes.includes(m) && this.settings.voice) speak(m, { rate: this.settings.rate, voice: this.settings.web_voice });
     }
   }
 
@@ -225,6 +232,8 @@ export class Player {
     this.seq = u.seq;
     this.update = u;
     for (const fx of u.effects) this.effect(fx);
+    this.serverNotes = [u.stopping, u.error].filter(Boolean);
+    this.drawNotices();
     this.draw(u);
     if (u.ended) this.finish();
   }

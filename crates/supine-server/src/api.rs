@@ -585,6 +585,7 @@ fn check_pain(p: u8) -> Result<u8, ApiError> {
         (status = 409, description = "screening or daily check needed first", body = ErrorBody),
         (status = 422, description = "pain out of range", body = ErrorBody),
         (status = 429, description = "every place for a live session is in use by pages; end one or try again in a few minutes", body = ErrorBody),
+        (status = 503, description = "the server is stopping, or the journal is busy or read-only", body = ErrorBody),
         (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
 pub(crate) async fn start_session(
     State(state): State<AppState>,
@@ -827,15 +828,26 @@ async fn forward(mut socket: WebSocket, state: &AppState, id: u64, live: &LiveRe
         return;
     }
     if let Err(e) = live::start(state, id, live).await {
-        eprintln!("supine serve: session {id}: {e}");
+        tracing::warn!(session = id, "{e}");
     }
     let timeouts = state.timeouts();
     let mut ping = tokio::time::interval(timeouts.ws_ping());
     ping.tick().await;
     let mut heard = Instant::now();
     let mut camera = Camera::default();
+    let mut phase = state.watch_phase();
     loop {
         tokio::select! {
+            () = stopped(&mut phase) => {
+                // The last updates (the session saved, the server stopped) first.
+                while let Ok(text) = rx.try_recv() {
+                    if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
+                        break;
+                    }
+                }
+                close(&mut socket, close_code::AWAY, STOPPED).await;
+                break;
+            }
             msg = rx.recv() => match msg {
                 Ok(text) => {
                     if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
@@ -909,7 +921,7 @@ struct Camera {
 /// Feeds `event` to the live session; a failure is the server's to log, not the page's.
 async fn tell(state: &AppState, id: u64, live: &LiveRef, event: Event) {
     if let Err(e) = live::step(state, id, live, Some(event)).await {
-        eprintln!("supine serve: session {id}: {e}");
+        tracing::warn!(session = id, "{e}");
     }
 }
 
@@ -1003,6 +1015,14 @@ pub(crate) async fn text_too_large(socket: &mut WebSocket) {
         WS_MESSAGE_BYTES / 1024
     );
     close(socket, close_code::SIZE, &reason).await;
+}
+
+/// The close reason of every socket when the server stops.
+pub(crate) const STOPPED: &str = "supine has stopped; everything so far is saved";
+
+/// Completes once the server has stopped (or its state is gone).
+pub(crate) async fn stopped(phase: &mut tokio::sync::watch::Receiver<crate::Phase>) {
+    let _ = phase.wait_for(|p| *p == crate::Phase::Stopped).await;
 }
 
 pub(crate) async fn close(socket: &mut WebSocket, code: u16, reason: &str) {

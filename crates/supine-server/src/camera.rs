@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::{IntoResponse, Response};
 use image::ImageFormat;
 use serde::Serialize;
@@ -312,7 +312,7 @@ fn watch(mut lease: Lease, shared: &(Mutex<Slot>, Condvar), tx: &mpsc::Sender<Ou
         if lease.estimator.is_none() {
             match PoseEstimator::new(PoseOptions::default()) {
                 Ok(e) => lease.estimator = Some(e),
-                Err(e) => eprintln!("supine serve: loading the pose models: {e}"),
+                Err(e) => tracing::error!("loading the pose models: {e}"),
             }
         }
         let began = Instant::now();
@@ -346,7 +346,7 @@ fn analyse(lease: &mut Lease, analyzer: &mut Analyzer, jpeg: &[u8], t: f64, bega
             return Out::Bad("a camera frame had no pixels and was dropped".into());
         }
         Err(e) => {
-            eprintln!("supine serve: the pose pipeline failed on a camera frame: {e}");
+            tracing::warn!("the pose pipeline failed on a camera frame: {e}");
             return Out::Bad("the pose pipeline failed on a camera frame".into());
         }
     };
@@ -440,8 +440,13 @@ async fn setup(mut socket: WebSocket, state: AppState) {
     ping.tick().await;
     let mut heard = Instant::now();
     let mut feed = Feed::default();
+    let mut phase = state.watch_phase();
     loop {
         let reply = tokio::select! {
+            () = api::stopped(&mut phase) => {
+                api::close(&mut socket, close_code::AWAY, api::STOPPED).await;
+                return;
+            }
             out = feed.next() => match out {
                 Out::Frame(m, _) => serde_json::to_string(&m).ok(),
                 Out::Off => serde_json::to_string(&off()).ok(),

@@ -45,6 +45,9 @@ pub enum ApiError {
     /// Every place for a live session is taken by sessions that pages are using.
     #[error("{0}")]
     TooManySessions(String),
+    /// The server is stopping: no new session starts (those going on carry on).
+    #[error("{0}")]
+    Stopping(String),
     /// The journal cannot store anything more: the disk is full.
     #[error("{JOURNAL_FULL}")]
     JournalFull,
@@ -72,6 +75,7 @@ impl ApiError {
             ApiError::SignInRequired(_) => StatusCode::UNAUTHORIZED,
             ApiError::TooManyAttempts(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooManySessions(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Stopping(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::JournalFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::JournalUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Rejected(s, _) => *s,
@@ -142,7 +146,7 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(cause) = &self {
-            eprintln!("supine serve: internal error: {cause}");
+            tracing::error!("internal error: {cause}");
         }
         let status = self.status();
         let mut res = (status, axum::Json(self.body())).into_response();

@@ -20,6 +20,7 @@ mod error;
 mod guard;
 pub mod limits;
 mod live;
+mod observe;
 mod openapi;
 pub mod progress;
 mod serve;
@@ -43,6 +44,7 @@ pub use error::{ApiError, ApiJson, JOURNAL_FULL, SessionPath, store_error};
 pub use guard::HostAllowlist;
 pub use limits::Timeouts;
 pub use live::{Figure, Ring, Update};
+pub use observe::{JOURNAL_ANSWER, Phase};
 pub use serve::serve;
 
 /// The session clock: monotonic milliseconds, optionally sped up (for tests and demos).
@@ -114,6 +116,11 @@ pub(crate) struct Inner {
     /// Held while the plain plan is recomputed, so that a stale cache is refreshed once, not by
     /// every waiting request at the same moment.
     plan_refresh: tokio::sync::Mutex<()>,
+    /// Where the server is in its life. Every open WebSocket holds a receiver, so the count
+    /// of receivers is the count of sockets still open.
+    phase: tokio::sync::watch::Sender<Phase>,
+    /// Told when the stop should not wait any longer ([`AppState::stop_now`]).
+    hurry: tokio::sync::Notify,
 }
 
 /// How long the plain plan reply is reused. Writes through this server clear it at once; the
@@ -154,6 +161,8 @@ impl AppState {
                 limiters: auth::Limiters::new(),
                 plan_cache: Mutex::new(None),
                 plan_refresh: tokio::sync::Mutex::new(()),
+                phase: tokio::sync::watch::Sender::new(Phase::Serving),
+                hurry: tokio::sync::Notify::new(),
             }),
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -163,6 +172,42 @@ impl AppState {
             ));
         }
         Ok(state)
+    }
+
+    /// Where the server is in its life.
+    pub fn phase(&self) -> Phase {
+        *self.inner.phase.borrow()
+    }
+
+    /// Ends a stop's wait for live sessions at once (a second Ctrl+C): their records are
+    /// saved and the server stops. Before a stop has begun, the next one does not wait.
+    pub fn stop_now(&self) {
+        self.inner.hurry.notify_one();
+    }
+
+    /// How many live sessions are going on (started, not over, not abandoned): what a stop
+    /// waits for.
+    pub fn sessions_going_on(&self) -> usize {
+        live::going_on(self)
+    }
+
+    pub(crate) fn set_phase(&self, phase: Phase) {
+        self.inner.phase.send_replace(phase);
+    }
+
+    /// A receiver of the phase, held by each open socket for as long as it is open.
+    pub(crate) fn watch_phase(&self) -> tokio::sync::watch::Receiver<Phase> {
+        self.inner.phase.subscribe()
+    }
+
+    /// Completes when [`AppState::stop_now`] is called (or has been).
+    pub(crate) async fn hurried(&self) {
+        self.inner.hurry.notified().await;
+    }
+
+    /// Completes once no socket is open.
+    pub(crate) async fn sockets_closed(&self) {
+        self.inner.phase.closed().await;
     }
 
     pub(crate) fn timeouts(&self) -> Timeouts {
@@ -232,7 +277,8 @@ impl AppState {
 
 /// The whole app: the page, its assets and the API, behind the Host/Origin guard, sign-in
 /// beyond loopback (sessions in a cookie, see [`Access`]) and the body limit
-/// ([`limits::BODY_BYTES`]).
+/// ([`limits::BODY_BYTES`]), with a request log; and `/healthz` and `/readyz` outside all of
+/// them.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
@@ -250,6 +296,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guard::guard,
         ))
+        .layer(observe::request_log())
+        .merge(observe::routes())
         .with_state(state)
 }
 
@@ -275,7 +323,7 @@ async fn sweep_every(state: Weak<Inner>, every: std::time::Duration) {
         let Some(inner) = state.upgrade() else { return };
         let state = AppState { inner };
         if let Err(e) = state.sweep().await {
-            eprintln!("supine serve: marking interrupted sessions: {e}");
+            tracing::warn!("marking interrupted sessions: {e}");
         }
     }
 }

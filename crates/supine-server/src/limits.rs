@@ -77,6 +77,15 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// cut-off as `supine practice`).
 pub const STALE: Duration = Duration::from_secs(120);
 
+/// How long a stop waits for the live sessions to end: 60 s. Meanwhile no new session starts,
+/// the pages are told, and the sessions go on; then their records are saved, and a session
+/// still going on is left open in the journal as after a crash (interrupted once [`STALE`]
+/// passes). A second Ctrl+C stops at once, saving the same.
+pub const DRAIN: Duration = Duration::from_secs(60);
+
+/// How long a stop waits, after the sessions are saved, for the sockets to close: 2 s.
+pub const SOCKETS_CLOSE: Duration = Duration::from_secs(2);
+
 /// How often a live session tells the journal it is alive: every 30 s (as the terminal does).
 pub const HEARTBEAT: Duration = Duration::from_secs(30);
 
@@ -115,6 +124,8 @@ pub struct Timeouts {
     pub abandoned: Duration,
     /// See [`SWEEP_INTERVAL`].
     pub sweep: Duration,
+    /// See [`DRAIN`].
+    pub drain: Duration,
 }
 
 impl Default for Timeouts {
@@ -124,6 +135,7 @@ impl Default for Timeouts {
             idle: IDLE_TIMEOUT,
             abandoned: ABANDONED,
             sweep: SWEEP_INTERVAL,
+            drain: DRAIN,
         }
     }
 }

@@ -23,7 +23,7 @@ use tokio::sync::{Mutex, Notify, broadcast};
 use crate::error::{ApiError, store_error};
 use crate::limits::{HEARTBEAT, LIVE_SESSIONS, UNSAVED_RECORDS};
 use crate::openapi::foreign;
-use crate::{AppState, now_rfc3339};
+use crate::{AppState, Phase, now_rfc3339};
 
 /// What the pose figure should show, derived from the segment (the core's types stay as they
 /// are): which pose, which movement, and the direction or side.
@@ -92,6 +92,9 @@ pub struct Update {
     /// Set while the journal cannot store this session's records: what went wrong and what to
     /// do, for the page to show. The records are kept and written once the journal works.
     pub error: Option<String>,
+    /// Set while the server stops, and once it has: what the page should say and speak.
+    /// The session goes on, saved as it goes, until the server stops.
+    pub stopping: Option<String>,
 }
 
 /// A session being played.
@@ -196,6 +199,7 @@ impl Live {
             effects,
             seq: self.seq,
             error: self.error.clone(),
+            stopping: stopping_words(state),
         }
     }
 
@@ -216,9 +220,11 @@ impl Live {
             self.unsaved.push(ev);
         } else {
             self.dropped += 1;
-            eprintln!(
-                "supine serve: session {}: {} records wait for the journal; dropped one ({} so far)",
-                self.journal_id, UNSAVED_RECORDS, self.dropped
+            tracing::warn!(
+                session = self.journal_id,
+                "{} records wait for the journal; dropped one ({} so far)",
+                UNSAVED_RECORDS,
+                self.dropped
             );
         }
     }
@@ -324,15 +330,39 @@ pub async fn step(
     let flushed = flush(state, &mut l).await;
     let error = flushed.err().map(|e| unsaved_message(&e));
     if error.is_some() && error != l.error {
-        eprintln!(
-            "supine serve: session {id}: {}",
-            error.as_deref().unwrap_or_default()
-        );
+        tracing::warn!(session = id, "{}", error.as_deref().unwrap_or_default());
     }
     l.error = error;
     let update = l.tell(id, fx, state);
     l.wake.notify_one();
     Ok(update)
+}
+
+/// What the page says while the server stops and once it has, if it is stopping.
+fn stopping_words(state: &AppState) -> Option<String> {
+    match state.phase() {
+        Phase::Serving => None,
+        Phase::Stopping => Some(format!(
+            "supine is being stopped on this computer. Everything so far is saved, and you can \
+             carry on for up to {}.",
+            duration_words(state.timeouts().drain)
+        )),
+        Phase::Saving | Phase::Stopped => Some(
+            "supine has stopped. Your session is saved up to here. Rest for a moment, then start \
+             supine again whenever you like."
+                .to_owned(),
+        ),
+    }
+}
+
+/// A duration in whole seconds or minutes, in words.
+fn duration_words(d: Duration) -> String {
+    let s = d.as_secs().max(1);
+    match s {
+        1 => "a second".to_owned(),
+        2..=119 => format!("{s} seconds"),
+        _ => format!("{} minutes", s / 60),
+    }
 }
 
 /// What the page shows while the journal does not take this session's records.
@@ -404,7 +434,7 @@ async fn tick(state: AppState, id: u64, live: LiveRef, wake: Arc<Notify>) {
         tokio::select! {
             () = sleep => {
                 if let Err(e) = step(&state, id, &live, None).await {
-                    eprintln!("supine serve: session {id}: {e}");
+                    tracing::warn!(session = id, "{e}");
                 }
             }
             () = wake.notified() => {}
@@ -422,7 +452,7 @@ async fn tick(state: AppState, id: u64, live: LiveRef, wake: Arc<Notify>) {
                 if unsaved {
                     // Writing what waits is a heartbeat too.
                     if let Err(e) = step(&state, id, &live, None).await {
-                        eprintln!("supine serve: session {id}: {e}");
+                        tracing::warn!(session = id, "{e}");
                     }
                     continue;
                 }
@@ -432,7 +462,7 @@ async fn tick(state: AppState, id: u64, live: LiveRef, wake: Arc<Notify>) {
                 let error = r.err().map(|e| unsaved_message(&e));
                 if error != l.error {
                     if let Some(e) = &error {
-                        eprintln!("supine serve: session {id}: heartbeat: {e}");
+                        tracing::warn!(session = id, "heartbeat: {e}");
                     }
                     l.error = error;
                     l.tell(id, Vec::new(), &state);
@@ -468,6 +498,13 @@ fn table(state: &AppState) -> Result<std::sync::MutexGuard<'_, Table>, ApiError>
 /// Holds a place for a new session: a free one, or one given up by a session that has ended
 /// or been abandoned. Refused with 429 when every session holds its place.
 pub fn reserve(state: &AppState) -> Result<Place, ApiError> {
+    if state.phase() != Phase::Serving {
+        return Err(ApiError::Stopping(
+            "supine is being stopped, so a new session cannot start now; start it again once \
+             supine is back"
+                .into(),
+        ));
+    }
     let abandon_after = state.timeouts().abandoned;
     let mut t = table(state)?;
     if t.sessions.len() + t.reserved >= LIVE_SESSIONS {
@@ -534,6 +571,57 @@ pub fn in_use(state: &AppState) -> Result<Vec<SessionId>, ApiError> {
         })
         .map(|(&id, _)| id as SessionId)
         .collect())
+}
+
+/// How many live sessions are going on: started, not over, and not abandoned. A stop waits for
+/// them.
+pub fn going_on(state: &AppState) -> usize {
+    let abandon_after = state.timeouts().abandoned;
+    table(state).map_or(0, |t| {
+        t.sessions
+            .values()
+            .filter(|l| {
+                l.try_lock().map_or(true, |l| {
+                    l.started && !l.finished && !l.abandoned(abandon_after)
+                })
+            })
+            .count()
+    })
+}
+
+/// Every live session, to step or tell.
+fn all(state: &AppState) -> Vec<(u64, LiveRef)> {
+    table(state).map_or_else(
+        |_| Vec::new(),
+        |t| t.sessions.iter().map(|(&id, l)| (id, l.clone())).collect(),
+    )
+}
+
+/// Tells every page watching a live session what is happening (the server's phase is in
+/// each update).
+pub async fn tell_all(state: &AppState) {
+    for (id, live) in all(state) {
+        let mut l = live.lock().await;
+        if !l.finished {
+            l.tell(id, Vec::new(), state);
+        }
+    }
+}
+
+/// Moves every live session to now and saves its records, telling its pages; a session the
+/// journal refuses is logged (its records stay unsaved: the journal said why).
+pub async fn save_all(state: &AppState) {
+    for (id, live) in all(state) {
+        match step(state, id, &live, None).await {
+            Ok(update) if update.error.is_some() => tracing::warn!(
+                session = id,
+                "stopping with records unsaved: {}",
+                update.error.unwrap_or_default()
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(session = id, "stopping: {e}"),
+        }
+    }
 }
 
 /// Lets go of sessions the journal has closed.

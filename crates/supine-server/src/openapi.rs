@@ -44,6 +44,8 @@ pub(crate) struct ErrorBody {
         crate::auth::sign_in,
         crate::auth::sign_out,
         crate::auth::account,
+        crate::observe::healthz,
+        crate::observe::readyz,
     ),
     components(schemas(
         ErrorBody,
@@ -64,9 +66,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
          from the page's own origin; the Host header (one of it, and the host of an \
          absolute-form target) must name this server; bodies are limited to {} KiB (413). \
          Errors are {{\"error\": message}}, for unknown routes (404), wrong methods and OPTIONS \
-         (405, with Allow) too. Beyond 127.0.0.1 every route needs a signed-in session (401 \
+         (405, with Allow) too. /healthz and /readyz answer any Host without signing in. Beyond 127.0.0.1 every route needs a signed-in session (401 \
          without one) except the sign-in page, its assets and POST /api/sign-in. A write the journal cannot take is 507 when the disk is full \
-         (nothing saved is lost) and 503 when the journal is busy or read-only. The \
+         (nothing saved is lost) and 503 when the journal is busy or read-only. While the server \
+         stops, no new session starts (503) and each Update carries `stopping`. The \
          WebSocket at /api/sessions/{{id}}/ws sends a snapshot, then an Update on every change \
          and at every breath turn; a text message on it is an event, as for POST \
          .../events; text messages are limited to {} KiB (close code 1009). A binary message \

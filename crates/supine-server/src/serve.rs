@@ -21,11 +21,19 @@ use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
-use crate::AppState;
-use crate::limits::{ACCEPT_BACKOFF, HEAD_BYTES, HEADERS, Timeouts};
+use crate::limits::{ACCEPT_BACKOFF, HEAD_BYTES, HEADERS, SOCKETS_CLOSE, Timeouts};
+use crate::{AppState, Phase, live};
 
-/// Serves the app on `listener` until `shutdown` completes, then stops accepting, lets each
-/// connection finish the request it is answering, and returns.
+/// Serves the app on `listener` until `shutdown` completes, then stops gracefully:
+///
+/// 1. Stopping ([`Phase::Stopping`]): no new session starts (503), `/readyz` answers 503,
+///    and each live session's pages are told. Connections are still taken, so the sessions
+///    going on carry on with their pages, until none is going on, [`Timeouts::drain`] has
+///    passed, or [`AppState::stop_now`] is called.
+/// 2. Saving ([`Phase::Saving`]): every live session is moved to now and its records saved;
+///    its pages are told supine has stopped.
+/// 3. Stopped ([`Phase::Stopped`]): sockets close with 1001; the listener closes, each
+///    connection finishes the request it is answering, and this returns.
 ///
 /// Each connection gets [`Timeouts::header_read`] to send a request's head (counted again for
 /// every request on a kept-alive connection) and is closed after [`Timeouts::idle`] with
@@ -36,31 +44,82 @@ where
     F: Future<Output = ()> + Send,
 {
     let timeouts = state.timeouts();
-    let app = crate::router(state);
+    let app = crate::router(state.clone());
     // Dropping the sender tells every connection to finish up.
     let (stop, stopped) = watch::channel(());
     let mut connections = tokio::task::JoinSet::new();
+    // A connection's task, or (a failed accept: too many open files) a pause before the next.
+    let accept = |accepted: io::Result<(TcpStream, SocketAddr)>,
+                  connections: &mut tokio::task::JoinSet<()>| match accepted {
+        Ok((stream, peer)) => {
+            connections.spawn(connection(
+                stream,
+                peer,
+                app.clone(),
+                timeouts,
+                stopped.clone(),
+            ));
+            None
+        }
+        Err(e) => {
+            tracing::warn!("cannot accept a connection: {e}");
+            Some(tokio::time::sleep(ACCEPT_BACKOFF))
+        }
+    };
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    connections.spawn(connection(stream, peer, app.clone(), timeouts, stopped.clone()));
+            accepted = listener.accept() => {
+                if let Some(pause) = accept(accepted, &mut connections) {
+                    pause.await;
                 }
-                Err(e) => {
-                    eprintln!("supine serve: cannot accept a connection: {e}");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
-            },
+            }
         }
     }
+
+    state.set_phase(Phase::Stopping);
+    live::tell_all(&state).await;
+    let going_on = live::going_on(&state);
+    if going_on > 0 {
+        tracing::info!(
+            sessions = going_on,
+            "stopping: waiting up to {} s for the sessions going on to end",
+            timeouts.drain.as_secs()
+        );
+    }
+    let deadline = tokio::time::sleep(timeouts.drain);
+    let mut deadline = std::pin::pin!(deadline);
+    let mut check = tokio::time::interval(DRAIN_CHECK);
+    loop {
+        tokio::select! {
+            () = &mut deadline => break,
+            () = state.hurried() => break,
+            _ = check.tick() => if live::going_on(&state) == 0 { break },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                if let Some(pause) = accept(accepted, &mut connections) {
+                    pause.await;
+                }
+            }
+        }
+    }
+    state.set_phase(Phase::Saving);
+    live::save_all(&state).await;
+    state.set_phase(Phase::Stopped);
     drop(listener);
     drop(stop);
     while connections.join_next().await.is_some() {}
+    // Each socket sends its last update and a close frame; a page that does not read them
+    // does not hold the stop.
+    let _ = tokio::time::timeout(SOCKETS_CLOSE, state.sockets_closed()).await;
+    tracing::info!("stopped");
     Ok(())
 }
+
+/// How often a stop looks whether the live sessions have ended: every 250 ms.
+const DRAIN_CHECK: Duration = Duration::from_millis(250);
 
 /// One connection, to its end or until the server stops.
 async fn connection(

@@ -12,11 +12,11 @@ use supine_store::{Account, Role};
 
 use super::*;
 
-const PASSWORD: &str = "a calm long password";
+pub(crate) const PASSWORD: &str = "a calm long password";
 
 /// The app as `supine serve --listen 0.0.0.0` makes it, over the journal file at `path`, which
 /// gets an account "ana" first.
-fn network_app(path: &Path, secure_cookies: bool) -> Router {
+pub(crate) fn network_app(path: &Path, secure_cookies: bool) -> Router {
     let mut j = SqliteJournal::open(path).unwrap();
     assert!(
         j.add_account(&Account {
@@ -33,7 +33,12 @@ fn network_app(path: &Path, secure_cookies: bool) -> Router {
 }
 
 /// A request as a program sends it: `Host: 127.0.0.1:PORT`, no Origin, maybe a cookie.
-fn program(method: &str, path: &str, body: Option<Value>, cookie: Option<&str>) -> Request<Body> {
+pub(crate) fn program(
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    cookie: Option<&str>,
+) -> Request<Body> {
     let mut b = Request::builder()
         .method(method)
         .uri(path)
@@ -50,7 +55,7 @@ fn program(method: &str, path: &str, body: Option<Value>, cookie: Option<&str>) 
     .unwrap()
 }
 
-async fn call(app: &Router, req: Request<Body>) -> (Response<()>, Value) {
+pub(crate) async fn call(app: &Router, req: Request<Body>) -> (Response<()>, Value) {
     let res = app.clone().oneshot(req).await.unwrap();
     let (parts, body) = res.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
@@ -58,7 +63,7 @@ async fn call(app: &Router, req: Request<Body>) -> (Response<()>, Value) {
     (Response::from_parts(parts, ()), v)
 }
 
-fn sign_in_request(name: &str, password: &str, peer: &str) -> Request<Body> {
+pub(crate) fn sign_in_request(name: &str, password: &str, peer: &str) -> Request<Body> {
     let mut req = program(
         "POST",
         "/api/sign-in",
@@ -71,7 +76,7 @@ fn sign_in_request(name: &str, password: &str, peer: &str) -> Request<Body> {
 }
 
 /// Signs in as ana; returns the `Set-Cookie` header and the `name=value` to send back.
-async fn sign_in(app: &Router) -> (String, String) {
+pub(crate) async fn sign_in(app: &Router) -> (String, String) {
     let (res, v) = call(app, sign_in_request("ana", PASSWORD, "192.168.1.20:50000")).await;
     assert_eq!(res.status(), StatusCode::OK, "{v}");
     assert_eq!(v["name"], "ana");
@@ -152,6 +157,19 @@ async fn the_host_trick_gets_401_everywhere_and_changes_nothing() {
     for page in ["/signin.html", "/signin.js", "/style.css", "/icon.svg"] {
         let (res, _) = call(&app, program("GET", page, None, None)).await;
         assert_eq!(res.status(), StatusCode::OK, "{page}");
+    }
+    // Health is for load balancers and process managers: any Host, no account, nothing
+    // personal in the answer.
+    for (path, status) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        for host in [HOST, "10.0.0.7:4321", "supine-1.internal"] {
+            let req = Request::get(path)
+                .header(header::HOST, host)
+                .body(Body::empty())
+                .unwrap();
+            let (res, v) = call(&app, req).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path} {host}: {v}");
+            assert_eq!(v, json!({ "status": status }), "{path} {host}");
+        }
     }
     drop(app);
 

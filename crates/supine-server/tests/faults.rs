@@ -24,6 +24,8 @@ struct Faults {
     full: AtomicBool,
     /// `start_session` answers an id without storing anything (issue 11's phantom sessions).
     phantom_starts: AtomicBool,
+    /// The storage does not answer (a database server gone): `ping` fails.
+    unreachable: AtomicBool,
 }
 
 /// An SQLite journal with [`Faults`].
@@ -121,6 +123,15 @@ impl Journal for Faulty {
     }
     fn check_integrity(&self) -> Result<(), StoreError> {
         self.inner.check_integrity()
+    }
+    fn ping(&self) -> Result<(), StoreError> {
+        if self.faults.unreachable.load(Ordering::SeqCst) {
+            return Err(StoreError::NotADatabase {
+                location: "/tmp/test/journal.db".into(),
+                reason: "the storage did not answer".into(),
+            });
+        }
+        self.inner.ping()
     }
     fn add_account(&mut self, account: &Account) -> Result<bool, StoreError> {
         self.write()?;
@@ -238,4 +249,26 @@ async fn a_live_session_says_it_is_not_saved_and_saves_what_it_kept_when_there_i
     assert_eq!(stored.pain_after, Some(2));
     let kinds: Vec<&str> = stored.events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds.last(), Some(&"pain_after"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn readiness_follows_the_journal_and_health_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, faults) = faulty_app(&dir.path().join("journal.db")).await;
+    let (s, v) = send(&app, get("/readyz")).await;
+    assert_eq!((s, &v), (StatusCode::OK, &json!({ "status": "ready" })));
+    faults.unreachable.store(true, Ordering::SeqCst);
+    let (s, v) = send(&app, get("/readyz")).await;
+    assert_eq!(
+        (s, &v),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({ "status": "journal_unavailable" })
+        )
+    );
+    // The process itself is fine: a process manager must not restart it for the journal.
+    let (s, v) = send(&app, get("/healthz")).await;
+    assert_eq!((s, &v), (StatusCode::OK, &json!({ "status": "ok" })));
+    faults.unreachable.store(false, Ordering::SeqCst);
+    assert_eq!(send(&app, get("/readyz")).await.0, StatusCode::OK);
 }

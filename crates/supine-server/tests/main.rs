@@ -6,6 +6,7 @@ mod camera;
 mod errors;
 mod faults;
 mod net;
+mod observe;
 mod openapi;
 mod props;
 mod sessions;

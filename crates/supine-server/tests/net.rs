@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use supine_core::Content;
 use supine_server::limits::WS_MESSAGE_BYTES;
 use supine_server::{Access, AppState, Config, Timeouts};
-use supine_store::SqliteJournal;
+use supine_store::{Journal, SqliteJournal};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tungstenite::client::IntoClientRequest;
@@ -19,11 +19,12 @@ use super::all_no;
 use super::openapi::{check, check_response, document, document_blocking};
 
 /// A bound so generous that only a server that never closes misses it. Not a speed check.
-const GENEROUS: Duration = Duration::from_secs(20);
+pub(crate) const GENEROUS: Duration = Duration::from_secs(20);
 
 /// A server on a free loopback port.
 pub(crate) struct Served {
     pub(crate) port: u16,
+    pub(crate) state: AppState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     done: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -34,36 +35,63 @@ pub(crate) async fn serve(timeouts: Timeouts) -> Served {
 
 /// A server on a free loopback port with this content.
 pub(crate) async fn serve_content(timeouts: Timeouts, content: Arc<Content>) -> Served {
+    let journal = SqliteJournal::open_in_memory().unwrap();
+    serve_journal(timeouts, content, Box::new(journal), 1.0).await
+}
+
+/// A server on a free loopback port with this content and journal, its clock `speed` times
+/// real time.
+pub(crate) async fn serve_journal(
+    timeouts: Timeouts,
+    content: Arc<Content>,
+    journal: Box<dyn Journal>,
+    speed: f64,
+) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let config = Config {
         port,
         host_names: Vec::new(),
-        speed: 1.0,
+        speed,
         timeouts,
         access: Access::Loopback,
     };
-    let journal = SqliteJournal::open_in_memory().unwrap();
-    let state = AppState::new(content, Box::new(journal), &config).unwrap();
+    let state = AppState::new(content, journal, &config).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let done = tokio::spawn(supine_server::serve(listener, state, async move {
+    let done = tokio::spawn(supine_server::serve(listener, state.clone(), async move {
         let _ = stopped.await;
     }));
     Served {
         port,
+        state,
         stop: Some(stop),
         done,
     }
 }
 
 impl Served {
-    /// Stops the server; whether it returned cleanly within [`GENEROUS`].
-    async fn stop(mut self) -> bool {
-        let _ = self.stop.take().unwrap().send(());
+    /// Stops the server without waiting for the sessions going on (their records are saved;
+    /// the wait has tests of its own); whether it returned cleanly within [`GENEROUS`].
+    pub(crate) async fn stop(self) -> bool {
+        self.state.stop_now();
+        self.stop_waiting().await
+    }
+
+    /// Stops the server as Ctrl+C does, waiting for sessions going on up to the drain time;
+    /// whether it returned cleanly within [`GENEROUS`].
+    pub(crate) async fn stop_waiting(mut self) -> bool {
+        self.begin_stop();
         matches!(
             tokio::time::timeout(GENEROUS, &mut self.done).await,
             Ok(Ok(Ok(())))
         )
+    }
+
+    /// Asks the server to stop (Ctrl+C) and returns at once.
+    pub(crate) fn begin_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 

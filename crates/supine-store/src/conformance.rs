@@ -961,15 +961,17 @@ pub fn settings_import_keeps_what_is_there(j: &mut dyn Journal) {
     assert_invalid(j.import_setting(" ", &json!(1)), "setting key");
 }
 
-/// A journal just made passes its integrity check.
+/// A journal just made passes its integrity check and answers a ping, before and after use.
 pub fn a_fresh_journal_is_undamaged(j: &mut dyn Journal) {
     j.check_integrity().unwrap();
+    j.ping().unwrap();
     let id = j
         .start_session(&new_session("2026-11-26T14:05:00+01:00"))
         .unwrap();
     j.record_event(id, &event("2026-11-26T14:06:00+01:00", "hurt", json!({})))
         .unwrap();
     j.check_integrity().unwrap();
+    j.ping().unwrap();
 }
 
 fn account(name: &str, role: Role) -> Account {

@@ -512,6 +512,10 @@ pub trait Journal: Send {
     /// that an export never silently leaves out what a damaged file hides.
     fn check_integrity(&self) -> Result<(), StoreError>;
 
+    /// One small read that reaches the storage (the file, or the database server), to tell
+    /// whether the journal answers now: a server's readiness check. Reads nothing personal.
+    fn ping(&self) -> Result<(), StoreError>;
+
     /// Adds an account. Returns `false`, storing nothing, if the journal already has an account
     /// of that name. Accounts belong to the journal, whichever profile this one is opened for.
     fn add_account(&mut self, account: &Account) -> Result<bool, StoreError>;

@@ -1014,6 +1014,14 @@ impl Journal for PgJournal {
         Ok(())
     }
 
+    fn ping(&self) -> Result<(), StoreError> {
+        self.client
+            .borrow_mut()
+            .simple_query("SELECT 1")
+            .map(drop)
+            .map_err(self.fail("checking that the journal answers"))
+    }
+
     fn add_account(&mut self, account: &Account) -> Result<bool, StoreError> {
         let created_ms = validate::account(account)?;
         self.write("adding an account", |tx| {

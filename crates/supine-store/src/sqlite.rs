@@ -1400,6 +1400,13 @@ impl Journal for SqliteJournal {
         })
     }
 
+    fn ping(&self) -> Result<(), StoreError> {
+        // The schema version lives in the file's first page: reading it reaches the file.
+        self.conn
+            .query_row("PRAGMA schema_version", [], |_| Ok(()))
+            .map_err(self.ctx.fail("checking that the journal answers"))
+    }
+
     fn check_integrity(&self) -> Result<(), StoreError> {
         // A page so broken that the check itself cannot read it is damage too.
         let fail = |e| match map_error(e, &self.ctx.location, "checking the journal") {

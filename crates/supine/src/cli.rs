@@ -394,4 +394,29 @@ pub struct ServeArgs {
     /// Run session time this many times faster (for tests).
     #[arg(long, hide = true)]
     pub speed: Option<f64>,
+    /// When stopped (Ctrl+C, or SIGTERM from a service manager), wait up to this many seconds
+    /// for the sessions going on to end before saving them and stopping; a second Ctrl+C
+    /// stops at once. Nothing is lost either way.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub drain: u64,
+    /// What the server logs on stderr: `warn` (problems only) on 127.0.0.1, `info` (a line
+    /// per request: method, route, status and time, nothing personal) beyond it; or
+    /// `error`, `debug`, `off`.
+    #[arg(long, env = "SUPINE_LOG", value_name = "LEVEL")]
+    pub log: Option<LogLevel>,
+}
+
+/// How much `supine serve` logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Failures only.
+    Error,
+    /// Problems: failures, and what may need doing.
+    Warn,
+    /// A line per request (method, route, status, time), and the server's starts and stops.
+    Info,
+    /// More detail, for finding a fault.
+    Debug,
 }

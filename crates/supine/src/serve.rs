@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use supine_server::{Access, AppState, Config, Timeouts};
 
-use crate::cli::{Cli, ServeArgs};
+use crate::cli::{Cli, LogLevel, ServeArgs};
 use crate::files::load_content;
 use crate::practice::open_journal;
 
@@ -16,6 +16,11 @@ use crate::practice::open_journal;
 pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let ip = listen_address(args.listen.as_deref())?;
     let access = Access::for_listen(ip);
+    start_log(args.log.unwrap_or(if access == Access::Loopback {
+        LogLevel::Warn
+    } else {
+        LogLevel::Info
+    }));
     let content = Arc::new(load_content(cli.content.as_deref())?);
     let journal = open_journal(cli)?;
     if access != Access::Loopback {
@@ -61,7 +66,10 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             port,
             host_names,
             speed,
-            timeouts: Timeouts::default(),
+            timeouts: Timeouts {
+                drain: std::time::Duration::from_secs(args.drain),
+                ..Timeouts::default()
+            },
             access,
         };
         let state = AppState::new(content, journal, &config)?;
@@ -72,13 +80,61 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         if args.open {
             open_browser(&url);
         }
-        let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
+        let stop = stop_signals(state.clone(), args.drain)?;
         supine_server::serve(listener, state, stop)
             .await
             .context("the web server stopped")
     })
+}
+
+/// Completes on the first Ctrl+C or SIGTERM, saying what happens next; a second one makes
+/// the stop not wait for the sessions going on ([`AppState::stop_now`]).
+fn stop_signals(
+    state: AppState,
+    drain_s: u64,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    let mut signals = async move || {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    Ok(async move {
+        signals().await;
+        match state.sessions_going_on() {
+            0 => eprintln!("supine is stopping."),
+            n => eprintln!(
+                "supine is stopping: {n} {} going on may finish first (up to {drain_s} s), \
+                 saved as {} goes. Press Ctrl+C again to stop now; nothing is lost either way.",
+                if n == 1 { "session" } else { "sessions" },
+                if n == 1 { "it" } else { "each" },
+            ),
+        }
+        tokio::spawn(async move {
+            signals().await;
+            state.stop_now();
+        });
+    })
+}
+
+/// Logs on stderr at `level`: the request log at info, problems at warn.
+fn start_log(level: LogLevel) {
+    use tracing_subscriber::filter::LevelFilter;
+    let filter = match level {
+        LogLevel::Off => LevelFilter::OFF,
+        LogLevel::Error => LevelFilter::ERROR,
+        LogLevel::Warn => LevelFilter::WARN,
+        LogLevel::Info => LevelFilter::INFO,
+        LogLevel::Debug => LevelFilter::DEBUG,
+    };
+    // Only one logger per process; a second call (none today) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(filter)
+        .with_target(false)
+        .try_init();
 }
 
 /// The address `--listen` names (an IP address, or `localhost` for 127.0.0.1); 127.0.0.1

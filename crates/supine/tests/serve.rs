@@ -19,14 +19,21 @@ impl Drop for Server {
 }
 
 fn start() -> Server {
+    start_with(&[], Stdio::null())
+}
+
+/// `supine serve` on a free port with these extra arguments and stderr.
+fn start_with(args: &[&str], stderr: Stdio) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_supine"))
         .args(["serve", "--port", "0", "--db"])
         .arg(dir.path().join("journal.db"))
+        .args(args)
         .env("HOME", dir.path())
         .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env_remove("SUPINE_LOG")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -138,4 +145,58 @@ fn a_listen_address_that_is_not_an_ip_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--listen wants an IP address"), "{err}");
+}
+
+/// Sends SIGTERM, as a service manager stops a service; the exit status and stderr, once it
+/// has exited (within a bound only a server that never stops misses).
+fn terminate(server: &mut Server) -> (std::process::ExitStatus, String) {
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = server.child.stderr.take() {
+        e.read_to_string(&mut err).unwrap();
+    }
+    (status, err)
+}
+
+#[test]
+fn sigterm_stops_serve_cleanly_and_the_request_log_has_routes_not_queries() {
+    let mut server = start_with(&["--log", "info"], Stdio::piped());
+    let host = format!("127.0.0.1:{}", server.port);
+    let (status, _) = get(server.port, &host, "/api/plan?minutes=9");
+    assert!(status.contains("200"), "{status}");
+    let (status, body) = get(server.port, "10.0.0.5", "/readyz");
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(body, r#"{"status":"ready"}"#);
+    let (code, err) = terminate(&mut server);
+    assert!(code.success(), "{code:?}: {err}");
+    assert!(err.contains("supine is stopping"), "{err}");
+    assert!(err.contains("route=/api/plan"), "{err}");
+    assert!(err.contains("status=200"), "{err}");
+    assert!(err.contains("stopped"), "{err}");
+    assert!(!err.contains("minutes"), "{err}");
+    assert!(!err.contains("readyz"), "{err}");
+}
+
+#[test]
+fn on_loopback_serve_logs_only_problems_by_default() {
+    let mut server = start_with(&[], Stdio::piped());
+    let host = format!("127.0.0.1:{}", server.port);
+    let (status, _) = get(server.port, &host, "/api/today");
+    assert!(status.contains("200"), "{status}");
+    let (code, err) = terminate(&mut server);
+    assert!(code.success(), "{code:?}: {err}");
+    assert!(!err.contains("route="), "{err}");
 }
