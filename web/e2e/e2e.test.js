@@ -774,6 +774,33 @@ test("a working voice: no notice in the player, and the settings check says what
   }
 });
 
+test("stopping the server mid-session: the page says so, aloud and on screen, then that it has stopped", async () => {
+  const srv = await freshServer({ speed: 1, args: ["--drain", "3"] });
+  const p = await soundPage("working");
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const { id } = await startByApi(p);
+    await p.goto(`${srv.url}#/session/${id}`);
+    await p.locator("#instruction:not(:empty)").waitFor();
+    await p.click("button[data-event=toggle_pause]");
+    await p.click("button[data-event=toggle_pause]");
+    const exited = new Promise((res) => srv.child.on("exit", (code, signal) => res({ code, signal })));
+    srv.child.kill("SIGTERM");
+    const notice = p.locator("#sound-notice");
+    await p.waitForFunction(() => /being stopped/.test(document.getElementById("sound-notice")?.textContent || ""));
+    assert.ok(await notice.isVisible());
+    assert.match(await notice.textContent(), /Everything so far is saved/);
+    await p.waitForFunction(() => window.spoken.some((t) => /being stopped/.test(t)));
+    await shot("25-player-server-stopping", p);
+    await p.waitForFunction(() => /has stopped/.test(document.getElementById("sound-notice")?.textContent || ""), null, { timeout: 15000 });
+    await p.waitForFunction(() => window.spoken.some((t) => /has stopped/.test(t)));
+    assert.deepEqual(await exited, { code: 0, signal: null }, "a clean exit after the drain time");
+  } finally {
+    await p.close();
+  }
+});
+
 // ---------- figures ----------
 
 /** The knee's point in the side figure (the second point of the legs' path). */

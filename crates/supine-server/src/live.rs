@@ -573,21 +573,28 @@ pub fn in_use(state: &AppState) -> Result<Vec<SessionId>, ApiError> {
         .collect())
 }
 
-/// How many live sessions are going on: started, not over, and not abandoned. A stop waits for
-/// them.
+/// How many live sessions are going on: started, not over, and followed by a page (a socket
+/// open, or an update asked for or an event sent in the last [`FOLLOWED_WITHIN`]). A stop waits
+/// for them; one whose page has gone is not waited for.
 pub fn going_on(state: &AppState) -> usize {
-    let abandon_after = state.timeouts().abandoned;
     table(state).map_or(0, |t| {
         t.sessions
             .values()
             .filter(|l| {
+                // Locked: being stepped right now, so going on.
                 l.try_lock().map_or(true, |l| {
-                    l.started && !l.finished && !l.abandoned(abandon_after)
+                    l.started
+                        && !l.finished
+                        && (l.tx.receiver_count() > 0 || l.last_contact.elapsed() < FOLLOWED_WITHIN)
                 })
             })
             .count()
     })
 }
+
+/// A page that polls (its socket would not open) asks for an update every second; one silent
+/// for this long, 5 s, is not following its session.
+const FOLLOWED_WITHIN: Duration = Duration::from_secs(5);
 
 /// Every live session, to step or tell.
 fn all(state: &AppState) -> Vec<(u64, LiveRef)> {

@@ -296,6 +296,29 @@ async fn stop_now_ends_the_wait_at_once() {
     assert!(server.stop_waiting().await);
 }
 
+#[tokio::test]
+async fn a_stop_does_not_wait_for_a_session_whose_page_has_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = served(dir.path(), Duration::from_secs(600), 1.0).await;
+    let port = server.port;
+    let id = session(port).await;
+    tokio::task::spawn_blocking(move || {
+        let mut ws = ws_connect(port, id);
+        until(&mut ws, |v| v["view"].is_object());
+        ws.close(None).unwrap();
+        while ws.read().is_ok() {}
+    })
+    .await
+    .unwrap();
+    // Within seconds of the page's last word, not the 600 s drain time.
+    assert!(server.stop_waiting().await);
+    let j = SqliteJournal::open(&dir.path().join("journal.db")).unwrap();
+    assert_eq!(
+        j.session(id as i64).unwrap().unwrap().status,
+        SessionStatus::Open
+    );
+}
+
 /// A GET of a health route as a load balancer sends it: another Host, no Origin.
 fn health(_port: u16, path: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: 10.1.1.1:8080\r\nConnection: close\r\n\r\n")

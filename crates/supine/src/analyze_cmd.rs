@@ -595,19 +595,18 @@ pub fn analyse(
         annotate,
         bar: &bar,
     };
-    let mut estimators = vec![estimator];
+    // A source and a tracker (sharing the models) for each part after the first.
+    let mut followers = Vec::with_capacity(parts.len());
     for _ in 1..parts.len() {
-        estimators.push(estimators[0].fork().context("loading the pose models")?);
+        let fork = estimator.fork().context("loading the pose models")?;
+        followers.push((Source::open(input, fps)?.0, fork));
     }
-    let mut sources = vec![source];
-    for _ in 1..parts.len() {
-        sources.push(Source::open(input, fps)?.0);
-    }
+    followers.insert(0, (source, estimator));
     let results: Vec<anyhow::Result<Followed>> = std::thread::scope(|scope| {
         let follow = &follow;
         let handles: Vec<_> = parts
             .iter()
-            .zip(sources.into_iter().zip(estimators))
+            .zip(followers)
             .map(|(&part, (source, estimator))| {
                 scope.spawn(move || follow.part(source, estimator, part))
             })

@@ -388,6 +388,12 @@ fn a_video_split_between_threads_gives_the_analysis_of_one_pass() {
     };
     spec.occluder = false;
     let clip = Clip::new(spec);
+    // 16 s at 10 fps is the least that two threads split (two parts of at least 8 s).
+    assert!(
+        clip.frames() >= 160,
+        "too short to be split: {} frames",
+        clip.frames()
+    );
     let video = home.path().join("bridge.y4m");
     write_clip(&clip, &video);
     let analyse = |threads: &str| -> serde_json::Value {
