@@ -44,40 +44,16 @@ where
     F: Future<Output = ()> + Send,
 {
     let timeouts = state.timeouts();
-    let app = crate::router(state.clone());
     // Dropping the sender tells every connection to finish up.
     let (stop, stopped) = watch::channel(());
-    let mut connections = tokio::task::JoinSet::new();
-    // A connection's task, or (a failed accept: too many open files) a pause before the next.
-    let accept = |accepted: io::Result<(TcpStream, SocketAddr)>,
-                  connections: &mut tokio::task::JoinSet<()>| match accepted {
-        Ok((stream, peer)) => {
-            connections.spawn(connection(
-                stream,
-                peer,
-                app.clone(),
-                timeouts,
-                stopped.clone(),
-            ));
-            None
-        }
-        Err(e) => {
-            tracing::warn!("cannot accept a connection: {e}");
-            Some(tokio::time::sleep(ACCEPT_BACKOFF))
-        }
+    let mut taken = Taken {
+        listener,
+        tasks: tokio::task::JoinSet::new(),
+        app: crate::router(state.clone()),
+        timeouts,
+        stopped,
     };
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                if let Some(pause) = accept(accepted, &mut connections) {
-                    pause.await;
-                }
-            }
-        }
-    }
+    taken.until(shutdown).await;
 
     state.set_phase(Phase::Stopping);
     live::tell_all(&state).await;
@@ -89,28 +65,28 @@ where
             timeouts.drain.as_secs()
         );
     }
-    let deadline = tokio::time::sleep(timeouts.drain);
-    let mut deadline = std::pin::pin!(deadline);
-    let mut check = tokio::time::interval(DRAIN_CHECK);
-    loop {
-        tokio::select! {
-            () = &mut deadline => break,
-            () = state.hurried() => break,
-            _ = check.tick() => if live::going_on(&state) == 0 { break },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                if let Some(pause) = accept(accepted, &mut connections) {
-                    pause.await;
-                }
-            }
+    let ended = async {
+        let mut check = tokio::time::interval(DRAIN_CHECK);
+        while live::going_on(&state) > 0 {
+            check.tick().await;
         }
-    }
+    };
+    taken
+        .until(async {
+            tokio::select! {
+                () = tokio::time::sleep(timeouts.drain) => {}
+                () = state.hurried() => {}
+                () = ended => {}
+            }
+        })
+        .await;
     state.set_phase(Phase::Saving);
     live::save_all(&state).await;
     state.set_phase(Phase::Stopped);
-    drop(listener);
+    let mut tasks = taken.tasks;
+    drop(taken.listener);
     drop(stop);
-    while connections.join_next().await.is_some() {}
+    while tasks.join_next().await.is_some() {}
     // Each socket sends its last update and a close frame; a page that does not read them
     // does not hold the stop.
     let _ = tokio::time::timeout(SOCKETS_CLOSE, state.sockets_closed()).await;
@@ -120,6 +96,41 @@ where
 
 /// How often a stop looks whether the live sessions have ended: every 250 ms.
 const DRAIN_CHECK: Duration = Duration::from_millis(250);
+
+/// The listener and the connections taken from it, each served in a task.
+struct Taken {
+    listener: TcpListener,
+    tasks: tokio::task::JoinSet<()>,
+    app: Router,
+    timeouts: Timeouts,
+    /// Changes (its sender dropped) when every connection should finish up.
+    stopped: watch::Receiver<()>,
+}
+
+impl Taken {
+    /// Takes connections until `until` completes. A failed `accept` (too many open files) is
+    /// logged and followed by a pause.
+    async fn until(&mut self, until: impl Future<Output = ()>) {
+        let mut until = std::pin::pin!(until);
+        loop {
+            tokio::select! {
+                () = &mut until => return,
+                Some(_) = self.tasks.join_next(), if !self.tasks.is_empty() => {}
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let (app, stopped) = (self.app.clone(), self.stopped.clone());
+                        self.tasks
+                            .spawn(connection(stream, peer, app, self.timeouts, stopped));
+                    }
+                    Err(e) => {
+                        tracing::warn!("cannot accept a connection: {e}");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                },
+            }
+        }
+    }
+}
 
 /// One connection, to its end or until the server stops.
 async fn connection(

@@ -105,21 +105,20 @@ async fn the_request_log_names_routes_and_statuses_and_nothing_personal() {
     }
 }
 
-/// A served journal file in `dir` (screening and check done by [`session`]), its clock
-/// `speed` times real time, stopping after `drain` at most.
-async fn served(dir: &std::path::Path, drain: Duration, speed: f64) -> super::net::Served {
-    let journal = SqliteJournal::open(&dir.join("journal.db")).unwrap();
+/// A server over a journal file in a new folder, its clock `speed` times real time, stopping
+/// after `drain` at most, with a session started ([`session`]): the folder, the server and the
+/// session's id.
+async fn served(drain: Duration, speed: f64) -> (tempfile::TempDir, super::net::Served, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = SqliteJournal::open(&dir.path().join("journal.db")).unwrap();
     let timeouts = Timeouts {
         drain,
         ..Timeouts::default()
     };
-    serve_journal(
-        timeouts,
-        Arc::new(Content::builtin()),
-        Box::new(journal),
-        speed,
-    )
-    .await
+    let content = Arc::new(Content::builtin());
+    let server = serve_journal(timeouts, content, Box::new(journal), speed).await;
+    let id = session(server.port).await;
+    (dir, server, id)
 }
 
 /// Reads the socket until an update for which `want` holds; panics if it closes first.
@@ -150,17 +149,39 @@ fn to_close(
     }
 }
 
+/// A page's socket on session `id`, read until an update for which `want` holds.
+async fn watching(
+    port: u16,
+    id: u64,
+    want: impl Fn(&Value) -> bool + Send + 'static,
+) -> tungstenite::WebSocket<std::net::TcpStream> {
+    tokio::task::spawn_blocking(move || {
+        let mut ws = ws_connect(port, id);
+        until(&mut ws, want);
+        ws
+    })
+    .await
+    .unwrap()
+}
+
+/// [`to_close`] off the test's thread.
+async fn closing(
+    mut ws: tungstenite::WebSocket<std::net::TcpStream>,
+) -> ((CloseCode, String), Option<Value>) {
+    tokio::task::spawn_blocking(move || to_close(&mut ws))
+        .await
+        .unwrap()
+}
+
 fn stopping_of(v: &Value) -> &str {
     v["stopping"].as_str().unwrap_or_default()
 }
 
 #[tokio::test]
 async fn a_stop_waits_for_the_session_going_on_to_end_and_takes_no_new_one() {
-    let dir = tempfile::tempdir().unwrap();
     // Far longer than the test: only the session's end can end the wait in time.
-    let mut server = served(dir.path(), Duration::from_secs(600), 1.0).await;
+    let (dir, mut server, id) = served(Duration::from_secs(600), 1.0).await;
     let port = server.port;
-    let id = session(port).await;
     let mut ws = tokio::task::spawn_blocking(move || {
         let mut ws = ws_connect(port, id);
         until(&mut ws, |v| {
@@ -228,26 +249,13 @@ async fn a_stop_waits_for_the_session_going_on_to_end_and_takes_no_new_one() {
 
 #[tokio::test]
 async fn a_session_still_going_on_when_the_drain_time_ends_is_saved_and_its_page_told() {
-    let dir = tempfile::tempdir().unwrap();
     // Fast enough that a part ends (and is recorded) at once, the whole routine far slower
     // than the drain time.
-    let mut server = served(dir.path(), Duration::from_millis(1500), 40.0).await;
+    let (dir, mut server, id) = served(Duration::from_millis(1500), 40.0).await;
     let port = server.port;
-    let id = session(port).await;
-    let ws = tokio::task::spawn_blocking(move || {
-        let mut ws = ws_connect(port, id);
-        until(&mut ws, |v| v["view"]["segment"].as_u64() >= Some(1));
-        ws
-    })
-    .await
-    .unwrap();
+    let ws = watching(port, id, |v| v["view"]["segment"].as_u64() >= Some(1)).await;
     server.begin_stop();
-    let ((code, reason), last) = tokio::task::spawn_blocking(move || {
-        let mut ws = ws;
-        to_close(&mut ws)
-    })
-    .await
-    .unwrap();
+    let ((code, reason), last) = closing(ws).await;
     assert_eq!(code, CloseCode::Away);
     assert!(reason.contains("saved"), "{reason}");
     let last = last.expect("an update before the close");
@@ -272,39 +280,23 @@ async fn a_session_still_going_on_when_the_drain_time_ends_is_saved_and_its_page
 
 #[tokio::test]
 async fn stop_now_ends_the_wait_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = served(dir.path(), Duration::from_secs(600), 1.0).await;
+    let (_dir, mut server, id) = served(Duration::from_secs(600), 1.0).await;
     let port = server.port;
-    let id = session(port).await;
-    let ws = tokio::task::spawn_blocking(move || {
-        let mut ws = ws_connect(port, id);
-        until(&mut ws, |v| v["view"].is_object());
-        ws
-    })
-    .await
-    .unwrap();
+    let ws = watching(port, id, |v| v["view"].is_object()).await;
     server.begin_stop();
     // The second Ctrl+C.
     server.state.stop_now();
-    let (code, _) = tokio::task::spawn_blocking(move || {
-        let mut ws = ws;
-        to_close(&mut ws).0
-    })
-    .await
-    .unwrap();
+    let ((code, _), _) = closing(ws).await;
     assert_eq!(code, CloseCode::Away);
     assert!(server.stop_waiting().await);
 }
 
 #[tokio::test]
 async fn a_stop_does_not_wait_for_a_session_whose_page_has_gone() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = served(dir.path(), Duration::from_secs(600), 1.0).await;
+    let (dir, server, id) = served(Duration::from_secs(600), 1.0).await;
     let port = server.port;
-    let id = session(port).await;
+    let mut ws = watching(port, id, |v| v["view"].is_object()).await;
     tokio::task::spawn_blocking(move || {
-        let mut ws = ws_connect(port, id);
-        until(&mut ws, |v| v["view"].is_object());
         ws.close(None).unwrap();
         while ws.read().is_ok() {}
     })
