@@ -2,7 +2,8 @@
 //! come, at whatever moments, the plan keeps its invariants, the position never passes the end
 //! nor moves back (but for "back"), the routine never gets longer, and the endings keep their
 //! promises (pain after only from a pain answer, a safety stop always ends as one, with its
-//! advice, and nothing happens after the end).
+//! advice, and nothing happens after the end); and a session replayed from its events and their
+//! times alone, as a journal would keep them, is the live session ([`check_rebuild`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,6 +31,24 @@ enum Step {
         numb: bool,
         choice: HurtChoice,
     },
+}
+
+/// "This hurts" and its answers, as a front end sends them.
+pub(crate) fn hurt_events(
+    pain: u8,
+    sharp: bool,
+    spreading: bool,
+    numb: bool,
+    choice: HurtChoice,
+) -> [Event; 6] {
+    [
+        Event::Hurt,
+        Event::Pain(pain),
+        Event::Answer(sharp),
+        Event::Answer(spreading),
+        Event::Answer(numb),
+        Event::Choose(choice),
+    ]
 }
 
 pub(crate) fn choice() -> impl Strategy<Value = HurtChoice> {
@@ -254,14 +273,7 @@ proptest! {
                 }
                 Step::Send(e) => send(&mut s, e, &mut state)?,
                 Step::Hurt { pain, sharp, spreading, numb, choice } => {
-                    for e in [
-                        Event::Hurt,
-                        Event::Pain(pain),
-                        Event::Answer(sharp),
-                        Event::Answer(spreading),
-                        Event::Answer(numb),
-                        Event::Choose(choice),
-                    ] {
+                    for e in hurt_events(pain, sharp, spreading, numb, choice) {
                         send(&mut s, e, &mut state)?;
                     }
                 }
@@ -278,4 +290,125 @@ proptest! {
         prop_assert!(s.is_ended());
         prop_assert!(state.ended.is_some());
     }
+
+    /// A timed session rebuilt from its journaled events is the live session, whose server
+    /// ticked it up to a second after each moment it asked for.
+    #[test]
+    fn a_session_rebuilt_from_its_events_is_the_live_session(
+        input in input(),
+        pain_before in proptest::option::of(0u8..=10),
+        steps in proptest::collection::vec(step(), 0..120),
+        late in proptest::collection::vec(0u64..1000, 1..8),
+        later in 0u64..60_000,
+    ) {
+        let moves: Vec<Move> = steps
+            .into_iter()
+            .map(|step| match step {
+                // The server's clock only goes forward.
+                Step::Wait(ms) | Step::Send(Event::Tick(ms)) => Move::Wait(ms % 40_000),
+                Step::Send(e) => Move::Events(vec![e]),
+                Step::Hurt { pain, sharp, spreading, numb, choice } => {
+                    Move::Events(hurt_events(pain, sharp, spreading, numb, choice).to_vec())
+                }
+            })
+            .collect();
+        check_rebuild(&input, pain_before, &moves, &late, later)?;
+    }
+}
+
+/// The records among `fx`.
+fn records_of(fx: Vec<Effect>) -> impl Iterator<Item = Record> {
+    fx.into_iter().filter_map(|e| match e {
+        Effect::Record(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// What happens to a session, as a server sees it: time passing, or events from the page or
+/// the camera, one after the other at the same moment.
+#[derive(Debug, Clone)]
+pub(crate) enum Move {
+    Wait(u64),
+    Events(Vec<Event>),
+}
+
+/// Moves `s` from `now` to `until` as a server does: a tick at every moment the session asks
+/// for one (`next_tick_in_ms`: breath boundaries and camera deadlines), each `late` ms after
+/// it (a server's timer fires a little late), then one at `until`. Returns `until`.
+fn advance(
+    s: &mut Session,
+    now: u64,
+    until: u64,
+    late: &mut impl Iterator<Item = u64>,
+    records: &mut Vec<Record>,
+) -> u64 {
+    let mut now = now;
+    while let Some(next) = s
+        .next_tick_in_ms()
+        .map(|d| now + d.max(1) + late.next().unwrap_or(0))
+        && next < until
+    {
+        now = next;
+        records.extend(records_of(s.handle(Event::Tick(now))));
+    }
+    records.extend(records_of(s.handle(Event::Tick(until))));
+    until
+}
+
+/// Plays `moves` as a server does ([`advance`], its timer `late` by the given ms in turn) and
+/// applies each event after a tick to its time; then rebuilds a session from only those events
+/// and their times (what the journal keeps), replaying them through [`advance`] with no delay
+/// (the session's own deadlines, which nobody journals), carries both on by `later` ms, and
+/// checks that they agree: the same records, position and view. Issue 14, part 5: another
+/// server carries a session on from its journal.
+pub(crate) fn check_rebuild(
+    input: &PlanInput,
+    pain_before: Option<u8>,
+    moves: &[Move],
+    late: &[u64],
+    later: u64,
+) -> Result<(), TestCaseError> {
+    let new = || {
+        Session::new(
+            Arc::new(Content::builtin()),
+            input.clone(),
+            pain_before,
+            true,
+        )
+        .unwrap()
+    };
+    let mut late = late.iter().copied().cycle();
+    let mut live = new();
+    let mut log = Vec::new();
+    let mut now = 0;
+    let mut want: Vec<Record> = records_of(live.handle(Event::Tick(now))).collect();
+    for m in moves {
+        match m {
+            Move::Wait(ms) => now = advance(&mut live, now, now + ms, &mut late, &mut want),
+            Move::Events(events) => {
+                for e in events {
+                    want.extend(records_of(live.handle(Event::Tick(now))));
+                    want.extend(records_of(live.handle(*e)));
+                    log.push((now, *e));
+                }
+            }
+        }
+    }
+    let mut rebuilt = new();
+    let mut on_time = std::iter::repeat(0);
+    let mut got: Vec<Record> = records_of(rebuilt.handle(Event::Tick(0))).collect();
+    let mut at = 0;
+    for (t, e) in &log {
+        at = advance(&mut rebuilt, at, *t, &mut on_time, &mut got);
+        got.extend(records_of(rebuilt.handle(*e)));
+    }
+    // Both carried on to the same later moment, as the server taking over does.
+    let end = now + later;
+    advance(&mut live, now, end, &mut late, &mut want);
+    advance(&mut rebuilt, at, end, &mut on_time, &mut got);
+    prop_assert_eq!(live.position_ms(), rebuilt.position_ms());
+    prop_assert_eq!(live.is_ended(), rebuilt.is_ended());
+    prop_assert_eq!(live.view(), rebuilt.view());
+    prop_assert_eq!(want, got);
+    Ok(())
 }
