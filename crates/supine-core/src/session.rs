@@ -601,22 +601,36 @@ impl Session {
             }
             return;
         };
-        let delta = now.saturating_sub(last);
-        self.last_now = Some(now.max(last));
-        if self.mode != Mode::Running || delta == 0 {
+        let now = now.max(last);
+        if self.mode != Mode::Running || now == last {
+            self.last_now = Some(now);
             return;
         }
-        if self.camera.wait.is_some() {
-            self.tick_wait(delta, fx);
+        // A late tick does what ticks on time would have done: it stops at each camera deadline
+        // (a wait running out, a loss to act on) and at a boundary where a set waits for the
+        // person, and goes on from there with the rest. Without a camera it is one step.
+        let mut at = last;
+        while at < now && self.mode == Mode::Running {
+            let step = self
+                .camera_deadline_ms()
+                .map_or(now - at, |d| d.clamp(1, now - at));
+            self.last_now = Some(at + step);
+            let unused = if self.camera.wait.is_some() {
+                self.tick_wait(step, fx);
+                0
+            } else {
+                self.advance_clock(step, fx)
+            };
+            at += step - unused;
+            self.last_now = Some(at);
             self.check_sight(fx);
-            return;
         }
-        self.advance_clock(delta, fx);
-        self.check_sight(fx);
+        self.last_now = Some(now);
     }
 
-    /// Moves the position on by `delta` milliseconds of running time.
-    fn advance_clock(&mut self, delta: u64, fx: &mut Vec<Effect>) {
+    /// Moves the position on by `delta` milliseconds of running time. Returns the part of
+    /// `delta` left unused: the time after a boundary where a set began to wait for the person.
+    fn advance_clock(&mut self, delta: u64, fx: &mut Vec<Effect>) -> u64 {
         let old = self.pos_ms;
         let new = (old + delta).min(self.plan.total_ms);
         self.pos_ms = new;
@@ -637,11 +651,11 @@ impl Session {
                     // The camera has not seen it done yet: hold here for the person.
                     self.pos_ms = at;
                     self.start_wait(ended);
-                    return;
+                    return new - at;
                 }
                 if at >= self.plan.total_ms {
                     self.finish(fx);
-                    return;
+                    return 0;
                 }
                 if is_last {
                     self.enter(i, true, fx);
@@ -661,6 +675,7 @@ impl Session {
             self.record_done(self.plan.segments.len() - 1, fx);
             self.finish(fx);
         }
+        0
     }
 
     fn record_done(&mut self, i: usize, fx: &mut Vec<Effect>) {

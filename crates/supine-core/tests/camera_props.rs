@@ -185,13 +185,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(160))]
 
     /// A camera-led session rebuilt from its journaled events (what the camera saw among them)
-    /// is the live session, whose server ticked it up to 100 ms after each moment it asked for.
+    /// is the live session, whose server ticked it up to a second after each moment it asked
+    /// for.
     #[test]
-    #[ignore = "not yet true (issue 14, part 5): a tick that passes a camera deadline acts on it at the tick's time, not the deadline's; advance_clock drops the rest of a tick that reaches a boundary where the set waits, and a loss is acted on when the tick comes, so a timer 100 ms late leaves the session elsewhere"]
     fn a_camera_led_session_rebuilt_from_its_events_is_the_live_session(
         input in input(),
         steps in proptest::collection::vec(step(), 0..160),
-        late in proptest::collection::vec(0u64..100, 1..8),
+        late in proptest::collection::vec(0u64..1000, 1..8),
         later in 0u64..60_000,
     ) {
         let mut moves = vec![Move::Events(vec![Event::Camera(true)])];
