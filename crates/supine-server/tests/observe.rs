@@ -16,13 +16,21 @@ use super::net::{
 };
 use super::*;
 
-/// Log lines, shared with the test.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// Where this thread's log lines go, while a test on it is collecting them.
+    static LINES: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
+}
 
-impl Write for Lines {
+/// Writes a log line to the collecting test's buffer on this thread, or nowhere.
+struct ThreadLines;
+
+impl Write for ThreadLines {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        LINES.with(|l| {
+            if let Some(lines) = l.borrow().as_ref() {
+                lines.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -30,22 +38,26 @@ impl Write for Lines {
     }
 }
 
-impl Lines {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
+/// Collects what is logged on this thread from now on. One logger serves the whole test
+/// binary (a logger per thread misses lines while other tests log on theirs), and each
+/// collecting test sees only its own thread's lines.
+fn collect_log() -> Arc<Mutex<Vec<u8>>> {
+    static LOGGER: std::sync::Once = std::sync::Once::new();
+    LOGGER.call_once(|| {
+        tracing_subscriber::fmt()
+            .with_writer(|| ThreadLines)
+            .with_max_level(tracing::Level::INFO)
+            .init();
+    });
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    LINES.with(|l| *l.borrow_mut() = Some(lines.clone()));
+    lines
 }
 
 #[tokio::test]
 async fn the_request_log_names_routes_and_statuses_and_nothing_personal() {
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    // The test's runtime has one thread: everything the router logs is logged here.
-    let _log = tracing::subscriber::set_default(subscriber);
+    // The test's runtime has one thread: everything the router logs for it is logged here.
+    let lines = collect_log();
 
     let dir = tempfile::tempdir().unwrap();
     let app = network_app(&dir.path().join("journal.db"), false);
@@ -68,7 +80,7 @@ async fn the_request_log_names_routes_and_statuses_and_nothing_personal() {
     let (res, _) = call(&app, program("GET", "/api/today", None, None)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
-    let log = lines.text();
+    let log = String::from_utf8_lossy(&lines.lock().unwrap()).into_owned();
     for want in [
         "route=/api/sign-in",
         "status=200",
