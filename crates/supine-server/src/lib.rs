@@ -44,7 +44,7 @@ pub use error::{ApiError, ApiJson, JOURNAL_FULL, SessionPath, store_error};
 pub use guard::HostAllowlist;
 pub use limits::Timeouts;
 pub use live::{Figure, Ring, Update};
-pub use observe::{JOURNAL_ANSWER, Phase};
+pub use observe::Phase;
 pub use serve::serve;
 
 /// The session clock: monotonic milliseconds, optionally sped up (for tests and demos).
@@ -185,8 +185,8 @@ impl AppState {
         self.inner.hurry.notify_one();
     }
 
-    /// How many live sessions are going on (started, not over, not abandoned): what a stop
-    /// waits for.
+    /// How many live sessions are going on (started, not over, and followed by a page): what
+    /// a stop waits for.
     pub fn sessions_going_on(&self) -> usize {
         live::going_on(self)
     }

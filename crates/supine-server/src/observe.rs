@@ -115,13 +115,14 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.phase() != Phase::Serving {
         return unready("stopping");
     }
-    let ping = state.with_journal(|j| Ok(j.ping().map_err(|e| e.to_string())));
-    match tokio::time::timeout(JOURNAL_ANSWER, ping).await {
-        Ok(Ok(Ok(()))) => (StatusCode::OK, Json(Health { status: "ready" })),
-        Ok(Ok(Err(e))) => {
-            tracing::warn!("not ready: the journal does not answer: {e}");
-            unready("journal_unavailable")
+    let ping = async {
+        match state.with_journal(|j| Ok(j.ping())).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
         }
+    };
+    match tokio::time::timeout(JOURNAL_ANSWER, ping).await {
+        Ok(Ok(())) => (StatusCode::OK, Json(Health { status: "ready" })),
         Ok(Err(e)) => {
             tracing::warn!("not ready: the journal does not answer: {e}");
             unready("journal_unavailable")

@@ -203,7 +203,7 @@ async fn a_stop_waits_for_the_session_going_on_to_end_and_takes_no_new_one() {
     })
     .await
     .unwrap();
-    assert_eq!(raw(port, &health(port, "/readyz")).await.0, 200);
+    assert_eq!(raw(port, &health("/readyz")).await.0, 200);
 
     server.begin_stop();
     let mut ws = tokio::task::spawn_blocking(move || {
@@ -219,9 +219,9 @@ async fn a_stop_waits_for_the_session_going_on_to_end_and_takes_no_new_one() {
     .unwrap();
     assert_eq!(server.state.phase(), supine_server::Phase::Stopping);
     // Still serving: no longer ready, no new session, but the process is healthy.
-    let (s, v) = raw(port, &health(port, "/readyz")).await;
+    let (s, v) = raw(port, &health("/readyz")).await;
     assert_eq!((s, v), (503, json!({ "status": "stopping" })));
-    assert_eq!(raw(port, &health(port, "/healthz")).await.0, 200);
+    assert_eq!(raw(port, &health("/healthz")).await.0, 200);
     let (s, v) = call_port(port, "POST", "/api/sessions", &json!({"pain_before": 2})).await;
     assert_eq!(s, 503, "{v}");
     assert!(
@@ -324,6 +324,6 @@ async fn a_stop_does_not_wait_for_a_session_whose_page_has_gone() {
 }
 
 /// A GET of a health route as a load balancer sends it: another Host, no Origin.
-fn health(_port: u16, path: &str) -> String {
+fn health(path: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: 10.1.1.1:8080\r\nConnection: close\r\n\r\n")
 }
