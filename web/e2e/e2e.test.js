@@ -792,7 +792,13 @@ test("stopping the server mid-session: the page says so, aloud and on screen, th
     assert.ok(await notice.isVisible());
     assert.match(await notice.textContent(), /Everything so far is saved/);
     await p.waitForFunction(() => window.spoken.some((t) => /being stopped/.test(t)));
-    await shot("25-player-server-stopping", p);
+    await shot("28-player-server-stopping", p);
+    // On a phone the longer notice still leaves the player's controls on the screen.
+    await p.setViewportSize({ width: 360, height: 640 });
+    await p.waitForTimeout(200);
+    await shot("28b-player-server-stopping-phone", p);
+    const box = await p.locator("button[data-event=hurt]").boundingBox();
+    assert.ok(box && box.y + box.height <= 640, `"This hurts" is off the phone's screen: ${JSON.stringify(box)}`);
     await p.waitForFunction(() => /has stopped/.test(document.getElementById("sound-notice")?.textContent || ""), null, { timeout: 15000 });
     await p.waitForFunction(() => window.spoken.some((t) => /has stopped/.test(t)));
     assert.deepEqual(await exited, { code: 0, signal: null }, "a clean exit after the drain time");
