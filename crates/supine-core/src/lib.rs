@@ -10,6 +10,7 @@ pub mod content;
 pub mod limits;
 pub mod plan;
 pub mod progress;
+pub mod replay;
 pub mod safety;
 pub mod seen;
 pub mod session;

@@ -461,6 +461,11 @@ impl Session {
         &self.input
     }
 
+    /// Whether the session chimes on every breath (as it was made).
+    pub fn breath_chimes(&self) -> bool {
+        self.breath_chimes
+    }
+
     /// Position in the plan, in milliseconds.
     pub fn position_ms(&self) -> u64 {
         self.pos_ms

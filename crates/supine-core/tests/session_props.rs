@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use supine_core::plan::Plan;
+use supine_core::replay::Input;
 use supine_core::session::{EndReason, HurtChoice, Record, Screen};
 use supine_core::{
     Condition, Content, DEFAULT_ROUTINE, Effect, Event, Level, Pace, PlanInput, Session, Settings,
@@ -357,8 +358,8 @@ fn advance(
 
 /// Plays `moves` as a server does ([`advance`], its timer `late` by the given ms in turn) and
 /// applies each event after a tick to its time; then rebuilds a session from only those events
-/// and their times (what the journal keeps), replaying them through [`advance`] with no delay
-/// (the session's own deadlines, which nobody journals), carries both on by `later` ms, and
+/// and their times (what the journal keeps) with `Session::rebuild`, which ticks on time at the
+/// session's own deadlines (which nobody journals), carries both on by `later` ms, and
 /// checks that they agree: the same records, position and view. Issue 14, part 5: another
 /// server carries a session on from its journal.
 pub(crate) fn check_rebuild(
@@ -368,17 +369,9 @@ pub(crate) fn check_rebuild(
     late: &[u64],
     later: u64,
 ) -> Result<(), TestCaseError> {
-    let new = || {
-        Session::new(
-            Arc::new(Content::builtin()),
-            input.clone(),
-            pain_before,
-            true,
-        )
-        .unwrap()
-    };
+    let content = Arc::new(Content::builtin());
     let mut late = late.iter().copied().cycle();
-    let mut live = new();
+    let mut live = Session::new(content.clone(), input.clone(), pain_before, true).unwrap();
     let mut log = Vec::new();
     let mut now = 0;
     let mut want: Vec<Record> = records_of(live.handle(Event::Tick(now))).collect();
@@ -389,23 +382,17 @@ pub(crate) fn check_rebuild(
                 for e in events {
                     want.extend(records_of(live.handle(Event::Tick(now))));
                     want.extend(records_of(live.handle(*e)));
-                    log.push((now, *e));
+                    log.push(Input { ms: now, event: *e });
                 }
             }
         }
     }
-    let mut rebuilt = new();
-    let mut on_time = std::iter::repeat(0);
-    let mut got: Vec<Record> = records_of(rebuilt.handle(Event::Tick(0))).collect();
-    let mut at = 0;
-    for (t, e) in &log {
-        at = advance(&mut rebuilt, at, *t, &mut on_time, &mut got);
-        got.extend(records_of(rebuilt.handle(*e)));
-    }
     // Both carried on to the same later moment, as the server taking over does.
     let end = now + later;
     advance(&mut live, now, end, &mut late, &mut want);
-    advance(&mut rebuilt, at, end, &mut on_time, &mut got);
+    let (rebuilt, fx) =
+        Session::rebuild(content, input.clone(), pain_before, true, &log, end).unwrap();
+    let got: Vec<Record> = records_of(fx).collect();
     prop_assert_eq!(live.position_ms(), rebuilt.position_ms());
     prop_assert_eq!(live.is_ended(), rebuilt.is_ended());
     prop_assert_eq!(live.view(), rebuilt.view());
