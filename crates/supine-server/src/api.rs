@@ -692,7 +692,7 @@ pub(crate) async fn get_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> Result<Json<Update>, ApiError> {
-    let live = live::find(&state, id)?;
+    let live = crate::carry::find(&state, id).await?;
     live.lock().await.touch();
     // A page polling an abandoned session brings its clock back.
     live::resume(&state, id, &live).await?;
@@ -766,7 +766,7 @@ pub(crate) async fn post_event(
     SessionPath(id): SessionPath,
     ApiJson(event): ApiJson<PageEvent>,
 ) -> Result<Json<Update>, ApiError> {
-    let live = live::find(&state, id)?;
+    let live = crate::carry::find(&state, id).await?;
     Ok(Json(apply(&state, id, &live, event).await?))
 }
 
@@ -781,7 +781,7 @@ pub(crate) async fn ws(
     SessionPath(id): SessionPath,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let live = live::find(&state, id)?;
+    let live = crate::carry::find(&state, id).await?;
     Ok(socket(upgrade)?
         .on_upgrade(move |socket| watch(socket, state, id, live))
         .into_response())

@@ -16,6 +16,7 @@ mod api;
 mod assets;
 mod auth;
 mod camera;
+mod carry;
 mod error;
 mod guard;
 pub mod limits;
@@ -71,6 +72,11 @@ impl Clock {
     /// Session milliseconds since the clock started.
     pub fn now_ms(&self) -> u64 {
         (self.origin.elapsed().as_secs_f64() * 1000.0 * self.speed) as u64
+    }
+
+    /// Session milliseconds that `real_ms` of real time make.
+    pub fn session_ms(&self, real_ms: u64) -> u64 {
+        (real_ms as f64 * self.speed) as u64
     }
 
     /// Real milliseconds that `session_ms` of session time take.

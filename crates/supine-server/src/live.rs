@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use supine_core::plan::{Direction, SegmentKind};
+use supine_core::replay::Input;
 use supine_core::session::{Record, View};
 use supine_core::{Effect, Event, Session};
 use supine_store::{SessionEvent, SessionFinish, SessionId};
@@ -104,6 +105,10 @@ pub struct Live {
     session: Session,
     /// Its clock has started (the page connected, or sent `start`).
     started: bool,
+    /// This server's clock (`Clock::now_ms`) when the session's clock read 0, from its first
+    /// tick: the session is ticked with its own time, which the journal keeps with each input
+    /// and another server carries on (see [`crate::carry`]).
+    origin: Option<i64>,
     /// A task is ticking it and sending heartbeats.
     ticking: bool,
     /// Over, and everything it recorded is in the journal.
@@ -134,10 +139,11 @@ impl Live {
             journal_id,
             session,
             started: false,
+            origin: None,
             ticking: false,
             finished: false,
             pain_after: None,
-            seq: 0,
+            seq: first_seq(),
             tx,
             wake: Arc::new(Notify::new()),
             last_contact: Instant::now(),
@@ -146,6 +152,32 @@ impl Live {
             dropped: 0,
             error: None,
         }
+    }
+
+    /// A session carried on from the journal (see [`crate::carry`]): already started, its
+    /// clock at `at_ms` now, with the records the journal lacks still to write, and its end
+    /// if it has ended.
+    pub(crate) fn carried(
+        session: Session,
+        journal_id: SessionId,
+        at_ms: u64,
+        unsaved: Vec<SessionEvent>,
+        end: Option<SessionFinish>,
+        state: &AppState,
+    ) -> Live {
+        let mut l = Live::new(session, journal_id);
+        l.started = true;
+        l.origin = Some(state.clock().now_ms() as i64 - at_ms as i64);
+        l.pain_after = end.as_ref().and_then(|e| e.pain_after);
+        l.unsaved = unsaved;
+        l.unsaved_end = end;
+        l
+    }
+
+    /// The session's clock now: milliseconds since its first tick (0 before it).
+    fn session_ms(&self, state: &AppState) -> u64 {
+        self.origin
+            .map_or(0, |o| (state.clock().now_ms() as i64 - o).max(0) as u64)
     }
 
     /// Notes that the page asked about or sent something to this session.
@@ -299,11 +331,28 @@ pub async fn step(
         return Ok(l.snapshot(id, state));
     }
     let mut fx = Vec::new();
-    if l.started {
-        fx = l.session.handle(Event::Tick(state.clock().now_ms()));
+    if l.started && l.origin.is_none() {
+        // The first tick: the session's clock starts at 0 now, and the journal says so.
+        l.origin = Some(state.clock().now_ms() as i64);
+        let chimes = l.session.breath_chimes();
+        l.keep(SessionEvent::from_record(
+            now_rfc3339(),
+            crate::carry::started_record(chimes),
+        ));
     }
-    if let Some(e) = event {
-        fx.extend(l.session.handle(e));
+    let now = l.session_ms(state);
+    if l.started {
+        fx = l.session.handle(Event::Tick(now));
+    }
+    if let Some(event) = event {
+        // What came, and when on the session's clock, so that the session can be rebuilt;
+        // nothing is done with an event after the end, and nothing is kept.
+        if !l.session.is_ended() {
+            let input =
+                serde_json::to_value(Input { ms: now, event }).map_err(ApiError::internal)?;
+            l.keep(SessionEvent::from_record(now_rfc3339(), input));
+        }
+        fx.extend(l.session.handle(event));
     }
     // Keep every record, in order; end the journal's session when the machine ends.
     let mut end = None;
@@ -528,14 +577,17 @@ pub fn reserve(state: &AppState) -> Result<Place, ApiError> {
 }
 
 impl Place {
-    /// Puts the session in its place and returns its handle.
+    /// Puts the session in its place and returns its handle; if a session with this id is
+    /// already there (two requests carried the same session on at once), that one, and the
+    /// place is given back.
     pub fn fill(mut self, id: u64, live: Live) -> Result<LiveRef, ApiError> {
-        let live = Arc::new(Mutex::new(live));
         let mut t = table(&self.state)?;
         t.reserved -= 1;
         self.filled = true;
-        t.sessions.insert(id, live.clone());
-        Ok(live)
+        Ok(t.sessions
+            .entry(id)
+            .or_insert_with(|| Arc::new(Mutex::new(live)))
+            .clone())
     }
 }
 
@@ -549,13 +601,19 @@ impl Drop for Place {
     }
 }
 
-/// The live session with this id.
-pub fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError> {
-    table(state)?
-        .sessions
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| ApiError::NotFound(format!("no live session {id}")))
+/// The first `seq` of a live session: microseconds since 1970, so that a session carried on by
+/// another server (or this one restarted) goes on numbering its updates above every number the
+/// page has seen, and the page, which drops an update numbered below the last, takes them.
+fn first_seq() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// The live session with this id, if this server plays it (see [`crate::carry::find`] for
+/// one to carry on from the journal).
+pub fn playing(state: &AppState, id: u64) -> Result<Option<LiveRef>, ApiError> {
+    Ok(table(state)?.sessions.get(&id).cloned())
 }
 
 /// The journal ids of the live sessions a page is using (neither finished nor abandoned).

@@ -3,6 +3,7 @@
 
 mod auth;
 mod camera;
+mod carry;
 mod errors;
 mod faults;
 mod net;
