@@ -7,7 +7,7 @@
 // SUPINE_E2E_WEB=DIR serves the page's own files from DIR (e.g. `..`) instead of the copies
 // compiled into the binary, so a change to web/ needs no rebuild; CI tests the compiled ones.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
@@ -31,9 +31,9 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 
 let server, base, context, page, tmp;
 
-function startServer(bin, dir, { speed = SPEED, args = [] } = {}) {
+function startServer(bin, dir, { speed = SPEED, args = [], port = 0 } = {}) {
   return new Promise((res, rej) => {
-    const child = spawn(bin, ["serve", "--port", "0", "--speed", String(speed), "--db", join(dir, "journal.db"), ...args], {
+    const child = spawn(bin, ["serve", "--port", String(port), "--speed", String(speed), "--db", join(dir, "journal.db"), ...args], {
       env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -42,7 +42,7 @@ function startServer(bin, dir, { speed = SPEED, args = [] } = {}) {
     child.stdout.on("data", (d) => {
       out += d;
       const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) { clearTimeout(timer); res({ child, url: m[0], port: Number(m[1]) }); }
+      if (m) { clearTimeout(timer); res({ child, url: m[0], port: Number(m[1]), dir }); }
     });
     child.on("exit", (code) => rej(new Error(`server exited with ${code}: ${out}`)));
   });
@@ -802,6 +802,56 @@ test("stopping the server mid-session: the page says so, aloud and on screen, th
     await p.waitForFunction(() => /has stopped/.test(document.getElementById("sound-notice")?.textContent || ""), null, { timeout: 15000 });
     await p.waitForFunction(() => window.spoken.some((t) => /has stopped/.test(t)));
     assert.deepEqual(await exited, { code: 0, signal: null }, "a clean exit after the drain time");
+  } finally {
+    await p.close();
+  }
+});
+
+test("a server killed mid-session: started again, it carries the session on, and the journal has each event once", async () => {
+  const srv = await freshServer({ speed: 20 });
+  const p = await soundPage("working");
+  try {
+    await p.goto(srv.url);
+    await p.locator("#start").waitFor();
+    const { id, segments } = await startByApi(p, { pain: 4 });
+    await p.goto(`${srv.url}#/session/${id}`);
+    await p.waitForFunction(() => document.querySelector("#pose-title")?.textContent === "Hip rotations", null, { timeout: 30000 });
+    // A pause and a resume, so that the journal has inputs to rebuild from.
+    await p.click("button[data-event=toggle_pause]");
+    await p.locator("#breath-word:text('Paused')").waitFor();
+    await p.click("button[data-event=toggle_pause]");
+    await p.locator("#breath-word:text-matches('Breathe (in|out)')").waitFor();
+    const before = await p.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).json(), id);
+    const died = new Promise((res) => srv.child.on("exit", (code, signal) => res(signal)));
+    srv.child.kill("SIGKILL");
+    assert.equal(await died, "SIGKILL");
+    // Started again on the same port and journal; the page reconnects by itself.
+    const again = await startServer(process.env.SUPINE_BIN, srv.dir, { speed: 20, port: srv.port });
+    extraServers.push(again.child);
+    await p.waitForFunction((seg) => {
+      const title = document.querySelector("#pose-title")?.textContent || "";
+      return title === "Bridge" || title.includes("twist") || document.querySelector(".prompt .painscale") !== null;
+    }, before.view.segment, { timeout: 60000 });
+    await shot("29-player-carried-on", p);
+    await p.locator(".prompt .painscale").waitFor({ timeout: 90000 });
+    await p.keyboard.press("2");
+    await p.locator(".prompt a[href='#/progress']").waitFor();
+    const log = execFileSync(process.env.SUPINE_BIN, ["log", "--json", "--limit", "1", "--db", join(srv.dir, "journal.db")], { encoding: "utf8" });
+    const [s] = JSON.parse(log);
+    assert.equal(s.id, id);
+    assert.equal(s.status, "finished");
+    assert.equal(s.end_reason, "completed");
+    assert.equal(s.pain_before, 4);
+    assert.equal(s.pain_after, 2);
+    assert.equal(s.segments_done, segments, "every segment done");
+    const of = (kind) => s.events.filter((e) => e.kind === kind).map((e) => e.data);
+    const done = of("segment_done").map((d) => d.index);
+    assert.deepEqual(done, [...Array(segments).keys()], "each segment done once, in order");
+    assert.equal(of("started").length, 1);
+    assert.deepEqual(of("input").map((d) => d.event), [
+      { type: "toggle_pause" }, { type: "toggle_pause" }, { type: "pain", value: 2 },
+    ]);
+    assert.equal(of("pain_after").length, 1);
   } finally {
     await p.close();
   }

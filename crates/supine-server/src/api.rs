@@ -663,6 +663,8 @@ pub(crate) async fn start_session(
     let journal_id = state
         .with_journal(move |j| {
             let id = j.start_session(&new)?;
+            // This server plays it (on a shared database, no other may while it does).
+            j.claim_session(id)?;
             // Hand out only an id the journal has kept.
             match j.session(id)? {
                 Some(s) if s.status == SessionStatus::Open => Ok(id),

@@ -14,6 +14,11 @@
 //! goes on from where they are, not from where the server fell. A camera is off until the page
 //! sends frames again, so the timer leads until then.
 //!
+//! One server plays a session at a time: each claims the sessions it plays in the journal
+//! (`Journal::claim_session`; on PostgreSQL an advisory lock, let go the moment a server's
+//! connection ends). A page that reaches another server while its own is alive (a load balancer
+//! that lost its stickiness) is told to wait; once that server is dead, the claim is free.
+//!
 //! A session is carried on only if the rebuild agrees with the journal: each record the journal
 //! holds must be the one the rebuild made at that place. It does not agree when the routines or
 //! the code changed between the two servers; then the session is left as saved, and the page is
@@ -46,12 +51,29 @@ pub(crate) async fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError>
     }
     let journal_id = SessionId::try_from(id).map_err(|_| not_found(id))?;
     let record = state
-        .with_journal(move |j| Ok(j.session(journal_id)?))
+        .with_journal(move |j| {
+            let record = j
+                .session(journal_id)?
+                .filter(|r| r.status == SessionStatus::Open);
+            if record.is_some() && !j.claim_session(journal_id)? {
+                return Err(ApiError::Conflict(format!(
+                    "session {id} is going on on another supine server just now; it carries \
+                     on here by itself if that server stops"
+                )));
+            }
+            Ok(record)
+        })
         .await?
-        .filter(|r| r.status == SessionStatus::Open)
         .ok_or_else(|| not_found(id))?;
-    let kept = Kept::read(&record).ok_or_else(|| not_found(id))?;
-    let live = kept.rebuild(state, &record).map_err(|why| {
+    let Some(kept) = Kept::read(&record) else {
+        let_go(state, journal_id).await;
+        return Err(not_found(id));
+    };
+    let live = kept.rebuild(state, &record);
+    if live.is_err() {
+        let_go(state, journal_id).await;
+    }
+    let live = live.map_err(|why| {
         tracing::warn!(session = id, "not carried on: {why}");
         ApiError::Conflict(format!(
             "session {id} is saved up to where it was, but this server cannot carry it on \
@@ -64,6 +86,16 @@ pub(crate) async fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError>
     // Writes what the journal lacks, and tells the page at once.
     live::step(state, id, &live, None).await?;
     Ok(live)
+}
+
+/// Lets go of the claim on a session this server does not play after all.
+async fn let_go(state: &AppState, id: SessionId) {
+    if let Err(e) = state
+        .with_journal(move |j| Ok(j.release_session(id)?))
+        .await
+    {
+        tracing::warn!(session = id, "letting go of the session: {e}");
+    }
 }
 
 fn not_found(id: u64) -> ApiError {

@@ -109,7 +109,7 @@ pub struct Config {
 
 pub(crate) struct Inner {
     content: Arc<Content>,
-    journal: Arc<Mutex<Box<dyn Journal>>>,
+    journal: Arc<Mutex<Held>>,
     sessions: Mutex<live::Table>,
     cameras: Arc<camera::Pool>,
     clock: Clock,
@@ -153,7 +153,8 @@ impl AppState {
         mut journal: Box<dyn Journal>,
         config: &Config,
     ) -> Result<AppState, supine_store::StoreError> {
-        journal.mark_interrupted(&stale_before())?;
+        let mut journal = Held(Some(journal));
+        off_runtime(|| journal.get().mark_interrupted(&stale_before()))?;
         let state = AppState {
             inner: Arc::new(Inner {
                 content,
@@ -274,11 +275,38 @@ impl AppState {
             let mut j = journal
                 .lock()
                 .map_err(|_| ApiError::internal("the journal lock was poisoned"))?;
-            f(j.as_mut())
+            f(j.get())
         })
         .await
         .map_err(ApiError::internal)?
     }
+}
+
+/// The journal, let go of on a thread of its own. A PostgreSQL client runs its own runtime and
+/// blocks on it for every call, and to close its connection: on a thread of the server's
+/// runtime that panics ("cannot start a runtime from within a runtime"). Calls run on blocking
+/// threads ([`AppState::with_journal`]); the first and the last are made here.
+struct Held(Option<Box<dyn Journal>>);
+
+impl Held {
+    fn get(&mut self) -> &mut dyn Journal {
+        self.0
+            .as_deref_mut()
+            .expect("the journal is only taken when dropped")
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(j) = self.0.take() {
+            let _ = std::thread::spawn(move || drop(j)).join();
+        }
+    }
+}
+
+/// Runs `f` on a thread outside any async runtime, and waits for it.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join()).unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// The whole app: the page, its assets and the API, behind the Host/Origin guard, sign-in
@@ -348,7 +376,12 @@ impl AppState {
                     // One that cannot take a heartbeat is swept below, or tells its page.
                     let _ = j.heartbeat(id, &at);
                 }
-                Ok(j.mark_interrupted(&stale_before())?)
+                let interrupted = j.mark_interrupted(&stale_before())?;
+                for s in &interrupted {
+                    // Closed: no server plays it any more.
+                    let _ = j.release_session(s.id);
+                }
+                Ok(interrupted)
             })
             .await?;
         live::forget(self, interrupted.iter().map(|s| s.id));

@@ -297,7 +297,13 @@ async fn flush(state: &AppState, l: &mut Live) -> Result<(), ApiError> {
             }
             let finished = match &end {
                 Some(f) => match j.finish_session(journal_id, f) {
-                    Ok(()) => true,
+                    Ok(()) => {
+                        // Over: no server plays it any more.
+                        if let Err(e) = j.release_session(journal_id) {
+                            tracing::warn!(session = journal_id, "letting go: {e}");
+                        }
+                        true
+                    }
                     Err(e) => return Ok((events.len(), false, Err(e))),
                 },
                 None => false,

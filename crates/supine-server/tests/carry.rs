@@ -248,3 +248,117 @@ fn a_finished_session_is_not_carried_on() {
         assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     });
 }
+
+/// A PostgreSQL schema of its own for one test, dropped at the end; `None` (the test skipped)
+/// without a test server, unless `SUPINE_REQUIRE_PG=1`.
+struct PgSchema {
+    url: String,
+    name: String,
+}
+
+impl PgSchema {
+    fn new() -> Option<PgSchema> {
+        let url = std::env::var("SUPINE_TEST_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
+        if url.is_none() {
+            assert!(
+                std::env::var("SUPINE_REQUIRE_PG").as_deref() != Ok("1"),
+                "SUPINE_REQUIRE_PG=1 but SUPINE_TEST_PG_URL is not set"
+            );
+            eprintln!("skipping: set SUPINE_TEST_PG_URL=postgres://... to run it");
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Some(PgSchema {
+            url: url?,
+            name: format!("supine_carry_{}_{nanos}", std::process::id()),
+        })
+    }
+
+    /// A journal in the schema; connected outside any runtime (the client runs its own).
+    fn journal(&self) -> supine_store::PgJournal {
+        supine_store::PgJournal::connect_in_schema(&self.url, "local", Some(&self.name)).unwrap()
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}
+
+#[test]
+fn on_postgres_one_server_plays_a_session_and_another_carries_it_on_once_it_dies() {
+    let Some(pg) = PgSchema::new() else {
+        return;
+    };
+    let a = runtime();
+    let b = runtime();
+    let (ja, jb) = (pg.journal(), pg.journal());
+    let over =
+        |j: supine_store::PgJournal| router(state_over(Box::new(j), SPEED, Timeouts::default()));
+    let (a_app, id) = a.block_on(async {
+        let app = over(ja);
+        let id = start(&app, json!(3)).await;
+        ok(&app, id, json!({"type": "start"})).await;
+        ok(&app, id, json!({"type": "next"})).await;
+        (app, id)
+    });
+    let b_app = b.block_on(async { over(jb) });
+    // While the first server plays it, the second does not take it.
+    let (s, v) = b.block_on(send(&b_app, get(&format!("/api/sessions/{id}"))));
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("another supine server"),
+        "{v}"
+    );
+    // The first server dies: its connection ends, and with it the claim.
+    let paused = a.block_on(ok(&a_app, id, json!({"type": "pause"})));
+    drop(a_app);
+    drop(a);
+    let u = b.block_on(async {
+        let start = Instant::now();
+        loop {
+            let (s, u) = send(&b_app, get(&format!("/api/sessions/{id}"))).await;
+            if s == StatusCode::OK {
+                break u;
+            }
+            assert_eq!(s, StatusCode::CONFLICT, "{u}");
+            assert!(
+                start.elapsed() < Duration::from_secs(3),
+                "not carried on in 3 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert_eq!(u["view"], paused["view"]);
+    b.block_on(async {
+        ok(&b_app, id, json!({"type": "quit"})).await;
+        ok(&b_app, id, json!({"type": "answer", "value": true})).await;
+        let end = ok(&b_app, id, json!({"type": "pain", "value": 2})).await;
+        assert_eq!(end["ended"], true);
+    });
+    drop(b_app);
+    drop(b);
+    let r = pg.journal().session(id as i64).unwrap().unwrap();
+    assert_eq!(r.status, SessionStatus::Finished);
+    assert_eq!(
+        inputs(&r),
+        [
+            json!({"type": "next"}),
+            json!({"type": "pause"}),
+            json!({"type": "quit"}),
+            json!({"type": "answer", "value": true}),
+            json!({"type": "pain", "value": 2}),
+        ]
+    );
+    let done = segments_done(&r);
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "{done:?}");
+}

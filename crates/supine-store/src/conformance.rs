@@ -72,6 +72,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ),
     ("a_fresh_journal_is_undamaged", a_fresh_journal_is_undamaged),
     ("accounts_round_trip", accounts_round_trip),
+    ("claims_are_held_until_let_go", claims_are_held_until_let_go),
 ];
 
 fn new_session(started_at: &str) -> NewSession {
@@ -1023,4 +1024,18 @@ pub fn accounts_round_trip(j: &mut dyn Journal) {
     assert!(!j.remove_account("zoe").unwrap());
     assert_eq!(j.account("zoe").unwrap(), None);
     assert_eq!(j.accounts().unwrap().len(), 2);
+}
+
+/// A journal claims a session for its server as often as asked, lets go of it, and claims it
+/// again; letting go of one it does not hold is nothing.
+pub fn claims_are_held_until_let_go(j: &mut dyn Journal) {
+    let id = j
+        .start_session(&new_session("2026-12-04T09:00:00+01:00"))
+        .unwrap();
+    assert!(j.claim_session(id).unwrap());
+    assert!(j.claim_session(id).unwrap());
+    j.release_session(id).unwrap();
+    j.release_session(id).unwrap();
+    assert!(j.claim_session(id).unwrap());
+    j.release_session(id + 1).unwrap();
 }

@@ -512,6 +512,23 @@ pub trait Journal: Send {
     /// that an export never silently leaves out what a damaged file hides.
     fn check_integrity(&self) -> Result<(), StoreError>;
 
+    /// Claims the right to play this session, for as long as this journal stays open or until
+    /// [`Journal::release_session`]: `false` when another journal holds it (another server
+    /// playing it now). A process that dies lets go of its claims at once, so that another
+    /// server can carry its sessions on. Claiming a session this journal holds already is
+    /// `true`. The default, for a journal one server uses (an SQLite file), is always `true`;
+    /// PostgreSQL, shared by many servers, holds an advisory lock per session claimed.
+    fn claim_session(&mut self, id: SessionId) -> Result<bool, StoreError> {
+        let _ = id;
+        Ok(true)
+    }
+
+    /// Lets go of a session claimed with [`Journal::claim_session`]; nothing for one not held.
+    fn release_session(&mut self, id: SessionId) -> Result<(), StoreError> {
+        let _ = id;
+        Ok(())
+    }
+
     /// One small read that reaches the storage (the file, or the database server), to tell
     /// whether the journal answers now: a server's readiness check. Reads nothing personal.
     fn ping(&self) -> Result<(), StoreError>;

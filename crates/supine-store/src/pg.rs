@@ -65,6 +65,8 @@ pub struct PgJournal {
     profile_id: i64,
     /// Opened with [`PgJournal::connect_read_only`]: every write is refused.
     read_only: bool,
+    /// The sessions this connection has claimed ([`Journal::claim_session`]).
+    claimed: std::collections::HashSet<SessionId>,
 }
 
 impl std::fmt::Debug for PgJournal {
@@ -151,6 +153,7 @@ impl PgJournal {
             profile: profile.to_owned(),
             profile_id,
             read_only: false,
+            claimed: Default::default(),
         })
     }
 
@@ -228,6 +231,7 @@ impl PgJournal {
             profile: profile.to_owned(),
             profile_id,
             read_only: true,
+            claimed: Default::default(),
         }))
     }
 
@@ -1011,6 +1015,45 @@ impl Journal for PgJournal {
     /// fails a read of a damaged one, so a damaged table cannot go unnoticed in an export;
     /// there is nothing more to check from a client.
     fn check_integrity(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// An advisory lock held by this connection: PostgreSQL lets go of it the moment the
+    /// connection ends, so a server that dies frees its sessions at once. Its key is the
+    /// schema's hash in the high 32 bits and the session id in the low ones: advisory locks are
+    /// database-wide, and each schema numbers its sessions from 1.
+    fn claim_session(&mut self, id: SessionId) -> Result<bool, StoreError> {
+        if self.claimed.contains(&id) {
+            return Ok(true);
+        }
+        let got: bool = self
+            .client
+            .borrow_mut()
+            .query_one(
+                "SELECT pg_try_advisory_lock(
+                     (hashtext(current_schema() || '.supine.session')::int8 << 32) | $1::int8)",
+                &[&(id & 0xFFFF_FFFF)],
+            )
+            .map_err(self.fail("claiming a session"))?
+            .get(0);
+        if got {
+            self.claimed.insert(id);
+        }
+        Ok(got)
+    }
+
+    fn release_session(&mut self, id: SessionId) -> Result<(), StoreError> {
+        if !self.claimed.remove(&id) {
+            return Ok(());
+        }
+        self.client
+            .borrow_mut()
+            .query_one(
+                "SELECT pg_advisory_unlock(
+                     (hashtext(current_schema() || '.supine.session')::int8 << 32) | $1::int8)",
+                &[&(id & 0xFFFF_FFFF)],
+            )
+            .map_err(self.fail("letting go of a session"))?;
         Ok(())
     }
 

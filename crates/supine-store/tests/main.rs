@@ -83,6 +83,7 @@ macro_rules! all_stories {
             settings_import_keeps_what_is_there,
             a_fresh_journal_is_undamaged,
             accounts_round_trip,
+            claims_are_held_until_let_go,
         );
     };
 }

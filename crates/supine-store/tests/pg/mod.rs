@@ -169,3 +169,38 @@ fn a_wrong_password_is_a_clear_error_without_the_password() {
     assert!(matches!(err, StoreError::CannotConnect { .. }), "{err:?}");
     assert!(!err.to_string().contains("not-the-password"), "{err}");
 }
+
+#[test]
+fn a_session_is_claimed_by_one_connection_until_it_lets_go_or_ends() {
+    let Some((s, mut first)) = fresh("claims", "local") else {
+        return;
+    };
+    let id = first
+        .start_session(&new_session("2026-12-04T09:00:00+01:00"))
+        .unwrap();
+    let mut second = PgJournal::connect_in_schema(&s.url, "local", Some(&s.name)).unwrap();
+    assert!(first.claim_session(id).unwrap());
+    assert!(first.claim_session(id).unwrap(), "claimed here already");
+    assert!(
+        !second.claim_session(id).unwrap(),
+        "another server plays it"
+    );
+    first.release_session(id).unwrap();
+    assert!(second.claim_session(id).unwrap());
+    assert!(!first.claim_session(id).unwrap());
+    // Another schema numbers its sessions from 1 too: its claims are its own.
+    let other = schema(s.url.clone());
+    let mut elsewhere =
+        PgJournal::connect_in_schema(&other.url, "local", Some(&other.name)).unwrap();
+    assert!(elsewhere.claim_session(id).unwrap());
+    // A connection that ends (a server killed) lets go at once.
+    drop(second);
+    let start = std::time::Instant::now();
+    while !first.claim_session(id).unwrap() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "the claim of a closed connection was not let go"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
