@@ -17,18 +17,33 @@ use crate::error::ApiError;
 pub struct HostAllowlist {
     port: u16,
     names: Vec<String>,
+    /// Names given with a port (`clinic.example:8443`, `127.0.0.1:8000`): the address of a
+    /// proxy in front, answered on that port only.
+    proxied: Vec<(String, u16)>,
 }
 
 impl HostAllowlist {
-    /// Loopback names on `port` (`127.0.0.1`, `localhost`, `[::1]`) plus `extra` names, each
-    /// accepted with or without a port.
+    /// Loopback names on `port` (`127.0.0.1`, `localhost`, `[::1]`) plus `extra` names: a bare
+    /// name is accepted with this server's port or none, a name with a port (a proxy's
+    /// address, even on loopback) with that port only.
     pub fn new(port: u16, extra: &[String]) -> HostAllowlist {
         let mut names: Vec<String> = ["127.0.0.1", "localhost", "[::1]"]
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-        names.extend(extra.iter().map(|s| s.trim().to_lowercase()));
-        HostAllowlist { port, names }
+        let mut proxied = Vec::new();
+        for e in extra {
+            let e = e.trim().to_lowercase();
+            match split_host(&e) {
+                (name, Some(p)) => proxied.push((name.to_owned(), p)),
+                (name, None) => names.push(name.to_owned()),
+            }
+        }
+        HostAllowlist {
+            port,
+            names,
+            proxied,
+        }
     }
 
     /// Whether a `Host` header value (`name` or `name:port`) is allowed.
@@ -36,6 +51,9 @@ impl HostAllowlist {
         let host = host.trim().to_lowercase();
         let (name, port) = split_host(&host);
         let loopback = ["127.0.0.1", "localhost", "[::1]"].contains(&name);
+        if port.is_some_and(|p| self.proxied.iter().any(|(n, q)| n == name && *q == p)) {
+            return true;
+        }
         self.names.iter().any(|n| n == name)
             && match port {
                 Some(p) => p == self.port,
@@ -214,5 +232,21 @@ mod tests {
         assert!(h.allows("yoga.lan"));
         assert!(h.allows("yoga.lan:8080"));
         assert!(!h.allows("yoga.lan.evil.example:8080"));
+    }
+
+    #[test]
+    fn a_name_with_a_port_is_a_proxy_answered_on_that_port_only() {
+        let h = HostAllowlist::new(
+            8091,
+            &["127.0.0.1:8000".into(), "Clinic.example:8443".into()],
+        );
+        assert!(h.allows("127.0.0.1:8000"));
+        assert!(h.allows("127.0.0.1:8091"));
+        assert!(!h.allows("127.0.0.1:8001"));
+        assert!(!h.allows("127.0.0.1"));
+        assert!(h.allows("clinic.example:8443"));
+        assert!(!h.allows("clinic.example"));
+        assert!(!h.allows("clinic.example:8091"));
+        assert!(!h.allows("evil.example:8000"));
     }
 }

@@ -150,7 +150,7 @@ impl AppState {
     /// next. The sweep ends when the last handle to the state is dropped.
     pub fn new(
         content: Arc<Content>,
-        mut journal: Box<dyn Journal>,
+        journal: Box<dyn Journal>,
         config: &Config,
     ) -> Result<AppState, supine_store::StoreError> {
         let mut journal = Held(Some(journal));

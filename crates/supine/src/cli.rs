@@ -388,8 +388,10 @@ pub struct ServeArgs {
     /// admin add-user`), and a warning is printed.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Another host name the page may be reached by, e.g. yoga.local (repeatable).
-    #[arg(long = "host-name", value_name = "NAME")]
+    /// Another host name the page may be reached by, e.g. yoga.local (repeatable). Given as
+    /// NAME:PORT (clinic.example:443, 127.0.0.1:8000), it is a proxy's address in front of
+    /// this server, accepted on that port only.
+    #[arg(long = "host-name", value_name = "NAME[:PORT]")]
     pub host_names: Vec<String>,
     /// Run session time this many times faster (for tests).
     #[arg(long, hide = true)]
