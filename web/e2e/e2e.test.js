@@ -7,8 +7,9 @@
 // SUPINE_E2E_WEB=DIR serves the page's own files from DIR (e.g. `..`) instead of the copies
 // compiled into the binary, so a change to web/ needs no rebuild; CI tests the compiled ones.
 
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
@@ -31,9 +32,9 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 
 let server, base, context, page, tmp;
 
-function startServer(bin, dir, { speed = SPEED, args = [], port = 0 } = {}) {
+function startServer(bin, dir, { speed = SPEED, args = [], port = 0, db = join(dir, "journal.db") } = {}) {
   return new Promise((res, rej) => {
-    const child = spawn(bin, ["serve", "--port", String(port), "--speed", String(speed), "--db", join(dir, "journal.db"), ...args], {
+    const child = spawn(bin, ["serve", "--port", String(port), "--speed", String(speed), "--db", db, ...args], {
       env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -836,24 +837,144 @@ test("a server killed mid-session: started again, it carries the session on, and
     await p.locator(".prompt .painscale").waitFor({ timeout: 90000 });
     await p.keyboard.press("2");
     await p.locator(".prompt a[href='#/progress']").waitFor();
-    const log = execFileSync(process.env.SUPINE_BIN, ["log", "--json", "--limit", "1", "--db", join(srv.dir, "journal.db")], { encoding: "utf8" });
-    const [s] = JSON.parse(log);
-    assert.equal(s.id, id);
-    assert.equal(s.status, "finished");
-    assert.equal(s.end_reason, "completed");
-    assert.equal(s.pain_before, 4);
-    assert.equal(s.pain_after, 2);
-    assert.equal(s.segments_done, segments, "every segment done");
-    const of = (kind) => s.events.filter((e) => e.kind === kind).map((e) => e.data);
-    const done = of("segment_done").map((d) => d.index);
-    assert.deepEqual(done, [...Array(segments).keys()], "each segment done once, in order");
-    assert.equal(of("started").length, 1);
-    assert.deepEqual(of("input").map((d) => d.event), [
-      { type: "toggle_pause" }, { type: "toggle_pause" }, { type: "pain", value: 2 },
-    ]);
-    assert.equal(of("pain_after").length, 1);
+    assertCarriedOnce(["--db", join(srv.dir, "journal.db")], id, segments);
   } finally {
     await p.close();
+  }
+});
+
+/**
+ * Session `id`, read back with `supine log` (`journal` selects it): finished, pain 4 then 2,
+ * with every segment done once and in order, one started record, and the page's inputs (a
+ * pause, a resume, the pain after) each kept once.
+ */
+function assertCarriedOnce(journal, id, segments) {
+  const log = execFileSync(process.env.SUPINE_BIN, ["log", "--json", "--limit", "1", ...journal], { encoding: "utf8" });
+  const [s] = JSON.parse(log);
+  assert.equal(s.id, id);
+  assert.equal(s.status, "finished");
+  assert.equal(s.end_reason, "completed");
+  assert.equal(s.pain_before, 4);
+  assert.equal(s.pain_after, 2);
+  assert.equal(s.segments_done, segments, "every segment done");
+  const of = (kind) => s.events.filter((e) => e.kind === kind).map((e) => e.data);
+  const done = of("segment_done").map((d) => d.index);
+  assert.deepEqual(done, [...Array(segments).keys()], "each segment done once, in order");
+  assert.equal(of("started").length, 1);
+  assert.deepEqual(of("input").map((d) => d.event), [
+    { type: "toggle_pause" }, { type: "toggle_pause" }, { type: "pain", value: 2 },
+  ]);
+  assert.equal(of("pain_after").length, 1);
+}
+
+/** A port free on 127.0.0.1 now. */
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer().once("error", rej).listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+const PG_URL = process.env.SUPINE_TEST_PG_URL || "";
+const HAPROXY = process.env.HAPROXY || "haproxy";
+const haveHaproxy = spawnSync(HAPROXY, ["-v"]).status === 0;
+const clusterSkip = !PG_URL ? "set SUPINE_TEST_PG_URL to a PostgreSQL database to run it"
+  : !haveHaproxy ? "haproxy is not installed (apt-get install haproxy)" : false;
+if (clusterSkip && process.env.SUPINE_REQUIRE_PG === "1") throw new Error(`SUPINE_REQUIRE_PG=1, but the cluster test cannot run: ${clusterSkip}`);
+
+/**
+ * haproxy on `lb` in front of `servers` ({name, port}): sticky by cookie, health-checked on
+ * /readyz, a request for a server that is gone sent to another, WebSockets kept open.
+ */
+function haproxyConfig(lb, servers) {
+  return `global
+  maxconn 256
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 60s
+  timeout server 60s
+  timeout tunnel 1h
+  retries 2
+  option redispatch 1
+frontend supine
+  bind 127.0.0.1:${lb}
+  default_backend supine
+backend supine
+  balance roundrobin
+  cookie SRV insert indirect nocache
+  option httpchk
+  http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1:${lb}
+  http-check expect status 200
+  default-server check inter 300ms fall 2 rise 1
+${servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} cookie ${s.name}`).join("\n")}
+`;
+}
+
+test("two servers on one PostgreSQL behind haproxy: the one playing a session is killed, the other carries it on, and the journal has each event once", { skip: clusterSkip }, async () => {
+  const dir = mkdtempSync(join(tmp, "cluster-"));
+  // A profile of its own, so runs on a shared database do not meet.
+  const profile = `e2e-cluster-${process.pid}-${Date.now()}`;
+  const lb = await freePort();
+  const args = ["--profile", profile, "--host-name", `127.0.0.1:${lb}`];
+  const servers = {};
+  for (const name of ["a", "b"]) {
+    // One after the other: the first sets up the tables.
+    const s = await startServer(process.env.SUPINE_BIN, dir, { speed: 20, db: PG_URL, args });
+    extraServers.push(s.child);
+    servers[name] = s;
+  }
+  const cfg = join(dir, "haproxy.cfg");
+  writeFileSync(cfg, haproxyConfig(lb, Object.entries(servers).map(([name, s]) => ({ name, port: s.port }))));
+  const proxy = spawn(HAPROXY, ["-db", "-f", cfg], { stdio: ["ignore", "inherit", "inherit"] });
+  extraServers.push(proxy);
+  const url = `http://127.0.0.1:${lb}/`;
+  for (let i = 0; ; i++) {
+    const r = await fetch(`${url}readyz`).catch(() => null);
+    if (r?.ok) break;
+    assert.ok(i < 100, "haproxy did not answer");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const p = await soundPage("working");
+  try {
+    await p.goto(url);
+    await p.locator("#start").waitFor();
+    const { id, segments } = await startByApi(p, { pain: 4 });
+    await p.goto(`${url}#/session/${id}`);
+    await p.waitForFunction(() => document.querySelector("#pose-title")?.textContent === "Hip rotations", null, { timeout: 30000 });
+    await p.click("button[data-event=toggle_pause]");
+    await p.locator("#breath-word:text('Paused')").waitFor();
+    await p.click("button[data-event=toggle_pause]");
+    await p.locator("#breath-word:text-matches('Breathe (in|out)')").waitFor();
+    // The server haproxy keeps this page on, by its cookie.
+    const sticky = (await context.cookies(url)).find((c) => c.name === "SRV")?.value;
+    assert.ok(sticky in servers, `haproxy's cookie names a server: ${sticky}`);
+    const holder = servers[sticky];
+    const died = new Promise((res) => holder.child.on("exit", (code, signal) => res(signal)));
+    holder.child.kill("SIGKILL");
+    assert.equal(await died, "SIGKILL");
+    const killed = Date.now();
+    // The page reconnects through haproxy, which sends it to the other server.
+    for (;;) {
+      const r = await p.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).status, id);
+      if (r === 200) break;
+      assert.ok(Date.now() - killed < 30000, `the session was not carried on: ${r}`);
+      await p.waitForTimeout(50);
+    }
+    console.log(`# carried on by the other server ${Date.now() - killed} ms after the kill`);
+    const now = (await context.cookies(url)).find((c) => c.name === "SRV")?.value;
+    assert.notEqual(now, sticky, "the page is now on the other server");
+    await p.locator(".prompt .painscale").waitFor({ timeout: 90000 });
+    await shot("30-player-carried-on-by-another-server", p);
+    await p.keyboard.press("2");
+    await p.locator(".prompt a[href='#/progress']").waitFor();
+    assertCarriedOnce(["--db", PG_URL, "--profile", profile], id, segments);
+  } finally {
+    await p.close();
+    proxy.kill("SIGTERM");
+    for (const s of Object.values(servers)) s.child.kill("SIGINT");
   }
 });
 
