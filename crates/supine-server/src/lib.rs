@@ -105,6 +105,9 @@ pub struct Config {
     /// Whether requests need a signed-in account: [`Access::for_listen`] of the address it
     /// listens on.
     pub access: Access,
+    /// The most live sessions it keeps in memory at once; [`limits::LIVE_SESSIONS`] for one
+    /// person's machine, more for a clinic's server.
+    pub live_sessions: usize,
 }
 
 pub(crate) struct Inner {
@@ -114,6 +117,7 @@ pub(crate) struct Inner {
     cameras: Arc<camera::Pool>,
     clock: Clock,
     timeouts: Timeouts,
+    live_sessions: usize,
     hosts: HostAllowlist,
     access: Access,
     limiters: auth::Limiters,
@@ -163,6 +167,7 @@ impl AppState {
                 cameras: Arc::new(camera::Pool::default()),
                 clock: Clock::new(config.speed),
                 timeouts: config.timeouts,
+                live_sessions: config.live_sessions.max(1),
                 hosts: HostAllowlist::new(config.port, &config.host_names),
                 access: config.access,
                 limiters: auth::Limiters::new(),
@@ -215,6 +220,11 @@ impl AppState {
     /// Completes once no socket is open.
     pub(crate) async fn sockets_closed(&self) {
         self.inner.phase.closed().await;
+    }
+
+    /// The most live sessions kept in memory at once ([`Config::live_sessions`]).
+    pub(crate) fn live_sessions(&self) -> usize {
+        self.inner.live_sessions
     }
 
     pub(crate) fn timeouts(&self) -> Timeouts {

@@ -47,8 +47,9 @@ pub const CAMERA_SESSIONS: usize = 2;
 /// page is told; frames again turn it on again.
 pub const CAMERA_OFF_AFTER: Duration = Duration::from_secs(2);
 
-/// At most this many live sessions are kept in memory: 32. When every place is taken by a
-/// session a page is using, `POST /api/sessions` answers 429.
+/// At most this many live sessions are kept in memory by default: 32 (`supine serve
+/// --live-sessions` sets another). When every place is taken by a session a page is using,
+/// `POST /api/sessions` answers 429.
 pub const LIVE_SESSIONS: usize = 32;
 
 /// The most records one live session keeps in memory while the journal cannot take them

@@ -1,7 +1,8 @@
 //! Live sessions: the server owns each `Session` state machine, ticks it at breath boundaries,
 //! writes its records to the journal as they happen, and pushes `{view, effects}` to the page.
 //!
-//! The table of live sessions has [`LIVE_SESSIONS`] places. Only a session that has ended or
+//! The table of live sessions has [`Config::live_sessions`](crate::Config::live_sessions)
+//! places ([`LIVE_SESSIONS`](crate::limits::LIVE_SESSIONS) by default). Only a session that has ended or
 //! that no page has watched or touched for the abandon time gives its place up; when every
 //! place is in use, a new session is refused with 429, never given someone else's place.
 //!
@@ -22,7 +23,7 @@ use supine_store::{SessionEvent, SessionFinish, SessionId};
 use tokio::sync::{Mutex, Notify, broadcast};
 
 use crate::error::{ApiError, store_error};
-use crate::limits::{HEARTBEAT, LIVE_SESSIONS, UNSAVED_RECORDS};
+use crate::limits::{HEARTBEAT, UNSAVED_RECORDS};
 use crate::openapi::foreign;
 use crate::{AppState, Phase, now_rfc3339};
 
@@ -494,26 +495,28 @@ async fn tick(state: AppState, id: u64, live: LiveRef, wake: Arc<Notify>) {
             }
             () = wake.notified() => {}
             _ = heartbeat.tick() => {
-                let (journal_id, unsaved) = {
-                    let mut l = live.lock().await;
-                    // Checked under the same lock as `start`, so a page arriving now either
-                    // keeps this task or starts a new one.
-                    if l.abandoned(abandon_after) {
-                        l.ticking = false;
-                        return;
-                    }
-                    (l.journal_id, l.has_unsaved())
-                };
-                if unsaved {
+                let mut l = live.lock().await;
+                // Checked under the same lock as `start`, so a page arriving now either
+                // keeps this task or starts a new one.
+                if l.abandoned(abandon_after) || l.finished {
+                    l.ticking = false;
+                    return;
+                }
+                if l.has_unsaved() {
+                    drop(l);
                     // Writing what waits is a heartbeat too.
                     if let Err(e) = step(&state, id, &live, None).await {
                         tracing::warn!(session = id, "{e}");
                     }
                     continue;
                 }
+                // Written under the session's lock, as its records are, so that a session
+                // finishing meanwhile (a page's last answer) is not given a heartbeat after
+                // its end: with a busy journal, that read as "not being saved" on a session
+                // saved whole.
+                let journal_id = l.journal_id;
                 let at = now_rfc3339();
                 let r = state.with_journal(move |j| Ok(j.heartbeat(journal_id, &at)?)).await;
-                let mut l = live.lock().await;
                 let error = r.err().map(|e| unsaved_message(&e));
                 if error != l.error {
                     if let Some(e) = &error {
@@ -561,17 +564,18 @@ pub fn reserve(state: &AppState) -> Result<Place, ApiError> {
         ));
     }
     let abandon_after = state.timeouts().abandoned;
+    let most = state.live_sessions();
     let mut t = table(state)?;
-    if t.sessions.len() + t.reserved >= LIVE_SESSIONS {
+    if t.sessions.len() + t.reserved >= most {
         // A session being stepped is locked: in use, so it stays.
         t.sessions.retain(|_, l| {
             l.try_lock()
                 .map_or(true, |l| !(l.finished || l.abandoned(abandon_after)))
         });
     }
-    if t.sessions.len() + t.reserved >= LIVE_SESSIONS {
+    if t.sessions.len() + t.reserved >= most {
         return Err(ApiError::TooManySessions(format!(
-            "{LIVE_SESSIONS} sessions are already going on this server; end one of them, or \
+            "{most} sessions are already going on this server; end one of them, or \
              try again in a few minutes"
         )));
     }

@@ -36,6 +36,7 @@ fn config(speed: f64, timeouts: Timeouts) -> Config {
         speed,
         timeouts,
         access: Access::Loopback,
+        live_sessions: supine_server::limits::LIVE_SESSIONS,
     }
 }
 
@@ -617,6 +618,7 @@ fn sessions_left_open_are_marked_interrupted_at_start() {
         speed: 1.0,
         timeouts: Timeouts::default(),
         access: Access::Loopback,
+        live_sessions: supine_server::limits::LIVE_SESSIONS,
     };
     let _state = AppState::new(Arc::new(Content::builtin()), Box::new(j), &config).unwrap();
     let check = SqliteJournal::open(&path).unwrap();

@@ -55,6 +55,7 @@ pub(crate) async fn serve_journal(
         speed,
         timeouts,
         access: Access::Loopback,
+        live_sessions: supine_server::limits::LIVE_SESSIONS,
     };
     let state = AppState::new(content, journal, &config).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -401,6 +401,10 @@ pub struct ServeArgs {
     /// stops at once. Nothing is lost either way.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub drain: u64,
+    /// The most sessions going on at once on this server (a clinic's server may need more); a
+    /// further one is refused until one ends.
+    #[arg(long, value_name = "N", default_value_t = supine_server::limits::LIVE_SESSIONS)]
+    pub live_sessions: usize,
     /// What the server logs on stderr: `warn` (problems only) on 127.0.0.1, `info` (a line
     /// per request: method, route, status and time, nothing personal) beyond it; or
     /// `error`, `debug`, `off`.
