@@ -291,10 +291,10 @@ async fn flush(state: &AppState, l: &mut Live) -> Result<(), ApiError> {
     let end = l.unsaved_end.clone();
     let (saved, ended, result) = state
         .with_journal(move |j| {
-            for (n, ev) in events.iter().enumerate() {
-                if let Err(e) = j.record_event(journal_id, ev) {
-                    return Ok((n, false, Err(e)));
-                }
+            // One transaction for them all: one wait for the disk, not one per record.
+            let (kept, recorded) = j.record_events(journal_id, &events);
+            if let Err(e) = recorded {
+                return Ok((kept, false, Err(e)));
             }
             let finished = match &end {
                 Some(f) => match j.finish_session(journal_id, f) {

@@ -73,6 +73,10 @@ pub const STORIES: &[(&str, Story)] = &[
     ("a_fresh_journal_is_undamaged", a_fresh_journal_is_undamaged),
     ("accounts_round_trip", accounts_round_trip),
     ("claims_are_held_until_let_go", claims_are_held_until_let_go),
+    (
+        "events_are_kept_together_or_not_at_all",
+        events_are_kept_together_or_not_at_all,
+    ),
 ];
 
 fn new_session(started_at: &str) -> NewSession {
@@ -1038,4 +1042,51 @@ pub fn claims_are_held_until_let_go(j: &mut dyn Journal) {
     j.release_session(id).unwrap();
     assert!(j.claim_session(id).unwrap());
     j.release_session(id + 1).unwrap();
+}
+
+/// Events recorded together are kept in order, with `last_seen_at` at the last one; when one of
+/// them is malformed, or the session is no longer open, none of them is kept.
+pub fn events_are_kept_together_or_not_at_all(j: &mut dyn Journal) {
+    let id = j
+        .start_session(&new_session("2026-12-04T09:00:00+01:00"))
+        .unwrap();
+    let (kept, r) = j.record_events(id, &[]);
+    assert_eq!((kept, r.is_ok()), (0, true));
+    let evs = [
+        event(
+            "2026-12-04T09:00:10+01:00",
+            "segment_done",
+            json!({"index": 0}),
+        ),
+        event("2026-12-04T09:00:11+01:00", "input", json!({"ms": 11000})),
+        event(
+            "2026-12-04T09:00:20+01:00",
+            "segment_done",
+            json!({"index": 1}),
+        ),
+    ];
+    let (kept, r) = j.record_events(id, &evs);
+    r.unwrap();
+    assert_eq!(kept, 3);
+    let s = j.session(id).unwrap().unwrap();
+    assert_eq!(s.events, evs);
+    assert_eq!(s.last_seen_at, evs[2].at);
+    let bad = [
+        event("2026-12-04T09:00:30+01:00", "hurt", json!({})),
+        event("2026-12-04T09:00:31+01:00", "segment_done", json!({})),
+    ];
+    let (kept, r) = j.record_events(id, &bad);
+    assert_eq!(kept, 0);
+    assert_invalid(r, "segment_done data");
+    assert_eq!(
+        j.session(id).unwrap().unwrap().events,
+        evs,
+        "none of them kept"
+    );
+    j.finish_session(id, &finish("2026-12-04T09:01:00+01:00", Some(2)))
+        .unwrap();
+    let (kept, r) = j.record_events(id, &bad[..1]);
+    assert_eq!(kept, 0);
+    assert!(matches!(r, Err(StoreError::SessionNotOpen { .. })), "{r:?}");
+    assert_eq!(j.session(id).unwrap().unwrap().events, evs);
 }

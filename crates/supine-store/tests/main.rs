@@ -84,6 +84,7 @@ macro_rules! all_stories {
             a_fresh_journal_is_undamaged,
             accounts_round_trip,
             claims_are_held_until_let_go,
+            events_are_kept_together_or_not_at_all,
         );
     };
 }
