@@ -812,16 +812,7 @@ test("a server killed mid-session: started again, it carries the session on, and
   const srv = await freshServer({ speed: 20 });
   const p = await soundPage("working");
   try {
-    await p.goto(srv.url);
-    await p.locator("#start").waitFor();
-    const { id, segments } = await startByApi(p, { pain: 4 });
-    await p.goto(`${srv.url}#/session/${id}`);
-    await p.waitForFunction(() => document.querySelector("#pose-title")?.textContent === "Hip rotations", null, { timeout: 30000 });
-    // A pause and a resume, so that the journal has inputs to rebuild from.
-    await p.click("button[data-event=toggle_pause]");
-    await p.locator("#breath-word:text('Paused')").waitFor();
-    await p.click("button[data-event=toggle_pause]");
-    await p.locator("#breath-word:text-matches('Breathe (in|out)')").waitFor();
+    const { id, segments } = await startPausedAndResumed(p, srv.url);
     const before = await p.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).json(), id);
     const died = new Promise((res) => srv.child.on("exit", (code, signal) => res(signal)));
     srv.child.kill("SIGKILL");
@@ -834,14 +825,36 @@ test("a server killed mid-session: started again, it carries the session on, and
       return title === "Bridge" || title.includes("twist") || document.querySelector(".prompt .painscale") !== null;
     }, before.view.segment, { timeout: 60000 });
     await shot("29-player-carried-on", p);
-    await p.locator(".prompt .painscale").waitFor({ timeout: 90000 });
-    await p.keyboard.press("2");
-    await p.locator(".prompt a[href='#/progress']").waitFor();
+    await endWithPain2(p);
     assertCarriedOnce(["--db", join(srv.dir, "journal.db")], id, segments);
   } finally {
     await p.close();
   }
 });
+
+/**
+ * From `url`'s Today page: a session started (pain 4) and played, paused and resumed in its
+ * first pose, so that the journal has inputs to rebuild it from. Returns its id and length.
+ */
+async function startPausedAndResumed(p, url) {
+  await p.goto(url);
+  await p.locator("#start").waitFor();
+  const { id, segments } = await startByApi(p, { pain: 4 });
+  await p.goto(`${url}#/session/${id}`);
+  await p.waitForFunction(() => document.querySelector("#pose-title")?.textContent === "Hip rotations", null, { timeout: 30000 });
+  await p.click("button[data-event=toggle_pause]");
+  await p.locator("#breath-word:text('Paused')").waitFor();
+  await p.click("button[data-event=toggle_pause]");
+  await p.locator("#breath-word:text-matches('Breathe (in|out)')").waitFor();
+  return { id, segments };
+}
+
+/** Waits for the pain-after question at the session's end, answers 2, and waits for the end. */
+async function endWithPain2(p) {
+  await p.locator(".prompt .painscale").waitFor({ timeout: 90000 });
+  await p.keyboard.press("2");
+  await p.locator(".prompt a[href='#/progress']").waitFor();
+}
 
 /**
  * Session `id`, read back with `supine log` (`journal` selects it): finished, pain 4 then 2,
@@ -939,15 +952,7 @@ test("two servers on one PostgreSQL behind haproxy: the one playing a session is
   }
   const p = await soundPage("working");
   try {
-    await p.goto(url);
-    await p.locator("#start").waitFor();
-    const { id, segments } = await startByApi(p, { pain: 4 });
-    await p.goto(`${url}#/session/${id}`);
-    await p.waitForFunction(() => document.querySelector("#pose-title")?.textContent === "Hip rotations", null, { timeout: 30000 });
-    await p.click("button[data-event=toggle_pause]");
-    await p.locator("#breath-word:text('Paused')").waitFor();
-    await p.click("button[data-event=toggle_pause]");
-    await p.locator("#breath-word:text-matches('Breathe (in|out)')").waitFor();
+    const { id, segments } = await startPausedAndResumed(p, url);
     // The server haproxy keeps this page on, by its cookie.
     const sticky = (await context.cookies(url)).find((c) => c.name === "SRV")?.value;
     assert.ok(sticky in servers, `haproxy's cookie names a server: ${sticky}`);
@@ -966,10 +971,10 @@ test("two servers on one PostgreSQL behind haproxy: the one playing a session is
     console.log(`# carried on by the other server ${Date.now() - killed} ms after the kill`);
     const now = (await context.cookies(url)).find((c) => c.name === "SRV")?.value;
     assert.notEqual(now, sticky, "the page is now on the other server");
-    await p.locator(".prompt .painscale").waitFor({ timeout: 90000 });
+    // Drawn by the other server, in the middle of the routine.
+    await p.waitForFunction(() => (document.querySelector("#pose-title")?.textContent || "") !== "Hip rotations", null, { timeout: 60000 });
     await shot("30-player-carried-on-by-another-server", p);
-    await p.keyboard.press("2");
-    await p.locator(".prompt a[href='#/progress']").waitFor();
+    await endWithPain2(p);
     assertCarriedOnce(["--db", PG_URL, "--profile", profile], id, segments);
   } finally {
     await p.close();

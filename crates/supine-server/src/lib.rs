@@ -105,8 +105,8 @@ pub struct Config {
     /// Whether requests need a signed-in account: [`Access::for_listen`] of the address it
     /// listens on.
     pub access: Access,
-    /// The most live sessions it keeps in memory at once; [`limits::LIVE_SESSIONS`] for one
-    /// person's machine, more for a clinic's server.
+    /// The most live sessions it keeps in memory at once (at least 1);
+    /// [`limits::LIVE_SESSIONS`] for one person's machine, more for a clinic's server.
     pub live_sessions: usize,
 }
 
@@ -167,7 +167,7 @@ impl AppState {
                 cameras: Arc::new(camera::Pool::default()),
                 clock: Clock::new(config.speed),
                 timeouts: config.timeouts,
-                live_sessions: config.live_sessions.max(1),
+                live_sessions: config.live_sessions,
                 hosts: HostAllowlist::new(config.port, &config.host_names),
                 access: config.access,
                 limiters: auth::Limiters::new(),

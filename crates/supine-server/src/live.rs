@@ -292,9 +292,8 @@ async fn flush(state: &AppState, l: &mut Live) -> Result<(), ApiError> {
     let (saved, ended, result) = state
         .with_journal(move |j| {
             // One transaction for them all: one wait for the disk, not one per record.
-            let (kept, recorded) = j.record_events(journal_id, &events);
-            if let Err(e) = recorded {
-                return Ok((kept, false, Err(e)));
+            if let Err(e) = j.record_events(journal_id, &events) {
+                return Ok((0, false, Err(e)));
             }
             let finished = match &end {
                 Some(f) => match j.finish_session(journal_id, f) {

@@ -57,9 +57,9 @@ impl Journal for Faulty {
         }
         self.inner.start_session(s)
     }
-    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
+    fn record_events(&mut self, id: SessionId, evs: &[SessionEvent]) -> Result<(), StoreError> {
         self.write()?;
-        self.inner.record_event(id, ev)
+        self.inner.record_events(id, evs)
     }
     fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError> {
         self.write()?;

@@ -444,24 +444,14 @@ pub trait Journal: Send {
     fn start_session(&mut self, s: &NewSession) -> Result<SessionId, StoreError>;
 
     /// Appends an event to an open session and sets its `last_seen_at` to `ev.at`.
-    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError>;
-
-    /// Appends `events` to an open session, in order, and sets its `last_seen_at` to the last
-    /// one's `at`. Returns how many were kept (the first ones) and the error that stopped the
-    /// rest. SQLite and PostgreSQL keep them all, in one transaction (one commit, one wait for
-    /// the disk), or none; this default, for other journals, records them one by one.
-    fn record_events(
-        &mut self,
-        id: SessionId,
-        events: &[SessionEvent],
-    ) -> (usize, Result<(), StoreError>) {
-        for (n, ev) in events.iter().enumerate() {
-            if let Err(e) = self.record_event(id, ev) {
-                return (n, Err(e));
-            }
-        }
-        (events.len(), Ok(()))
+    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
+        self.record_events(id, std::slice::from_ref(ev))
     }
+
+    /// Appends `events` to an open session, in order, in one transaction (one commit, one
+    /// wait for the disk): all of them are kept, or none. Its `last_seen_at` becomes the last
+    /// one's `at`. No events is nothing to do.
+    fn record_events(&mut self, id: SessionId, events: &[SessionEvent]) -> Result<(), StoreError>;
 
     /// Sets an open session's `last_seen_at` to `at`, so that it is not taken for interrupted.
     fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError>;

@@ -614,43 +614,12 @@ impl Journal for PgJournal {
         })
     }
 
-    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
-        let at_ms = validate::event(ev)?;
-        self.write("recording an event", |tx| {
-            self.require_open(tx, id)?;
-            let fail = self.fail("recording an event");
-            tx.execute(
-                "INSERT INTO session_events (session_id, at, at_ms, kind, data)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&id, &ev.at, &at_ms, &ev.kind, &ev.data],
-            )
-            .map_err(&fail)?;
-            tx.execute(
-                "UPDATE sessions SET last_seen_at = $2, last_seen_at_ms = $3 WHERE id = $1",
-                &[&id, &ev.at, &at_ms],
-            )
-            .map_err(&fail)?;
-            Ok(())
-        })
-    }
-
-    fn record_events(
-        &mut self,
-        id: SessionId,
-        events: &[SessionEvent],
-    ) -> (usize, Result<(), StoreError>) {
-        let stamps = match events
-            .iter()
-            .map(validate::event)
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(s) => s,
-            Err(e) => return (0, Err(e)),
-        };
+    fn record_events(&mut self, id: SessionId, events: &[SessionEvent]) -> Result<(), StoreError> {
+        let stamps = validate::events(events)?;
         let (Some(last), Some(last_ms)) = (events.last(), stamps.last()) else {
-            return (0, Ok(()));
+            return Ok(());
         };
-        let kept = self.write("recording events", |tx| {
+        self.write("recording events", |tx| {
             self.require_open(tx, id)?;
             let fail = self.fail("recording events");
             let insert = tx
@@ -669,11 +638,7 @@ impl Journal for PgJournal {
             )
             .map_err(&fail)?;
             Ok(())
-        });
-        match kept {
-            Ok(()) => (events.len(), Ok(())),
-            Err(e) => (0, Err(e)),
-        }
+        })
     }
 
     fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError> {

@@ -978,45 +978,12 @@ impl Journal for SqliteJournal {
         })
     }
 
-    fn record_event(&mut self, id: SessionId, ev: &SessionEvent) -> Result<(), StoreError> {
-        let at_ms = validate::event(ev)?;
-        self.write("recording an event", |tx, ctx| {
-            let fail = ctx.fail("recording an event");
-            ctx.require_open(tx, id)?;
-            tx.prepare_cached(
-                "INSERT INTO session_events (session_id, at, at_ms, kind, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![id, ev.at, at_ms, ev.kind, ev.data.to_string()])
-            })
-            .map_err(&fail)?;
-            tx.prepare_cached(
-                "UPDATE sessions SET last_seen_at = ?2, last_seen_at_ms = ?3 WHERE id = ?1",
-            )
-            .and_then(|mut stmt| stmt.execute(params![id, ev.at, at_ms]))
-            .map_err(&fail)?;
-            Ok(())
-        })
-    }
-
-    fn record_events(
-        &mut self,
-        id: SessionId,
-        events: &[SessionEvent],
-    ) -> (usize, Result<(), StoreError>) {
-        let stamps = match events
-            .iter()
-            .map(validate::event)
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(s) => s,
-            Err(e) => return (0, Err(e)),
-        };
+    fn record_events(&mut self, id: SessionId, events: &[SessionEvent]) -> Result<(), StoreError> {
+        let stamps = validate::events(events)?;
         let (Some(last), Some(last_ms)) = (events.last(), stamps.last()) else {
-            return (0, Ok(()));
+            return Ok(());
         };
-        let kept = self.write("recording events", |tx, ctx| {
+        self.write("recording events", |tx, ctx| {
             let fail = ctx.fail("recording events");
             ctx.require_open(tx, id)?;
             let mut insert = tx
@@ -1036,11 +1003,7 @@ impl Journal for SqliteJournal {
             .and_then(|mut stmt| stmt.execute(params![id, last.at, last_ms]))
             .map_err(&fail)?;
             Ok(())
-        });
-        match kept {
-            Ok(()) => (events.len(), Ok(())),
-            Err(e) => (0, Err(e)),
-        }
+        })
     }
 
     fn heartbeat(&mut self, id: SessionId, at: &str) -> Result<(), StoreError> {

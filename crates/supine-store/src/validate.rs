@@ -52,6 +52,11 @@ pub(crate) fn new_session(s: &NewSession) -> Result<(i64, i64), StoreError> {
 }
 
 /// Checks an event; returns its time as UTC milliseconds.
+/// Each event's UTC milliseconds, once every one of them is well formed ([`event`]).
+pub(crate) fn events(evs: &[SessionEvent]) -> Result<Vec<i64>, StoreError> {
+    evs.iter().map(event).collect()
+}
+
 pub(crate) fn event(ev: &SessionEvent) -> Result<i64, StoreError> {
     let at_ms = utc_millis("event at", &ev.at)?;
     check_not_empty("event kind", &ev.kind)?;

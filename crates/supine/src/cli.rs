@@ -403,8 +403,10 @@ pub struct ServeArgs {
     pub drain: u64,
     /// The most sessions going on at once on this server (a clinic's server may need more); a
     /// further one is refused until one ends.
-    #[arg(long, value_name = "N", default_value_t = supine_server::limits::LIVE_SESSIONS)]
-    pub live_sessions: usize,
+    #[arg(long, value_name = "N",
+          default_value_t = std::num::NonZeroUsize::new(supine_server::limits::LIVE_SESSIONS)
+              .expect("LIVE_SESSIONS is above 0"))]
+    pub live_sessions: std::num::NonZeroUsize,
     /// What the server logs on stderr: `warn` (problems only) on 127.0.0.1, `info` (a line
     /// per request: method, route, status and time, nothing personal) beyond it; or
     /// `error`, `debug`, `off`.

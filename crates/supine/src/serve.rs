@@ -71,7 +71,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
                 ..Timeouts::default()
             },
             access,
-            live_sessions: args.live_sessions,
+            live_sessions: args.live_sessions.get(),
         };
         let state = AppState::new(content, journal, &config)?;
         let url = format!("http://127.0.0.1:{port}/");
