@@ -124,16 +124,24 @@ function applyTheme(theme) {
 }
 applyTheme(localStorage.getItem("supine-theme") || "dark");
 // Sign out: shown only where the server asks for sign-in (beyond 127.0.0.1).
-api("/api/account").then((a) => {
+// On a paired device it unpairs it (the server forgets it; pairing again needs a new code).
+const account = api("/api/account").catch(() => null);
+account.then((a) => {
   const b = document.getElementById("sign-out");
-  if (!a.sign_in || !a.name) return;
+  if (!a?.sign_in || !a.name) return;
   b.hidden = false;
-  b.title = `Signed in as ${a.name}`;
+  if (a.device) {
+    b.textContent = "Unpair this device";
+    b.title = `Paired as ${a.name}`;
+  } else {
+    b.title = `Signed in as ${a.name}`;
+  }
   b.addEventListener("click", async () => {
+    if (a.device && !confirm("Unpair this device? To use it with supine again, you will scan a new pairing code.")) return;
     await api("/api/sign-out", { method: "POST" }).catch(() => {});
-    location.assign("/signin.html");
+    location.assign(a.device ? "/pair.html" : "/signin.html");
   });
-}).catch(() => {});
+});
 document.getElementById("theme").addEventListener("click", () => {
   const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
   localStorage.setItem("supine-theme", next);
@@ -673,8 +681,44 @@ async function settingsPage(query) {
           codeInput,
           h("div", { class: "row" }, h("button", { type: "submit" }, "Use this code")),
           codeStatus),
-        h("h2", {}, "Safety questions"), h("p", {}, h("a", { href: "#/screening" }, "Answer the safety questions again")))));
+        h("h2", {}, "Safety questions"), h("p", {}, h("a", { href: "#/screening" }, "Answer the safety questions again")))),
+    await pairedDevices());
   refresh();
+}
+
+/** The devices paired with this supine (`supine serve --lan` only), each with a Revoke button. */
+async function pairedDevices() {
+  const a = await account;
+  if (!a?.pairing) return null;
+  const list = h("ul", { class: "devices", id: "devices" });
+  const status = h("p", { role: "status", id: "devices-status" });
+  async function fill() {
+    const devices = await api("/api/devices").catch((err) => {
+      status.textContent = `The paired devices cannot be read: ${err.message}`;
+      return [];
+    });
+    list.replaceChildren(...devices.map((d) => h("li", {},
+      h("span", {}, d.name, d.this_device ? " (this device)" : ""),
+      h("span", { class: "muted" }, ` paired ${new Date(d.paired_at).toLocaleDateString()}, last used ${new Date(d.last_seen_at).toLocaleDateString()} `),
+      h("button", { type: "button", "aria-label": `Revoke ${d.name}`, on: { click: () => revoke(d) } }, "Revoke"))));
+    if (!devices.length) list.append(h("li", { class: "muted" }, "No device is paired."));
+  }
+  async function revoke(d) {
+    if (!confirm(`Revoke ${d.name}? It is signed out at once and must pair again with a new code.`)) return;
+    try {
+      await api(`/api/devices/${d.id}`, { method: "DELETE" });
+      if (d.this_device) { location.assign("/pair.html"); return; }
+      status.textContent = `${d.name} is revoked.`;
+      await fill();
+    } catch (err) {
+      status.textContent = `Not revoked: ${err.message}`;
+    }
+  }
+  await fill();
+  return h("section", { class: "panel", "aria-labelledby": "devices-h" },
+    h("h2", { id: "devices-h" }, "Paired devices"),
+    h("p", {}, "Phones and tablets that can be supine's screen and camera. To pair another, run ", h("code", {}, "supine devices pair"), " on the computer running supine and scan its code."),
+    list, status);
 }
 
 // ---------- routine card ----------

@@ -167,16 +167,21 @@ after(async () => {
 });
 
 /** The journal's sessions, as `supine log --json` shows them. */
-function logged() {
-  const out = execFileSync(process.env.SUPINE_BIN, ["log", "--json", "--db", join(tmp, "journal.db")], {
-    env: { ...process.env, HOME: tmp, XDG_CONFIG_HOME: join(tmp, "config"), XDG_DATA_HOME: join(tmp, "data") },
+function logged(dir = tmp) {
+  return JSON.parse(supine(dir, ["log", "--json"]));
+}
+
+/** What `supine ARGS` prints, over the journal in `dir`. */
+function supine(dir, args) {
+  const out = execFileSync(process.env.SUPINE_BIN, [...args, "--db", join(dir, "journal.db")], {
+    env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") },
   });
-  return JSON.parse(out.toString());
+  return out.toString();
 }
 
 /** A page whose speech is written down (window.spoken) instead of said. */
-async function listeningPage() {
-  const p = await context.newPage();
+async function listeningPage(ctx = context) {
+  const p = await ctx.newPage();
   p.on("pageerror", (e) => { throw e; });
   p.on("websocket", (ws) => ws.on("framereceived", (f) => {
     if (typeof f.payload !== "string" || !f.payload.startsWith('{"camera":"frame"')) return;
@@ -193,8 +198,8 @@ async function listeningPage() {
 }
 
 /** The screening on file, breaths of 4 s in and 4 s out (by the API, from the page). */
-async function prepare(p) {
-  await p.goto(base);
+async function prepare(p, url = base) {
+  await p.goto(url);
   await p.locator("#start-camera").waitFor();
   await p.evaluate(async () => {
     const call = async (path, method, body) => {
@@ -222,8 +227,8 @@ async function startFromSetUp(p) {
 }
 
 /** From Today through the camera set-up screen and the start flow into a camera-led session. */
-async function startWithCamera(p, name) {
-  await p.goto(base);
+async function startWithCamera(p, name, url = base) {
+  await p.goto(url);
   await p.click("#start-camera");
   await p.locator("#frames-stay").waitFor();
   assert.match(await p.locator("#frames-stay").textContent(), /Frames stay on this machine/);
@@ -332,5 +337,99 @@ test("no camera allowed: the set-up screen says why, and Start runs the timed se
     assert.equal(await p.locator("#camera-inset").count(), 0);
   } finally {
     await p.close();
+  }
+});
+
+/**
+ * `supine serve --lan` in `dir`: its address on the network and the pairing address it prints
+ * (the QR code's), once it answers.
+ */
+function startLanServer(bin, dir) {
+  return new Promise((res, rej) => {
+    const child = spawn(bin, ["serve", "--lan", "--port", "0", "--log", "warn", "--db", join(dir, "journal.db")], {
+      env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    const timer = setTimeout(() => rej(new Error(`server did not print its pairing address: ${out}`)), 20000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const at = out.match(/supine is at (https:\/\/\S+\/) on your network/);
+      const pair = out.match(/^pair: (https:\/\/\S+)$/m);
+      if (at && pair) { clearTimeout(timer); res({ child, url: at[1], pair: pair[1], out }); }
+    });
+    child.on("exit", (code) => rej(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+test("a phone paired over HTTPS is the screen and the camera of a session; its code works once; revoked, it is out", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "supine-lan-e2e-"));
+  oneCircleContent(dir);
+  const lan = await startLanServer(process.env.SUPINE_BIN, dir);
+  // A phone: its own browser, the same fake camera, and a certificate it does not know
+  // (the person checks the printed fingerprint and goes on).
+  assert.match(lan.out, /SHA-256 fingerprint:\n {2}([0-9A-F]{2}:){31}[0-9A-F]{2}\n/);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: [...BASE_FLAGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
+  });
+  const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 }, hasTouch: true });
+  try {
+    const p = await listeningPage(phone);
+    // Not paired yet: nothing but the sign-in and pairing pages.
+    await p.goto(lan.url);
+    await p.waitForURL(/signin\.html$/);
+    assert.equal(await p.evaluate(async () => (await fetch("/api/today")).status), 401);
+    // The QR code's address: the code fills itself in; Pair goes to Today.
+    await p.goto(lan.pair);
+    assert.equal(await p.evaluate(() => location.hash), "", "the code left the address bar");
+    assert.match(await p.locator("#code").inputValue(), /^[A-Z2-7]{16}$/);
+    await p.fill("#name", "Ana's phone");
+    await p.screenshot({ path: join(shots, "31-pair-phone.png"), fullPage: true });
+    await p.click("#go");
+    await p.waitForURL(lan.url);
+    await p.locator("#start-camera").waitFor();
+    assert.equal(await p.evaluate(() => window.isSecureContext), true);
+    // The phone is the screen and the camera: a camera-led session over HTTPS.
+    await prepare(p, lan.url);
+    const id = await startWithCamera(p, null, lan.url);
+    await p.waitForFunction(() => /^Seen \d of 1$/.test(document.querySelector("#camera-status")?.textContent || ""), null, { timeout: 60000 });
+    await p.screenshot({ path: join(shots, "32-paired-phone-session.png"), fullPage: true });
+    await p.locator(".prompt .painscale").waitFor({ timeout: 180000 });
+    await p.keyboard.press("1");
+    await p.locator(".prompt a[href='#/progress']").waitFor();
+    const s = logged(dir).find((x) => x.id === id);
+    assert.equal(s?.status, "finished", JSON.stringify(s));
+    assert.equal(s.seen[0].clockwise, truth.expected.circles_cw, JSON.stringify(s.seen));
+    assert.equal(s.seen[0].anticlockwise, truth.expected.circles_ccw, JSON.stringify(s.seen));
+
+    // Settings list the phone as this device.
+    await p.goto(`${lan.url}#/settings`);
+    await p.locator("#devices li").first().waitFor();
+    assert.match(await p.locator("#devices").textContent(), /Ana's phone \(this device\)/);
+    await p.screenshot({ path: join(shots, "33-paired-devices.png"), fullPage: true });
+
+    // The same code in another browser pairs nothing.
+    const other = await browser.newContext({ ignoreHTTPSErrors: true });
+    const q = await other.newPage();
+    await q.goto(lan.pair);
+    await q.click("#go");
+    await q.locator("#problem:not([hidden])").waitFor();
+    assert.match(await q.locator("#problem").textContent(), /does not work/);
+    await other.close();
+
+    // Revoked from the computer: the phone's next request is refused and it is sent away.
+    const devices = JSON.parse(supine(dir, ["devices", "list", "--json"]));
+    assert.deepEqual(devices.map((d) => d.name), ["Ana's phone"]);
+    supine(dir, ["devices", "revoke", String(devices[0].id)]);
+    assert.equal(await p.evaluate(async () => (await fetch("/api/today")).status), 401);
+    await p.goto(lan.url);
+    await p.waitForURL(/signin\.html$/);
+    await p.close();
+  } finally {
+    await phone.close();
+    await browser.close();
+    lan.child.kill("SIGINT");
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -34,6 +34,8 @@ assets![
     ("/icon.svg", "icon.svg", "image/svg+xml"),
     ("/signin.html", "signin.html", "text/html; charset=utf-8"),
     ("/signin.js", "signin.js", "text/javascript; charset=utf-8"),
+    ("/pair.html", "pair.html", "text/html; charset=utf-8"),
+    ("/pair.js", "pair.js", "text/javascript; charset=utf-8"),
 ];
 
 fn serve(mime: &'static str, bytes: &'static [u8]) -> Response {

@@ -179,6 +179,22 @@ impl Limiters {
         ))
     }
 
+    /// Takes one attempt for this peer alone (pairing: a code is too long to guess, so only
+    /// the peer's pace is bounded).
+    pub(crate) fn attempt_from(&self, peer: IpAddr) -> Result<(), ApiError> {
+        let now = DefaultClock::default().now();
+        match self.peer.check_key(&peer_key(peer)) {
+            Ok(()) => Ok(()),
+            Err(n) => {
+                let seconds = n.wait_time_from(now).as_secs().max(1);
+                Err(ApiError::TooManyAttempts(
+                    format!("too many attempts: try again in {seconds} seconds"),
+                    seconds,
+                ))
+            }
+        }
+    }
+
     fn account_check(
         &self,
         name: &str,
@@ -239,23 +255,30 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/account", get(account))
 }
 
-/// What may be asked without signing in: the sign-in page, what it loads, and the sign-in.
+/// What may be asked without signing in: the sign-in and pairing pages, what they load, and
+/// signing in and pairing.
 fn is_public(method: &Method, path: &str) -> bool {
     match *method {
         Method::GET | Method::HEAD => {
             matches!(
                 path,
-                "/signin.html" | "/signin.js" | "/style.css" | "/icon.svg"
+                "/signin.html"
+                    | "/signin.js"
+                    | "/pair.html"
+                    | "/pair.js"
+                    | "/style.css"
+                    | "/icon.svg"
             )
         }
-        Method::POST => path == "/api/sign-in",
+        Method::POST => matches!(path, "/api/sign-in" | "/api/pair"),
         _ => false,
     }
 }
 
 /// Lets a request through when the server is on loopback, the route is public, or the request
-/// carries the session of an account that still exists; else the page itself is sent to the
-/// sign-in page and everything else gets 401.
+/// carries the session of an account that still exists or the cookie of a device still paired
+/// ([`crate::pair`]); else the page itself is sent to the sign-in page and everything else
+/// gets 401.
 pub(crate) async fn require(
     State(state): State<AppState>,
     mut req: Request,
@@ -265,10 +288,28 @@ pub(crate) async fn require(
         return next.run(req).await;
     }
     let session = req.extensions().get::<Session>().cloned();
-    match signed_in_account(&state, session).await {
-        Ok(Some(account)) => {
-            req.extensions_mut().insert(account);
-            next.run(req).await
+    let token = crate::pair::device_token(&req);
+    let signed_in = match signed_in_account(&state, session).await {
+        Ok(None) => crate::pair::device_of(&state, token).await.map(|found| {
+            found.map(|(device, renew)| {
+                let current = Current {
+                    name: device.name,
+                    role: Role::Person,
+                    device: Some(device.id),
+                };
+                (current, renew)
+            })
+        }),
+        other => other.map(|a| a.map(|a| (a, None))),
+    };
+    match signed_in {
+        Ok(Some((current, renew))) => {
+            req.extensions_mut().insert(current);
+            let mut res = next.run(req).await;
+            if let Some(token) = renew {
+                crate::pair::set_cookie(res.headers_mut(), &crate::pair::device_cookie(token));
+            }
+            res
         }
         Ok(None) if req.method() == Method::GET && req.uri().path() == "/" => {
             Redirect::to("/signin.html").into_response()
@@ -282,11 +323,14 @@ pub(crate) async fn require(
     }
 }
 
-/// The account a request is signed in as, if its session names one that still exists.
+/// Who a request is signed in as: an account its session names, or a paired device (which
+/// acts as the profile's person).
 #[derive(Debug, Clone)]
 pub(crate) struct Current {
     name: String,
     role: Role,
+    /// The paired device's number, when it is one.
+    pub(crate) device: Option<i64>,
 }
 
 async fn signed_in_account(
@@ -312,6 +356,7 @@ async fn signed_in_account(
         Some(a) => Ok(Some(Current {
             name: a.name,
             role: a.role,
+            device: None,
         })),
         None => {
             // The account is gone: so is this session.
@@ -339,6 +384,10 @@ pub(crate) struct AccountBody {
     /// Its role; none on loopback.
     #[schema(value_type = Option<foreign::Role>)]
     role: Option<Role>,
+    /// Whether the request comes from a paired device (rather than a signed-in account).
+    device: bool,
+    /// Whether this server pairs devices (`supine serve --lan`).
+    pairing: bool,
 }
 
 /// `POST /api/sign-in`: a name and password; on a match the session is renewed (a new id, so
@@ -408,22 +457,35 @@ pub(crate) async fn sign_in(
         sign_in: true,
         name: Some(account.name),
         role: Some(account.role),
+        device: false,
+        pairing: state.tls().is_some(),
     }))
 }
 
-/// `POST /api/sign-out`: ends this session (its cookie is cleared).
+/// `POST /api/sign-out`: ends this session (its cookie is cleared); on a paired device, the
+/// device is revoked and its cookie cleared, so that it must pair again.
 #[utoipa::path(post, tag = "api", path = "/api/sign-out",
-    summary = "End this session and clear its cookie",
+    summary = "End this session and clear its cookie; a paired device is unpaired",
     responses(
         (status = 204, description = "signed out"),
         (status = 401, description = "not signed in", body = ErrorBody)))]
 pub(crate) async fn sign_out(
+    State(state): State<AppState>,
     session: Option<axum::Extension<Session>>,
-) -> Result<StatusCode, ApiError> {
+    current: Option<axum::Extension<Current>>,
+) -> Result<Response, ApiError> {
     if let Some(axum::Extension(session)) = session {
         session.flush().await.map_err(ApiError::internal)?;
     }
-    Ok(StatusCode::NO_CONTENT)
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    if let Some(id) = current.and_then(|c| c.0.device) {
+        state
+            .with_journal(move |j| Ok(j.revoke_device(id)?))
+            .await?;
+        tracing::info!(device = id, "a device signed out and was unpaired");
+        crate::pair::set_cookie(res.headers_mut(), &crate::pair::removal_cookie());
+    }
+    Ok(res)
 }
 
 /// `GET /api/account`: whether sign-in is needed, and who is signed in.
@@ -440,7 +502,9 @@ pub(crate) async fn account(
     Json(AccountBody {
         sign_in: state.access() != Access::Loopback,
         name: current.as_ref().map(|c| c.name.clone()),
-        role: current.map(|c| c.role),
+        role: current.as_ref().map(|c| c.role),
+        device: current.is_some_and(|c| c.device.is_some()),
+        pairing: state.tls().is_some(),
     })
 }
 

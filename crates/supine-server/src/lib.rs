@@ -23,9 +23,11 @@ pub mod limits;
 mod live;
 mod observe;
 mod openapi;
+mod pair;
 pub mod progress;
 mod serve;
 mod settings;
+mod tls;
 
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
@@ -46,7 +48,9 @@ pub use guard::HostAllowlist;
 pub use limits::Timeouts;
 pub use live::{Figure, Ring, Update};
 pub use observe::Phase;
+pub use pair::{DEVICE_COOKIE, NewPairingCode, grouped, make_pairing_code, pairing_url, qr_text};
 pub use serve::serve;
+pub use tls::{Identity, TlsError};
 
 /// The session clock: monotonic milliseconds, optionally sped up (for tests and demos).
 #[derive(Debug, Clone, Copy)]
@@ -108,6 +112,9 @@ pub struct Config {
     /// The most live sessions it keeps in memory at once (at least 1);
     /// [`limits::LIVE_SESSIONS`] for one person's machine, more for a clinic's server.
     pub live_sessions: usize,
+    /// HTTPS, when set (`supine serve --lan`): every connection is TLS with this set-up
+    /// ([`Identity::server_config`]), and paired devices may sign in.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 pub(crate) struct Inner {
@@ -120,6 +127,7 @@ pub(crate) struct Inner {
     live_sessions: usize,
     hosts: HostAllowlist,
     access: Access,
+    tls: Option<Arc<rustls::ServerConfig>>,
     limiters: auth::Limiters,
     /// `GET /api/plan` without options, serialised, and when; see [`PLAN_CACHE`].
     plan_cache: Mutex<Option<(Instant, axum::body::Bytes)>>,
@@ -170,6 +178,7 @@ impl AppState {
                 live_sessions: config.live_sessions,
                 hosts: HostAllowlist::new(config.port, &config.host_names),
                 access: config.access,
+                tls: config.tls.clone(),
                 limiters: auth::Limiters::new(),
                 plan_cache: Mutex::new(None),
                 plan_refresh: tokio::sync::Mutex::new(()),
@@ -233,6 +242,10 @@ impl AppState {
 
     pub(crate) fn access(&self) -> Access {
         self.inner.access
+    }
+
+    pub(crate) fn tls(&self) -> Option<Arc<rustls::ServerConfig>> {
+        self.inner.tls.clone()
     }
 
     pub(crate) fn limiters(&self) -> &auth::Limiters {
@@ -327,6 +340,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(auth::routes())
+        .merge(pair::routes())
         .merge(assets::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)

@@ -114,6 +114,18 @@ pub const SIGN_IN_ACCOUNT_EVERY: Duration = Duration::from_secs(60);
 /// every session too: they are kept in memory).
 pub const SIGNED_IN_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// A pairing code works for 5 minutes after it is made, once.
+pub const PAIRING_CODE_LASTS: Duration = Duration::from_secs(5 * 60);
+
+/// A paired device's cookie is kept for 400 days (the most a browser keeps one); a device used
+/// within that time is sent a fresh one, so only a device left unused for 400 days has to pair
+/// again. Revoking it ends it at once either way.
+pub const DEVICE_COOKIE_LASTS: Duration = Duration::from_secs(400 * 24 * 3600);
+
+/// How often a device's "last seen" is written: at most once in 10 minutes per device, so
+/// that a phone streaming camera frames does not write to the journal with each request.
+pub const DEVICE_SEEN_EVERY: Duration = Duration::from_secs(10 * 60);
+
 /// The server's timeouts; [`Timeouts::default`] gives the constants above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {

@@ -50,6 +50,7 @@ where
         listener,
         tasks: tokio::task::JoinSet::new(),
         app: crate::router(state.clone()),
+        tls: state.tls().map(tokio_rustls::TlsAcceptor::from),
         timeouts,
         stopped,
     };
@@ -102,6 +103,8 @@ struct Taken {
     listener: TcpListener,
     tasks: tokio::task::JoinSet<()>,
     app: Router,
+    /// Set when the server speaks HTTPS (`supine serve --lan`).
+    tls: Option<tokio_rustls::TlsAcceptor>,
     timeouts: Timeouts,
     /// Changes (its sender dropped) when every connection should finish up.
     stopped: watch::Receiver<()>,
@@ -119,8 +122,19 @@ impl Taken {
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         let (app, stopped) = (self.app.clone(), self.stopped.clone());
-                        self.tasks
-                            .spawn(connection(stream, peer, app, self.timeouts, stopped));
+                        let (tls, timeouts) = (self.tls.clone(), self.timeouts);
+                        self.tasks.spawn(async move {
+                            // Updates are small and prompt: send each at once.
+                            let _ = stream.set_nodelay(true);
+                            match tls {
+                                None => connection(stream, peer, app, timeouts, stopped).await,
+                                Some(tls) => {
+                                    if let Some(stream) = handshake(stream, &tls, timeouts).await {
+                                        connection(stream, peer, app, timeouts, stopped).await;
+                                    }
+                                }
+                            }
+                        });
                     }
                     Err(e) => {
                         tracing::warn!("cannot accept a connection: {e}");
@@ -132,16 +146,57 @@ impl Taken {
     }
 }
 
+/// The TLS handshake of a connection to an HTTPS server, within [`Timeouts::header_read`].
+/// A connection that speaks plain HTTP instead is told, in plain HTTP, to use `https://`; one
+/// that fails the handshake (a phone that has not accepted the certificate yet) is closed.
+async fn handshake(
+    mut stream: TcpStream,
+    tls: &tokio_rustls::TlsAcceptor,
+    timeouts: Timeouts,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    let started = async {
+        let mut first = [0u8; 1];
+        // A TLS connection opens with a handshake record (type 22).
+        if stream.peek(&mut first).await.ok()? == 1 && first[0] != TLS_HANDSHAKE {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            // What the client sent is read (and dropped) before the answer and after it, until
+            // it closes: a socket closed with unread bytes resets, and the client would lose
+            // the answer.
+            let mut sink = [0u8; 4096];
+            let _ = stream.read(&mut sink).await;
+            let _ = stream.write_all(PLAIN_HTTP_ANSWER.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            return None;
+        }
+        tls.accept(stream).await.ok()
+    };
+    tokio::time::timeout(timeouts.header_read, started)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The first byte of a TLS handshake record.
+const TLS_HANDSHAKE: u8 = 22;
+
+/// What a plain-HTTP request to the HTTPS server gets.
+const PLAIN_HTTP_ANSWER: &str = "HTTP/1.1 400 Bad Request\r\n\
+    Content-Type: text/plain; charset=utf-8\r\n\
+    Connection: close\r\n\
+    Content-Length: 70\r\n\r\n\
+    This supine speaks HTTPS: open the address with https:// at the start.";
+
 /// One connection, to its end or until the server stops.
-async fn connection(
-    stream: TcpStream,
+async fn connection<S>(
+    stream: S,
     peer: SocketAddr,
     app: Router,
     timeouts: Timeouts,
     mut stopped: watch::Receiver<()>,
-) {
-    // Updates are small and prompt: send each at once.
-    let _ = stream.set_nodelay(true);
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let io = TokioIo::new(IdleTimeout::new(stream, timeouts.idle));
     let mut builder = http1::Builder::new();
     builder

@@ -115,6 +115,8 @@ async fn the_host_trick_gets_401_everywhere_and_changes_nothing() {
             Some(json!({ "type": "quit" })),
         ),
         ("POST", "/api/sign-out", None),
+        ("GET", "/api/devices", None),
+        ("DELETE", "/api/devices/1", None),
     ] {
         let (res, v) = call(&app, program(method, route, body, None)).await;
         assert_eq!(
@@ -205,7 +207,7 @@ async fn a_wrong_password_is_401_and_the_right_one_opens_the_journal() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         v,
-        json!({ "sign_in": true, "name": "ana", "role": "person" })
+        json!({ "sign_in": true, "name": "ana", "role": "person", "device": false, "pairing": false })
     );
     let mut screening = with_body("POST", "/api/screening", &all_no());
     screening
@@ -308,7 +310,10 @@ async fn on_loopback_nothing_asks_for_an_account() {
     let app = app();
     let (res, v) = call(&app, program("GET", "/api/account", None, None)).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(v, json!({ "sign_in": false, "name": null, "role": null }));
+    assert_eq!(
+        v,
+        json!({ "sign_in": false, "name": null, "role": null, "device": false, "pairing": false })
+    );
     let (res, _) = call(&app, program("GET", "/api/today", None, None)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(!res.headers().contains_key(header::SET_COOKIE));

@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use supine_server::{JOURNAL_FULL, Timeouts, router};
 use supine_store::{
-    Account, Journal, NewSession, PsfsEntry, ScreeningKind, ScreeningRecord, SessionEvent,
-    SessionFinish, SessionId, SessionRecord, SessionStatus, SessionSummary, SqliteJournal,
-    StoreError,
+    Account, Device, Journal, NewDevice, NewSession, PairingCode, PsfsEntry, ScreeningKind,
+    ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus,
+    SessionSummary, SqliteJournal, StoreError,
 };
 
 use super::{all_no, event, get, post, send, state_over, with_body};
@@ -146,6 +146,33 @@ impl Journal for Faulty {
     fn remove_account(&mut self, name: &str) -> Result<bool, StoreError> {
         self.write()?;
         self.inner.remove_account(name)
+    }
+    fn add_pairing_code(&mut self, code: &PairingCode) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.add_pairing_code(code)
+    }
+    fn pair_device(
+        &mut self,
+        code_hash: &str,
+        now: &str,
+        device: &NewDevice,
+    ) -> Result<Option<Device>, StoreError> {
+        self.write()?;
+        self.inner.pair_device(code_hash, now, device)
+    }
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StoreError> {
+        self.inner.device_by_token(token_hash)
+    }
+    fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.inner.devices()
+    }
+    fn revoke_device(&mut self, id: i64) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.revoke_device(id)
+    }
+    fn device_seen(&mut self, id: i64, at: &str) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.device_seen(id, at)
     }
 }
 

@@ -9,6 +9,7 @@ mod faults;
 mod net;
 mod observe;
 mod openapi;
+mod pair;
 mod props;
 mod sessions;
 
@@ -37,6 +38,7 @@ fn config(speed: f64, timeouts: Timeouts) -> Config {
         timeouts,
         access: Access::Loopback,
         live_sessions: supine_server::limits::LIVE_SESSIONS,
+        tls: None,
     }
 }
 
@@ -619,6 +621,7 @@ fn sessions_left_open_are_marked_interrupted_at_start() {
         timeouts: Timeouts::default(),
         access: Access::Loopback,
         live_sessions: supine_server::limits::LIVE_SESSIONS,
+        tls: None,
     };
     let _state = AppState::new(Arc::new(Content::builtin()), Box::new(j), &config).unwrap();
     let check = SqliteJournal::open(&path).unwrap();

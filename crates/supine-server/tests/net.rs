@@ -56,6 +56,7 @@ pub(crate) async fn serve_journal(
         timeouts,
         access: Access::Loopback,
         live_sessions: supine_server::limits::LIVE_SESSIONS,
+        tls: None,
     };
     let state = AppState::new(content, journal, &config).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -7,6 +7,10 @@
 //! that names the record and the field; [`restore`] then adds what the journal does not have
 //! yet, so importing a file twice adds nothing twice.
 //!
+//! Accounts, paired devices and pairing codes are not part of an export: they are the
+//! journal's secrets (hashes that let someone in), not the person's record, and a restored
+//! journal pairs its devices again.
+//!
 //! Version 1 files (before uids, screenings and settings) still import: their sessions get uids
 //! derived from their exported ids (see [`Journal::import_session`]).
 

@@ -10,12 +10,15 @@
 //!     story(&mut SqliteJournal::open_in_memory().unwrap());
 //! }
 //! ```
+//!
+//! [`devices_belong_to_one_profile`] needs two journals of one store, opened for two
+//! profiles, so it is not in [`STORIES`]; each backend's tests run it on their own.
 
 use serde_json::json;
 
 use crate::{
-    Account, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role, ScreeningKind,
-    ScreeningRecord, SessionEvent, SessionFinish, SessionStatus, StoreError,
+    Account, Device, Journal, NewDevice, NewSession, PainArea, PairingCode, PsfsEntry, PsfsItem,
+    Role, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionStatus, StoreError,
 };
 
 /// A story: runs against a fresh journal and panics where the journal misbehaves.
@@ -77,6 +80,21 @@ pub const STORIES: &[(&str, Story)] = &[
         "events_are_kept_together_or_not_at_all",
         events_are_kept_together_or_not_at_all,
     ),
+    (
+        "pairing_codes_pair_once_and_expire",
+        pairing_codes_pair_once_and_expire,
+    ),
+    (
+        "a_taken_token_leaves_the_code_unused",
+        a_taken_token_leaves_the_code_unused,
+    ),
+    ("devices_oldest_pairing_first", devices_oldest_pairing_first),
+    ("revoking_a_device_forgets_it", revoking_a_device_forgets_it),
+    (
+        "device_seen_moves_forward_only",
+        device_seen_moves_forward_only,
+    ),
+    ("pairing_input_is_validated", pairing_input_is_validated),
 ];
 
 fn new_session(started_at: &str) -> NewSession {
@@ -1083,4 +1101,491 @@ pub fn events_are_kept_together_or_not_at_all(j: &mut dyn Journal) {
     let r = j.record_events(id, &bad[..1]);
     assert!(matches!(r, Err(StoreError::SessionNotOpen { .. })), "{r:?}");
     assert_eq!(j.session(id).unwrap().unwrap().events, evs);
+}
+
+/// A well-formed hash (64 lowercase hex characters) that stands for secret number `n`; the
+/// journal stores hashes, it does not make or check them.
+fn hash(n: u32) -> String {
+    format!("{n:064x}")
+}
+
+fn pairing_code(n: u32, created_at: &str, expires_at: &str) -> PairingCode {
+    PairingCode {
+        code_hash: hash(n),
+        created_at: created_at.to_owned(),
+        expires_at: expires_at.to_owned(),
+    }
+}
+
+/// A device whose token is secret number `token`.
+fn new_device(name: &str, token: u32, paired_at: &str) -> NewDevice {
+    NewDevice {
+        name: name.to_owned(),
+        token_hash: hash(token),
+        paired_at: paired_at.to_owned(),
+    }
+}
+
+/// The device `pair_device` should return for `d`, given its id.
+fn paired(id: i64, d: &NewDevice) -> Device {
+    Device {
+        id,
+        name: d.name.clone(),
+        token_hash: d.token_hash.clone(),
+        paired_at: d.paired_at.clone(),
+        last_seen_at: d.paired_at.clone(),
+    }
+}
+
+/// Adds code `n` (valid from `created_at` to `expires_at`) and pairs `d` with it at `now`.
+#[track_caller]
+fn pair_new(
+    j: &mut dyn Journal,
+    n: u32,
+    (created_at, expires_at): (&str, &str),
+    now: &str,
+    d: &NewDevice,
+) -> Device {
+    j.add_pairing_code(&pairing_code(n, created_at, expires_at))
+        .unwrap();
+    j.pair_device(&hash(n), now, d)
+        .unwrap()
+        .expect("a fresh code pairs a device")
+}
+
+/// An unknown code pairs nothing; a valid one pairs one device, once; a code works up to the
+/// instant before it expires and not from then on, and a try that fails uses nothing up. Adding
+/// a code deletes the codes that have expired by its creation, and only those.
+pub fn pairing_codes_pair_once_and_expire(j: &mut dyn Journal) {
+    assert!(j.devices().unwrap().is_empty());
+    let ana = new_device("Ana's phone", 100, "2026-12-05T10:01:00+01:00");
+    assert_eq!(
+        j.pair_device(&hash(1), "2026-12-05T10:01:00+01:00", &ana)
+            .unwrap(),
+        None,
+        "a code never added pairs nothing"
+    );
+    assert_eq!(j.device_by_token(&hash(100)).unwrap(), None);
+
+    let first = pairing_code(1, "2026-12-05T10:00:00+01:00", "2026-12-05T10:10:00+01:00");
+    j.add_pairing_code(&first).unwrap();
+    let device = j
+        .pair_device(&hash(1), "2026-12-05T10:01:00+01:00", &ana)
+        .unwrap()
+        .expect("a valid code pairs");
+    assert_eq!(
+        device,
+        paired(device.id, &ana),
+        "last_seen_at starts at paired_at"
+    );
+    assert_eq!(j.devices().unwrap(), vec![device.clone()]);
+    assert_eq!(j.device_by_token(&hash(100)).unwrap(), Some(device.clone()));
+
+    let ben = new_device("Ben's phone", 101, "2026-12-05T10:02:00+01:00");
+    assert_eq!(
+        j.pair_device(&hash(1), "2026-12-05T10:02:00+01:00", &ben)
+            .unwrap(),
+        None,
+        "a used code pairs nothing"
+    );
+    j.add_pairing_code(&first).unwrap();
+    assert_eq!(
+        j.pair_device(&hash(1), "2026-12-05T10:03:00+01:00", &ben)
+            .unwrap(),
+        None,
+        "adding a used code again does not make it new"
+    );
+    assert_eq!(j.device_by_token(&hash(101)).unwrap(), None);
+    assert_eq!(j.devices().unwrap(), vec![device.clone()]);
+
+    // Expires at 09:20Z. At that instant (in another offset) and after it, the code is refused;
+    // the refusals use nothing up, so a second before the end it still works.
+    j.add_pairing_code(&pairing_code(
+        2,
+        "2026-12-05T10:05:00+01:00",
+        "2026-12-05T10:20:00+01:00",
+    ))
+    .unwrap();
+    for late in [
+        "2026-12-05T09:20:00Z",
+        "2026-12-05T11:20:00.001+02:00",
+        "2027-01-01T00:00:00Z",
+    ] {
+        assert_eq!(
+            j.pair_device(&hash(2), late, &ben).unwrap(),
+            None,
+            "at {late}"
+        );
+    }
+    let ben_device = j
+        .pair_device(&hash(2), "2026-12-05T10:19:59+01:00", &ben)
+        .unwrap()
+        .expect("a second before its end the code works");
+    assert!(ben_device.id > device.id);
+
+    // Code 3 expires exactly when code 5 is made (10:00Z, written in another offset), code 4 a
+    // second later: adding code 5 deletes code 3 and keeps code 4. (Making code 3 deleted the
+    // used codes 1 and 2, expired by then.)
+    j.add_pairing_code(&pairing_code(
+        3,
+        "2026-12-05T10:20:00+01:00",
+        "2026-12-05T10:00:00Z",
+    ))
+    .unwrap();
+    j.add_pairing_code(&pairing_code(
+        4,
+        "2026-12-05T10:20:00+01:00",
+        "2026-12-05T11:00:01+01:00",
+    ))
+    .unwrap();
+    j.add_pairing_code(&pairing_code(
+        5,
+        "2026-12-05T11:00:00+01:00",
+        "2026-12-05T11:10:00+01:00",
+    ))
+    .unwrap();
+    let cai = new_device("Cai's tablet", 102, "2026-12-05T10:30:00+01:00");
+    assert_eq!(
+        j.pair_device(&hash(3), "2026-12-05T10:30:00+01:00", &cai)
+            .unwrap(),
+        None,
+        "a code expired by the next one's making is gone, even asked before its end"
+    );
+    let cai_device = j
+        .pair_device(&hash(4), "2026-12-05T10:30:00+01:00", &cai)
+        .unwrap()
+        .expect("a code still valid when the next is made stays");
+    let dee = new_device("Dee's phone", 103, "2026-12-05T11:01:00+01:00");
+    let dee_device = j
+        .pair_device(&hash(5), "2026-12-05T11:01:00+01:00", &dee)
+        .unwrap()
+        .expect("the new code works");
+    // Code 1, deleted with the expired ones, may be made again; it is a new code then.
+    j.add_pairing_code(&pairing_code(
+        1,
+        "2026-12-05T12:00:00+01:00",
+        "2026-12-05T12:10:00+01:00",
+    ))
+    .unwrap();
+    let eve = new_device("Eve's phone", 104, "2026-12-05T12:01:00+01:00");
+    let eve_device = j
+        .pair_device(&hash(1), "2026-12-05T12:01:00+01:00", &eve)
+        .unwrap()
+        .expect("a code made again after it expired is new");
+    assert_eq!(
+        j.devices().unwrap(),
+        vec![device, ben_device, cai_device, dee_device, eve_device]
+    );
+}
+
+/// A device is refused when another device already has its token hash, and the code it came
+/// with stays unused, so that the same code pairs the device once it has a token of its own.
+pub fn a_taken_token_leaves_the_code_unused(j: &mut dyn Journal) {
+    let window = ("2026-12-05T10:00:00+01:00", "2026-12-05T10:10:00+01:00");
+    let now = "2026-12-05T10:01:00+01:00";
+    let first = pair_new(j, 1, window, now, &new_device("Ana's phone", 100, now));
+    j.add_pairing_code(&pairing_code(2, window.0, window.1))
+        .unwrap();
+    match j.pair_device(&hash(2), now, &new_device("Ben's phone", 100, now)) {
+        Err(
+            e @ StoreError::InvalidValue {
+                field: "device token hash",
+                ..
+            },
+        ) => {
+            assert!(!e.to_string().contains(&hash(100)), "{e}");
+        }
+        other => panic!("a token hash paired twice: {other:?}"),
+    }
+    assert_eq!(j.devices().unwrap(), vec![first.clone()], "nothing stored");
+    let ben = new_device("Ben's phone", 101, now);
+    let second = j
+        .pair_device(&hash(2), now, &ben)
+        .unwrap()
+        .expect("the code was left unused");
+    assert_eq!(second, paired(second.id, &ben));
+    assert_eq!(j.devices().unwrap(), vec![first, second]);
+}
+
+/// Devices are listed by the instant they were paired, whatever the offsets, and in the order
+/// they were paired within one instant.
+pub fn devices_oldest_pairing_first(j: &mut dyn Journal) {
+    let window = ("2026-12-05T00:00:00Z", "2026-12-06T00:00:00Z");
+    // (paired at, instant in UTC): the text order differs from the instant order.
+    let times = [
+        "2026-12-05T12:00:00+02:00", // 10:00Z
+        "2026-12-05T09:30:00Z",      // 09:30Z
+        "2026-12-05T04:00:00-05:00", // 09:00Z
+        "2026-12-05T19:00:00+09:00", // 10:00Z, the same instant as the first
+    ];
+    let devices: Vec<Device> = times
+        .iter()
+        .zip(1u32..)
+        .map(|(at, n)| {
+            let d = new_device(&format!("phone {n}"), 100 + n, at);
+            pair_new(j, n, window, "2026-12-05T11:00:00Z", &d)
+        })
+        .collect();
+    let order: Vec<i64> = j.devices().unwrap().iter().map(|d| d.id).collect();
+    assert_eq!(
+        order,
+        [devices[2].id, devices[1].id, devices[0].id, devices[3].id]
+    );
+}
+
+/// A revoked device is gone: its token finds nothing, it is not listed, revoking it again is
+/// `false`, and its id is never given to another device.
+pub fn revoking_a_device_forgets_it(j: &mut dyn Journal) {
+    let window = ("2026-12-05T10:00:00+01:00", "2026-12-05T10:10:00+01:00");
+    let now = "2026-12-05T10:01:00+01:00";
+    let ana = pair_new(j, 1, window, now, &new_device("Ana's phone", 100, now));
+    let ben = pair_new(j, 2, window, now, &new_device("Ben's phone", 101, now));
+
+    assert!(
+        !j.revoke_device(ben.id + 1000).unwrap(),
+        "an id never given"
+    );
+    assert_eq!(j.devices().unwrap(), vec![ana.clone(), ben.clone()]);
+    assert!(j.revoke_device(ben.id).unwrap());
+    assert_eq!(j.device_by_token(&ben.token_hash).unwrap(), None);
+    assert_eq!(j.devices().unwrap(), vec![ana.clone()]);
+    assert!(!j.revoke_device(ben.id).unwrap(), "revoked already");
+    j.device_seen(ben.id, "2026-12-05T10:05:00+01:00").unwrap();
+    assert_eq!(
+        j.device_by_token(&ben.token_hash).unwrap(),
+        None,
+        "seeing a revoked device does not bring it back"
+    );
+    assert_eq!(
+        j.device_by_token(&ana.token_hash).unwrap(),
+        Some(ana.clone())
+    );
+
+    // The newest device was revoked; the next one still gets an id of its own.
+    let cai = pair_new(j, 3, window, now, &new_device("Cai's tablet", 102, now));
+    assert!(cai.id > ben.id, "{} was given to {ben:?} before", cai.id);
+    assert!(j.revoke_device(ana.id).unwrap());
+    assert_eq!(j.devices().unwrap(), vec![cai]);
+}
+
+/// `last_seen_at` moves on to a later instant and never back, whatever the offsets; an
+/// unknown id is nothing; a malformed time is refused.
+pub fn device_seen_moves_forward_only(j: &mut dyn Journal) {
+    let window = ("2026-12-05T10:00:00+01:00", "2026-12-05T10:10:00+01:00");
+    let now = "2026-12-05T10:01:00+01:00";
+    let d = pair_new(j, 1, window, now, &new_device("Ana's phone", 100, now));
+    let other = pair_new(j, 2, window, now, &new_device("Ben's phone", 101, now));
+    let last_seen = |j: &dyn Journal| {
+        j.device_by_token(&d.token_hash)
+            .unwrap()
+            .unwrap()
+            .last_seen_at
+    };
+
+    j.device_seen(d.id, "2026-12-05T10:05:00+01:00").unwrap();
+    assert_eq!(last_seen(j), "2026-12-05T10:05:00+01:00");
+    // 09:04Z: earlier as an instant, later as text.
+    j.device_seen(d.id, "2026-12-05T11:04:00+02:00").unwrap();
+    assert_eq!(last_seen(j), "2026-12-05T10:05:00+01:00", "never back");
+    // The same instant in another offset is not later.
+    j.device_seen(d.id, "2026-12-05T09:05:00Z").unwrap();
+    assert_eq!(last_seen(j), "2026-12-05T10:05:00+01:00");
+    // 09:30Z: later as an instant, earlier as text.
+    j.device_seen(d.id, "2026-12-05T09:30:00Z").unwrap();
+    assert_eq!(last_seen(j), "2026-12-05T09:30:00Z");
+
+    let seen = j.device_by_token(&d.token_hash).unwrap().unwrap();
+    assert_eq!(seen.paired_at, d.paired_at, "pairing time kept");
+    assert_eq!(
+        j.devices().unwrap(),
+        vec![seen, other.clone()],
+        "only that device moved"
+    );
+    j.device_seen(other.id + 1000, "2026-12-05T11:00:00Z")
+        .unwrap();
+    assert_invalid(j.device_seen(d.id, "half past ten"), "device seen at");
+    assert_eq!(last_seen(j), "2026-12-05T09:30:00Z");
+    assert_eq!(j.device_by_token(&other.token_hash).unwrap(), Some(other));
+}
+
+/// Hashes, names and times are checked before anything is stored; a malformed hash is never
+/// shown (it may be the secret itself); a refused pairing leaves its code unused.
+pub fn pairing_input_is_validated(j: &mut dyn Journal) {
+    #[track_caller]
+    fn assert_hidden<T: std::fmt::Debug>(r: Result<T, StoreError>, field: &str, secret: &str) {
+        match r {
+            Err(e @ StoreError::InvalidValue { field: f, .. }) if f == field => {
+                if !secret.is_empty() {
+                    assert!(!e.to_string().contains(secret), "{e}");
+                    assert!(!format!("{e:?}").contains(secret), "{e:?}");
+                }
+            }
+            other => panic!("expected InvalidValue for {field}, got {other:?}"),
+        }
+    }
+    let (created, expires) = ("2026-12-05T10:00:00+01:00", "2026-12-05T10:10:00+01:00");
+    let now = "2026-12-05T10:01:00+01:00";
+    let good = hash(0xc0ffee);
+    let bad_hashes = [
+        String::new(),
+        "123456".to_owned(),
+        good.to_uppercase(),
+        good[1..].to_owned(),
+        format!("{good}0"),
+        format!("{}g", &good[1..]),
+        format!("{}é", &good[2..]),
+        format!(" {}", &good[1..]),
+    ];
+    for bad in &bad_hashes {
+        let mut code = pairing_code(1, created, expires);
+        code.code_hash = bad.clone();
+        assert_hidden(j.add_pairing_code(&code), "pairing code hash", bad);
+        assert_hidden(
+            j.pair_device(bad, now, &new_device("Ana's phone", 100, now)),
+            "pairing code hash",
+            bad,
+        );
+        let mut d = new_device("Ana's phone", 100, now);
+        d.token_hash = bad.clone();
+        assert_hidden(j.pair_device(&hash(1), now, &d), "device token hash", bad);
+        assert_hidden(j.device_by_token(bad), "device token hash", bad);
+    }
+
+    assert_invalid(
+        j.add_pairing_code(&pairing_code(1, "today", expires)),
+        "pairing code created_at",
+    );
+    assert_invalid(
+        j.add_pairing_code(&pairing_code(1, created, "2026-12-05T10:10:00")),
+        "pairing code expires_at",
+    );
+    // Ending when it starts (as the same text, or the same instant in another offset), or
+    // before it (earlier as an instant, later as text): refused.
+    for end in [created, "2026-12-05T09:00:00Z", "2026-12-05T10:59:00+02:00"] {
+        assert_invalid(
+            j.add_pairing_code(&pairing_code(2, created, end)),
+            "pairing code expires_at",
+        );
+    }
+    assert_eq!(
+        j.pair_device(
+            &hash(2),
+            "2026-12-05T08:00:00Z",
+            &new_device("Ana's phone", 100, now)
+        )
+        .unwrap(),
+        None,
+        "a refused code was not stored"
+    );
+
+    j.add_pairing_code(&pairing_code(1, created, expires))
+        .unwrap();
+    for bad in [
+        "",
+        " Ana",
+        "Ana ",
+        "Ana\nphone",
+        "Ana\u{7f}",
+        &"a".repeat(65),
+    ] {
+        assert_invalid(
+            j.pair_device(&hash(1), now, &new_device(bad, 100, now)),
+            "device name",
+        );
+    }
+    assert_invalid(
+        j.pair_device(&hash(1), now, &new_device("Ana's phone", 100, "yesterday")),
+        "paired_at",
+    );
+    assert_invalid(
+        j.pair_device(
+            &hash(1),
+            "2026-12-05 10:01",
+            &new_device("Ana's phone", 100, now),
+        ),
+        "now",
+    );
+    assert!(
+        j.devices().unwrap().is_empty(),
+        "refused pairings store nothing"
+    );
+    // The longest name, in letters of more than one byte, is taken; the code was never used.
+    let long = new_device(&"é".repeat(64), 100, now);
+    let d = j
+        .pair_device(&hash(1), now, &long)
+        .unwrap()
+        .expect("the refusals left the code unused");
+    assert_eq!(j.devices().unwrap(), vec![paired(d.id, &long)]);
+}
+
+/// Devices and pairing codes belong to the profile the journal is opened for: `a` and `b`
+/// are two journals of one store, opened for two different profiles, both without devices.
+/// Neither sees, uses, moves or revokes the other's; a token hash is still the journal's
+/// alone, across profiles.
+pub fn devices_belong_to_one_profile(a: &mut dyn Journal, b: &mut dyn Journal) {
+    assert_ne!(a.profile(), b.profile());
+    let window = ("2026-12-05T10:00:00+01:00", "2026-12-05T10:10:00+01:00");
+    let now = "2026-12-05T10:01:00+01:00";
+    a.add_pairing_code(&pairing_code(1, window.0, window.1))
+        .unwrap();
+    assert_eq!(
+        b.pair_device(&hash(1), now, &new_device("Ben's phone", 101, now))
+            .unwrap(),
+        None,
+        "another profile's code pairs nothing"
+    );
+    let ana = a
+        .pair_device(&hash(1), now, &new_device("Ana's phone", 100, now))
+        .unwrap()
+        .expect("the other profile's try left the code unused");
+
+    // The same code hash in the other profile is a code of its own.
+    let ben = pair_new(b, 1, window, now, &new_device("Ben's phone", 101, now));
+    assert_eq!(a.devices().unwrap(), vec![ana.clone()]);
+    assert_eq!(b.devices().unwrap(), vec![ben.clone()]);
+    assert_eq!(b.device_by_token(&ana.token_hash).unwrap(), None);
+    assert_eq!(a.device_by_token(&ben.token_hash).unwrap(), None);
+
+    assert!(
+        !b.revoke_device(ana.id).unwrap(),
+        "another profile's device"
+    );
+    b.device_seen(ana.id, "2026-12-05T11:00:00+01:00").unwrap();
+    assert_eq!(
+        a.device_by_token(&ana.token_hash).unwrap(),
+        Some(ana.clone()),
+        "neither revoked nor moved by the other profile"
+    );
+
+    // Adding a code in `b` deletes none of `a`'s, even expired ones.
+    a.add_pairing_code(&pairing_code(2, window.0, window.1))
+        .unwrap();
+    b.add_pairing_code(&pairing_code(
+        3,
+        "2026-12-06T10:00:00+01:00",
+        "2026-12-06T10:10:00+01:00",
+    ))
+    .unwrap();
+    let late = new_device("Ana's tablet", 102, "2026-12-05T10:02:00+01:00");
+    let tablet = a
+        .pair_device(&hash(2), "2026-12-05T10:02:00+01:00", &late)
+        .unwrap()
+        .expect("the other profile's new code deleted nothing here");
+
+    // A token hash of `a`'s device is refused in `b` too.
+    match b.pair_device(
+        &hash(3),
+        "2026-12-06T10:01:00+01:00",
+        &new_device("Copy", 100, now),
+    ) {
+        Err(StoreError::InvalidValue {
+            field: "device token hash",
+            ..
+        }) => {}
+        other => panic!("one token hash paired in two profiles: {other:?}"),
+    }
+    assert_eq!(b.devices().unwrap(), vec![ben.clone()]);
+    assert!(a.revoke_device(ana.id).unwrap());
+    assert_eq!(a.devices().unwrap(), vec![tablet]);
+    assert_eq!(b.devices().unwrap(), vec![ben]);
 }

@@ -1,5 +1,5 @@
 //! supine's journal: what happened in each practice session, the safety screenings a person took,
-//! and their saved settings.
+//! their saved settings, and the phones paired with their profile.
 //!
 //! The crate owns the [`Journal`] trait, the plain data types it stores, and its backends:
 //! [`SqliteJournal`] (one file, the default) and [`PgJournal`] (a PostgreSQL server, for many
@@ -416,6 +416,93 @@ pub fn validate_account_name(name: &str) -> Result<(), StoreError> {
     validate::account_name(name)
 }
 
+/// A one-time code that pairs a device with a profile, as the journal keeps it: only its hash,
+/// so that whoever reads the journal cannot pair a device with it. It belongs to the profile
+/// the journal is opened for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PairingCode {
+    /// The SHA-256 of the code, as 64 lowercase hex characters; the journal never sees the
+    /// code itself.
+    pub code_hash: String,
+    /// When it was made (RFC 3339 with offset).
+    pub created_at: String,
+    /// When it stops working (RFC 3339 with offset); after `created_at`.
+    pub expires_at: String,
+}
+
+/// Leaves the hash out, so that no log or message ever shows it.
+impl std::fmt::Debug for PairingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PairingCode")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A device to pair with a profile, as given to [`Journal::pair_device`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    /// What the person called it, e.g. "Ana's phone": 1 to [`DEVICE_NAME_MAX`] characters, no
+    /// control characters and no surrounding spaces (the rules of an account name).
+    pub name: String,
+    /// The SHA-256 of the device's secret token, as 64 lowercase hex characters; the journal
+    /// never sees the token itself. No two devices of the journal, in any profile, have the
+    /// same one.
+    pub token_hash: String,
+    /// When it was paired (RFC 3339 with offset).
+    pub paired_at: String,
+}
+
+/// Leaves the hash out, so that no log or message ever shows it.
+impl std::fmt::Debug for NewDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewDevice")
+            .field("name", &self.name)
+            .field("paired_at", &self.paired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A device paired with a profile: a phone that may use `supine serve --lan` as that profile
+/// until it is revoked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Device {
+    /// The device's id in this journal, given when it was paired and never given again, even
+    /// after the device is revoked.
+    pub id: i64,
+    /// What the person called it.
+    pub name: String,
+    /// The SHA-256 of the device's secret token, as 64 lowercase hex characters.
+    pub token_hash: String,
+    /// When it was paired, as given.
+    pub paired_at: String,
+    /// When it last made a request (RFC 3339, as given to [`Journal::device_seen`]);
+    /// `paired_at` until then.
+    pub last_seen_at: String,
+}
+
+/// Leaves the hash out, so that no log or message ever shows it.
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("paired_at", &self.paired_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The most characters a device name has.
+pub const DEVICE_NAME_MAX: usize = 64;
+
+/// Checks a device name as [`Journal::pair_device`] does: 1 to [`DEVICE_NAME_MAX`]
+/// characters, no control characters and no surrounding spaces.
+pub fn validate_device_name(name: &str) -> Result<(), StoreError> {
+    validate::device_name(name)
+}
+
 /// A journal's schema version beside the newest one this build of supine knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchemaVersion {
@@ -432,7 +519,8 @@ impl SchemaVersion {
     }
 }
 
-/// Storage for sessions, screenings and settings of one profile.
+/// Storage for sessions, screenings, settings and paired devices of one profile (and for the
+/// journal's accounts, which belong to no profile).
 ///
 /// Every backend must pass the [`conformance`] suite. Methods validate their input and return
 /// [`StoreError::InvalidValue`] rather than storing something malformed.
@@ -552,4 +640,79 @@ pub trait Journal: Send {
 
     /// Removes the account of that name; returns whether there was one.
     fn remove_account(&mut self, name: &str) -> Result<bool, StoreError>;
+
+    /// Keeps a new pairing code for this profile. In the same transaction, the codes of this
+    /// profile that have expired by the new code's `created_at`, used or not, are deleted. A
+    /// code this profile has already (the same hash, not expired by then) is kept as it was,
+    /// used or not: adding it again, as a retry does, changes nothing.
+    fn add_pairing_code(&mut self, code: &PairingCode) -> Result<(), StoreError>;
+
+    /// Uses this profile's pairing code with that hash to pair `device` with this profile, in
+    /// one transaction: returns the new device, or `None`, storing nothing and changing
+    /// nothing, when this profile has no such code, when the code has been used, or when it
+    /// expires at or before `now`. A code pairs at most one device, even when two servers on
+    /// one database try it at the same instant. A `device.token_hash` that a device of the
+    /// journal already has is refused ([`StoreError::InvalidValue`]), and the code is left
+    /// unused.
+    fn pair_device(
+        &mut self,
+        code_hash: &str,
+        now: &str,
+        device: &NewDevice,
+    ) -> Result<Option<Device>, StoreError>;
+
+    /// This profile's device with that token hash, if any (a revoked device is gone).
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StoreError>;
+
+    /// This profile's devices, oldest pairing first.
+    fn devices(&self) -> Result<Vec<Device>, StoreError>;
+
+    /// Revokes (deletes) this profile's device with that id, so that its token no longer
+    /// works; returns whether there was one.
+    fn revoke_device(&mut self, id: i64) -> Result<bool, StoreError>;
+
+    /// Moves the `last_seen_at` of this profile's device with that id on to `at`, and never
+    /// back: an `at` at or before the one kept changes nothing. Nothing for an unknown id.
+    fn device_seen(&mut self, id: i64, at: &str) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_hash() {
+        let secret = "5e".repeat(32);
+        let code = PairingCode {
+            code_hash: secret.clone(),
+            created_at: "2026-12-05T10:00:00+01:00".into(),
+            expires_at: "2026-12-05T10:10:00+01:00".into(),
+        };
+        let new = NewDevice {
+            name: "Ana's phone".into(),
+            token_hash: secret.clone(),
+            paired_at: "2026-12-05T10:01:00+01:00".into(),
+        };
+        let device = Device {
+            id: 7,
+            name: "Ana's phone".into(),
+            token_hash: secret.clone(),
+            paired_at: "2026-12-05T10:01:00+01:00".into(),
+            last_seen_at: "2026-12-05T10:02:00+01:00".into(),
+        };
+        for shown in [
+            format!("{code:?}"),
+            format!("{new:?}"),
+            format!("{device:?}"),
+            format!("{device:#?}"),
+        ] {
+            assert!(!shown.contains(&secret), "{shown}");
+            assert!(shown.contains("2026-12-05T10:0"), "{shown}");
+        }
+        assert_eq!(
+            format!("{device:?}"),
+            "Device { id: 7, name: \"Ana's phone\", paired_at: \"2026-12-05T10:01:00+01:00\", \
+             last_seen_at: \"2026-12-05T10:02:00+01:00\", .. }"
+        );
+    }
 }

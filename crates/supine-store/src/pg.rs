@@ -10,9 +10,9 @@ use crate::sqlite::validate_profile;
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    Account, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role, ScreeningKind,
-    ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus,
-    SessionSummary, StoreError,
+    Account, Device, Journal, NewDevice, NewSession, PainArea, PairingCode, PsfsEntry, PsfsItem,
+    Role, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord,
+    SessionStatus, SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_init.sql"),
     migration!(2, "0002_session_uid.sql"),
     migration!(3, "0003_accounts.sql"),
+    migration!(4, "0004_devices.sql"),
 ];
 
 fn latest_version() -> i64 {
@@ -1123,6 +1124,150 @@ impl Journal for PgJournal {
                 .map_err(self.fail("removing an account"))?;
             Ok(removed == 1)
         })
+    }
+
+    fn add_pairing_code(&mut self, code: &PairingCode) -> Result<(), StoreError> {
+        let (created_ms, expires_ms) = validate::pairing_code(code)?;
+        self.write("adding a pairing code", |tx| {
+            let fail = self.fail("adding a pairing code");
+            tx.execute(
+                "DELETE FROM pairing_codes WHERE profile_id = $1 AND expires_at_ms <= $2",
+                &[&self.profile_id, &created_ms],
+            )
+            .map_err(&fail)?;
+            tx.execute(
+                "INSERT INTO pairing_codes (profile_id, code_hash, created_at, created_at_ms,
+                     expires_at, expires_at_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (profile_id, code_hash) DO NOTHING",
+                &[
+                    &self.profile_id,
+                    &code.code_hash,
+                    &code.created_at,
+                    &created_ms,
+                    &code.expires_at,
+                    &expires_ms,
+                ],
+            )
+            .map_err(&fail)?;
+            Ok(())
+        })
+    }
+
+    /// Under READ COMMITTED, two servers may try one code at once: the second's UPDATE waits
+    /// for the first's row lock, then checks its conditions again on the row as the first left
+    /// it, finds it used, and updates nothing.
+    fn pair_device(
+        &mut self,
+        code_hash: &str,
+        now: &str,
+        device: &NewDevice,
+    ) -> Result<Option<Device>, StoreError> {
+        validate::sha256_hex("pairing code hash", code_hash)?;
+        let now_ms = utc_millis("now", now)?;
+        let paired_ms = validate::new_device(device)?;
+        self.write("pairing a device", |tx| {
+            let fail = self.fail("pairing a device");
+            // The row count decides: a used or expired code, or none, pairs nothing.
+            let used = tx
+                .execute(
+                    "UPDATE pairing_codes SET used_at = $3, used_at_ms = $4
+                     WHERE profile_id = $1 AND code_hash = $2 AND used_at IS NULL
+                         AND expires_at_ms > $4",
+                    &[&self.profile_id, &code_hash, &now, &now_ms],
+                )
+                .map_err(&fail)?;
+            if used != 1 {
+                return Ok(None);
+            }
+            let Some(row) = tx
+                .query_opt(
+                    "INSERT INTO devices (profile_id, name, token_hash, paired_at, paired_at_ms,
+                         last_seen_at, last_seen_at_ms)
+                     VALUES ($1, $2, $3, $4, $5, $4, $5) ON CONFLICT (token_hash) DO NOTHING
+                     RETURNING id",
+                    &[
+                        &self.profile_id,
+                        &device.name,
+                        &device.token_hash,
+                        &device.paired_at,
+                        &paired_ms,
+                    ],
+                )
+                .map_err(&fail)?
+            else {
+                // Returning an error rolls the use of the code back too.
+                return Err(validate::token_taken());
+            };
+            Ok(Some(Device {
+                id: row.get(0),
+                name: device.name.clone(),
+                token_hash: device.token_hash.clone(),
+                paired_at: device.paired_at.clone(),
+                last_seen_at: device.paired_at.clone(),
+            }))
+        })
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StoreError> {
+        validate::sha256_hex("device token hash", token_hash)?;
+        let row = self
+            .client
+            .borrow_mut()
+            .query_opt(
+                "SELECT id, name, token_hash, paired_at, last_seen_at FROM devices
+                 WHERE profile_id = $1 AND token_hash = $2",
+                &[&self.profile_id, &token_hash],
+            )
+            .map_err(self.fail("reading a device"))?;
+        Ok(row.as_ref().map(device_of))
+    }
+
+    fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT id, name, token_hash, paired_at, last_seen_at FROM devices
+                 WHERE profile_id = $1 ORDER BY paired_at_ms, id",
+                &[&self.profile_id],
+            )
+            .map_err(self.fail("reading the devices"))?;
+        Ok(rows.iter().map(device_of).collect())
+    }
+
+    fn revoke_device(&mut self, id: i64) -> Result<bool, StoreError> {
+        self.write("revoking a device", |tx| {
+            let removed = tx
+                .execute(
+                    "DELETE FROM devices WHERE id = $1 AND profile_id = $2",
+                    &[&id, &self.profile_id],
+                )
+                .map_err(self.fail("revoking a device"))?;
+            Ok(removed == 1)
+        })
+    }
+
+    fn device_seen(&mut self, id: i64, at: &str) -> Result<(), StoreError> {
+        let at_ms = utc_millis("device seen at", at)?;
+        self.write("noting when a device was seen", |tx| {
+            tx.execute(
+                "UPDATE devices SET last_seen_at = $3, last_seen_at_ms = $4
+                 WHERE id = $1 AND profile_id = $2 AND last_seen_at_ms < $4",
+                &[&id, &self.profile_id, &at, &at_ms],
+            )
+            .map_err(self.fail("noting when a device was seen"))?;
+            Ok(())
+        })
+    }
+}
+
+fn device_of(row: &Row) -> Device {
+    Device {
+        id: row.get(0),
+        name: row.get(1),
+        token_hash: row.get(2),
+        paired_at: row.get(3),
+        last_seen_at: row.get(4),
     }
 }
 

@@ -11,9 +11,9 @@ use rusqlite::{
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    Account, DEFAULT_PROFILE, Journal, NewSession, PainArea, PsfsEntry, PsfsItem, Role,
-    SchemaVersion, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
-    SessionRecord, SessionStatus, SessionSummary, StoreError,
+    Account, DEFAULT_PROFILE, Device, Journal, NewDevice, NewSession, PainArea, PairingCode,
+    PsfsEntry, PsfsItem, Role, SchemaVersion, ScreeningKind, ScreeningRecord, SessionEvent,
+    SessionFinish, SessionId, SessionRecord, SessionStatus, SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_measures.sql"),
     migration!(3, "0003_session_uid.sql"),
     migration!(4, "0004_accounts.sql"),
+    migration!(5, "0005_devices.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -65,10 +66,11 @@ const NO_PROFILE: i64 = -1;
 /// Each write is one explicit transaction whose commit is checked: once a method returns `Ok`,
 /// what it wrote is in the write-ahead log (WAL mode, `synchronous=NORMAL`) and survives a crash
 /// or kill of the process (the SIGKILL test proves it); when it returns an error, it wrote
-/// nothing. Ids are handed out only for rows that were committed, and never twice (rows are never
-/// deleted). A power cut may lose the last few commits, never the file's consistency: SQLite's
-/// recommended trade-off for WAL, chosen because waiting for the disk on every cue of a session
-/// made writes slow (p99 8-12 ms under load with `FULL`).
+/// nothing. Ids are handed out only for rows that were committed, and never twice (sessions are
+/// never deleted; devices, which are revoked, are numbered with `AUTOINCREMENT`). A power cut
+/// may lose the last few commits, never the file's consistency: SQLite's recommended trade-off
+/// for WAL, chosen because waiting for the disk on every cue of a session made writes slow (p99
+/// 8-12 ms under load with `FULL`).
 ///
 /// When the disk is full, a write checkpoints the write-ahead log into the file (which frees the
 /// log's space) and tries once more before it reports [`StoreError::DiskFull`]. Before each write
@@ -1504,9 +1506,150 @@ impl Journal for SqliteJournal {
             Ok(removed == 1)
         })
     }
+
+    fn add_pairing_code(&mut self, code: &PairingCode) -> Result<(), StoreError> {
+        let (created_ms, expires_ms) = validate::pairing_code(code)?;
+        self.write("adding a pairing code", |tx, ctx| {
+            let fail = ctx.fail("adding a pairing code");
+            tx.execute(
+                "DELETE FROM pairing_codes WHERE profile_id = ?1 AND expires_at_ms <= ?2",
+                params![ctx.profile_id, created_ms],
+            )
+            .map_err(&fail)?;
+            tx.execute(
+                "INSERT INTO pairing_codes (profile_id, code_hash, created_at, created_at_ms,
+                     expires_at, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (profile_id, code_hash) DO NOTHING",
+                params![
+                    ctx.profile_id,
+                    code.code_hash,
+                    code.created_at,
+                    created_ms,
+                    code.expires_at,
+                    expires_ms
+                ],
+            )
+            .map_err(&fail)?;
+            Ok(())
+        })
+    }
+
+    fn pair_device(
+        &mut self,
+        code_hash: &str,
+        now: &str,
+        device: &NewDevice,
+    ) -> Result<Option<Device>, StoreError> {
+        validate::sha256_hex("pairing code hash", code_hash)?;
+        let now_ms = utc_millis("now", now)?;
+        let paired_ms = validate::new_device(device)?;
+        self.write("pairing a device", |tx, ctx| {
+            let fail = ctx.fail("pairing a device");
+            // The row count decides: a used or expired code, or none, pairs nothing.
+            let used = tx
+                .execute(
+                    "UPDATE pairing_codes SET used_at = ?3, used_at_ms = ?4
+                     WHERE profile_id = ?1 AND code_hash = ?2 AND used_at IS NULL
+                         AND expires_at_ms > ?4",
+                    params![ctx.profile_id, code_hash, now, now_ms],
+                )
+                .map_err(&fail)?;
+            if used != 1 {
+                return Ok(None);
+            }
+            let added = tx
+                .execute(
+                    "INSERT INTO devices (profile_id, name, token_hash, paired_at, paired_at_ms,
+                         last_seen_at, last_seen_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5) ON CONFLICT (token_hash) DO NOTHING",
+                    params![
+                        ctx.profile_id,
+                        device.name,
+                        device.token_hash,
+                        device.paired_at,
+                        paired_ms
+                    ],
+                )
+                .map_err(&fail)?;
+            if added != 1 {
+                // Returning an error rolls the use of the code back too.
+                return Err(validate::token_taken());
+            }
+            Ok(Some(Device {
+                id: tx.last_insert_rowid(),
+                name: device.name.clone(),
+                token_hash: device.token_hash.clone(),
+                paired_at: device.paired_at.clone(),
+                last_seen_at: device.paired_at.clone(),
+            }))
+        })
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StoreError> {
+        validate::sha256_hex("device token hash", token_hash)?;
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE profile_id = ?1 AND token_hash = ?2"
+            ))
+            .and_then(|mut stmt| {
+                stmt.query_row(params![self.ctx.profile_id, token_hash], device_from_row)
+                    .optional()
+            })
+            .map_err(self.ctx.fail("reading a device"))
+    }
+
+    fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE profile_id = ?1
+                 ORDER BY paired_at_ms, id"
+            ))
+            .and_then(|mut stmt| {
+                stmt.query_map([self.ctx.profile_id], device_from_row)?
+                    .collect()
+            })
+            .map_err(self.ctx.fail("reading the devices"))
+    }
+
+    fn revoke_device(&mut self, id: i64) -> Result<bool, StoreError> {
+        self.write("revoking a device", |tx, ctx| {
+            let removed = tx
+                .execute(
+                    "DELETE FROM devices WHERE id = ?1 AND profile_id = ?2",
+                    params![id, ctx.profile_id],
+                )
+                .map_err(ctx.fail("revoking a device"))?;
+            Ok(removed == 1)
+        })
+    }
+
+    fn device_seen(&mut self, id: i64, at: &str) -> Result<(), StoreError> {
+        let at_ms = utc_millis("device seen at", at)?;
+        self.write("noting when a device was seen", |tx, ctx| {
+            tx.execute(
+                "UPDATE devices SET last_seen_at = ?3, last_seen_at_ms = ?4
+                 WHERE id = ?1 AND profile_id = ?2 AND last_seen_at_ms < ?4",
+                params![id, ctx.profile_id, at, at_ms],
+            )
+            .map_err(ctx.fail("noting when a device was seen"))?;
+            Ok(())
+        })
+    }
 }
 
 const ACCOUNT_COLUMNS: &str = "name, password_hash, role, created_at";
+
+const DEVICE_COLUMNS: &str = "id, name, token_hash, paired_at, last_seen_at";
+
+fn device_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        token_hash: row.get(2)?,
+        paired_at: row.get(3)?,
+        last_seen_at: row.get(4)?,
+    })
+}
 
 fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let role: String = row.get(2)?;
@@ -1691,6 +1834,63 @@ mod tests {
                 }],
             })
             .unwrap()
+        );
+        j.add_pairing_code(&PairingCode {
+            code_hash: "c".repeat(64),
+            created_at: "2026-11-02T09:00:00+01:00".into(),
+            expires_at: "2026-11-02T09:10:00+01:00".into(),
+        })
+        .unwrap();
+        let phone = NewDevice {
+            name: "phone".into(),
+            token_hash: "d".repeat(64),
+            paired_at: "2026-11-02T09:01:00+01:00".into(),
+        };
+        let d = j
+            .pair_device(&"c".repeat(64), "2026-11-02T09:01:00+01:00", &phone)
+            .unwrap()
+            .unwrap();
+        assert_eq!(j.devices().unwrap(), vec![d]);
+    }
+
+    #[test]
+    fn the_schema_holds_devices_to_hashes_and_forward_times_even_past_validation() {
+        let j = SqliteJournal::open_in_memory().unwrap();
+        let insert = |token_hash: &str, last_seen_ms: i64| {
+            j.conn.execute(
+                "INSERT INTO devices (profile_id, name, token_hash, paired_at, paired_at_ms,
+                     last_seen_at, last_seen_at_ms)
+                 VALUES (1, 'phone', ?1, 'x', 1000, 'x', ?2)",
+                params![token_hash, last_seen_ms],
+            )
+        };
+        for (token_hash, last_seen_ms) in [
+            ("A".repeat(64), 1000),
+            ("a".repeat(63), 1000),
+            (format!("{}g", "a".repeat(63)), 1000),
+            ("a".repeat(64), 999),
+        ] {
+            let err = insert(&token_hash, last_seen_ms).unwrap_err();
+            assert_eq!(
+                err.sqlite_error_code(),
+                Some(ErrorCode::ConstraintViolation),
+                "{token_hash} {last_seen_ms}"
+            );
+        }
+        insert(&"a".repeat(64), 1000).unwrap();
+        let err = j
+            .conn
+            .execute(
+                "INSERT INTO pairing_codes (profile_id, code_hash, created_at, created_at_ms,
+                     expires_at, expires_at_ms)
+                 VALUES (1, ?1, 'x', 1000, 'x', 1000)",
+                ["b".repeat(64)],
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(ErrorCode::ConstraintViolation),
+            "a code that expires when it is made"
         );
     }
 

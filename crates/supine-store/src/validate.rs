@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use crate::time::utc_millis;
 use crate::{
-    Account, NewSession, PSFS_MAX_ITEMS, PainArea, PsfsEntry, SCREENING_ANSWERS, ScreeningRecord,
-    SessionEvent, SessionRecord, SessionStatus, StoreError,
+    Account, NewDevice, NewSession, PSFS_MAX_ITEMS, PainArea, PairingCode, PsfsEntry,
+    SCREENING_ANSWERS, ScreeningRecord, SessionEvent, SessionRecord, SessionStatus, StoreError,
 };
 
 /// Longest PSFS activity, in characters.
@@ -222,13 +222,18 @@ pub(crate) fn import(r: &SessionRecord) -> Result<ImportTimes, StoreError> {
     })
 }
 
+/// Whether `name` has 1 to `max` characters, no control characters and no surrounding spaces:
+/// the rule of account and device names.
+fn is_plain_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= max
+        && name.trim() == name
+        && !name.chars().any(char::is_control)
+}
+
 /// Checks an account's name.
 pub(crate) fn account_name(name: &str) -> Result<(), StoreError> {
-    let ok = !name.is_empty()
-        && name.chars().count() <= crate::ACCOUNT_NAME_MAX
-        && name.trim() == name
-        && !name.chars().any(char::is_control);
-    if ok {
+    if is_plain_name(name, crate::ACCOUNT_NAME_MAX) {
         Ok(())
     } else {
         Err(StoreError::invalid(
@@ -237,6 +242,70 @@ pub(crate) fn account_name(name: &str) -> Result<(), StoreError> {
             "an account name has 1 to 64 characters, no control characters and no surrounding spaces",
         ))
     }
+}
+
+/// Checks a device's name.
+pub(crate) fn device_name(name: &str) -> Result<(), StoreError> {
+    if is_plain_name(name, crate::DEVICE_NAME_MAX) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "device name",
+            name,
+            "a device name has 1 to 64 characters, no control characters and no surrounding spaces",
+        ))
+    }
+}
+
+/// Checks that `hash` is a SHA-256 as 64 lowercase hex characters. The value is never put in
+/// the message: a malformed hash may be the secret itself, passed by mistake.
+pub(crate) fn sha256_hex(field: &'static str, hash: &str) -> Result<(), StoreError> {
+    let ok = hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            field,
+            "(not shown)",
+            "a SHA-256 as 64 lowercase hex characters (0-9, a-f); the journal keeps hashes, \
+             never the secret itself",
+        ))
+    }
+}
+
+/// Checks a new pairing code; returns when it was made and when it expires, as UTC
+/// milliseconds.
+pub(crate) fn pairing_code(c: &PairingCode) -> Result<(i64, i64), StoreError> {
+    sha256_hex("pairing code hash", &c.code_hash)?;
+    let created_ms = utc_millis("pairing code created_at", &c.created_at)?;
+    let expires_ms = utc_millis("pairing code expires_at", &c.expires_at)?;
+    if expires_ms <= created_ms {
+        return Err(StoreError::invalid(
+            "pairing code expires_at",
+            &c.expires_at,
+            format!("a pairing code expires after it is made ({})", c.created_at),
+        ));
+    }
+    Ok((created_ms, expires_ms))
+}
+
+/// Checks a device to pair; returns when it was paired as UTC milliseconds.
+pub(crate) fn new_device(d: &NewDevice) -> Result<i64, StoreError> {
+    device_name(&d.name)?;
+    sha256_hex("device token hash", &d.token_hash)?;
+    utc_millis("paired_at", &d.paired_at)
+}
+
+/// The refusal of a device whose token hash another device of the journal has already.
+pub(crate) fn token_taken() -> StoreError {
+    StoreError::invalid(
+        "device token hash",
+        "(not shown)",
+        "another device already has this token; make a new random token and pair again",
+    )
 }
 
 /// Checks a new account; returns its creation time as UTC milliseconds. The hash is never put
@@ -251,4 +320,70 @@ pub(crate) fn account(a: &Account) -> Result<i64, StoreError> {
         ));
     }
     utc_millis("created_at", &a.created_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_hex_takes_64_lowercase_hex_characters_only() {
+        let good = "0123456789abcdef".repeat(4);
+        sha256_hex("device token hash", &good).unwrap();
+        for bad in [
+            String::new(),
+            good.to_uppercase(),
+            good[1..].to_owned(),
+            format!("{good}0"),
+            format!("{}g", &good[1..]),
+            format!("{}é", &good[2..]),
+            format!("{}\n", &good[1..]),
+            format!("0x{}", &good[2..]),
+        ] {
+            let err = sha256_hex("device token hash", &bad).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with("invalid device token hash \"(not shown)\": a SHA-256"),
+                "{msg}"
+            );
+            assert!(bad.is_empty() || !msg.contains(&bad), "{msg}");
+        }
+    }
+
+    #[test]
+    fn names_of_devices_and_accounts_follow_one_rule() {
+        for good in ["a", "Ana's phone", "Tablet 2", &"é".repeat(64)] {
+            device_name(good).unwrap();
+            account_name(good).unwrap();
+        }
+        for bad in ["", " a", "a ", "a\tb", "a\u{85}", &"a".repeat(65)] {
+            let err = device_name(bad).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("a device name has 1 to 64 characters"),
+                "{err}"
+            );
+            account_name(bad).unwrap_err();
+        }
+    }
+
+    #[test]
+    fn a_pairing_code_ends_after_it_begins() {
+        let code = |created_at: &str, expires_at: &str| PairingCode {
+            code_hash: "a".repeat(64),
+            created_at: created_at.to_owned(),
+            expires_at: expires_at.to_owned(),
+        };
+        assert_eq!(
+            pairing_code(&code("1970-01-01T00:00:00Z", "1970-01-01T00:00:00.001Z")).unwrap(),
+            (0, 1)
+        );
+        let err =
+            pairing_code(&code("2026-12-05T10:00:00+01:00", "2026-12-05T09:00:00Z")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid pairing code expires_at \"2026-12-05T09:00:00Z\": a pairing code expires \
+             after it is made (2026-12-05T10:00:00+01:00)"
+        );
+    }
 }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use supine_store::{
-    Journal, NewSession, SessionEvent, SessionFinish, SessionStatus, SqliteJournal, StoreError,
+    Journal, NewDevice, NewSession, PairingCode, SessionEvent, SessionFinish, SessionStatus,
+    SqliteJournal, StoreError,
 };
 
 fn new_session(started_at: &str) -> NewSession {
@@ -29,6 +30,32 @@ fn tick(i: usize) -> SessionEvent {
         at: format!("2026-11-26T14:{:02}:{:02}+01:00", 5 + i / 60, i % 60),
         kind: "segment_done".to_owned(),
         data: json!({ "index": i }),
+    }
+}
+
+/// A well-formed SHA-256 hex (64 lowercase hex characters) standing for secret number `n`.
+fn hash(n: u32) -> String {
+    format!("{n:064x}")
+}
+
+/// When the pairing races try their codes: within every [`race_code`]'s life.
+const RACE_NOW: &str = "2026-12-05T10:01:00+01:00";
+
+/// Pairing code `n`, valid for all of 2026-12-05.
+fn race_code(n: u32) -> PairingCode {
+    PairingCode {
+        code_hash: hash(n),
+        created_at: "2026-12-05T00:00:00+01:00".to_owned(),
+        expires_at: "2026-12-06T00:00:00+01:00".to_owned(),
+    }
+}
+
+/// The device that racer `racer` (0 or 1) pairs in round `round`, with a token of its own.
+fn race_device(round: u32, racer: u32) -> NewDevice {
+    NewDevice {
+        name: format!("phone {racer} of round {round}"),
+        token_hash: hash(1_000_000 + 2 * round + racer),
+        paired_at: RACE_NOW.to_owned(),
     }
 }
 
@@ -85,6 +112,12 @@ macro_rules! all_stories {
             accounts_round_trip,
             claims_are_held_until_let_go,
             events_are_kept_together_or_not_at_all,
+            pairing_codes_pair_once_and_expire,
+            a_taken_token_leaves_the_code_unused,
+            devices_oldest_pairing_first,
+            revoking_a_device_forgets_it,
+            device_seen_moves_forward_only,
+            pairing_input_is_validated,
         );
     };
 }
@@ -387,6 +420,42 @@ mod profiles {
     }
 
     #[test]
+    fn devices_belong_to_one_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir);
+        let mut local = SqliteJournal::open(&path).unwrap();
+        let mut anna = SqliteJournal::open_profile(&path, "anna").unwrap();
+        supine_store::conformance::devices_belong_to_one_profile(&mut local, &mut anna);
+
+        // A reader sees its profile's devices and changes nothing.
+        let mut reader = SqliteJournal::open_read_only(&path, "anna").unwrap();
+        let devices = reader.devices().unwrap();
+        assert_eq!(devices, anna.devices().unwrap());
+        let [d] = devices.as_slice() else {
+            panic!("anna has one device: {devices:?}")
+        };
+        assert_eq!(
+            reader.device_by_token(&d.token_hash).unwrap(),
+            Some(d.clone())
+        );
+        let refused = [
+            reader.revoke_device(d.id).map(drop),
+            reader.device_seen(d.id, "2026-12-07T10:00:00+01:00"),
+            reader.add_pairing_code(&race_code(9)),
+            reader
+                .pair_device(&hash(9), RACE_NOW, &race_device(9, 0))
+                .map(drop),
+        ];
+        for r in refused {
+            assert!(matches!(r, Err(StoreError::ReadOnly { .. })), "{r:?}");
+        }
+        assert_eq!(anna.devices().unwrap(), devices, "nothing changed");
+        let nobody = SqliteJournal::open_read_only(&path, "nobody").unwrap();
+        assert!(nobody.devices().unwrap().is_empty());
+        assert_eq!(nobody.device_by_token(&d.token_hash).unwrap(), None);
+    }
+
+    #[test]
     fn bad_profile_names_are_refused_before_touching_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = journal_path(&dir);
@@ -408,6 +477,41 @@ mod profiles {
 mod concurrency {
     use super::*;
     use std::sync::Barrier;
+
+    #[test]
+    fn two_journals_trying_one_pairing_code_at_once_pair_one_device() {
+        const ROUNDS: u32 = 20;
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir);
+        let mut first = SqliteJournal::open(&path).unwrap();
+        let mut second = SqliteJournal::open(&path).unwrap();
+        for round in 0..ROUNDS {
+            first.add_pairing_code(&race_code(round)).unwrap();
+            let barrier = Barrier::new(2);
+            let won: Vec<bool> = std::thread::scope(|s| {
+                let racers: Vec<_> = [&mut first, &mut second]
+                    .into_iter()
+                    .zip(0..)
+                    .map(|(j, racer)| {
+                        let barrier = &barrier;
+                        s.spawn(move || {
+                            barrier.wait();
+                            j.pair_device(&hash(round), RACE_NOW, &race_device(round, racer))
+                                .unwrap()
+                                .is_some()
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(
+                won.iter().filter(|w| **w).count(),
+                1,
+                "round {round}: {won:?}"
+            );
+        }
+        assert_eq!(first.devices().unwrap().len(), ROUNDS as usize);
+    }
 
     #[test]
     fn two_journals_on_one_file_write_at_once() {

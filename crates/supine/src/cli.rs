@@ -60,6 +60,13 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The phones and tablets paired with `supine serve --lan`: list them (the default), pair
+    /// another, or revoke one.
+    Devices {
+        /// What to do; without it, list them.
+        #[command(subcommand)]
+        command: Option<DevicesCommand>,
+    },
     /// Find the person in an image and print the 33 body landmarks (BlazePose, on this machine).
     Pose {
         /// The image (PNG, JPEG, BMP, GIF, TIFF, WebP, PNM; any pixel format).
@@ -131,6 +138,33 @@ pub enum Command {
         /// Write supine.1 and a supine-COMMAND.1 for each command into this folder instead.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+}
+
+/// `supine devices` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// List the paired devices: number, name, when paired and when last used.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a new pairing code for `supine serve --lan` running on this computer and show it
+    /// as a QR code: it works once, for 5 minutes.
+    Pair {
+        /// The port `supine serve --lan` listens on.
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// This computer's address on the network [default: the one its traffic leaves by].
+        #[arg(long, value_name = "ADDR")]
+        address: Option<String>,
+    },
+    /// Revoke a paired device by its number (from `supine devices`): it is signed out at its
+    /// next request and must pair again.
+    Revoke {
+        /// The device's number.
+        id: i64,
     },
 }
 
@@ -388,6 +422,13 @@ pub struct ServeArgs {
     /// admin add-user`), and a warning is printed.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Serve HTTPS on your home network, so that a phone can be supine's screen and camera:
+    /// listens on every address (or the one --listen names), makes a self-signed certificate
+    /// on the first run (kept in $XDG_CONFIG_HOME/supine/tls; its fingerprint is printed),
+    /// and prints a QR code that pairs a phone (once, within 5 minutes). Accounts, if any,
+    /// may sign in too.
+    #[arg(long)]
+    pub lan: bool,
     /// Another host name the page may be reached by, e.g. yoga.local (repeatable). Given as
     /// NAME:PORT (clinic.example:443, 127.0.0.1:8000), it is a proxy's address in front of
     /// this server, accepted on that port only.

@@ -36,6 +36,11 @@ pub fn data_dir() -> anyhow::Result<PathBuf> {
     Ok(xdg("XDG_DATA_HOME", ".local/share")?.join("supine"))
 }
 
+/// supine's config folder, `$XDG_CONFIG_HOME/supine`.
+pub fn config_dir() -> anyhow::Result<PathBuf> {
+    Ok(xdg("XDG_CONFIG_HOME", ".config")?.join("supine"))
+}
+
 /// The user's content folder, `$XDG_CONFIG_HOME/supine/content`.
 fn user_content_dir() -> Option<PathBuf> {
     xdg("XDG_CONFIG_HOME", ".config")

@@ -10,6 +10,7 @@ mod device;
 mod doctor;
 mod export;
 mod files;
+mod lan;
 mod log_cmd;
 mod manual;
 mod plan_text;
@@ -111,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Log(args) => log_cmd::log(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
         Command::Admin { command } => admin_cmd::admin(&cli, command),
+        Command::Devices { command } => lan::devices(&cli, command.as_ref()),
         Command::CheckContent { dir } => files::check_content(dir),
         Command::Pose { image, model, json } => pose_cmd::run(image, model, *json),
         Command::Analyze {

@@ -14,16 +14,37 @@ use crate::practice::open_journal;
 
 /// `supine serve`.
 pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
-    let ip = listen_address(args.listen.as_deref())?;
-    let access = Access::for_listen(ip);
+    let ip = match (listen_address(args.listen.as_deref())?, args.lan) {
+        (ip, true) if ip.is_loopback() && args.listen.is_none() => {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        }
+        (ip, true) if ip.is_loopback() => anyhow::bail!(
+            "--lan serves your network, so it cannot listen on {ip}; leave --listen out, or name this computer's address on the network"
+        ),
+        (ip, _) => ip,
+    };
+    // With --lan: the address phones reach, and the certificate they are served.
+    let lan = if args.lan {
+        let shown = crate::lan::address(Some(ip))?;
+        let (identity, dir) = crate::lan::identity(shown)?;
+        Some((shown, identity, dir))
+    } else {
+        None
+    };
+    let access = match lan {
+        Some(_) => Access::SignIn {
+            secure_cookies: true,
+        },
+        None => Access::for_listen(ip),
+    };
     start_log(args.log.unwrap_or(if access == Access::Loopback {
         LogLevel::Warn
     } else {
         LogLevel::Info
     }));
     let content = Arc::new(load_content(cli.content.as_deref())?);
-    let journal = open_journal(cli)?;
-    if access != Access::Loopback {
+    let mut journal = open_journal(cli)?;
+    if lan.is_none() && access != Access::Loopback {
         // Beyond loopback nothing is served without sign-in, so there must be someone to sign
         // in: checked before anything listens.
         if journal.accounts()?.is_empty() {
@@ -37,6 +58,11 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             "warning: listening on {ip}: people on your network who sign in with an account can \
              read and change this journal (sessions, screenings, settings). Add --host-name NAME \
              for each name they will use."
+        );
+    }
+    if lan.is_some() {
+        eprintln!(
+            "warning: listening on {ip} with HTTPS: the phones you pair, and anyone who signs in with an account, can read and change this journal. Unpair a phone with `supine devices revoke`."
         );
     }
     let speed = args.speed.unwrap_or(1.0);
@@ -56,12 +82,18 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {ip}:{}", args.port))?;
         let port = listener.local_addr()?.port();
         let mut host_names = args.host_names.clone();
-        if !ip.is_unspecified() && !ip.is_loopback() {
-            host_names.push(match ip {
+        let reached = lan.as_ref().map_or(ip, |(shown, _, _)| *shown);
+        if !reached.is_unspecified() && !reached.is_loopback() {
+            host_names.push(match reached {
                 IpAddr::V6(v6) => format!("[{v6}]"),
                 IpAddr::V4(v4) => v4.to_string(),
             });
         }
+        let tls = lan
+            .as_ref()
+            .map(|(_, identity, _)| identity.server_config())
+            .transpose()
+            .context("cannot set up HTTPS with the kept certificate")?;
         let config = Config {
             port,
             host_names,
@@ -72,11 +104,26 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             },
             access,
             live_sessions: args.live_sessions.get(),
+            tls,
+        };
+        let mut out = std::io::stdout();
+        let url = match &lan {
+            None => format!("http://127.0.0.1:{port}/"),
+            Some((shown, identity, dir)) => {
+                let base = crate::lan::base_url(*shown, port);
+                writeln!(
+                    out,
+                    "supine is at {base}/ on your network (press Ctrl+C to stop)"
+                )?;
+                crate::lan::print_identity(&mut out, identity, dir)?;
+                crate::lan::print_pairing(&mut out, journal.as_mut(), &base)?;
+                format!("{base}/")
+            }
         };
         let state = AppState::new(content, journal, &config)?;
-        let url = format!("http://127.0.0.1:{port}/");
-        let mut out = std::io::stdout();
-        writeln!(out, "supine is at {url} (press Ctrl+C to stop)")?;
+        if lan.is_none() {
+            writeln!(out, "supine is at {url} (press Ctrl+C to stop)")?;
+        }
         out.flush()?;
         if args.open {
             open_browser(&url);

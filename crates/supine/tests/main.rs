@@ -5,6 +5,7 @@ mod analyze;
 mod cli;
 mod doctor;
 mod journal;
+mod lan;
 mod manual;
 mod practice;
 mod serve;

@@ -31,6 +31,11 @@ mod pg;
 /// Writes acknowledged under each fault, in every test here.
 pub const ACKED: usize = 1000;
 
+/// The size of the small disk the full-disk tests fill: room for a new journal and little
+/// more. Opening a new journal needs the most: its write-ahead log holds every migration until
+/// the checkpoint copies them into the file, so log and file are both on the disk at once.
+const SMALL_DISK: &str = "400k";
+
 /// Says why a fault test cannot run here; fails instead when `SUPINE_REQUIRE_FAULTS=1`.
 pub fn skip(test: &str, why: &str) {
     assert!(
@@ -166,7 +171,7 @@ struct Tally {
 
 #[test]
 fn full_disk_stores_every_acknowledged_write_and_nothing_else() {
-    let Some(fs) = Tmpfs::mount("full_disk", "300k") else {
+    let Some(fs) = Tmpfs::mount("full_disk", SMALL_DISK) else {
         return;
     };
     let path = fs.path().join("journal.db");
@@ -289,7 +294,7 @@ fn full_disk_stores_every_acknowledged_write_and_nothing_else() {
 
 #[test]
 fn a_session_started_after_the_disk_was_full_is_its_own() {
-    let Some(fs) = Tmpfs::mount("full_disk_then_space", "300k") else {
+    let Some(fs) = Tmpfs::mount("full_disk_then_space", SMALL_DISK) else {
         return;
     };
     let path = fs.path().join("journal.db");

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use supine_store::{Journal, PgJournal, StoreError};
 
-use super::new_session;
+use super::{RACE_NOW, hash, new_session, race_code, race_device};
 
 /// The test server's URL, or `None` after saying why the test is skipped.
 pub fn url(test: &str) -> Option<String> {
@@ -203,4 +203,110 @@ fn a_session_is_claimed_by_one_connection_until_it_lets_go_or_ends() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+#[test]
+fn devices_belong_to_one_profile() {
+    let Some((s, mut anna)) = fresh("devices of profiles", "anna") else {
+        return;
+    };
+    let mut ben = PgJournal::connect_in_schema(&s.url, "ben", Some(&s.name)).unwrap();
+    supine_store::conformance::devices_belong_to_one_profile(&mut anna, &mut ben);
+
+    // A reader sees its profile's devices and changes nothing.
+    let mut reader = PgJournal::connect_read_only_in_schema(&s.url, "ben", Some(&s.name)).unwrap();
+    let devices = reader.devices().unwrap();
+    assert_eq!(devices, ben.devices().unwrap());
+    let [d] = devices.as_slice() else {
+        panic!("ben has one device: {devices:?}")
+    };
+    assert_eq!(
+        reader.device_by_token(&d.token_hash).unwrap(),
+        Some(d.clone())
+    );
+    let refused = [
+        reader.revoke_device(d.id).map(drop),
+        reader.device_seen(d.id, "2026-12-07T10:00:00+01:00"),
+        reader.add_pairing_code(&race_code(9)),
+        reader
+            .pair_device(&hash(9), RACE_NOW, &race_device(9, 0))
+            .map(drop),
+    ];
+    for r in refused {
+        assert!(matches!(r, Err(StoreError::ReadOnly { .. })), "{r:?}");
+    }
+    assert_eq!(ben.devices().unwrap(), devices, "nothing changed");
+}
+
+/// Two servers try one code at the same instant: a third connection holds the code's row
+/// until both wait for it, then lets go. Under READ COMMITTED the one that gets the row second
+/// finds it used when it looks again, and pairs nothing.
+#[test]
+fn two_servers_trying_one_pairing_code_at_once_pair_one_device() {
+    const ROUNDS: u32 = 5;
+    let Some((s, first)) = fresh("pairing race", "local") else {
+        return;
+    };
+    drop(first);
+    // The racers' connections carry the schema's name, so that the wait below counts them only.
+    let sep = if s.url.contains('?') { '&' } else { '?' };
+    let racer_url = format!("{}{sep}application_name={}", s.url, s.name);
+    let mut first = PgJournal::connect_in_schema(&racer_url, "local", Some(&s.name)).unwrap();
+    let mut second = PgJournal::connect_in_schema(&racer_url, "local", Some(&s.name)).unwrap();
+    let mut holder = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    holder
+        .batch_execute(&format!("SET search_path TO {}", s.name))
+        .unwrap();
+    let mut monitor = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    for round in 0..ROUNDS {
+        first.add_pairing_code(&race_code(round)).unwrap();
+        let mut hold = holder.transaction().unwrap();
+        let held = hold
+            .execute(
+                "SELECT 1 FROM pairing_codes WHERE code_hash = $1 FOR UPDATE",
+                &[&hash(round)],
+            )
+            .unwrap();
+        assert_eq!(held, 1);
+        let won: Vec<bool> = std::thread::scope(|scope| {
+            let racers: Vec<_> = [&mut first, &mut second]
+                .into_iter()
+                .zip(0..)
+                .map(|(j, racer)| {
+                    scope.spawn(move || {
+                        j.pair_device(&hash(round), RACE_NOW, &race_device(round, racer))
+                            .unwrap()
+                            .is_some()
+                    })
+                })
+                .collect();
+            let start = std::time::Instant::now();
+            loop {
+                let waiting: i64 = monitor
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity
+                         WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                        &[&s.name],
+                    )
+                    .unwrap()
+                    .get(0);
+                if waiting == 2 {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(10),
+                    "round {round}: {waiting} of the 2 racers wait for the held code"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            hold.commit().unwrap();
+            racers.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            won.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: {won:?}"
+        );
+    }
+    assert_eq!(first.devices().unwrap().len(), ROUNDS as usize);
 }
