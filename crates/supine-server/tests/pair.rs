@@ -294,3 +294,48 @@ async fn the_lan_server_speaks_tls_with_its_certificate_and_tells_plain_http_so(
     let _ = stop.send(());
     done.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_device_in_use_is_seen_and_its_cookie_renewed_at_most_every_ten_minutes() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    let (app, _) = lan_app(&path, Duration::zero());
+    // A device paired an hour ago, last seen then.
+    let token = "a-token-the-test-knows";
+    let hash: String = Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut j = SqliteJournal::open(&path).unwrap();
+    let made = make_pairing_code(&mut j, Local::now()).unwrap().code;
+    let hour_ago = (Local::now() - Duration::hours(1)).to_rfc3339();
+    let code_hash: String = Sha256::digest(made.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let device = j
+        .pair_device(
+            &code_hash,
+            &Local::now().to_rfc3339(),
+            &supine_store::NewDevice {
+                name: "Old phone".into(),
+                token_hash: hash,
+                paired_at: hour_ago.clone(),
+            },
+        )
+        .unwrap()
+        .expect("the code pairs");
+    let cookie = format!("supine_device={token}");
+    let (res, _) = call(&app, program("GET", "/api/today", None, Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let renewed = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(renewed.starts_with(&format!("{cookie};")), "{renewed}");
+    let seen = &j.devices().unwrap()[0];
+    assert_eq!(seen.id, device.id);
+    assert!(seen.last_seen_at > hour_ago, "{seen:?}");
+    // Just seen: the next request writes nothing and sets no cookie.
+    let (res, _) = call(&app, program("GET", "/api/today", None, Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!res.headers().contains_key(header::SET_COOKIE));
+}
