@@ -127,6 +127,9 @@ applyTheme(localStorage.getItem("supine-theme") || "dark");
 // On a paired device it unpairs it (the server forgets it; pairing again needs a new code).
 const account = api("/api/account").catch(() => null);
 account.then((a) => {
+  if (a?.role === "clinician" && !a.device) {
+    document.querySelector("nav[aria-label=Main]").append(h("a", { href: "#/people", id: "nav-people" }, "Your people"));
+  }
   const b = document.getElementById("sign-out");
   if (!a?.sign_in || !a.name) return;
   b.hidden = false;
@@ -507,6 +510,11 @@ async function session(id) {
 
 async function progress() {
   const p = await api("/api/progress");
+  show("Progress", h("h1", {}, "Progress"), ...progressView(p));
+}
+
+/** A progress report's sections: summary, advice, the camera, changes and charts. */
+function progressView(p) {
   const chart = (id, title, svg, extra) => {
     const box = h("div", { class: "panel", "aria-labelledby": id }, h("h2", { id }, title), extra || null);
     const holder = h("div", {});
@@ -517,8 +525,7 @@ async function progress() {
   };
   const avg = p.relief.length ? (p.relief.reduce((a, x) => a + x.relief, 0) / p.relief.length).toFixed(1) : "–";
   const fmtDay = (d) => new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" });
-  show("Progress",
-    h("h1", {}, "Progress"),
+  return [
     h("section", { class: "panel stats", "aria-label": "Summary" },
       h("div", { id: "p-streak" }, h("strong", {}, String(p.streak)), "days in a row"),
       h("div", { id: "p-sessions" }, h("strong", {}, String(p.sessions)), "sessions"),
@@ -537,7 +544,44 @@ async function progress() {
       chart("c-trend", "Pain before sessions, 7-day mean", p.charts.trend, h("p", { class: "legend" }, h("span", { class: "m" }, "7-day mean"), h("span", { class: "d" }, "◆ meaningful change"))),
       chart("c-relief", "Relief per session", p.charts.relief),
       chart("c-weeks", "Sessions per week", p.charts.weeks),
-      chart("c-cal", "The last five weeks", p.charts.calendar)));
+      chart("c-cal", "The last five weeks", p.charts.calendar))];
+}
+
+// ---------- a clinician's people ----------
+
+async function people() {
+  const list = await api("/api/people");
+  const when = (t) => (t ? new Date(t).toLocaleDateString() : "none yet");
+  show("Your people",
+    h("h1", {}, "Your people"),
+    h("p", { class: "muted" }, "The people you follow. Each time you open one, they see it in their settings."),
+    h("section", { class: "panel" },
+      list.length
+        ? h("ul", { class: "devices", id: "people" }, list.map((x) => h("li", {},
+          h("a", { href: `#/people/${encodeURIComponent(x.name)}` }, x.name),
+          h("span", { class: "muted" }, `${x.sessions_this_week} ${x.sessions_this_week === 1 ? "session" : "sessions"} in the last 7 days; last ${when(x.last_session_at)}`))))
+        : h("p", { id: "people" }, "No one is assigned to you yet. Whoever runs supine does that with supine admin assign.")));
+}
+
+async function person(name) {
+  const path = `/api/people/${encodeURIComponent(name)}`;
+  const [p, sessions] = await Promise.all([api(`${path}/progress`), api(`${path}/sessions`)]);
+  const row = (x) => h("tr", {},
+    h("td", {}, new Date(x.started_at).toLocaleString()),
+    h("td", {}, howItWent(x)),
+    h("td", {}, x.pain_before ?? "–"),
+    h("td", {}, x.pain_after ?? "–"));
+  show(name,
+    h("p", {}, h("a", { href: "#/people" }, "Your people")),
+    h("h1", {}, name),
+    ...progressView(p),
+    h("section", { class: "panel", "aria-labelledby": "s-h" },
+      h("h2", { id: "s-h" }, "Sessions"),
+      sessions.length
+        ? h("table", { id: "person-sessions" },
+          h("thead", {}, h("tr", {}, h("th", {}, "started"), h("th", {}, "how it went"), h("th", {}, "pain before"), h("th", {}, "pain after"))),
+          h("tbody", {}, sessions.map(row)))
+        : h("p", {}, "No sessions yet.")));
 }
 
 // ---------- settings ----------
@@ -682,8 +726,26 @@ async function settingsPage(query) {
           h("div", { class: "row" }, h("button", { type: "submit" }, "Use this code")),
           codeStatus),
         h("h2", {}, "Safety questions"), h("p", {}, h("a", { href: "#/screening" }, "Answer the safety questions again")))),
-    await pairedDevices());
+    await pairedDevices(),
+    await whoLooked());
   refresh();
+}
+
+/** Beyond 127.0.0.1, signed in with an account: who has read this journal (a clinician). */
+async function whoLooked() {
+  const a = await account;
+  if (!a?.sign_in || a.device) return null;
+  const log = await api("/api/audit").catch(() => null);
+  if (!log) return null;
+  const list = h("ul", { class: "devices", id: "audit" },
+    log.length
+      ? log.map((e) => h("li", {}, h("span", {}, `${e.actor} looked at your ${e.action}`),
+          h("span", { class: "muted" }, new Date(e.at).toLocaleString())))
+      : h("li", { class: "muted" }, "No one else has looked at your journal."));
+  return h("section", { class: "panel", "aria-labelledby": "audit-h" },
+    h("h2", { id: "audit-h" }, "Who has looked at your journal"),
+    h("p", {}, "A clinician who follows you can read your progress and sessions. Each time they do, it is listed here."),
+    list);
 }
 
 /** The devices paired with this supine (`supine serve --lan` only), each with a Revoke button. */
@@ -768,11 +830,14 @@ async function route() {
   try {
     const m = path.match(/^\/session\/(\d+)$/);
     if (m) return await session(Number(m[1]));
+    const who = path.match(/^\/people\/(.+)$/);
+    if (who) return await person(decodeURIComponent(who[1]));
     switch (path) {
       case "/start": return await startFlow(query);
       case "/camera": return await cameraSetup();
       case "/screening": return await screeningAgain();
       case "/progress": return await progress();
+      case "/people": return await people();
       case "/settings": return await settingsPage(query);
       case "/card": return await card();
       default: return await today();

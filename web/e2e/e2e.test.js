@@ -1149,3 +1149,83 @@ test("after a safety stop, a 'yes' to the follow-up question means not today", a
     await p.close();
   }
 });
+
+/** `supine ARGS` over the journal in `dir`, with `input` on its standard input. */
+function supineIn(dir, args, input = "") {
+  return execFileSync(process.env.SUPINE_BIN, [...args, "--db", join(dir, "journal.db")], {
+    input,
+    env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, "config"), XDG_DATA_HOME: join(dir, "data") },
+  }).toString();
+}
+
+test("open to the network: an invitation makes an account with a journal of its own, a clinician signs in and reads it, and the person sees who looked", async () => {
+  const dir = mkdtempSync(join(tmp, "clinic-"));
+  supineIn(dir, ["admin", "add-user", "root", "--password-stdin"], "the owner's long password\n");
+  supineIn(dir, ["admin", "add-user", "dr lee", "--role", "clinician", "--password-stdin"], "the clinician's password\n");
+  const s = await startServer(process.env.SUPINE_BIN, dir, { args: ["--listen", "0.0.0.0", "--log", "warn"] });
+  extraServers.push(s.child);
+  const link = supineIn(dir, ["admin", "invite", "ana", "--clinician", "dr lee", "--url", s.url]).match(/\S+\/invite\.html#\S+/)[0];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  try {
+    // Ana opens her invitation on her phone and chooses a password.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const p = await phone.newPage();
+    p.on("pageerror", (e) => { throw e; });
+    await p.goto(link);
+    assert.equal(await p.evaluate(() => location.hash), "", "the token left the address bar");
+    await p.fill("#password", "ana's own password");
+    await p.fill("#again", "ana's own password");
+    await shot("34-invitation", p);
+    await p.click("#go");
+    await p.waitForURL(s.url);
+    await p.locator("#start").waitFor();
+    // Her journal is her own: empty, and what she saves stays in it.
+    assert.deepEqual(await p.evaluate(async () => (await fetch("/api/sessions")).json()), []);
+    await p.evaluate(async () => {
+      const q = await (await fetch("/api/screening")).json();
+      const post = (path, body) => fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      await post("/api/screening", { answers: Object.fromEntries(q.questions.map((x) => [x.id, "no"])) });
+      const r = await post("/api/sessions", { pain_before: 4 });
+      if (r.status !== 201) throw new Error(`no session: ${await r.text()}`);
+    });
+
+    // The clinician signs in on the sign-in page and reads her sessions and progress.
+    const desk = await browser.newContext();
+    const c = await desk.newPage();
+    c.on("pageerror", (e) => { throw e; });
+    await c.goto(s.url);
+    await c.waitForURL(/signin\.html$/);
+    await c.fill("#name", "dr lee");
+    await c.fill("#password", "the clinician's password");
+    await c.click("#go");
+    await c.waitForURL(s.url);
+    const seen = await c.evaluate(async () => ({
+      people: await (await fetch("/api/people")).json(),
+      sessions: await (await fetch("/api/people/ana/sessions")).json(),
+      own: await (await fetch("/api/sessions")).json(),
+    }));
+    assert.deepEqual(seen.people.map((x) => [x.name, x.sessions_this_week]), [["ana", 1]]);
+    assert.equal(seen.sessions[0].pain_before, 4);
+    assert.deepEqual(seen.own, [], "the clinician's own journal is not ana's");
+    assert.equal(await c.evaluate(async () => (await fetch("/api/people/root/progress")).status), 404);
+    // And in the page: their people, then ana's page with her progress and sessions.
+    await c.click("#nav-people");
+    await c.locator("#people a").first().waitFor();
+    assert.match(await c.locator("#people").textContent(), /ana1 session in the last 7 days/);
+    await c.click("#people a");
+    await c.locator("#person-sessions").waitFor();
+    assert.match(await c.locator("#person-sessions tbody").textContent(), /in progress4/);
+    await shot("36-clinician-person", c);
+
+    // Ana sees, in her settings, that dr lee looked.
+    await p.goto(`${s.url}#/settings`);
+    await p.locator("#audit li").first().waitFor();
+    assert.match(await p.locator("#audit").textContent(), /dr lee looked at your sessions/);
+    await p.locator("#audit-h").scrollIntoViewIfNeeded();
+    await shot("35-who-looked", p);
+    // The owner's journal has none of it.
+    assert.equal(JSON.parse(supineIn(dir, ["log", "--json"])).length, 0);
+  } finally {
+    await browser.close();
+  }
+});

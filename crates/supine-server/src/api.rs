@@ -28,7 +28,7 @@ use crate::limits::{FRAME_BYTES, WS_CAMERA_BYTES, WS_MESSAGE_BYTES};
 use crate::live::{self, Live, LiveRef, Update};
 use crate::openapi::{ErrorBody, foreign};
 use crate::settings::{self, ScreeningStatus, WebSettings};
-use crate::{AppState, now_rfc3339, progress};
+use crate::{AppState, Profile, now_rfc3339, progress};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -131,10 +131,13 @@ pub(crate) struct Today {
 /// The settings, screening and conditions on file, and the plan they make.
 async fn current_plan(
     state: &AppState,
+    me: &Profile,
     over: Option<WebSettings>,
 ) -> Result<(WebSettings, ScreeningStatus, Plan), ApiError> {
     let (remembered, screening) = state
-        .with_journal(|j| Ok((settings::load(j)?, settings::screening_status(j)?)))
+        .with_journal(me, |j| {
+            Ok((settings::load(j)?, settings::screening_status(j)?))
+        })
         .await?;
     let s = over.unwrap_or_else(|| WebSettings::from_remembered(&remembered));
     let conditions = screening.conditions.iter().map(|c| c.id).collect();
@@ -146,10 +149,13 @@ async fn current_plan(
 #[utoipa::path(get, tag = "api", path = "/api/today",
     summary = "Streak, today's routine and its length, recent sessions, screening status and settings",
     responses((status = 200, description = "today", body = Today)))]
-pub(crate) async fn today(State(state): State<AppState>) -> Result<Json<Today>, ApiError> {
-    let (settings, screening, plan) = current_plan(&state, None).await?;
+pub(crate) async fn today(
+    State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
+) -> Result<Json<Today>, ApiError> {
+    let (settings, screening, plan) = current_plan(&state, &me, None).await?;
     let (sessions, history, check) = state
-        .with_journal(|j| {
+        .with_journal(&me, |j| {
             Ok((
                 j.recent_sessions(5)?,
                 j.history()?,
@@ -210,9 +216,10 @@ struct ScreeningQuestion {
     responses((status = 200, description = "questions", body = ScreeningQuestions)))]
 pub(crate) async fn screening(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
 ) -> Result<Json<ScreeningQuestions>, ApiError> {
     let (status, follow_up) = state
-        .with_journal(|j| {
+        .with_journal(&me, |j| {
             Ok((
                 settings::screening_status(j)?,
                 practice::follow_up_due(&*j)?,
@@ -293,6 +300,7 @@ fn parse_answer(q: &str, a: &str) -> Result<safety::Answer, ApiError> {
         (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
 pub(crate) async fn post_screening(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     ApiJson(body): ApiJson<ScreeningAnswers>,
 ) -> Result<Json<OutcomeReply>, ApiError> {
     let mut answers = Vec::new();
@@ -315,7 +323,7 @@ pub(crate) async fn post_screening(
     let outcome = evaluate(&answers).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let record = practice::full_screening_record(now_rfc3339(), &answers, &outcome);
     state
-        .with_journal(move |j| Ok(j.save_screening(&record)?))
+        .with_journal(&me, move |j| Ok(j.save_screening(&record)?))
         .await?;
     state.forget_plan();
     Ok(Json(OutcomeReply::of(outcome)))
@@ -343,11 +351,12 @@ pub(crate) struct DailyAnswer {
         (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
 pub(crate) async fn post_daily_check(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     ApiJson(body): ApiJson<DailyAnswer>,
 ) -> Result<Json<OutcomeReply>, ApiError> {
     let daily = parse_answer(DAILY_CHECK.id, &body.answer)?;
     let follow_up = state
-        .with_journal(|j| Ok(practice::follow_up_due(&*j)?))
+        .with_journal(&me, |j| Ok(practice::follow_up_due(&*j)?))
         .await?;
     let mut answers = Vec::new();
     if let Some(q) = follow_up {
@@ -372,7 +381,7 @@ pub(crate) async fn post_daily_check(
     let outcome = evaluate_checks(&answers);
     let record = practice::checks_record(now_rfc3339(), &answers, &outcome);
     state
-        .with_journal(move |j| Ok(j.save_screening(&record)?))
+        .with_journal(&me, move |j| Ok(j.save_screening(&record)?))
         .await?;
     Ok(Json(OutcomeReply::of(outcome)))
 }
@@ -382,8 +391,9 @@ pub(crate) async fn post_daily_check(
     responses((status = 200, description = "settings", body = WebSettings)))]
 pub(crate) async fn get_settings(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
 ) -> Result<Json<WebSettings>, ApiError> {
-    let r = state.with_journal(|j| settings::load(j)).await?;
+    let r = state.with_journal(&me, |j| settings::load(j)).await?;
     Ok(Json(WebSettings::from_remembered(&r)))
 }
 
@@ -396,6 +406,7 @@ pub(crate) async fn get_settings(
         (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
 pub(crate) async fn put_settings(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     ApiJson(s): ApiJson<WebSettings>,
 ) -> Result<Json<WebSettings>, ApiError> {
     s.validate()?;
@@ -404,7 +415,7 @@ pub(crate) async fn put_settings(
         .map_err(|e| ApiError::Invalid(e.to_string()))?;
     let saved = s.clone();
     state
-        .with_journal(move |j| {
+        .with_journal(&me, move |j| {
             let r = saved.apply_to(settings::load(j)?);
             settings::save(j, &r)
         })
@@ -449,6 +460,7 @@ pub(crate) struct PlanReply {
         (status = 422, description = "a value out of range", body = ErrorBody)))]
 pub(crate) async fn plan(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     query: Result<Query<PlanQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::Invalid(e.body_text().to_lowercase()))?;
@@ -457,7 +469,9 @@ pub(crate) async fn plan(
         && q.inhale_ms.is_none()
         && q.exhale_ms.is_none()
         && q.easier.is_none()
-        && q.routine.is_none();
+        && q.routine.is_none()
+        // Kept for the server's own profile alone: one person's plan is never another's.
+        && me == *state.own_profile();
     if plain && let Some(body) = state.cached_plan() {
         return Ok(json_bytes(body));
     }
@@ -472,7 +486,9 @@ pub(crate) async fn plan(
         None
     };
     let (r, screening) = state
-        .with_journal(|j| Ok((settings::load(j)?, settings::screening_status(j)?)))
+        .with_journal(&me, |j| {
+            Ok((settings::load(j)?, settings::screening_status(j)?))
+        })
         .await?;
     let mut s = WebSettings::from_remembered(&r);
     if q.minutes.is_some() {
@@ -528,6 +544,7 @@ pub(crate) struct ListQuery {
         (status = 422, description = "limit out of range", body = ErrorBody)))]
 pub(crate) async fn list_sessions(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<SessionSummary>>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::Invalid(e.body_text().to_lowercase()))?;
@@ -538,7 +555,7 @@ pub(crate) async fn list_sessions(
         )));
     }
     let sessions = state
-        .with_journal(move |j| Ok(j.recent_sessions(limit)?))
+        .with_journal(&me, move |j| Ok(j.recent_sessions(limit)?))
         .await?;
     Ok(Json(sessions.iter().map(SessionSummary::from).collect()))
 }
@@ -589,6 +606,7 @@ fn check_pain(p: u8) -> Result<u8, ApiError> {
         (status = 507, description = "the journal is full (free disk space; nothing saved was lost)", body = ErrorBody)))]
 pub(crate) async fn start_session(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     let pain_before = body.pain_before.map(check_pain).transpose()?;
@@ -604,7 +622,7 @@ pub(crate) async fn start_session(
     pain_areas.dedup();
     let pain_spreads = body.pain_spreads;
     let (ready, daily, remembered) = state
-        .with_journal(|j| {
+        .with_journal(&me, |j| {
             Ok((
                 settings::screening_status(j)?,
                 settings::daily_check_recent(j)?,
@@ -661,7 +679,7 @@ pub(crate) async fn start_session(
     // A place first, so that a full table refuses before anything is written.
     let place = live::reserve(&state)?;
     let journal_id = state
-        .with_journal(move |j| {
+        .with_journal(&me, move |j| {
             let id = j.start_session(&new)?;
             // This server plays it (on a shared database, no other may while it does).
             j.claim_session(id)?;
@@ -677,7 +695,7 @@ pub(crate) async fn start_session(
         })
         .await?;
     let id = journal_id as u64;
-    let live = Live::new(session, journal_id);
+    let live = Live::new(session, journal_id, me.clone());
     let update = live.snapshot(id, &state);
     place.fill(id, live)?;
     Ok((StatusCode::CREATED, Json(Started { id, plan, update })))
@@ -692,9 +710,10 @@ pub(crate) async fn start_session(
         (status = 404, description = "no such live session", body = ErrorBody)))]
 pub(crate) async fn get_session(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     SessionPath(id): SessionPath,
 ) -> Result<Json<Update>, ApiError> {
-    let live = crate::carry::find(&state, id).await?;
+    let live = crate::carry::find(&state, id, &me).await?;
     live.lock().await.touch();
     // A page polling an abandoned session brings its clock back.
     live::resume(&state, id, &live).await?;
@@ -765,10 +784,11 @@ async fn apply(
         (status = 422, description = "an invalid event (pain 11, an unknown type, a tick)", body = ErrorBody)))]
 pub(crate) async fn post_event(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     SessionPath(id): SessionPath,
     ApiJson(event): ApiJson<PageEvent>,
 ) -> Result<Json<Update>, ApiError> {
-    let live = crate::carry::find(&state, id).await?;
+    let live = crate::carry::find(&state, id, &me).await?;
     Ok(Json(apply(&state, id, &live, event).await?))
 }
 
@@ -780,10 +800,11 @@ pub(crate) async fn post_event(
         (status = 404, description = "no such live session", body = ErrorBody)))]
 pub(crate) async fn ws(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     SessionPath(id): SessionPath,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let live = crate::carry::find(&state, id).await?;
+    let live = crate::carry::find(&state, id, &me).await?;
     Ok(socket(upgrade)?
         .on_upgrade(move |socket| watch(socket, state, id, live))
         .into_response())
@@ -1046,15 +1067,27 @@ fn today_day() -> Result<Day, ApiError> {
     responses((status = 200, description = "progress", body = progress::Progress)))]
 pub(crate) async fn get_progress(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
 ) -> Result<Json<progress::Progress>, ApiError> {
+    Ok(Json(progress_of(&state, &me, |_| Ok(())).await?))
+}
+
+/// The progress page of `profile`'s journal; `first` runs on the journal in the same turn,
+/// before anything is read (a clinician's read is written to the audit log there).
+pub(crate) async fn progress_of(
+    state: &AppState,
+    profile: &Profile,
+    first: impl FnOnce(&mut dyn supine_store::Journal) -> Result<(), ApiError> + Send + 'static,
+) -> Result<progress::Progress, ApiError> {
     let today = today_day()?;
     let (history, psfs, camera) = state
-        .with_journal(move |j| {
+        .with_journal(profile, move |j| {
+            first(j)?;
             let history = j.history()?;
             let from = today.plus(1 - supine_store::seen::CAMERA_DAYS);
             let camera = supine_store::seen::camera_use_between(j, &history, from, today)?;
             Ok((history, j.psfs_entries()?, camera))
         })
         .await?;
-    Ok(Json(progress::compute(&history, &psfs, camera, today)))
+    Ok(progress::compute(&history, &psfs, camera, today))
 }

@@ -36,6 +36,8 @@ assets![
     ("/signin.js", "signin.js", "text/javascript; charset=utf-8"),
     ("/pair.html", "pair.html", "text/html; charset=utf-8"),
     ("/pair.js", "pair.js", "text/javascript; charset=utf-8"),
+    ("/invite.html", "invite.html", "text/html; charset=utf-8"),
+    ("/invite.js", "invite.js", "text/javascript; charset=utf-8"),
 ];
 
 fn serve(mime: &'static str, bytes: &'static [u8]) -> Response {

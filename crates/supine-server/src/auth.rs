@@ -29,13 +29,13 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::error::{ApiError, ApiJson};
 use crate::limits::{
     SIGN_IN_ACCOUNT_BURST, SIGN_IN_ACCOUNT_EVERY, SIGN_IN_PEER_BURST, SIGN_IN_PEER_EVERY,
     SIGNED_IN_FOR,
 };
 use crate::openapi::{ErrorBody, foreign};
+use crate::{AppState, Profile};
 
 /// Who may use the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,11 +266,16 @@ fn is_public(method: &Method, path: &str) -> bool {
                     | "/signin.js"
                     | "/pair.html"
                     | "/pair.js"
+                    | "/invite.html"
+                    | "/invite.js"
                     | "/style.css"
                     | "/icon.svg"
             )
         }
-        Method::POST => matches!(path, "/api/sign-in" | "/api/pair"),
+        Method::POST => matches!(
+            path,
+            "/api/sign-in" | "/api/pair" | "/api/invitations/accept"
+        ),
         _ => false,
     }
 }
@@ -285,6 +290,7 @@ pub(crate) async fn require(
     next: Next,
 ) -> Response {
     if state.access() == Access::Loopback || is_public(req.method(), req.uri().path()) {
+        req.extensions_mut().insert(state.own_profile().clone());
         return next.run(req).await;
     }
     let session = req.extensions().get::<Session>().cloned();
@@ -296,6 +302,7 @@ pub(crate) async fn require(
                     name: device.name,
                     role: Role::Person,
                     device: Some(device.id),
+                    profile: state.own_profile().clone(),
                 };
                 (current, renew)
             })
@@ -304,6 +311,7 @@ pub(crate) async fn require(
     };
     match signed_in {
         Ok(Some((current, renew))) => {
+            req.extensions_mut().insert(current.profile.clone());
             req.extensions_mut().insert(current);
             let mut res = next.run(req).await;
             if let Some(token) = renew {
@@ -327,10 +335,12 @@ pub(crate) async fn require(
 /// acts as the profile's person).
 #[derive(Debug, Clone)]
 pub(crate) struct Current {
-    name: String,
-    role: Role,
+    pub(crate) name: String,
+    pub(crate) role: Role,
     /// The paired device's number, when it is one.
     pub(crate) device: Option<i64>,
+    /// Whose journal it reads and writes as its own.
+    pub(crate) profile: Profile,
 }
 
 async fn signed_in_account(
@@ -349,11 +359,15 @@ async fn signed_in_account(
     };
     let name = signed_in.name.clone();
     let account = state
-        .with_journal(move |j| Ok(j.account(&name)?))
+        .with_journal(state.own_profile(), move |j| Ok(j.account(&name)?))
         .await?
         .filter(|a| a.created_at == signed_in.created_at);
     match account {
         Some(a) => Ok(Some(Current {
+            profile: a
+                .profile
+                .as_deref()
+                .map_or_else(|| state.own_profile().clone(), Profile::new),
             name: a.name,
             role: a.role,
             device: None,
@@ -417,10 +431,13 @@ pub(crate) async fn sign_in(
     state.limiters().attempt(peer, &body.name)?;
     let SignInBody { name, password } = body;
     let account = state
-        .with_journal(move |j| match supine_store::validate_account_name(&name) {
-            Ok(()) => Ok(j.account(&name)?),
-            Err(_) => Ok(None),
-        })
+        .with_journal(
+            state.own_profile(),
+            move |j| match supine_store::validate_account_name(&name) {
+                Ok(()) => Ok(j.account(&name)?),
+                Err(_) => Ok(None),
+            },
+        )
         .await?;
     // Hashing takes a while on purpose: off the async threads, and not holding the journal.
     let found = tokio::task::spawn_blocking(move || {
@@ -442,6 +459,16 @@ pub(crate) async fn sign_in(
             "that name and password do not match an account here; check them and try again".into(),
         ));
     };
+    Ok(Json(signed_in(&state, &session, account).await?))
+}
+
+/// Makes `session` hold `account`: renewed first (a new id, so that no id known before is
+/// worth anything).
+pub(crate) async fn signed_in(
+    state: &AppState,
+    session: &Session,
+    account: supine_store::Account,
+) -> Result<AccountBody, ApiError> {
     session.cycle_id().await.map_err(ApiError::internal)?;
     session
         .insert(
@@ -453,13 +480,13 @@ pub(crate) async fn sign_in(
         )
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(AccountBody {
+    Ok(AccountBody {
         sign_in: true,
         name: Some(account.name),
         role: Some(account.role),
         device: false,
         pairing: state.tls().is_some(),
-    }))
+    })
 }
 
 /// `POST /api/sign-out`: ends this session (its cookie is cleared); on a paired device, the
@@ -480,7 +507,7 @@ pub(crate) async fn sign_out(
     let mut res = StatusCode::NO_CONTENT.into_response();
     if let Some(id) = current.and_then(|c| c.0.device) {
         state
-            .with_journal(move |j| Ok(j.revoke_device(id)?))
+            .with_journal(state.own_profile(), move |j| Ok(j.revoke_device(id)?))
             .await?;
         tracing::info!(device = id, "a device signed out and was unpaired");
         crate::pair::set_cookie(res.headers_mut(), &crate::pair::removal_cookie());

@@ -32,7 +32,7 @@ use supine_store::{SessionEvent, SessionFinish, SessionId, SessionRecord, Sessio
 
 use crate::error::ApiError;
 use crate::live::{self, Live, LiveRef};
-use crate::{AppState, now_rfc3339};
+use crate::{AppState, Profile, now_rfc3339};
 
 /// The kind of the record that says a session's clock started here, and how it chimes.
 pub(crate) const STARTED: &str = "started";
@@ -45,13 +45,19 @@ pub(crate) fn started_record(breath_chimes: bool) -> Value {
 /// The live session with this id: the one this server plays, or else one open in the journal,
 /// carried on from it. Not found when the journal has no such session, when it has ended, or
 /// when its clock never started (nothing happened in it; it is marked interrupted in time).
-pub(crate) async fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError> {
-    if let Some(live) = live::playing(state, id)? {
+///
+/// Only `profile`'s sessions are found: another person's session is not there for this one.
+pub(crate) async fn find(
+    state: &AppState,
+    id: u64,
+    profile: &Profile,
+) -> Result<LiveRef, ApiError> {
+    if let Some(live) = live::playing(state, id, profile)? {
         return Ok(live);
     }
     let journal_id = SessionId::try_from(id).map_err(|_| not_found(id))?;
     let record = state
-        .with_journal(move |j| {
+        .with_journal(profile, move |j| {
             let record = j
                 .session(journal_id)?
                 .filter(|r| r.status == SessionStatus::Open);
@@ -66,12 +72,12 @@ pub(crate) async fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError>
         .await?
         .ok_or_else(|| not_found(id))?;
     let Some(kept) = Kept::read(&record) else {
-        let_go(state, journal_id).await;
+        let_go(state, journal_id, profile).await;
         return Err(not_found(id));
     };
-    let live = kept.rebuild(state, &record);
+    let live = kept.rebuild(state, &record, profile);
     if live.is_err() {
-        let_go(state, journal_id).await;
+        let_go(state, journal_id, profile).await;
     }
     let live = live.map_err(|why| {
         tracing::warn!(session = id, "not carried on: {why}");
@@ -89,9 +95,9 @@ pub(crate) async fn find(state: &AppState, id: u64) -> Result<LiveRef, ApiError>
 }
 
 /// Lets go of the claim on a session this server does not play after all.
-async fn let_go(state: &AppState, id: SessionId) {
+async fn let_go(state: &AppState, id: SessionId, profile: &Profile) {
     if let Err(e) = state
-        .with_journal(move |j| Ok(j.release_session(id)?))
+        .with_journal(profile, move |j| Ok(j.release_session(id)?))
         .await
     {
         tracing::warn!(session = id, "letting go of the session: {e}");
@@ -141,7 +147,12 @@ impl Kept {
 
     /// The session, rebuilt to now, with the records it made that the journal lacks; or why it
     /// cannot be carried on.
-    fn rebuild(self, state: &AppState, r: &SessionRecord) -> Result<Live, String> {
+    fn rebuild(
+        self,
+        state: &AppState,
+        r: &SessionRecord,
+        profile: &Profile,
+    ) -> Result<Live, String> {
         let plan_input: PlanInput = serde_json::from_value(r.settings.clone())
             .map_err(|e| format!("its settings do not read back: {e}"))?;
         let (last_ms, last_at) = self
@@ -207,7 +218,15 @@ impl Kept {
             }),
             _ => None,
         });
-        Ok(Live::carried(session, r.id, now, unsaved, end, state))
+        Ok(Live::carried(
+            session,
+            r.id,
+            now,
+            unsaved,
+            end,
+            state,
+            profile.clone(),
+        ))
     }
 }
 

@@ -24,6 +24,7 @@ mod live;
 mod observe;
 mod openapi;
 mod pair;
+mod people;
 pub mod progress;
 mod serve;
 mod settings;
@@ -36,7 +37,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use chrono::{Local, SecondsFormat};
 use supine_core::Content;
-use supine_store::Journal;
+use supine_store::{Journal, SessionId};
 
 pub use auth::{
     Access, AuthError, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, SESSION_COOKIE, check_password,
@@ -49,6 +50,7 @@ pub use limits::Timeouts;
 pub use live::{Figure, Ring, Update};
 pub use observe::Phase;
 pub use pair::{DEVICE_COOKIE, NewPairingCode, grouped, make_pairing_code, pairing_url, qr_text};
+pub use people::{INVITATION_LASTS, Invite, invitation_url, make_invitation};
 pub use serve::serve;
 pub use tls::{Identity, TlsError};
 
@@ -117,9 +119,29 @@ pub struct Config {
     pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
+/// Whose journal a request reads and writes: a profile's name. Every request carries one as
+/// an extension, set by sign-in ([`auth::require`]): the signed-in account's profile, or the
+/// server's own ([`AppState::own_profile`]) on loopback and for paired devices.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Profile(Arc<str>);
+
+impl Profile {
+    pub(crate) fn new(name: &str) -> Profile {
+        Profile(Arc::from(name))
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.0
+    }
+}
+
 pub(crate) struct Inner {
     content: Arc<Content>,
     journal: Arc<Mutex<Held>>,
+    /// The profile the server was started for.
+    profile: Profile,
+    /// Every profile a request has used since the start (the sweep looks after each).
+    profiles_seen: Mutex<std::collections::HashSet<Profile>>,
     sessions: Mutex<live::Table>,
     cameras: Arc<camera::Pool>,
     clock: Clock,
@@ -167,10 +189,13 @@ impl AppState {
     ) -> Result<AppState, supine_store::StoreError> {
         let mut journal = Held(Some(journal));
         off_runtime(|| journal.get().mark_interrupted(&stale_before()))?;
+        let profile = Profile::new(journal.get().profile());
         let state = AppState {
             inner: Arc::new(Inner {
                 content,
                 journal: Arc::new(Mutex::new(journal)),
+                profiles_seen: Mutex::new(std::iter::once(profile.clone()).collect()),
+                profile,
                 sessions: Mutex::new(live::Table::default()),
                 cameras: Arc::new(camera::Pool::default()),
                 clock: Clock::new(config.speed),
@@ -287,21 +312,61 @@ impl AppState {
         &self.inner.content
     }
 
-    /// Runs `f` on the journal on a blocking thread.
-    pub(crate) async fn with_journal<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// The profile the server was started for: the journal of loopback, of paired devices
+    /// and of accounts made before accounts had profiles of their own.
+    pub(crate) fn own_profile(&self) -> &Profile {
+        &self.inner.profile
+    }
+
+    /// Runs `f` on a blocking thread on the journal of `profile`, and only that profile's.
+    ///
+    /// The journal is one connection shared by every profile, taken in turns: each turn first
+    /// makes it act for `profile` ([`Journal::use_profile`]), so that no call ever reads or
+    /// writes another person's records. The first turn of a profile in this process also marks
+    /// its sessions left open by a crash as interrupted (as [`AppState::new`] does for the
+    /// server's own), and the sweep looks after it from then on.
+    pub(crate) async fn with_journal<T, F>(&self, profile: &Profile, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Journal) -> Result<T, ApiError> + Send + 'static,
     {
         let journal = self.inner.journal.clone();
+        let profile = profile.clone();
+        let first = self
+            .inner
+            .profiles_seen
+            .lock()
+            .map_err(|_| ApiError::internal("the profiles lock was poisoned"))?
+            .insert(profile.clone());
         tokio::task::spawn_blocking(move || {
             let mut j = journal
                 .lock()
                 .map_err(|_| ApiError::internal("the journal lock was poisoned"))?;
-            f(j.get())
+            let j = j.get();
+            if j.profile() != profile.name() {
+                j.use_profile(profile.name())?;
+            }
+            if first {
+                j.mark_interrupted(&stale_before())?;
+            }
+            f(j)
         })
         .await
         .map_err(ApiError::internal)?
+    }
+
+    /// The profiles used in this process, the server's own first.
+    fn profiles_seen(&self) -> Vec<Profile> {
+        let seen = self
+            .inner
+            .profiles_seen
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        let own = self.own_profile().clone();
+        std::iter::once(own.clone())
+            .chain(seen.into_iter().filter(|p| *p != own))
+            .collect()
     }
 }
 
@@ -341,6 +406,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(auth::routes())
         .merge(pair::routes())
+        .merge(people::routes())
         .merge(assets::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
@@ -393,22 +459,29 @@ impl AppState {
     /// interrupted and let go from memory.
     async fn sweep(&self) -> Result<(), ApiError> {
         let in_use = live::in_use(self)?;
-        let interrupted = self
-            .with_journal(move |j| {
-                let at = now_rfc3339();
-                for id in in_use {
-                    // One that cannot take a heartbeat is swept below, or tells its page.
-                    let _ = j.heartbeat(id, &at);
-                }
-                let interrupted = j.mark_interrupted(&stale_before())?;
-                for s in &interrupted {
-                    // Closed: no server plays it any more.
-                    let _ = j.release_session(s.id);
-                }
-                Ok(interrupted)
-            })
-            .await?;
-        live::forget(self, interrupted.iter().map(|s| s.id));
+        for profile in self.profiles_seen() {
+            let ids: Vec<SessionId> = in_use
+                .iter()
+                .filter(|(_, p)| *p == profile)
+                .map(|(id, _)| *id)
+                .collect();
+            let interrupted = self
+                .with_journal(&profile, move |j| {
+                    let at = now_rfc3339();
+                    for id in ids {
+                        // One that cannot take a heartbeat is swept below, or tells its page.
+                        let _ = j.heartbeat(id, &at);
+                    }
+                    let interrupted = j.mark_interrupted(&stale_before())?;
+                    for s in &interrupted {
+                        // Closed: no server plays it any more.
+                        let _ = j.release_session(s.id);
+                    }
+                    Ok(interrupted)
+                })
+                .await?;
+            live::forget(self, interrupted.iter().map(|s| s.id));
+        }
         self.inner.limiters.forget_old();
         Ok(())
     }

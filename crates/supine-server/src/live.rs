@@ -25,7 +25,7 @@ use tokio::sync::{Mutex, Notify, broadcast};
 use crate::error::{ApiError, store_error};
 use crate::limits::{HEARTBEAT, UNSAVED_RECORDS};
 use crate::openapi::foreign;
-use crate::{AppState, Phase, now_rfc3339};
+use crate::{AppState, Phase, Profile, now_rfc3339};
 
 /// What the pose figure should show, derived from the segment (the core's types stay as they
 /// are): which pose, which movement, and the direction or side.
@@ -103,6 +103,9 @@ pub struct Update {
 pub struct Live {
     /// The journal's id for it.
     pub journal_id: SessionId,
+    /// Whose session it is: only requests for this profile see it, and its records go to
+    /// this profile's journal.
+    pub(crate) profile: Profile,
     session: Session,
     /// Its clock has started (the page connected, or sent `start`).
     started: bool,
@@ -134,10 +137,11 @@ pub type LiveRef = Arc<Mutex<Live>>;
 
 impl Live {
     /// A session not yet started; it starts when the page connects (or on `start`).
-    pub fn new(session: Session, journal_id: SessionId) -> Live {
+    pub(crate) fn new(session: Session, journal_id: SessionId, profile: Profile) -> Live {
         let (tx, _) = broadcast::channel(64);
         Live {
             journal_id,
+            profile,
             session,
             started: false,
             origin: None,
@@ -165,8 +169,9 @@ impl Live {
         unsaved: Vec<SessionEvent>,
         end: Option<SessionFinish>,
         state: &AppState,
+        profile: Profile,
     ) -> Live {
-        let mut l = Live::new(session, journal_id);
+        let mut l = Live::new(session, journal_id, profile);
         l.started = true;
         l.origin = Some(state.clock().now_ms() as i64 - at_ms as i64);
         l.pain_after = end.as_ref().and_then(|e| e.pain_after);
@@ -290,7 +295,7 @@ async fn flush(state: &AppState, l: &mut Live) -> Result<(), ApiError> {
     let events = l.unsaved.clone();
     let end = l.unsaved_end.clone();
     let (saved, ended, result) = state
-        .with_journal(move |j| {
+        .with_journal(&l.profile, move |j| {
             // One transaction for them all: one wait for the disk, not one per record.
             if let Err(e) = j.record_events(journal_id, &events) {
                 return Ok((0, false, Err(e)));
@@ -515,7 +520,9 @@ async fn tick(state: AppState, id: u64, live: LiveRef, wake: Arc<Notify>) {
                 // saved whole.
                 let journal_id = l.journal_id;
                 let at = now_rfc3339();
-                let r = state.with_journal(move |j| Ok(j.heartbeat(journal_id, &at)?)).await;
+                let r = state
+                    .with_journal(&l.profile, move |j| Ok(j.heartbeat(journal_id, &at)?))
+                    .await;
                 let error = r.err().map(|e| unsaved_message(&e));
                 if error != l.error {
                     if let Some(e) = &error {
@@ -533,7 +540,8 @@ async fn tick(state: AppState, id: u64, live: LiveRef, wake: Arc<Notify>) {
 /// journal.
 #[derive(Default)]
 pub struct Table {
-    sessions: HashMap<u64, LiveRef>,
+    /// Each live session, with whose it is (kept beside it, to be read without its lock).
+    sessions: HashMap<u64, (Profile, LiveRef)>,
     reserved: usize,
 }
 
@@ -567,7 +575,7 @@ pub fn reserve(state: &AppState) -> Result<Place, ApiError> {
     let mut t = table(state)?;
     if t.sessions.len() + t.reserved >= most {
         // A session being stepped is locked: in use, so it stays.
-        t.sessions.retain(|_, l| {
+        t.sessions.retain(|_, (_, l)| {
             l.try_lock()
                 .map_or(true, |l| !(l.finished || l.abandoned(abandon_after)))
         });
@@ -593,9 +601,11 @@ impl Place {
         let mut t = table(&self.state)?;
         t.reserved -= 1;
         self.filled = true;
+        let profile = live.profile.clone();
         Ok(t.sessions
             .entry(id)
-            .or_insert_with(|| Arc::new(Mutex::new(live)))
+            .or_insert_with(|| (profile, Arc::new(Mutex::new(live))))
+            .1
             .clone())
     }
 }
@@ -619,24 +629,34 @@ fn first_seq() -> u64 {
         .map_or(0, |d| d.as_micros() as u64)
 }
 
-/// The live session with this id, if this server plays it (see [`crate::carry::find`] for
-/// one to carry on from the journal).
-pub fn playing(state: &AppState, id: u64) -> Result<Option<LiveRef>, ApiError> {
-    Ok(table(state)?.sessions.get(&id).cloned())
+/// The live session with this id, if this server plays it for `profile` (see
+/// [`crate::carry::find`] for one to carry on from the journal). Another profile's session is
+/// not there for this one.
+pub(crate) fn playing(
+    state: &AppState,
+    id: u64,
+    profile: &Profile,
+) -> Result<Option<LiveRef>, ApiError> {
+    Ok(table(state)?
+        .sessions
+        .get(&id)
+        .filter(|(owner, _)| owner == profile)
+        .map(|(_, live)| live.clone()))
 }
 
-/// The journal ids of the live sessions a page is using (neither finished nor abandoned).
-pub fn in_use(state: &AppState) -> Result<Vec<SessionId>, ApiError> {
+/// The journal ids of the live sessions a page is using (neither finished nor abandoned), with
+/// whose they are.
+pub(crate) fn in_use(state: &AppState) -> Result<Vec<(SessionId, Profile)>, ApiError> {
     let abandon_after = state.timeouts().abandoned;
     Ok(table(state)?
         .sessions
         .iter()
-        .filter(|(_, l)| {
+        .filter(|(_, (_, l))| {
             // Locked: being stepped right now, so in use.
             l.try_lock()
                 .map_or(true, |l| !(l.finished || l.abandoned(abandon_after)))
         })
-        .map(|(&id, _)| id as SessionId)
+        .map(|(&id, (owner, _))| (id as SessionId, owner.clone()))
         .collect())
 }
 
@@ -647,7 +667,7 @@ pub fn going_on(state: &AppState) -> usize {
     table(state).map_or(0, |t| {
         t.sessions
             .values()
-            .filter(|l| {
+            .filter(|(_, l)| {
                 // Locked: being stepped right now, so going on.
                 l.try_lock().map_or(true, |l| {
                     l.started
@@ -667,7 +687,12 @@ const FOLLOWED_WITHIN: Duration = Duration::from_secs(5);
 fn all(state: &AppState) -> Vec<(u64, LiveRef)> {
     table(state).map_or_else(
         |_| Vec::new(),
-        |t| t.sessions.iter().map(|(&id, l)| (id, l.clone())).collect(),
+        |t| {
+            t.sessions
+                .iter()
+                .map(|(&id, (_, l))| (id, l.clone()))
+                .collect()
+        },
     )
 }
 

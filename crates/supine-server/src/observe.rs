@@ -116,7 +116,10 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         return unready("stopping");
     }
     let ping = async {
-        match state.with_journal(|j| Ok(j.ping())).await {
+        match state
+            .with_journal(state.own_profile(), |j| Ok(j.ping()))
+            .await
+        {
             Ok(answer) => answer.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         }

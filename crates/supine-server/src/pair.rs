@@ -27,11 +27,11 @@ use supine_store::{Device, Journal, NewDevice, PairingCode, StoreError};
 use tower_sessions::cookie::{Cookie, SameSite};
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::auth::Current;
 use crate::error::{ApiError, ApiJson};
 use crate::limits::{DEVICE_COOKIE_LASTS, DEVICE_SEEN_EVERY, PAIRING_CODE_LASTS};
 use crate::openapi::ErrorBody;
+use crate::{AppState, Profile};
 
 /// The paired device's cookie.
 pub const DEVICE_COOKIE: &str = "supine_device";
@@ -104,7 +104,8 @@ fn code_hash(code: &str) -> String {
     sha256_hex(plain.as_bytes())
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Lowercase hex SHA-256, as the journal keeps tokens and codes.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -117,7 +118,8 @@ fn random<const N: usize>() -> [u8; N] {
     bytes
 }
 
-fn stamp(t: DateTime<Local>) -> String {
+/// RFC 3339 with milliseconds and the offset, as the journal keeps times.
+pub(crate) fn stamp(t: DateTime<Local>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, false)
 }
 
@@ -208,7 +210,9 @@ pub(crate) async fn pair(
     };
     let code = code_hash(&body.code);
     let paired = state
-        .with_journal(move |j| Ok(j.pair_device(&code, &device.paired_at, &device)?))
+        .with_journal(state.own_profile(), move |j| {
+            Ok(j.pair_device(&code, &device.paired_at, &device)?)
+        })
         .await?;
     let Some(device) = paired else {
         return Err(ApiError::SignInRequired(
@@ -230,13 +234,18 @@ pub(crate) async fn pair(
     summary = "The devices paired with this profile, oldest first",
     responses(
         (status = 200, description = "the devices", body = Vec<DeviceBody>),
-        (status = 401, description = "not signed in", body = ErrorBody)))]
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "an account with a journal of its own: devices are the server's person's", body = ErrorBody)))]
 pub(crate) async fn devices(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     current: Option<axum::Extension<Current>>,
 ) -> Result<Json<Vec<DeviceBody>>, ApiError> {
+    own_journal(&state, &me)?;
     let asking = current.and_then(|c| c.0.device);
-    let devices = state.with_journal(|j| Ok(j.devices()?)).await?;
+    let devices = state
+        .with_journal(state.own_profile(), |j| Ok(j.devices()?))
+        .await?;
     Ok(Json(
         devices
             .into_iter()
@@ -253,14 +262,17 @@ pub(crate) async fn devices(
     responses(
         (status = 204, description = "revoked"),
         (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "an account with a journal of its own: devices are the server's person's", body = ErrorBody),
         (status = 404, description = "no device of that number", body = ErrorBody)))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
+    axum::Extension(me): axum::Extension<Profile>,
     current: Option<axum::Extension<Current>>,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
+    own_journal(&state, &me)?;
     if !state
-        .with_journal(move |j| Ok(j.revoke_device(id)?))
+        .with_journal(state.own_profile(), move |j| Ok(j.revoke_device(id)?))
         .await?
     {
         return Err(ApiError::NotFound(format!(
@@ -273,6 +285,18 @@ pub(crate) async fn revoke(
         set_cookie(res.headers_mut(), &removal_cookie());
     }
     Ok(res)
+}
+
+/// Devices are paired with the server's own profile: only those who use its journal (on
+/// loopback, a paired device, an account of that profile) see and revoke them.
+fn own_journal(state: &AppState, me: &Profile) -> Result<(), ApiError> {
+    if me == state.own_profile() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the paired devices belong to the journal of the person who runs this supine".into(),
+        ))
+    }
 }
 
 /// The device a request's cookie signs in, if it names one that is still paired; with whether
@@ -289,7 +313,7 @@ pub(crate) async fn device_of(
     let now = Local::now();
     let every = chrono::Duration::from_std(DEVICE_SEEN_EVERY).unwrap_or_default();
     state
-        .with_journal(move |j| {
+        .with_journal(state.own_profile(), move |j| {
             let Some(device) = j.device_by_token(&hash)? else {
                 return Ok(None);
             };

@@ -24,6 +24,7 @@ pub(crate) fn network_app(path: &Path, secure_cookies: bool) -> Router {
             password_hash: hash_password(PASSWORD).unwrap(),
             role: Role::Person,
             created_at: "2026-12-02T05:00:00+01:00".into(),
+            profile: None,
         })
         .unwrap()
     );
@@ -117,6 +118,10 @@ async fn the_host_trick_gets_401_everywhere_and_changes_nothing() {
         ("POST", "/api/sign-out", None),
         ("GET", "/api/devices", None),
         ("DELETE", "/api/devices/1", None),
+        ("GET", "/api/people", None),
+        ("GET", "/api/people/ana/progress", None),
+        ("GET", "/api/people/ana/sessions", None),
+        ("GET", "/api/audit", None),
     ] {
         let (res, v) = call(&app, program(method, route, body, None)).await;
         assert_eq!(

@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use supine_server::{JOURNAL_FULL, Timeouts, router};
 use supine_store::{
-    Account, Device, Journal, NewDevice, NewSession, PairingCode, PsfsEntry, ScreeningKind,
-    ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord, SessionStatus,
-    SessionSummary, SqliteJournal, StoreError,
+    Account, AuditEntry, Device, Invitation, Journal, NewDevice, NewSession, PairingCode,
+    PsfsEntry, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId,
+    SessionRecord, SessionStatus, SessionSummary, SqliteJournal, StoreError,
 };
 
 use super::{all_no, event, get, post, send, state_over, with_body};
@@ -173,6 +173,46 @@ impl Journal for Faulty {
     fn device_seen(&mut self, id: i64, at: &str) -> Result<(), StoreError> {
         self.write()?;
         self.inner.device_seen(id, at)
+    }
+    fn use_profile(&mut self, profile: &str) -> Result<(), StoreError> {
+        self.inner.use_profile(profile)
+    }
+    fn assign(&mut self, clinician: &str, person: &str) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.assign(clinician, person)
+    }
+    fn unassign(&mut self, clinician: &str, person: &str) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.unassign(clinician, person)
+    }
+    fn people_of(&self, clinician: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.people_of(clinician)
+    }
+    fn clinicians_of(&self, person: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.clinicians_of(person)
+    }
+    fn add_invitation(&mut self, invitation: &Invitation) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.add_invitation(invitation)
+    }
+    fn accept_invitation(
+        &mut self,
+        token_hash: &str,
+        now: &str,
+        password_hash: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        self.write()?;
+        self.inner.accept_invitation(token_hash, now, password_hash)
+    }
+    fn open_invitations(&self, now: &str) -> Result<Vec<Invitation>, StoreError> {
+        self.inner.open_invitations(now)
+    }
+    fn add_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.add_audit(entry)
+    }
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_log(limit)
     }
 }
 

@@ -10,6 +10,7 @@ mod net;
 mod observe;
 mod openapi;
 mod pair;
+mod people;
 mod props;
 mod sessions;
 

@@ -9,7 +9,10 @@
 //!
 //! Accounts, paired devices and pairing codes are not part of an export: they are the
 //! journal's secrets (hashes that let someone in), not the person's record, and a restored
-//! journal pairs its devices again.
+//! journal pairs its devices again. Nor are invitations and clinicians' assignments, which
+//! belong to the journal's accounts. The profile's audit log is left out too: it is the
+//! server's record of who read the profile, written only when someone did, and an import that
+//! added entries from a file could show reads that never happened.
 //!
 //! Version 1 files (before uids, screenings and settings) still import: their sessions get uids
 //! derived from their exported ids (see [`Journal::import_session`]).

@@ -12,13 +12,15 @@
 //! ```
 //!
 //! [`devices_belong_to_one_profile`] needs two journals of one store, opened for two
-//! profiles, so it is not in [`STORIES`]; each backend's tests run it on their own.
+//! profiles, so it is not in [`STORIES`]; each backend's tests run it on their own. The stories
+//! of one journal moving between profiles ([`use_profile_keeps_profiles_apart`]) are in it.
 
 use serde_json::json;
 
 use crate::{
-    Account, Device, Journal, NewDevice, NewSession, PainArea, PairingCode, PsfsEntry, PsfsItem,
-    Role, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionStatus, StoreError,
+    Account, AuditEntry, Device, Invitation, Journal, NewDevice, NewSession, PainArea, PairingCode,
+    PsfsEntry, PsfsItem, Role, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish,
+    SessionStatus, StoreError,
 };
 
 /// A story: runs against a fresh journal and panics where the journal misbehaves.
@@ -95,6 +97,30 @@ pub const STORIES: &[(&str, Story)] = &[
         device_seen_moves_forward_only,
     ),
     ("pairing_input_is_validated", pairing_input_is_validated),
+    (
+        "use_profile_keeps_profiles_apart",
+        use_profile_keeps_profiles_apart,
+    ),
+    (
+        "assignments_link_clinicians_and_people",
+        assignments_link_clinicians_and_people,
+    ),
+    (
+        "an_invitation_makes_one_account",
+        an_invitation_makes_one_account,
+    ),
+    (
+        "invitations_are_refused_for_names_in_use",
+        invitations_are_refused_for_names_in_use,
+    ),
+    (
+        "invitation_input_is_validated",
+        invitation_input_is_validated,
+    ),
+    (
+        "the_audit_log_is_newest_first_per_profile",
+        the_audit_log_is_newest_first_per_profile,
+    ),
 ];
 
 fn new_session(started_at: &str) -> NewSession {
@@ -1004,6 +1030,7 @@ fn account(name: &str, role: Role) -> Account {
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ${name}"),
         role,
         created_at: "2026-12-02T05:00:00+01:00".to_owned(),
+        profile: None,
     }
 }
 
@@ -1041,6 +1068,20 @@ pub fn accounts_round_trip(j: &mut dyn Journal) {
     let mut undated = account("undated", Role::Person);
     undated.created_at = "today".to_owned();
     assert_invalid(j.add_account(&undated), "created_at");
+
+    // An account's own profile is kept; one without keeps none.
+    let mut own = account("bea", Role::Person);
+    own.profile = Some("Bea's back".to_owned());
+    assert!(j.add_account(&own).unwrap());
+    assert_eq!(j.account("bea").unwrap(), Some(own));
+    assert_eq!(j.account("dr lee").unwrap().unwrap().profile, None);
+    for bad in ["", " bea", "bea\n", &"p".repeat(65)] {
+        let mut a = account("badprofile", Role::Person);
+        a.profile = Some(bad.to_owned());
+        assert_invalid(j.add_account(&a), "profile");
+    }
+    assert_eq!(j.account("badprofile").unwrap(), None);
+    assert!(j.remove_account("bea").unwrap());
 
     assert!(j.remove_account("zoe").unwrap());
     assert!(!j.remove_account("zoe").unwrap());
@@ -1588,4 +1629,600 @@ pub fn devices_belong_to_one_profile(a: &mut dyn Journal, b: &mut dyn Journal) {
     assert!(a.revoke_device(ana.id).unwrap());
     assert_eq!(a.devices().unwrap(), vec![tablet]);
     assert_eq!(b.devices().unwrap(), vec![ben]);
+}
+
+/// A screening of `kind` taken at `taken_at`, concluding `outcome`.
+fn screening(taken_at: &str, kind: ScreeningKind, outcome: &str) -> ScreeningRecord {
+    ScreeningRecord {
+        taken_at: taken_at.to_owned(),
+        kind,
+        answers: vec![("night_pain".to_owned(), "no".to_owned())],
+        outcome: outcome.to_owned(),
+    }
+}
+
+fn audit(at: &str, actor: &str, action: &str) -> AuditEntry {
+    AuditEntry {
+        at: at.to_owned(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+    }
+}
+
+/// One journal moved from profile to profile with `use_profile` sees only the records of the
+/// profile it is on: sessions, history, settings, screenings, PSFS entries, devices and the
+/// audit log. Accounts and assignments belong to the journal, and are seen from every profile.
+pub fn use_profile_keeps_profiles_apart(j: &mut dyn Journal) {
+    let first = j.profile().to_owned();
+    j.use_profile(&first).unwrap();
+    assert_eq!(
+        j.profile(),
+        first,
+        "using the profile in use changes nothing"
+    );
+
+    j.use_profile("a").unwrap();
+    assert_eq!(j.profile(), "a");
+    let a_session = j
+        .start_session(&new_session("2026-12-06T09:00:00+01:00"))
+        .unwrap();
+    j.record_event(
+        a_session,
+        &event(
+            "2026-12-06T09:00:10+01:00",
+            "segment_done",
+            json!({"index": 0}),
+        ),
+    )
+    .unwrap();
+    j.save_setting("pace", &json!(6)).unwrap();
+    j.save_screening(&screening(
+        "2026-12-06T08:55:00+01:00",
+        ScreeningKind::Full,
+        "clear",
+    ))
+    .unwrap();
+    assert!(
+        j.save_psfs(&psfs("2026-12-06T08:50:00+01:00", &[("sitting", 4)]))
+            .unwrap()
+    );
+    let window = ("2026-12-06T08:00:00+01:00", "2026-12-06T08:10:00+01:00");
+    let a_phone = pair_new(
+        j,
+        1,
+        window,
+        "2026-12-06T08:01:00+01:00",
+        &new_device("A's phone", 100, "2026-12-06T08:01:00+01:00"),
+    );
+    j.add_audit(&audit("2026-12-06T10:00:00+01:00", "dr lee", "progress"))
+        .unwrap();
+    assert!(j.add_account(&account("ana", Role::Person)).unwrap());
+    let a_sessions = j.recent_sessions(10).unwrap();
+    assert_eq!(a_sessions.len(), 1);
+
+    j.use_profile("b").unwrap();
+    assert_eq!(j.profile(), "b");
+    assert!(j.recent_sessions(10).unwrap().is_empty());
+    assert!(j.history().unwrap().is_empty());
+    assert_eq!(j.session(a_session).unwrap(), None);
+    assert!(matches!(
+        j.heartbeat(a_session, "2026-12-06T09:01:00+01:00"),
+        Err(StoreError::UnknownSession { .. })
+    ));
+    assert_eq!(j.load_setting("pace").unwrap(), None);
+    assert!(j.settings().unwrap().is_empty());
+    assert_eq!(j.latest_screening(ScreeningKind::Full).unwrap(), None);
+    assert!(j.screenings().unwrap().is_empty());
+    assert!(j.psfs_entries().unwrap().is_empty());
+    assert!(j.devices().unwrap().is_empty());
+    assert_eq!(j.device_by_token(&a_phone.token_hash).unwrap(), None);
+    assert!(!j.revoke_device(a_phone.id).unwrap());
+    assert!(j.audit_log(10).unwrap().is_empty());
+    assert_eq!(
+        j.pair_device(
+            &hash(1),
+            "2026-12-06T08:02:00+01:00",
+            &new_device("B's phone", 101, "2026-12-06T08:02:00+01:00")
+        )
+        .unwrap(),
+        None,
+        "profile a's pairing code pairs nothing in b"
+    );
+    // Accounts belong to the journal.
+    assert!(j.account("ana").unwrap().is_some());
+
+    let b_session = j
+        .start_session(&new_session("2026-12-06T11:00:00+01:00"))
+        .unwrap();
+    j.save_setting("pace", &json!(4)).unwrap();
+    j.save_screening(&screening(
+        "2026-12-06T10:55:00+01:00",
+        ScreeningKind::Daily,
+        "clear",
+    ))
+    .unwrap();
+    j.add_audit(&audit("2026-12-06T12:00:00+01:00", "dr ng", "sessions"))
+        .unwrap();
+    assert_eq!(j.mark_interrupted("2030-01-01T00:00:00Z").unwrap().len(), 1);
+
+    j.use_profile("a").unwrap();
+    assert_eq!(j.profile(), "a");
+    assert_eq!(
+        j.recent_sessions(10).unwrap(),
+        a_sessions,
+        "a's session as it was"
+    );
+    assert_eq!(j.session(b_session).unwrap(), None);
+    assert_eq!(j.load_setting("pace").unwrap(), Some(json!(6)));
+    assert_eq!(j.latest_screening(ScreeningKind::Daily).unwrap(), None);
+    assert_eq!(j.screenings().unwrap().len(), 1);
+    assert_eq!(j.psfs_entries().unwrap().len(), 1);
+    assert_eq!(j.devices().unwrap(), vec![a_phone]);
+    assert_eq!(
+        j.audit_log(10).unwrap(),
+        vec![audit("2026-12-06T10:00:00+01:00", "dr lee", "progress")]
+    );
+
+    // A malformed name is refused and the journal stays where it was.
+    for bad in ["", " a", "a\n", &"p".repeat(65)] {
+        assert_invalid(j.use_profile(bad), "profile");
+        assert_eq!(j.profile(), "a");
+    }
+    j.use_profile(&first).unwrap();
+    assert!(j.recent_sessions(10).unwrap().is_empty());
+    j.use_profile("b").unwrap();
+    assert_eq!(j.history().unwrap().len(), 1);
+    assert_eq!(j.load_setting("pace").unwrap(), Some(json!(4)));
+}
+
+/// A clinician follows the people assigned to them: assigned once, listed sorted both ways,
+/// unassigned, and gone with either account. Only accounts that exist are assigned.
+pub fn assignments_link_clinicians_and_people(j: &mut dyn Journal) {
+    for (name, role) in [
+        ("dr lee", Role::Clinician),
+        ("Dr Ng", Role::Clinician),
+        ("zoe", Role::Person),
+        ("ana", Role::Person),
+        ("ben", Role::Person),
+    ] {
+        assert!(j.add_account(&account(name, role)).unwrap());
+    }
+    assert!(j.people_of("dr lee").unwrap().is_empty());
+    assert!(j.assign("dr lee", "zoe").unwrap());
+    assert!(j.assign("dr lee", "ana").unwrap());
+    assert!(!j.assign("dr lee", "zoe").unwrap(), "assigned already");
+    assert!(j.assign("Dr Ng", "ana").unwrap());
+    assert_eq!(j.people_of("dr lee").unwrap(), ["ana", "zoe"]);
+    assert_eq!(j.people_of("Dr Ng").unwrap(), ["ana"]);
+    assert_eq!(j.clinicians_of("ana").unwrap(), ["Dr Ng", "dr lee"]);
+    assert_eq!(j.clinicians_of("zoe").unwrap(), ["dr lee"]);
+    assert!(j.clinicians_of("ben").unwrap().is_empty());
+    // Names are told apart exactly, case included.
+    assert!(j.people_of("Dr Lee").unwrap().is_empty());
+
+    // An unknown account, either way round, is a clear error, and nothing is stored.
+    for (clinician, person, field) in [
+        ("dr who", "ben", "clinician"),
+        ("dr lee", "nobody", "person"),
+    ] {
+        match j.assign(clinician, person) {
+            Err(e @ StoreError::InvalidValue { .. }) => {
+                assert!(matches!(e, StoreError::InvalidValue { field: f, .. } if f == field));
+                let missing = if field == "clinician" {
+                    clinician
+                } else {
+                    person
+                };
+                assert!(
+                    e.to_string()
+                        .contains(&format!("there is no account called {missing:?}")),
+                    "{e}"
+                );
+            }
+            other => panic!("assigned {person} to {clinician}: {other:?}"),
+        }
+    }
+    assert_invalid(j.assign("ben", "ben"), "person");
+    assert_invalid(j.assign("", "ben"), "clinician");
+    assert_invalid(j.assign("dr lee", "ben\n"), "person");
+    assert!(j.clinicians_of("ben").unwrap().is_empty());
+    assert!(j.people_of("dr who").unwrap().is_empty());
+    assert!(!j.unassign("dr who", "ben").unwrap());
+
+    assert!(j.unassign("dr lee", "zoe").unwrap());
+    assert!(!j.unassign("dr lee", "zoe").unwrap());
+    assert_eq!(j.people_of("dr lee").unwrap(), ["ana"]);
+    assert!(j.assign("dr lee", "zoe").unwrap(), "assigned again");
+
+    // Removing a person ends their assignments; the same name added again has none.
+    assert!(j.remove_account("ana").unwrap());
+    assert_eq!(j.people_of("dr lee").unwrap(), ["zoe"]);
+    assert!(j.people_of("Dr Ng").unwrap().is_empty());
+    assert!(j.clinicians_of("ana").unwrap().is_empty());
+    assert!(j.add_account(&account("ana", Role::Person)).unwrap());
+    assert!(j.clinicians_of("ana").unwrap().is_empty());
+    // Removing a clinician ends theirs.
+    assert!(j.assign("Dr Ng", "zoe").unwrap());
+    assert!(j.remove_account("dr lee").unwrap());
+    assert_eq!(j.clinicians_of("zoe").unwrap(), ["Dr Ng"]);
+    assert!(j.people_of("dr lee").unwrap().is_empty());
+    j.check_integrity().unwrap();
+}
+
+/// Invitation `n` for the account `name`: a person with a profile of the same name, made at
+/// `created_at` and working until `expires_at`.
+fn invitation(n: u32, name: &str, created_at: &str, expires_at: &str) -> Invitation {
+    Invitation {
+        token_hash: hash(n),
+        name: name.to_owned(),
+        role: Role::Person,
+        profile: Some(name.to_owned()),
+        clinician: None,
+        created_at: created_at.to_owned(),
+        expires_at: expires_at.to_owned(),
+    }
+}
+
+/// A well-formed password hash, standing for the password `n`.
+fn password(n: u32) -> String {
+    format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$password{n}")
+}
+
+/// An invitation makes its account once, with its role and profile and its clinician's
+/// assignment; it works up to the instant before it expires; it makes nothing, and stays as
+/// it was, while its name is taken or its clinician gone.
+pub fn an_invitation_makes_one_account(j: &mut dyn Journal) {
+    let (made, ends) = ("2026-12-06T10:00:00+01:00", "2026-12-13T10:00:00+01:00");
+    let now = "2026-12-07T09:30:00+01:00";
+    assert!(j.add_account(&account("dr lee", Role::Clinician)).unwrap());
+    assert!(j.open_invitations(now).unwrap().is_empty());
+    let mut ana = invitation(1, "ana", made, ends);
+    ana.clinician = Some("dr lee".to_owned());
+    assert!(j.add_invitation(&ana).unwrap());
+    let mut ben = invitation(2, "ben", "2026-12-06T11:00:00+01:00", ends);
+    ben.role = Role::Clinician;
+    ben.profile = None;
+    assert!(j.add_invitation(&ben).unwrap());
+    assert_eq!(j.open_invitations(now).unwrap(), [ana.clone(), ben.clone()]);
+    assert_eq!(
+        j.account("ana").unwrap(),
+        None,
+        "no account before it is used"
+    );
+
+    assert_eq!(
+        j.accept_invitation(&hash(99), now, &password(1)).unwrap(),
+        None,
+        "an unknown invitation"
+    );
+    let made_ana = j
+        .accept_invitation(&hash(1), now, &password(1))
+        .unwrap()
+        .expect("a fresh invitation makes its account");
+    let expected = Account {
+        name: "ana".to_owned(),
+        password_hash: password(1),
+        role: Role::Person,
+        created_at: now.to_owned(),
+        profile: Some("ana".to_owned()),
+    };
+    assert_eq!(made_ana, expected);
+    assert_eq!(j.account("ana").unwrap(), Some(expected.clone()));
+    assert_eq!(j.clinicians_of("ana").unwrap(), ["dr lee"]);
+    assert_eq!(
+        j.accept_invitation(&hash(1), now, &password(2)).unwrap(),
+        None,
+        "an invitation makes one account"
+    );
+    assert_eq!(
+        j.account("ana").unwrap(),
+        Some(expected),
+        "the second try changed nothing"
+    );
+    assert_eq!(j.open_invitations(now).unwrap(), [ben.clone()]);
+
+    // Working to the instant before it expires, in any offset, and not from then on.
+    assert_eq!(
+        j.accept_invitation(&hash(2), "2026-12-13T09:00:00Z", &password(3))
+            .unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(j.account("ben").unwrap(), None);
+    assert!(
+        j.open_invitations("2026-12-13T09:00:00Z")
+            .unwrap()
+            .is_empty()
+    );
+    let made_ben = j
+        .accept_invitation(&hash(2), "2026-12-13T08:59:59.999Z", &password(3))
+        .unwrap()
+        .expect("the expired try used nothing up");
+    assert_eq!((made_ben.role, made_ben.profile), (Role::Clinician, None));
+    assert!(j.clinicians_of("ben").unwrap().is_empty(), "no clinician");
+
+    // A name taken since the invitation was made: nothing is made, nothing changes.
+    let carl = invitation(3, "carl", made, ends);
+    assert!(j.add_invitation(&carl).unwrap());
+    let mut taken = account("carl", Role::Admin);
+    taken.profile = None;
+    assert!(j.add_account(&taken).unwrap());
+    assert_eq!(
+        j.accept_invitation(&hash(3), now, &password(4)).unwrap(),
+        None
+    );
+    assert_eq!(j.account("carl").unwrap(), Some(taken));
+    assert_eq!(j.open_invitations(now).unwrap(), [carl], "still unused");
+    assert!(j.remove_account("carl").unwrap());
+    let made_carl = j
+        .accept_invitation(&hash(3), now, &password(4))
+        .unwrap()
+        .expect("the name is free again");
+    assert_eq!(made_carl.role, Role::Person);
+
+    // A clinician removed since: the invitation naming them goes too.
+    assert!(j.add_account(&account("dr ng", Role::Clinician)).unwrap());
+    let mut dan = invitation(4, "dan", made, ends);
+    dan.clinician = Some("dr ng".to_owned());
+    assert!(j.add_invitation(&dan).unwrap());
+    assert!(j.remove_account("dr ng").unwrap());
+    assert!(j.open_invitations(now).unwrap().is_empty());
+    assert_eq!(
+        j.accept_invitation(&hash(4), now, &password(5)).unwrap(),
+        None
+    );
+    assert_eq!(j.account("dan").unwrap(), None);
+
+    // The people made by invitation are the journal's accounts like any other.
+    assert!(j.remove_account("ana").unwrap());
+    assert!(j.people_of("dr lee").unwrap().is_empty());
+    let names: Vec<String> = j.accounts().unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["ben", "carl", "dr lee"]);
+    j.check_integrity().unwrap();
+}
+
+/// An invitation is refused for a name that has an account or an open invitation, and taken
+/// again once that invitation has expired (which deletes it) or the account is removed; the
+/// same invitation added twice is kept once.
+pub fn invitations_are_refused_for_names_in_use(j: &mut dyn Journal) {
+    let (made, ends) = ("2026-12-06T10:00:00+01:00", "2026-12-06T11:00:00+01:00");
+    assert!(j.add_account(&account("zoe", Role::Person)).unwrap());
+    assert!(!j.add_invitation(&invitation(1, "zoe", made, ends)).unwrap());
+    assert!(j.open_invitations(made).unwrap().is_empty());
+    assert_eq!(
+        j.accept_invitation(&hash(1), made, &password(1)).unwrap(),
+        None,
+        "the refused invitation was not kept"
+    );
+
+    let ana = invitation(2, "ana", made, ends);
+    assert!(j.add_invitation(&ana).unwrap());
+    assert!(
+        !j.add_invitation(&ana).unwrap(),
+        "the same invitation again"
+    );
+    // Another invitation for the same name while the first works: refused, until the
+    // instant the first expires.
+    let mut other = invitation(
+        3,
+        "ana",
+        "2026-12-06T10:59:59+01:00",
+        "2026-12-07T10:00:00+01:00",
+    );
+    other.role = Role::Admin;
+    assert!(!j.add_invitation(&other).unwrap());
+    let mut other_token = invitation(2, "another", made, ends);
+    other_token.profile = None;
+    assert!(
+        !j.add_invitation(&other_token).unwrap(),
+        "a token hash that another invitation has"
+    );
+    assert_eq!(
+        j.open_invitations(made).unwrap(),
+        std::slice::from_ref(&ana)
+    );
+    other.created_at = "2026-12-06T10:00:00Z".to_owned();
+    assert!(j.add_invitation(&other).unwrap(), "the first has expired");
+    assert_eq!(
+        j.accept_invitation(&hash(2), "2026-12-06T10:30:00+01:00", &password(2))
+            .unwrap(),
+        None,
+        "the expired invitation was deleted"
+    );
+    assert_eq!(
+        j.open_invitations("2026-12-06T10:00:00Z").unwrap(),
+        [other.clone()]
+    );
+    let made_ana = j
+        .accept_invitation(&hash(3), "2026-12-06T12:00:00+01:00", &password(3))
+        .unwrap()
+        .expect("the second invitation works");
+    assert_eq!(made_ana.role, Role::Admin);
+
+    // Used, it no longer holds the name; the account does, until it is removed.
+    assert!(
+        !j.add_invitation(&invitation(4, "ana", made, "2026-12-08T10:00:00+01:00"))
+            .unwrap()
+    );
+    assert!(j.remove_account("ana").unwrap());
+    assert!(
+        j.add_invitation(&invitation(4, "ana", made, "2026-12-08T10:00:00+01:00"))
+            .unwrap()
+    );
+    assert_eq!(
+        j.open_invitations("2026-12-06T12:00:00+01:00")
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Invitations are checked as accounts are, and no message shows a hash.
+pub fn invitation_input_is_validated(j: &mut dyn Journal) {
+    #[track_caller]
+    fn assert_hidden<T: std::fmt::Debug>(r: Result<T, StoreError>, field: &str, secret: &str) {
+        match r {
+            Err(e @ StoreError::InvalidValue { field: f, .. }) if f == field => {
+                if !secret.is_empty() {
+                    assert!(!e.to_string().contains(secret), "{e}");
+                    assert!(!format!("{e:?}").contains(secret), "{e:?}");
+                }
+            }
+            other => panic!("expected InvalidValue for {field}, got {other:?}"),
+        }
+    }
+    let (made, ends) = ("2026-12-06T10:00:00+01:00", "2026-12-13T10:00:00+01:00");
+    let now = "2026-12-07T10:00:00+01:00";
+    let good = invitation(1, "ana", made, ends);
+    let shown = format!("{good:?}");
+    assert!(!shown.contains(&good.token_hash), "{shown}");
+    assert!(shown.contains("\"ana\""), "{shown}");
+
+    for bad in [
+        "",
+        "123456",
+        &hash(0xc0ffee).to_uppercase(),
+        &format!("{}g", &hash(1)[1..]),
+    ] {
+        let mut i = good.clone();
+        i.token_hash = bad.to_owned();
+        assert_hidden(j.add_invitation(&i), "invitation token hash", bad);
+        assert_hidden(
+            j.accept_invitation(bad, now, &password(1)),
+            "invitation token hash",
+            bad,
+        );
+    }
+    let with = |f: &dyn Fn(&mut Invitation)| {
+        let mut i = good.clone();
+        f(&mut i);
+        i
+    };
+    assert_invalid(
+        j.add_invitation(&with(&|i| i.name = " ana".to_owned())),
+        "account name",
+    );
+    assert_invalid(
+        j.add_invitation(&with(&|i| i.name = "a".repeat(65))),
+        "account name",
+    );
+    assert_invalid(
+        j.add_invitation(&with(&|i| i.profile = Some("ana\t".to_owned()))),
+        "profile",
+    );
+    assert_invalid(
+        j.add_invitation(&with(&|i| i.created_at = "today".to_owned())),
+        "invitation created_at",
+    );
+    assert_invalid(
+        j.add_invitation(&with(&|i| i.expires_at = "2026-12-13".to_owned())),
+        "invitation expires_at",
+    );
+    for end in [made, "2026-12-06T09:00:00Z", "2026-12-06T10:59:00+02:00"] {
+        assert_invalid(
+            j.add_invitation(&with(&|i| i.expires_at = end.to_owned())),
+            "invitation expires_at",
+        );
+    }
+    match j.add_invitation(&with(&|i| i.clinician = Some("dr who".to_owned()))) {
+        Err(
+            e @ StoreError::InvalidValue {
+                field: "clinician", ..
+            },
+        ) => assert!(
+            e.to_string()
+                .contains("there is no account called \"dr who\""),
+            "{e}"
+        ),
+        other => panic!("an invitation named a clinician who is not there: {other:?}"),
+    }
+    assert_invalid(
+        j.add_invitation(&with(&|i| i.clinician = Some("ana".to_owned()))),
+        "clinician",
+    );
+    assert!(
+        j.open_invitations(now).unwrap().is_empty(),
+        "refused invitations store nothing"
+    );
+    assert_invalid(j.open_invitations("tomorrow"), "now");
+
+    assert!(j.add_invitation(&good).unwrap());
+    assert_hidden(
+        j.accept_invitation(&hash(1), now, "hunter22"),
+        "password hash",
+        "hunter22",
+    );
+    assert_invalid(
+        j.accept_invitation(&hash(1), "2026-12-07 10:00", &password(1)),
+        "now",
+    );
+    assert_eq!(j.account("ana").unwrap(), None);
+    assert!(
+        j.accept_invitation(&hash(1), now, &password(1))
+            .unwrap()
+            .is_some(),
+        "the refusals left the invitation unused"
+    );
+}
+
+/// Each profile's audit log is its own, read newest first by instant (across offsets), at most
+/// `limit` entries, and kept when the reader's account is removed.
+pub fn the_audit_log_is_newest_first_per_profile(j: &mut dyn Journal) {
+    assert!(j.audit_log(10).unwrap().is_empty());
+    assert!(j.add_account(&account("dr lee", Role::Clinician)).unwrap());
+    let entries = [
+        audit("2026-12-06T10:00:00+01:00", "dr lee", "progress"),
+        // Later as an instant, earlier as text.
+        audit("2026-12-06T09:30:00Z", "dr lee", "sessions"),
+        audit("2026-12-06T11:00:00+01:00", "dr ng", "screenings"),
+        // The same instant as the first: the one added later is newer.
+        audit("2026-12-06T09:00:00Z", "dr ng", "progress"),
+    ];
+    for e in &entries {
+        j.add_audit(e).unwrap();
+    }
+    let newest_first = [
+        entries[2].clone(),
+        entries[1].clone(),
+        entries[3].clone(),
+        entries[0].clone(),
+    ];
+    assert_eq!(j.audit_log(10).unwrap(), newest_first);
+    assert_eq!(j.audit_log(2).unwrap(), newest_first[..2]);
+    assert!(j.audit_log(0).unwrap().is_empty());
+    assert_eq!(j.audit_log(usize::MAX).unwrap().len(), 4);
+
+    assert!(j.remove_account("dr lee").unwrap());
+    assert_eq!(j.audit_log(10).unwrap(), newest_first, "kept");
+
+    let home = j.profile().to_owned();
+    j.use_profile("another person").unwrap();
+    assert!(j.audit_log(10).unwrap().is_empty());
+    let theirs = audit("2026-12-07T10:00:00+01:00", "dr lee", "progress");
+    j.add_audit(&theirs).unwrap();
+    assert_eq!(j.audit_log(10).unwrap(), [theirs]);
+    j.use_profile(&home).unwrap();
+    assert_eq!(j.audit_log(10).unwrap(), newest_first);
+
+    assert_invalid(
+        j.add_audit(&audit("yesterday", "dr lee", "progress")),
+        "audit at",
+    );
+    assert_invalid(
+        j.add_audit(&audit("2026-12-07T10:00:00+01:00", "", "progress")),
+        "audit actor",
+    );
+    for bad in ["", " progress", "progress\nsessions", &"a".repeat(201)] {
+        assert_invalid(
+            j.add_audit(&audit("2026-12-07T10:00:00+01:00", "dr lee", bad)),
+            "audit action",
+        );
+    }
+    j.add_audit(&audit(
+        "2026-12-07T10:00:00+01:00",
+        "dr lee",
+        &"é".repeat(200),
+    ))
+    .unwrap();
+    assert_eq!(j.audit_log(10).unwrap().len(), 5);
 }

@@ -1,5 +1,7 @@
 //! supine's journal: what happened in each practice session, the safety screenings a person took,
-//! their saved settings, and the phones paired with their profile.
+//! their saved settings, the phones paired with their profile and who else read their data;
+//! and, for the journal as a whole, the accounts that sign in, the people each clinician
+//! follows, and the invitations that make new accounts.
 //!
 //! The crate owns the [`Journal`] trait, the plain data types it stores, and its backends:
 //! [`SqliteJournal`] (one file, the default) and [`PgJournal`] (a PostgreSQL server, for many
@@ -13,7 +15,8 @@
 //! offset (`2026-11-26T14:05:00+01:00`); the store keeps that text for display and the same instant
 //! as UTC milliseconds for ordering, so sessions sort correctly across offset changes.
 //!
-//! Every record belongs to a profile; [`SqliteJournal::open`] uses [`DEFAULT_PROFILE`].
+//! Every record of a person belongs to a profile; [`SqliteJournal::open`] uses
+//! [`DEFAULT_PROFILE`], and [`Journal::use_profile`] moves a journal to another.
 
 pub mod archive;
 pub mod conformance;
@@ -394,6 +397,10 @@ pub struct Account {
     pub role: Role,
     /// When it was added (RFC 3339 with offset).
     pub created_at: String,
+    /// The profile whose journal this account practises in and reads as its own. `None` for an
+    /// account made before accounts had profiles of their own: it uses the profile the server was
+    /// started for, as all accounts did then.
+    pub profile: Option<String>,
 }
 
 /// Leaves the hash out, so that no log or message ever shows it.
@@ -403,6 +410,7 @@ impl std::fmt::Debug for Account {
             .field("name", &self.name)
             .field("role", &self.role)
             .field("created_at", &self.created_at)
+            .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
 }
@@ -503,6 +511,59 @@ pub fn validate_device_name(name: &str) -> Result<(), StoreError> {
     validate::device_name(name)
 }
 
+/// An invitation to make an account, as the journal keeps it: only its token's hash, so that
+/// whoever reads the journal cannot use it. Invitations belong to the journal as a whole, like
+/// accounts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The SHA-256 of the invitation's token, as 64 lowercase hex characters; the journal never
+    /// sees the token itself.
+    pub token_hash: String,
+    /// The name of the account it makes (the rules of [`Account::name`]).
+    pub name: String,
+    /// The role the account gets.
+    pub role: Role,
+    /// The account's profile (see [`Account::profile`]).
+    pub profile: Option<String>,
+    /// A clinician the new account is assigned to when it is made, if any: the name of an
+    /// existing account.
+    pub clinician: Option<String>,
+    /// When it was made (RFC 3339 with offset).
+    pub created_at: String,
+    /// When it stops working (RFC 3339 with offset); after `created_at`.
+    pub expires_at: String,
+}
+
+/// Leaves the hash out, so that no log or message ever shows it.
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("profile", &self.profile)
+            .field("clinician", &self.clinician)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One read of a person's data by someone else (a clinician), kept in the audit log of the
+/// profile that was read, so that the person can see who looked at what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When (RFC 3339 with offset).
+    pub at: String,
+    /// Who read it: their account name. Plain text, kept when the account is removed.
+    pub actor: String,
+    /// What they read, in plain words, e.g. "progress" or "sessions": 1 to
+    /// [`AUDIT_ACTION_MAX`] characters on one line.
+    pub action: String,
+}
+
+/// The most characters an [`AuditEntry::action`] has.
+pub const AUDIT_ACTION_MAX: usize = 200;
+
 /// A journal's schema version beside the newest one this build of supine knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchemaVersion {
@@ -519,8 +580,9 @@ impl SchemaVersion {
     }
 }
 
-/// Storage for sessions, screenings, settings and paired devices of one profile (and for the
-/// journal's accounts, which belong to no profile).
+/// Storage for sessions, screenings, settings, paired devices and the audit log of one profile
+/// (and for the journal's accounts, assignments and invitations, which belong to no profile).
+/// The profile can be changed on the same connection with [`Journal::use_profile`].
 ///
 /// Every backend must pass the [`conformance`] suite. Methods validate their input and return
 /// [`StoreError::InvalidValue`] rather than storing something malformed.
@@ -641,6 +703,65 @@ pub trait Journal: Send {
     /// Removes the account of that name; returns whether there was one.
     fn remove_account(&mut self, name: &str) -> Result<bool, StoreError>;
 
+    /// From now on this journal acts for the profile of that name, creating it if it is new (a
+    /// read-only journal reads a profile that does not exist as empty and creates nothing).
+    /// [`Journal::profile`] then returns it. Cheap when it is the profile already in use. The
+    /// name follows the rules of [`SqliteJournal::open_profile`].
+    fn use_profile(&mut self, profile: &str) -> Result<(), StoreError>;
+
+    /// Assigns the person to the clinician, so that the clinician follows the person: both are
+    /// names of existing accounts, and not the same one (an unknown name is
+    /// [`StoreError::InvalidValue`] saying there is no such account); their roles are the
+    /// caller's business. Returns `false`, changing nothing, if they were assigned already.
+    /// Assignments belong to the journal as a whole, like accounts, and end when either account
+    /// is removed.
+    fn assign(&mut self, clinician: &str, person: &str) -> Result<bool, StoreError>;
+
+    /// Ends the person's assignment to the clinician; returns whether there was one (`false`
+    /// too for a name no account has).
+    fn unassign(&mut self, clinician: &str, person: &str) -> Result<bool, StoreError>;
+
+    /// The names of the people assigned to this clinician, sorted (none for a name no account
+    /// has).
+    fn people_of(&self, clinician: &str) -> Result<Vec<String>, StoreError>;
+
+    /// The names of the clinicians this person is assigned to, sorted (none for a name no
+    /// account has).
+    fn clinicians_of(&self, person: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Keeps an invitation. Returns `false`, storing nothing, if the journal has an account of
+    /// that name, an unused invitation for that name that has not expired by the new one's
+    /// `created_at`, or an invitation with the same token hash (so adding it again, as a retry
+    /// does, changes nothing). The invitations that have expired by then, used or not, are
+    /// deleted in the same transaction. A clinician that no account is called is
+    /// [`StoreError::InvalidValue`]. Invitations belong to the journal as a whole.
+    fn add_invitation(&mut self, invitation: &Invitation) -> Result<bool, StoreError>;
+
+    /// Uses the invitation with that token hash, if it is unused and expires after `now`, in one
+    /// transaction: marks it used, adds its account (with `password_hash`, `created_at` = `now`,
+    /// and the invitation's name, role and profile) and assigns the account to the
+    /// invitation's clinician, if any. Returns the new account, or `None`, changing nothing, when
+    /// the invitation is unknown, used or expired, when its name has been taken since, or when
+    /// its clinician's account has been removed since. An invitation makes at most one account,
+    /// even when two servers on one database try it at the same instant.
+    fn accept_invitation(
+        &mut self,
+        token_hash: &str,
+        now: &str,
+        password_hash: &str,
+    ) -> Result<Option<Account>, StoreError>;
+
+    /// The invitations neither used nor expired by `now`, oldest first. Removing a clinician's
+    /// account deletes the unused invitations that name it.
+    fn open_invitations(&self, now: &str) -> Result<Vec<Invitation>, StoreError>;
+
+    /// Adds an entry to this profile's audit log: someone else read this profile's data. The
+    /// log is kept when the actor's account is removed.
+    fn add_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// This profile's audit log, newest first, at most `limit` entries.
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
     /// Keeps a new pairing code for this profile. In the same transaction, the codes of this
     /// profile that have expired by the new code's `created_at`, used or not, are deleted. A
     /// code this profile has already (the same hash, not expired by then) is kept as it was,
@@ -700,9 +821,38 @@ mod tests {
             paired_at: "2026-12-05T10:01:00+01:00".into(),
             last_seen_at: "2026-12-05T10:02:00+01:00".into(),
         };
+        let invitation = Invitation {
+            token_hash: secret.clone(),
+            name: "ana".into(),
+            role: Role::Person,
+            profile: Some("ana".into()),
+            clinician: Some("dr lee".into()),
+            created_at: "2026-12-05T10:00:00+01:00".into(),
+            expires_at: "2026-12-12T10:00:00+01:00".into(),
+        };
+        let account = Account {
+            name: "ana".into(),
+            password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ${secret}"),
+            role: Role::Person,
+            created_at: "2026-12-05T10:03:00+01:00".into(),
+            profile: Some("ana".into()),
+        };
+        assert_eq!(
+            format!("{invitation:?}"),
+            "Invitation { name: \"ana\", role: Person, profile: Some(\"ana\"), clinician: \
+             Some(\"dr lee\"), created_at: \"2026-12-05T10:00:00+01:00\", expires_at: \
+             \"2026-12-12T10:00:00+01:00\", .. }"
+        );
+        assert_eq!(
+            format!("{account:?}"),
+            "Account { name: \"ana\", role: Person, created_at: \"2026-12-05T10:03:00+01:00\", \
+             profile: Some(\"ana\"), .. }"
+        );
         for shown in [
             format!("{code:?}"),
             format!("{new:?}"),
+            format!("{invitation:#?}"),
+            format!("{account:#?}"),
             format!("{device:?}"),
             format!("{device:#?}"),
         ] {

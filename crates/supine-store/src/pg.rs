@@ -6,13 +6,12 @@ use std::cell::RefCell;
 use postgres::error::SqlState;
 use postgres::{Client, GenericClient, IsolationLevel, NoTls, Row};
 
-use crate::sqlite::validate_profile;
 use crate::time::utc_millis;
 use crate::validate::{self, check_not_empty, check_pain};
 use crate::{
-    Account, Device, Journal, NewDevice, NewSession, PainArea, PairingCode, PsfsEntry, PsfsItem,
-    Role, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish, SessionId, SessionRecord,
-    SessionStatus, SessionSummary, StoreError,
+    Account, AuditEntry, Device, Invitation, Journal, NewDevice, NewSession, PainArea, PairingCode,
+    PsfsEntry, PsfsItem, Role, ScreeningKind, ScreeningRecord, SessionEvent, SessionFinish,
+    SessionId, SessionRecord, SessionStatus, SessionSummary, StoreError,
 };
 
 /// One schema step. Versions start at 1 and increase by one; a landed file is never edited.
@@ -37,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_session_uid.sql"),
     migration!(3, "0003_accounts.sql"),
     migration!(4, "0004_devices.sql"),
+    migration!(5, "0005_people.sql"),
 ];
 
 fn latest_version() -> i64 {
@@ -134,7 +134,7 @@ impl PgJournal {
         profile: &str,
         schema: Option<&str>,
     ) -> Result<Self, StoreError> {
-        validate_profile(profile)?;
+        validate::profile(profile)?;
         let location = redact(url);
         let mut client = connect_client(url, &location)?;
         if let Some(schema) = schema {
@@ -173,7 +173,7 @@ impl PgJournal {
         profile: &str,
         schema: Option<&str>,
     ) -> Result<Box<dyn Journal>, StoreError> {
-        validate_profile(profile)?;
+        validate::profile(profile)?;
         let location = redact(url);
         let mut client = connect_client(url, &location)?;
         let fail = |action| {
@@ -399,6 +399,30 @@ impl PgJournal {
         let out = f(&mut tx)?;
         tx.commit().map_err(self.fail(action))?;
         Ok(out)
+    }
+
+    /// Like [`PgJournal::write`], for a write that may find it must change nothing after it has
+    /// begun: `f` returning `Ok(None)` rolls back everything it did, and only `Ok(Some(_))`
+    /// commits.
+    fn write_or_undo<T>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<Option<T>, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                location: self.location.clone(),
+                source: "the journal was opened for reading only".into(),
+            });
+        }
+        let mut client = self.client.borrow_mut();
+        let mut tx = client.transaction().map_err(self.fail(action))?;
+        let Some(out) = f(&mut tx)? else {
+            tx.rollback().map_err(self.fail(action))?;
+            return Ok(None);
+        };
+        tx.commit().map_err(self.fail(action))?;
+        Ok(Some(out))
     }
 
     /// Runs `f` in a repeatable-read, read-only transaction: one consistent view.
@@ -1078,14 +1102,16 @@ impl Journal for PgJournal {
         self.write("adding an account", |tx| {
             let added = tx
                 .execute(
-                    "INSERT INTO accounts (name, password_hash, role, created_at, created_at_ms)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+                    "INSERT INTO accounts (name, password_hash, role, created_at, created_at_ms,
+                         profile)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
                     &[
                         &account.name,
                         &account.password_hash,
                         &account.role.as_str(),
                         &account.created_at,
                         &created_ms,
+                        &account.profile,
                     ],
                 )
                 .map_err(self.fail("adding an account"))?;
@@ -1098,7 +1124,7 @@ impl Journal for PgJournal {
             .client
             .borrow_mut()
             .query_opt(
-                "SELECT name, password_hash, role, created_at FROM accounts WHERE name = $1",
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = $1"),
                 &[&name],
             )
             .map_err(self.fail("reading an account"))?;
@@ -1110,7 +1136,7 @@ impl Journal for PgJournal {
             .client
             .borrow_mut()
             .query(
-                "SELECT name, password_hash, role, created_at FROM accounts ORDER BY name",
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"),
                 &[],
             )
             .map_err(self.fail("reading the accounts"))?;
@@ -1119,9 +1145,19 @@ impl Journal for PgJournal {
 
     fn remove_account(&mut self, name: &str) -> Result<bool, StoreError> {
         self.write("removing an account", |tx| {
+            let fail = self.fail("removing an account");
+            // An invitation naming the account as clinician could no longer be used. Deleted
+            // before the account, so that this takes its locks in the order accepting an
+            // invitation does (invitation, then clinician), and neither waits for the other in
+            // a circle. The account's assignments, both ways, go with it (ON DELETE CASCADE).
+            tx.execute(
+                "DELETE FROM invitations WHERE clinician = $1 AND used_at IS NULL",
+                &[&name],
+            )
+            .map_err(&fail)?;
             let removed = tx
                 .execute("DELETE FROM accounts WHERE name = $1", &[&name])
-                .map_err(self.fail("removing an account"))?;
+                .map_err(&fail)?;
             Ok(removed == 1)
         })
     }
@@ -1259,6 +1295,273 @@ impl Journal for PgJournal {
             Ok(())
         })
     }
+    fn use_profile(&mut self, profile: &str) -> Result<(), StoreError> {
+        if profile == self.profile && self.profile_id != NO_PROFILE {
+            return Ok(());
+        }
+        validate::profile(profile)?;
+        let found = self
+            .client
+            .borrow_mut()
+            .query_opt("SELECT id FROM profiles WHERE name = $1", &[&profile])
+            .map_err(self.fail("selecting the profile"))?
+            .map(|row| row.get::<_, i64>(0));
+        let profile_id = match found {
+            Some(id) => id,
+            None if self.read_only => NO_PROFILE,
+            None => self.write("creating a profile", |tx| {
+                let fail = self.fail("creating a profile");
+                tx.execute(
+                    "INSERT INTO profiles (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                    &[&profile],
+                )
+                .map_err(&fail)?;
+                Ok(tx
+                    .query_one("SELECT id FROM profiles WHERE name = $1", &[&profile])
+                    .map_err(&fail)?
+                    .get(0))
+            })?,
+        };
+        self.profile = profile.to_owned();
+        self.profile_id = profile_id;
+        Ok(())
+    }
+
+    fn assign(&mut self, clinician: &str, person: &str) -> Result<bool, StoreError> {
+        validate::assignment(clinician, person)?;
+        self.write("assigning a person to a clinician", |tx| {
+            let fail = self.fail("assigning a person to a clinician");
+            let found = lock_accounts(tx, &[clinician, person]).map_err(&fail)?;
+            for (field, name) in [("clinician", clinician), ("person", person)] {
+                if !found.iter().any(|f| f == name) {
+                    return Err(validate::no_account(field, name));
+                }
+            }
+            let added = tx
+                .execute(
+                    "INSERT INTO assignments (clinician, person) VALUES ($1, $2)
+                     ON CONFLICT (clinician, person) DO NOTHING",
+                    &[&clinician, &person],
+                )
+                .map_err(&fail)?;
+            Ok(added == 1)
+        })
+    }
+
+    fn unassign(&mut self, clinician: &str, person: &str) -> Result<bool, StoreError> {
+        validate::named_account("clinician", clinician)?;
+        validate::named_account("person", person)?;
+        self.write("ending an assignment", |tx| {
+            let removed = tx
+                .execute(
+                    "DELETE FROM assignments WHERE clinician = $1 AND person = $2",
+                    &[&clinician, &person],
+                )
+                .map_err(self.fail("ending an assignment"))?;
+            Ok(removed == 1)
+        })
+    }
+
+    fn people_of(&self, clinician: &str) -> Result<Vec<String>, StoreError> {
+        validate::named_account("clinician", clinician)?;
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT person FROM assignments WHERE clinician = $1 ORDER BY person",
+                &[&clinician],
+            )
+            .map_err(self.fail("reading a clinician's people"))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn clinicians_of(&self, person: &str) -> Result<Vec<String>, StoreError> {
+        validate::named_account("person", person)?;
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT clinician FROM assignments WHERE person = $1 ORDER BY clinician",
+                &[&person],
+            )
+            .map_err(self.fail("reading a person's clinicians"))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn add_invitation(&mut self, invitation: &Invitation) -> Result<bool, StoreError> {
+        let (created_ms, expires_ms) = validate::invitation(invitation)?;
+        let i = invitation;
+        self.write("adding an invitation", |tx| {
+            let fail = self.fail("adding an invitation");
+            tx.execute(
+                "DELETE FROM invitations WHERE expires_at_ms <= $1",
+                &[&created_ms],
+            )
+            .map_err(&fail)?;
+            if let Some(c) = &i.clinician
+                && lock_accounts(tx, &[c]).map_err(&fail)?.is_empty()
+            {
+                return Err(validate::no_account("clinician", c));
+            }
+            let taken = tx
+                .query_opt("SELECT 1 FROM accounts WHERE name = $1", &[&i.name])
+                .map_err(&fail)?
+                .is_some();
+            if taken {
+                return Ok(false);
+            }
+            // An unused invitation for the name (kept by the partial unique index, even when
+            // another server adds one at the same instant), or one with the same token hash,
+            // is kept as it is.
+            let added = tx
+                .execute(
+                    "INSERT INTO invitations (token_hash, name, role, profile, clinician,
+                         created_at, created_at_ms, expires_at, expires_at_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                    &[
+                        &i.token_hash,
+                        &i.name,
+                        &i.role.as_str(),
+                        &i.profile,
+                        &i.clinician,
+                        &i.created_at,
+                        &created_ms,
+                        &i.expires_at,
+                        &expires_ms,
+                    ],
+                )
+                .map_err(&fail)?;
+            Ok(added == 1)
+        })
+    }
+
+    fn accept_invitation(
+        &mut self,
+        token_hash: &str,
+        now: &str,
+        password_hash: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        validate::sha256_hex("invitation token hash", token_hash)?;
+        let now_ms = utc_millis("now", now)?;
+        validate::password_hash(password_hash)?;
+        self.write_or_undo("accepting an invitation", |tx| {
+            let fail = self.fail("accepting an invitation");
+            // The row count decides, as for a pairing code: of two servers trying the same
+            // invitation at once, the second waits for the first's row lock, then finds the
+            // invitation used and updates nothing.
+            let Some(row) = tx
+                .query_opt(
+                    &format!(
+                        "UPDATE invitations SET used_at = $2, used_at_ms = $3
+                         WHERE token_hash = $1 AND used_at IS NULL AND expires_at_ms > $3
+                         RETURNING {INVITATION_COLUMNS}"
+                    ),
+                    &[&token_hash, &now, &now_ms],
+                )
+                .map_err(&fail)?
+            else {
+                return Ok(None);
+            };
+            let i = invitation_of(&row, &self.location)?;
+            // Every `Ok(None)` from here on rolls the use of the invitation back.
+            if let Some(c) = &i.clinician
+                && lock_accounts(tx, &[c]).map_err(&fail)?.is_empty()
+            {
+                return Ok(None);
+            }
+            let account = Account {
+                name: i.name,
+                password_hash: password_hash.to_owned(),
+                role: i.role,
+                created_at: now.to_owned(),
+                profile: i.profile,
+            };
+            let added = tx
+                .execute(
+                    "INSERT INTO accounts (name, password_hash, role, created_at, created_at_ms,
+                         profile)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
+                    &[
+                        &account.name,
+                        &account.password_hash,
+                        &account.role.as_str(),
+                        &account.created_at,
+                        &now_ms,
+                        &account.profile,
+                    ],
+                )
+                .map_err(&fail)?;
+            if added != 1 {
+                return Ok(None);
+            }
+            if let Some(c) = &i.clinician {
+                tx.execute(
+                    "INSERT INTO assignments (clinician, person) VALUES ($1, $2)",
+                    &[c, &account.name],
+                )
+                .map_err(&fail)?;
+            }
+            Ok(Some(account))
+        })
+    }
+
+    fn open_invitations(&self, now: &str) -> Result<Vec<Invitation>, StoreError> {
+        let now_ms = utc_millis("now", now)?;
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                &format!(
+                    "SELECT {INVITATION_COLUMNS} FROM invitations
+                     WHERE used_at IS NULL AND expires_at_ms > $1 ORDER BY created_at_ms, id"
+                ),
+                &[&now_ms],
+            )
+            .map_err(self.fail("reading the invitations"))?;
+        rows.iter()
+            .map(|r| invitation_of(r, &self.location))
+            .collect()
+    }
+
+    fn add_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let at_ms = validate::audit(entry)?;
+        self.write("adding to the audit log", |tx| {
+            tx.execute(
+                "INSERT INTO audit_log (profile_id, at, at_ms, actor, action)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &self.profile_id,
+                    &entry.at,
+                    &at_ms,
+                    &entry.actor,
+                    &entry.action,
+                ],
+            )
+            .map_err(self.fail("adding to the audit log"))?;
+            Ok(())
+        })
+    }
+
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT at, actor, action FROM audit_log WHERE profile_id = $1
+                 ORDER BY at_ms DESC, id DESC LIMIT $2",
+                &[&self.profile_id, &limit],
+            )
+            .map_err(self.fail("reading the audit log"))?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                at: r.get(0),
+                actor: r.get(1),
+                action: r.get(2),
+            })
+            .collect())
+    }
 }
 
 fn device_of(row: &Row) -> Device {
@@ -1271,18 +1574,55 @@ fn device_of(row: &Row) -> Device {
     }
 }
 
+const ACCOUNT_COLUMNS: &str = "name, password_hash, role, created_at, profile";
+
 fn account_of(row: &Row, location: &str) -> Result<Account, StoreError> {
-    let role: String = row.get(2);
     Ok(Account {
         name: row.get(0),
         password_hash: row.get(1),
-        role: Role::parse(&role).ok_or_else(|| StoreError::Database {
-            action: "reading an account",
-            location: location.to_owned(),
-            source: format!("unknown role {role:?}").into(),
-        })?,
+        role: role_of(row.get(2), "reading an account", location)?,
         created_at: row.get(3),
+        profile: row.get(4),
     })
+}
+
+fn role_of(role: &str, action: &'static str, location: &str) -> Result<Role, StoreError> {
+    Role::parse(role).ok_or_else(|| StoreError::Database {
+        action,
+        location: location.to_owned(),
+        source: format!("unknown role {role:?}").into(),
+    })
+}
+
+const INVITATION_COLUMNS: &str =
+    "token_hash, name, role, profile, clinician, created_at, expires_at";
+
+fn invitation_of(row: &Row, location: &str) -> Result<Invitation, StoreError> {
+    Ok(Invitation {
+        token_hash: row.get(0),
+        name: row.get(1),
+        role: role_of(row.get(2), "reading an invitation", location)?,
+        profile: row.get(3),
+        clinician: row.get(4),
+        created_at: row.get(5),
+        expires_at: row.get(6),
+    })
+}
+
+/// The names among `names` that the journal has accounts of, each locked against removal
+/// (`FOR KEY SHARE`, as a foreign key check does) until the transaction ends.
+fn lock_accounts(
+    tx: &mut postgres::Transaction<'_>,
+    names: &[&str],
+) -> Result<Vec<String>, postgres::Error> {
+    Ok(tx
+        .query(
+            "SELECT name FROM accounts WHERE name = ANY($1) FOR KEY SHARE",
+            &[&names],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use crate::time::utc_millis;
 use crate::{
-    Account, NewDevice, NewSession, PSFS_MAX_ITEMS, PainArea, PairingCode, PsfsEntry,
-    SCREENING_ANSWERS, ScreeningRecord, SessionEvent, SessionRecord, SessionStatus, StoreError,
+    AUDIT_ACTION_MAX, Account, AuditEntry, Invitation, NewDevice, NewSession, PSFS_MAX_ITEMS,
+    PainArea, PairingCode, PsfsEntry, SCREENING_ANSWERS, ScreeningRecord, SessionEvent,
+    SessionRecord, SessionStatus, StoreError,
 };
 
 /// Longest PSFS activity, in characters.
@@ -308,18 +309,126 @@ pub(crate) fn token_taken() -> StoreError {
     )
 }
 
-/// Checks a new account; returns its creation time as UTC milliseconds. The hash is never put
-/// in the message.
-pub(crate) fn account(a: &Account) -> Result<i64, StoreError> {
-    account_name(&a.name)?;
-    if !a.password_hash.starts_with("$argon2id$") || a.password_hash.chars().any(char::is_control) {
+/// Longest profile name, in characters.
+const PROFILE_NAME_MAX: usize = 64;
+
+/// Checks a profile's name: 1 to 64 characters, no control characters and no surrounding
+/// spaces.
+pub(crate) fn profile(name: &str) -> Result<(), StoreError> {
+    if is_plain_name(name, PROFILE_NAME_MAX) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "profile",
+            name,
+            "a profile name has 1 to 64 characters, no control characters and no surrounding spaces",
+        ))
+    }
+}
+
+/// Checks a password hash as the journal keeps it: an Argon2id hash in the PHC string format.
+/// The hash is never put in the message.
+pub(crate) fn password_hash(hash: &str) -> Result<(), StoreError> {
+    if !hash.starts_with("$argon2id$") || hash.chars().any(char::is_control) {
         return Err(StoreError::invalid(
             "password hash",
             "(not shown)",
             "an Argon2id hash in the PHC string format, starting $argon2id$",
         ));
     }
+    Ok(())
+}
+
+/// Checks a new account; returns its creation time as UTC milliseconds. The hash is never put
+/// in the message.
+pub(crate) fn account(a: &Account) -> Result<i64, StoreError> {
+    account_name(&a.name)?;
+    password_hash(&a.password_hash)?;
+    if let Some(p) = &a.profile {
+        profile(p)?;
+    }
     utc_millis("created_at", &a.created_at)
+}
+
+/// Checks a name given for the account of a clinician or a person (`field` says which).
+pub(crate) fn named_account(field: &'static str, name: &str) -> Result<(), StoreError> {
+    account_name(name).map_err(|e| match e {
+        StoreError::InvalidValue {
+            value, expected, ..
+        } => StoreError::InvalidValue {
+            field,
+            value,
+            expected,
+        },
+        other => other,
+    })
+}
+
+/// The refusal of a name that no account of the journal has.
+pub(crate) fn no_account(field: &'static str, name: &str) -> StoreError {
+    StoreError::invalid(
+        field,
+        name,
+        format!("there is no account called {name:?}; add the account first"),
+    )
+}
+
+/// Checks an assignment of `person` to `clinician`: two account names, not the same one.
+pub(crate) fn assignment(clinician: &str, person: &str) -> Result<(), StoreError> {
+    named_account("clinician", clinician)?;
+    named_account("person", person)?;
+    if clinician == person {
+        return Err(StoreError::invalid(
+            "person",
+            person,
+            "an account cannot be assigned to itself; assign a person to another account",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a new invitation; returns when it was made and when it expires, as UTC milliseconds.
+pub(crate) fn invitation(i: &Invitation) -> Result<(i64, i64), StoreError> {
+    sha256_hex("invitation token hash", &i.token_hash)?;
+    account_name(&i.name)?;
+    if let Some(p) = &i.profile {
+        profile(p)?;
+    }
+    if let Some(c) = &i.clinician {
+        named_account("clinician", c)?;
+        if *c == i.name {
+            return Err(StoreError::invalid(
+                "clinician",
+                c,
+                "an account cannot be assigned to itself; name another account as clinician",
+            ));
+        }
+    }
+    let created_ms = utc_millis("invitation created_at", &i.created_at)?;
+    let expires_ms = utc_millis("invitation expires_at", &i.expires_at)?;
+    if expires_ms <= created_ms {
+        return Err(StoreError::invalid(
+            "invitation expires_at",
+            &i.expires_at,
+            format!("an invitation expires after it is made ({})", i.created_at),
+        ));
+    }
+    Ok((created_ms, expires_ms))
+}
+
+/// Checks an audit entry; returns its time as UTC milliseconds.
+pub(crate) fn audit(e: &AuditEntry) -> Result<i64, StoreError> {
+    let at_ms = utc_millis("audit at", &e.at)?;
+    named_account("audit actor", &e.actor)?;
+    if !is_plain_name(&e.action, AUDIT_ACTION_MAX) {
+        return Err(StoreError::invalid(
+            "audit action",
+            &e.action,
+            "what was read, in 1 to 200 characters on one line, with no control characters and \
+             no surrounding spaces",
+        ));
+    }
+    Ok(at_ms)
 }
 
 #[cfg(test)]
@@ -365,6 +474,144 @@ mod tests {
             );
             account_name(bad).unwrap_err();
         }
+    }
+
+    #[test]
+    fn profile_names_are_checked() {
+        for bad in ["", " local", "local ", "a\nb", &"p".repeat(65)] {
+            let err = profile(bad).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    StoreError::InvalidValue {
+                        field: "profile",
+                        ..
+                    }
+                ),
+                "{bad:?}"
+            );
+        }
+        for good in ["local", "Anna", "ñandú 2", &"p".repeat(64)] {
+            profile(good).unwrap();
+        }
+    }
+
+    #[test]
+    fn names_for_assignments_say_which_account_is_wrong() {
+        assignment("dr lee", "ana").unwrap();
+        let err = assignment(" dr lee", "ana").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid clinician \" dr lee\": an account name has 1 to 64 characters, no control \
+             characters and no surrounding spaces"
+        );
+        assert!(matches!(
+            assignment("dr lee", ""),
+            Err(StoreError::InvalidValue {
+                field: "person",
+                ..
+            })
+        ));
+        let err = assignment("ana", "ana").unwrap_err();
+        assert!(
+            err.to_string().contains("cannot be assigned to itself"),
+            "{err}"
+        );
+        assert_eq!(
+            no_account("clinician", "zed").to_string(),
+            "invalid clinician \"zed\": there is no account called \"zed\"; add the account first"
+        );
+    }
+
+    #[test]
+    fn an_invitation_ends_after_it_begins_and_names_plain_accounts() {
+        let good = Invitation {
+            token_hash: "b".repeat(64),
+            name: "ana".to_owned(),
+            role: crate::Role::Person,
+            profile: Some("ana".to_owned()),
+            clinician: Some("dr lee".to_owned()),
+            created_at: "1970-01-01T00:00:00Z".to_owned(),
+            expires_at: "1970-01-01T00:00:00.001Z".to_owned(),
+        };
+        assert_eq!(invitation(&good).unwrap(), (0, 1));
+        let with = |f: fn(&mut Invitation)| {
+            let mut i = good.clone();
+            f(&mut i);
+            match invitation(&i) {
+                Err(StoreError::InvalidValue { field, .. }) => field,
+                other => panic!("{i:?} was taken: {other:?}"),
+            }
+        };
+        assert_eq!(
+            with(|i| i.token_hash = "B".repeat(64)),
+            "invitation token hash"
+        );
+        assert_eq!(with(|i| i.name = "ana\n".to_owned()), "account name");
+        assert_eq!(with(|i| i.profile = Some(String::new())), "profile");
+        assert_eq!(with(|i| i.clinician = Some(" x".to_owned())), "clinician");
+        assert_eq!(with(|i| i.clinician = Some("ana".to_owned())), "clinician");
+        assert_eq!(
+            with(|i| i.created_at = "now".to_owned()),
+            "invitation created_at"
+        );
+        assert_eq!(
+            with(|i| i.expires_at = i.created_at.clone()),
+            "invitation expires_at"
+        );
+        // The same instant in another offset is no later.
+        assert_eq!(
+            with(|i| i.expires_at = "1970-01-01T01:00:00+01:00".to_owned()),
+            "invitation expires_at"
+        );
+    }
+
+    #[test]
+    fn an_audit_action_is_one_plain_line() {
+        let entry = |action: &str| AuditEntry {
+            at: "2026-12-06T10:00:00+01:00".to_owned(),
+            actor: "dr lee".to_owned(),
+            action: action.to_owned(),
+        };
+        audit(&entry("progress")).unwrap();
+        audit(&entry(&"é".repeat(200))).unwrap();
+        for bad in [
+            "",
+            " progress",
+            "progress\nsessions",
+            "a\tb",
+            &"a".repeat(201),
+        ] {
+            let err = audit(&entry(bad)).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    StoreError::InvalidValue {
+                        field: "audit action",
+                        ..
+                    }
+                ),
+                "{bad:?}: {err:?}"
+            );
+        }
+        let mut e = entry("progress");
+        e.actor = String::new();
+        assert!(matches!(
+            audit(&e),
+            Err(StoreError::InvalidValue {
+                field: "audit actor",
+                ..
+            })
+        ));
+        e = entry("progress");
+        e.at = "yesterday".to_owned();
+        assert!(matches!(
+            audit(&e),
+            Err(StoreError::InvalidValue {
+                field: "audit at",
+                ..
+            })
+        ));
     }
 
     #[test]

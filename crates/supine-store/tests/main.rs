@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use supine_store::{
-    Journal, NewDevice, NewSession, PairingCode, SessionEvent, SessionFinish, SessionStatus,
-    SqliteJournal, StoreError,
+    Account, Invitation, Journal, NewDevice, NewSession, PairingCode, Role, SessionEvent,
+    SessionFinish, SessionStatus, SqliteJournal, StoreError,
 };
 
 fn new_session(started_at: &str) -> NewSession {
@@ -57,6 +57,39 @@ fn race_device(round: u32, racer: u32) -> NewDevice {
         token_hash: hash(1_000_000 + 2 * round + racer),
         paired_at: RACE_NOW.to_owned(),
     }
+}
+
+/// The clinician every [`race_invitation`] assigns its new account to.
+const RACE_CLINICIAN: &str = "dr race";
+
+/// The clinician's account, to add before the invitation races.
+fn race_clinician() -> Account {
+    Account {
+        name: RACE_CLINICIAN.to_owned(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$clinician".to_owned(),
+        role: Role::Clinician,
+        created_at: "2026-12-05T00:00:00+01:00".to_owned(),
+        profile: None,
+    }
+}
+
+/// Invitation `n` for the person `person n`, assigned to [`RACE_CLINICIAN`], valid for all of
+/// 2026-12-05 (so at [`RACE_NOW`]).
+fn race_invitation(n: u32) -> Invitation {
+    Invitation {
+        token_hash: hash(2_000_000 + n),
+        name: format!("person {n}"),
+        role: Role::Person,
+        profile: Some(format!("person {n}")),
+        clinician: Some(RACE_CLINICIAN.to_owned()),
+        created_at: "2026-12-05T00:00:00+01:00".to_owned(),
+        expires_at: "2026-12-06T00:00:00+01:00".to_owned(),
+    }
+}
+
+/// The password hash that racer `racer` (0 or 1) gives, so that the winner can be told.
+fn race_password(racer: u32) -> String {
+    format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$racer{racer}")
 }
 
 fn journal_path(dir: &tempfile::TempDir) -> PathBuf {
@@ -118,6 +151,12 @@ macro_rules! all_stories {
             revoking_a_device_forgets_it,
             device_seen_moves_forward_only,
             pairing_input_is_validated,
+            use_profile_keeps_profiles_apart,
+            assignments_link_clinicians_and_people,
+            an_invitation_makes_one_account,
+            invitations_are_refused_for_names_in_use,
+            invitation_input_is_validated,
+            the_audit_log_is_newest_first_per_profile,
         );
     };
 }
@@ -456,6 +495,52 @@ mod profiles {
     }
 
     #[test]
+    fn a_reader_moves_between_profiles_and_creates_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir);
+        {
+            let mut anna = SqliteJournal::open_profile(&path, "anna").unwrap();
+            anna.start_session(&new_session("2026-11-26T15:05:00+01:00"))
+                .unwrap();
+            anna.save_setting("pace", &json!(4)).unwrap();
+        }
+        let mut reader = SqliteJournal::open_read_only(&path, "local").unwrap();
+        assert!(reader.recent_sessions(10).unwrap().is_empty());
+        reader.use_profile("anna").unwrap();
+        assert_eq!(reader.profile(), "anna");
+        assert_eq!(reader.recent_sessions(10).unwrap().len(), 1);
+        assert_eq!(reader.load_setting("pace").unwrap(), Some(json!(4)));
+        reader.use_profile("nobody").unwrap();
+        assert_eq!(reader.profile(), "nobody");
+        assert!(reader.recent_sessions(10).unwrap().is_empty());
+        assert!(reader.audit_log(10).unwrap().is_empty());
+        assert!(matches!(
+            reader.save_setting("pace", &json!(5)),
+            Err(StoreError::ReadOnly { .. })
+        ));
+        // The profile is made by the first journal that writes for it, not by the reader.
+        let mut writer = SqliteJournal::open_profile(&path, "local").unwrap();
+        writer.use_profile("nobody").unwrap();
+        writer.save_setting("pace", &json!(5)).unwrap();
+        reader.use_profile("nobody").unwrap();
+        assert_eq!(
+            reader.load_setting("pace").unwrap(),
+            Some(json!(5)),
+            "a reader finds a profile made after it looked"
+        );
+        let profiles: i64 = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(profiles, 3, "local, anna and the writer's nobody");
+        // A missing file reads as empty in every profile.
+        let mut none = SqliteJournal::open_read_only(&dir.path().join("none.db"), "a").unwrap();
+        none.use_profile("b").unwrap();
+        assert!(none.history().unwrap().is_empty());
+        assert!(!dir.path().join("none.db").exists());
+    }
+
+    #[test]
     fn bad_profile_names_are_refused_before_touching_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = journal_path(&dir);
@@ -511,6 +596,52 @@ mod concurrency {
             );
         }
         assert_eq!(first.devices().unwrap().len(), ROUNDS as usize);
+    }
+
+    #[test]
+    fn two_journals_accepting_one_invitation_at_once_make_one_account() {
+        const ROUNDS: u32 = 20;
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir);
+        let mut first = SqliteJournal::open(&path).unwrap();
+        let mut second = SqliteJournal::open(&path).unwrap();
+        assert!(first.add_account(&race_clinician()).unwrap());
+        for round in 0..ROUNDS {
+            assert!(first.add_invitation(&race_invitation(round)).unwrap());
+            let barrier = Barrier::new(2);
+            let made: Vec<Option<Account>> = std::thread::scope(|s| {
+                let racers: Vec<_> = [&mut first, &mut second]
+                    .into_iter()
+                    .zip(0..)
+                    .map(|(j, racer)| {
+                        let barrier = &barrier;
+                        s.spawn(move || {
+                            barrier.wait();
+                            j.accept_invitation(
+                                &race_invitation(round).token_hash,
+                                RACE_NOW,
+                                &race_password(racer),
+                            )
+                            .unwrap()
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let [winner] = made.iter().flatten().collect::<Vec<_>>()[..] else {
+                panic!("round {round}: {made:?}")
+            };
+            assert_eq!(
+                first.account(&winner.name).unwrap().as_ref(),
+                Some(winner),
+                "round {round}: the account kept is the winner's"
+            );
+        }
+        assert_eq!(first.accounts().unwrap().len(), 1 + ROUNDS as usize);
+        assert_eq!(
+            first.people_of(RACE_CLINICIAN).unwrap().len(),
+            ROUNDS as usize
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::io::{self, BufRead, Write};
 use anyhow::Context;
 use supine_store::{Account, Role};
 
-use crate::cli::{AdminCommand, Cli, RoleArg};
+use crate::cli::{AdminCommand, Cli, JournalArg, RoleArg};
 use crate::practice::{now, open_journal};
 use crate::term_text;
 
@@ -17,8 +17,25 @@ pub fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
         AdminCommand::AddUser {
             name,
             role,
+            journal,
             password_stdin,
-        } => add_user(cli, name, *role, *password_stdin),
+        } => add_user(cli, name, *role, *journal, *password_stdin),
+        AdminCommand::Invite {
+            name,
+            role,
+            journal,
+            clinician,
+            url,
+        } => invite(
+            cli,
+            name,
+            role_of(*role),
+            *journal,
+            clinician.as_deref(),
+            url,
+        ),
+        AdminCommand::Assign { clinician, person } => assign(cli, clinician, person, true),
+        AdminCommand::Unassign { clinician, person } => assign(cli, clinician, person, false),
         AdminCommand::ListUsers { json } => list_users(cli, *json),
         AdminCommand::RemoveUser { name } => remove_user(cli, name),
     }
@@ -32,10 +49,30 @@ fn role_of(arg: RoleArg) -> Role {
     }
 }
 
+/// The profile an account of that name uses: `None` for the shared journal (the server's).
+fn profile_of(name: &str, journal: JournalArg) -> Option<String> {
+    match journal {
+        JournalArg::Shared => None,
+        JournalArg::Own => Some(name.to_owned()),
+    }
+}
+
+/// How an account's journal reads in a sentence.
+fn whose(profile: Option<&str>) -> String {
+    match profile {
+        None => "the journal of the person who runs supine".to_owned(),
+        Some(p) => format!(
+            "a journal of its own (profile {:?})",
+            term_text::show_lines(p)
+        ),
+    }
+}
+
 fn add_user(
     cli: &Cli,
     name: &str,
     role: Option<RoleArg>,
+    journal_arg: Option<JournalArg>,
     password_stdin: bool,
 ) -> anyhow::Result<()> {
     // Everything that can be refused is refused before the password is asked.
@@ -62,11 +99,20 @@ fn add_user(
     supine_server::check_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password_hash =
         supine_server::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let profile = profile_of(
+        name,
+        journal_arg.unwrap_or(if first {
+            JournalArg::Shared
+        } else {
+            JournalArg::Own
+        }),
+    );
     let added = journal.add_account(&Account {
         name: name.to_owned(),
         password_hash,
         role,
         created_at: now(),
+        profile: profile.clone(),
     })?;
     if !added {
         anyhow::bail!(
@@ -77,9 +123,101 @@ fn add_user(
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "added {} ({role}). They sign in on the page of `supine serve --listen ADDRESS`.",
-        term_text::show_lines(name)
+        "added {} ({role}), using {}. They sign in on the page of `supine serve --listen \
+         ADDRESS`.",
+        term_text::show_lines(name),
+        whose(profile.as_deref())
     )?;
+    Ok(())
+}
+
+fn invite(
+    cli: &Cli,
+    name: &str,
+    role: Role,
+    journal_arg: JournalArg,
+    clinician: Option<&str>,
+    url: &str,
+) -> anyhow::Result<()> {
+    supine_store::validate_account_name(name).map_err(|e| crate::Usage(e.to_string()))?;
+    let base = url.trim();
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(crate::Usage(format!(
+            "--url wants the address people reach supine at, such as https://clinic.example (got {base})"
+        ))
+        .into());
+    }
+    let mut journal = open_journal(cli)?;
+    if let Some(c) = clinician {
+        check_role(journal.as_ref(), c, Role::Clinician)?;
+    }
+    let profile = profile_of(name, journal_arg);
+    let invite = supine_server::Invite {
+        name: name.to_owned(),
+        role,
+        profile: profile.clone(),
+        clinician: clinician.map(str::to_owned),
+    };
+    let Some((token, expires)) =
+        supine_server::make_invitation(journal.as_mut(), &invite, chrono::Local::now())?
+    else {
+        anyhow::bail!(
+            "{:?} has an account, or an invitation that still works, already",
+            term_text::show_lines(name)
+        );
+    };
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "Send {} this link; it works once, until {} ({role}, using {}):\n{}",
+        term_text::show_lines(name),
+        expires.format("%Y-%m-%d %H:%M"),
+        whose(profile.as_deref()),
+        supine_server::invitation_url(base, &token)
+    )?;
+    Ok(())
+}
+
+/// Refuses unless `name` is an account with that role.
+fn check_role(journal: &dyn supine_store::Journal, name: &str, role: Role) -> anyhow::Result<()> {
+    match journal.account(name)? {
+        Some(a) if a.role == role => Ok(()),
+        Some(a) => anyhow::bail!(
+            "{:?} is a {} account, not a {role} one",
+            term_text::show_lines(name),
+            a.role
+        ),
+        None => anyhow::bail!(
+            "there is no account called {:?}; `supine admin list-users` lists them",
+            term_text::show_lines(name)
+        ),
+    }
+}
+
+fn assign(cli: &Cli, clinician: &str, person: &str, on: bool) -> anyhow::Result<()> {
+    let mut journal = open_journal(cli)?;
+    check_role(journal.as_ref(), clinician, Role::Clinician)?;
+    check_role(journal.as_ref(), person, Role::Person)?;
+    let (c, p) = (
+        term_text::show_lines(clinician),
+        term_text::show_lines(person),
+    );
+    let mut out = io::stdout().lock();
+    if on {
+        if journal.assign(clinician, person)? {
+            writeln!(
+                out,
+                "{c} now follows {p}: they see {p}'s progress and sessions, and {p} sees each \
+                 look in their audit log"
+            )?;
+        } else {
+            writeln!(out, "{c} already follows {p}")?;
+        }
+    } else if journal.unassign(clinician, person)? {
+        writeln!(out, "{c} no longer follows {p}")?;
+    } else {
+        anyhow::bail!("{c:?} does not follow {p:?}");
+    }
     Ok(())
 }
 
@@ -129,7 +267,14 @@ fn list_users(cli: &Cli, json: bool) -> anyhow::Result<()> {
     if json {
         let list: Vec<serde_json::Value> = accounts
             .iter()
-            .map(|a| serde_json::json!({ "name": a.name, "role": a.role, "created_at": a.created_at }))
+            .map(|a| {
+                serde_json::json!({
+                    "name": a.name,
+                    "role": a.role,
+                    "created_at": a.created_at,
+                    "profile": a.profile,
+                })
+            })
             .collect();
         writeln!(out, "{}", serde_json::Value::Array(list))?;
         return Ok(());
@@ -147,13 +292,18 @@ fn list_users(cli: &Cli, json: bool) -> anyhow::Result<()> {
         .max()
         .unwrap_or(0)
         .max(4);
-    writeln!(out, "{:width$}  {:9}  added", "name", "role")?;
+    writeln!(
+        out,
+        "{:width$}  {:9}  {:7}  added",
+        "name", "role", "journal"
+    )?;
     for a in &accounts {
         let name = term_text::show_lines(&a.name);
         writeln!(
             out,
-            "{name:width$}  {:9}  {}",
+            "{name:width$}  {:9}  {:7}  {}",
             a.role.as_str(),
+            if a.profile.is_some() { "own" } else { "shared" },
             a.created_at
         )?;
     }

@@ -178,9 +178,46 @@ pub enum AdminCommand {
         /// person, clinician or admin. Default: admin for the first account, person after.
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
+        /// Whose journal the account uses: `shared`, the journal of the person who runs
+        /// supine (the profile `supine serve` is started for), or `own`, a journal of its
+        /// own. Default: shared for the first account, own after.
+        #[arg(long, value_enum)]
+        journal: Option<JournalArg>,
         /// Read the password from the first line of standard input instead (for scripts).
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Invite someone by link: they choose their own password. The link works once, for 7 days.
+    Invite {
+        /// The name they will sign in with (1 to 64 characters).
+        name: String,
+        /// person, clinician or admin.
+        #[arg(long, value_enum, default_value = "person")]
+        role: RoleArg,
+        /// Whose journal the account uses (see add-user); default own.
+        #[arg(long, value_enum, default_value = "own")]
+        journal: JournalArg,
+        /// A clinician who follows the new person.
+        #[arg(long, value_name = "NAME")]
+        clinician: Option<String>,
+        /// The address people reach supine at, for the link.
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8090")]
+        url: String,
+    },
+    /// Let a clinician follow a person: the clinician sees their progress and sessions, and
+    /// each look is written in the person's audit log, which they see.
+    Assign {
+        /// The clinician's account name.
+        clinician: String,
+        /// The person's account name.
+        person: String,
+    },
+    /// Stop a clinician following a person.
+    Unassign {
+        /// The clinician's account name.
+        clinician: String,
+        /// The person's account name.
+        person: String,
     },
     /// List the accounts: name, role and when each was added.
     ListUsers {
@@ -193,6 +230,15 @@ pub enum AdminCommand {
         /// The account's name.
         name: String,
     },
+}
+
+/// Whose journal an account uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JournalArg {
+    /// The journal of the person who runs supine.
+    Shared,
+    /// A journal of its own.
+    Own,
 }
 
 /// An account's role.

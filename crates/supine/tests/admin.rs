@@ -170,3 +170,102 @@ fn serve_beyond_loopback_asks_even_a_program_naming_127_0_0_1_to_sign_in() {
         "{warning}"
     );
 }
+
+#[test]
+fn the_first_account_shares_the_journal_and_later_ones_have_their_own() {
+    let home = Home::new();
+    let o = add_user(&home, &["ana"], "a calm long password\n");
+    assert!(
+        stdout(&o).contains("the journal of the person who runs supine"),
+        "{}",
+        stdout(&o)
+    );
+    let o = add_user(&home, &["ben"], "another long password\n");
+    assert!(
+        stdout(&o).contains("a journal of its own"),
+        "{}",
+        stdout(&o)
+    );
+    let o = add_user(
+        &home,
+        &["cy", "--journal", "shared"],
+        "a third long password\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let profiles: Vec<(String, serde_json::Value)> = accounts(&home)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap().to_owned(), a["profile"].clone()))
+        .collect();
+    assert_eq!(
+        profiles,
+        [
+            ("ana".to_owned(), serde_json::Value::Null),
+            ("ben".to_owned(), serde_json::json!("ben")),
+            ("cy".to_owned(), serde_json::Value::Null),
+        ]
+    );
+}
+
+#[test]
+fn clinicians_are_assigned_their_people_and_invitations_are_links() {
+    let home = Home::new();
+    add_user(&home, &["root"], "a calm long password\n");
+    add_user(&home, &["ana"], "another long password\n");
+    add_user(
+        &home,
+        &["dr lee", "--role", "clinician"],
+        "yet another one\n",
+    );
+    let o = home.run(&["admin", "assign", "dr lee", "ana"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("dr lee now follows ana"),
+        "{}",
+        stdout(&o)
+    );
+    let o = home.run(&["admin", "assign", "dr lee", "ana"]);
+    assert!(stdout(&o).contains("already follows"), "{}", stdout(&o));
+    // Roles are checked: a person follows no one, an admin is no one's person.
+    let o = home.run(&["admin", "assign", "ana", "dr lee"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is a person account, not a clinician one"),
+        "{}",
+        stderr(&o)
+    );
+    let o = home.run(&["admin", "assign", "dr lee", "nobody"]);
+    assert!(
+        stderr(&o).contains("no account called \"nobody\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = home.run(&[
+        "admin",
+        "invite",
+        "cat",
+        "--clinician",
+        "dr lee",
+        "--url",
+        "https://clinic.example/",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("https://clinic.example/invite.html#"), "{out}");
+    let o = home.run(&["admin", "invite", "cat"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("an invitation that still works"),
+        "{}",
+        stderr(&o)
+    );
+    let o = home.run(&["admin", "invite", "dan", "--url", "clinic.example"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    let o = home.run(&["admin", "unassign", "dr lee", "ana"]);
+    assert!(stdout(&o).contains("no longer follows"), "{}", stdout(&o));
+    let o = home.run(&["admin", "unassign", "dr lee", "ana"]);
+    assert_eq!(o.status.code(), Some(1));
+}

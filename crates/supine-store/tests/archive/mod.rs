@@ -107,8 +107,8 @@ fn everything_round_trips_and_importing_twice_adds_nothing() {
 }
 
 #[test]
-fn accounts_devices_and_pairing_codes_stay_out_of_an_export() {
-    use supine_store::{Account, NewDevice, PairingCode, Role};
+fn accounts_devices_pairing_codes_invitations_and_the_audit_log_stay_out_of_an_export() {
+    use supine_store::{Account, AuditEntry, Invitation, NewDevice, PairingCode, Role};
 
     let mut j = full_journal();
     let without = archive::collect(&j, "2026-11-30T21:00:00+01:00").unwrap();
@@ -119,6 +119,7 @@ fn accounts_devices_and_pairing_codes_stay_out_of_an_export() {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$secrethash".to_owned(),
         role: Role::Admin,
         created_at: "2026-11-30T20:00:00+01:00".to_owned(),
+        profile: None,
     })
     .unwrap();
     for code_hash in [&used, &unused] {
@@ -137,6 +138,25 @@ fn accounts_devices_and_pairing_codes_stay_out_of_an_export() {
     j.pair_device(&used, "2026-11-30T20:01:00+01:00", &phone)
         .unwrap()
         .expect("paired");
+    let invited = "1417".repeat(16);
+    assert!(
+        j.add_invitation(&Invitation {
+            token_hash: invited.clone(),
+            name: "invited-ben".to_owned(),
+            role: Role::Person,
+            profile: Some("ben".to_owned()),
+            clinician: None,
+            created_at: "2026-11-30T20:00:00+01:00".to_owned(),
+            expires_at: "2026-12-07T20:00:00+01:00".to_owned(),
+        })
+        .unwrap()
+    );
+    j.add_audit(&AuditEntry {
+        at: "2026-11-30T20:30:00+01:00".to_owned(),
+        actor: "ana-admin".to_owned(),
+        action: "read-by-the-clinician".to_owned(),
+    })
+    .unwrap();
 
     let with = archive::collect(&j, "2026-11-30T21:00:00+01:00").unwrap();
     assert_eq!(with, without, "the secrets add nothing to the export");
@@ -148,6 +168,9 @@ fn accounts_devices_and_pairing_codes_stay_out_of_an_export() {
         "secrethash",
         "ana-admin",
         "Ana's phone",
+        &invited,
+        "invited-ben",
+        "read-by-the-clinician",
     ] {
         assert!(!text.contains(secret), "the export shows {secret:?}");
     }

@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use supine_store::{Journal, PgJournal, StoreError};
 
-use super::{RACE_NOW, hash, new_session, race_code, race_device};
+use super::{
+    RACE_CLINICIAN, RACE_NOW, hash, new_session, race_clinician, race_code, race_device,
+    race_invitation, race_password,
+};
 
 /// The test server's URL, or `None` after saying why the test is skipped.
 pub fn url(test: &str) -> Option<String> {
@@ -309,4 +312,261 @@ fn two_servers_trying_one_pairing_code_at_once_pair_one_device() {
         );
     }
     assert_eq!(first.devices().unwrap().len(), ROUNDS as usize);
+}
+
+/// Two servers accept one invitation at the same instant: a third connection holds the
+/// invitation's row until both wait for it, then lets go. The one that gets the row second
+/// finds it used when it looks again, and makes no account.
+#[test]
+fn two_servers_accepting_one_invitation_at_once_make_one_account() {
+    const ROUNDS: u32 = 5;
+    let Some((s, mut first)) = fresh("invitation race", "local") else {
+        return;
+    };
+    assert!(first.add_account(&race_clinician()).unwrap());
+    drop(first);
+    let sep = if s.url.contains('?') { '&' } else { '?' };
+    let racer_url = format!("{}{sep}application_name={}", s.url, s.name);
+    let mut first = PgJournal::connect_in_schema(&racer_url, "local", Some(&s.name)).unwrap();
+    let mut second = PgJournal::connect_in_schema(&racer_url, "local", Some(&s.name)).unwrap();
+    let mut holder = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    holder
+        .batch_execute(&format!("SET search_path TO {}", s.name))
+        .unwrap();
+    let mut monitor = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    for round in 0..ROUNDS {
+        let invitation = race_invitation(round);
+        assert!(first.add_invitation(&invitation).unwrap());
+        let mut hold = holder.transaction().unwrap();
+        let held = hold
+            .execute(
+                "SELECT 1 FROM invitations WHERE token_hash = $1 FOR UPDATE",
+                &[&invitation.token_hash],
+            )
+            .unwrap();
+        assert_eq!(held, 1);
+        let made: Vec<Option<supine_store::Account>> = std::thread::scope(|scope| {
+            let racers: Vec<_> = [&mut first, &mut second]
+                .into_iter()
+                .zip(0..)
+                .map(|(j, racer)| {
+                    let token = &invitation.token_hash;
+                    scope.spawn(move || {
+                        j.accept_invitation(token, RACE_NOW, &race_password(racer))
+                            .unwrap()
+                    })
+                })
+                .collect();
+            let start = std::time::Instant::now();
+            loop {
+                let waiting: i64 = monitor
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity
+                         WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                        &[&s.name],
+                    )
+                    .unwrap()
+                    .get(0);
+                if waiting == 2 {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(10),
+                    "round {round}: {waiting} of the 2 racers wait for the held invitation"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            hold.commit().unwrap();
+            racers.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let [winner] = made.iter().flatten().collect::<Vec<_>>()[..] else {
+            panic!("round {round}: {made:?}")
+        };
+        assert_eq!(
+            first.account(&winner.name).unwrap().as_ref(),
+            Some(winner),
+            "round {round}: the account kept is the winner's"
+        );
+    }
+    assert_eq!(first.accounts().unwrap().len(), 1 + ROUNDS as usize);
+    assert_eq!(
+        first.people_of(RACE_CLINICIAN).unwrap().len(),
+        ROUNDS as usize
+    );
+}
+
+/// An invitation whose name an account takes while it is being accepted makes nothing: the
+/// accepting server waits for the other's account, then rolls its use of the invitation back.
+#[test]
+fn an_account_added_while_an_invitation_is_accepted_keeps_the_name() {
+    let Some((s, mut setup)) = fresh("invitation name race", "local") else {
+        return;
+    };
+    assert!(setup.add_account(&race_clinician()).unwrap());
+    let invitation = race_invitation(7);
+    assert!(setup.add_invitation(&invitation).unwrap());
+    // The accepting connection carries the schema's name, so that the wait below counts it.
+    let sep = if s.url.contains('?') { '&' } else { '?' };
+    let racer_url = format!("{}{sep}application_name={}", s.url, s.name);
+    let mut j = PgJournal::connect_in_schema(&racer_url, "local", Some(&s.name)).unwrap();
+    // Another server adds an account of the same name and has not committed yet.
+    let mut other = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    other
+        .batch_execute(&format!("SET search_path TO {}", s.name))
+        .unwrap();
+    let mut monitor = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    let mut adding = other.transaction().unwrap();
+    adding
+        .execute(
+            "INSERT INTO accounts (name, password_hash, role, created_at, created_at_ms)
+             VALUES ($1, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$other', 'admin',
+                 '2026-12-05T10:00:00+01:00', 0)",
+            &[&invitation.name],
+        )
+        .unwrap();
+    let made = std::thread::scope(|scope| {
+        let accepting = scope.spawn(|| {
+            j.accept_invitation(&invitation.token_hash, RACE_NOW, &race_password(0))
+                .unwrap()
+        });
+        // The accepting server has used the invitation and waits for the other's account.
+        let start = std::time::Instant::now();
+        loop {
+            let waiting: i64 = monitor
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity
+                     WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                    &[&s.name],
+                )
+                .unwrap()
+                .get(0);
+            if waiting == 1 {
+                break;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "the accepting server does not wait for the other's account"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        adding.commit().unwrap();
+        accepting.join().unwrap()
+    });
+    assert_eq!(made, None);
+    let kept = setup.account(&invitation.name).unwrap().unwrap();
+    assert_eq!(
+        kept.role,
+        supine_store::Role::Admin,
+        "the other server's account"
+    );
+    assert!(setup.clinicians_of(&invitation.name).unwrap().is_empty());
+    assert_eq!(
+        setup.open_invitations(RACE_NOW).unwrap(),
+        [invitation],
+        "the invitation is unused still"
+    );
+}
+
+#[test]
+fn a_reader_moves_between_profiles_and_creates_none() {
+    let Some((s, mut anna)) = fresh("reader profiles", "anna") else {
+        return;
+    };
+    anna.use_profile("anna").unwrap();
+    anna.start_session(&new_session("2026-11-26T09:00:00+01:00"))
+        .unwrap();
+    let mut reader =
+        PgJournal::connect_read_only_in_schema(&s.url, "local", Some(&s.name)).unwrap();
+    assert!(reader.recent_sessions(10).unwrap().is_empty());
+    reader.use_profile("anna").unwrap();
+    assert_eq!(reader.profile(), "anna");
+    assert_eq!(reader.recent_sessions(10).unwrap().len(), 1);
+    reader.use_profile("nobody").unwrap();
+    assert!(reader.recent_sessions(10).unwrap().is_empty());
+    assert!(matches!(
+        reader.add_audit(&supine_store::AuditEntry {
+            at: RACE_NOW.to_owned(),
+            actor: "dr lee".to_owned(),
+            action: "progress".to_owned(),
+        }),
+        Err(StoreError::ReadOnly { .. })
+    ));
+    let mut c = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    let profiles: i64 = c
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM {}.profiles WHERE name = 'nobody'",
+                s.name
+            ),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(profiles, 0, "the reader made no profile");
+    // A writer's use_profile makes it, and the reader then finds it.
+    anna.use_profile("nobody").unwrap();
+    anna.save_setting("pace", &serde_json::json!(5)).unwrap();
+    reader.use_profile("nobody").unwrap();
+    assert_eq!(
+        reader.load_setting("pace").unwrap(),
+        Some(serde_json::json!(5))
+    );
+}
+
+/// A journal at schema version 4 (before accounts had profiles) is brought up to date: its
+/// accounts keep everything and have no profile, and the new tables work.
+#[test]
+fn a_version_4_schema_is_upgraded_and_keeps_its_accounts() {
+    let Some(url) = url("upgrade from 4") else {
+        return;
+    };
+    let s = schema(url);
+    let mut c = postgres::Client::connect(&s.url, postgres::NoTls).unwrap();
+    c.batch_execute(&format!(
+        "CREATE SCHEMA {0}; SET search_path TO {0};
+         CREATE TABLE schema_migrations (
+             version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());",
+        s.name
+    ))
+    .unwrap();
+    for (version, sql) in [
+        (
+            1i64,
+            include_str!("../../migrations/postgres/0001_init.sql"),
+        ),
+        (
+            2,
+            include_str!("../../migrations/postgres/0002_session_uid.sql"),
+        ),
+        (
+            3,
+            include_str!("../../migrations/postgres/0003_accounts.sql"),
+        ),
+        (
+            4,
+            include_str!("../../migrations/postgres/0004_devices.sql"),
+        ),
+    ] {
+        c.batch_execute(sql).unwrap();
+        c.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[&version],
+        )
+        .unwrap();
+    }
+    c.batch_execute(
+        "INSERT INTO accounts (name, password_hash, role, created_at, created_at_ms)
+         VALUES ('dr lee', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$old', 'clinician',
+             '2026-12-01T09:00:00+01:00', 1764576000000),
+             ('ana', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$ana', 'person',
+             '2026-12-01T09:00:00+01:00', 1764576000000)",
+    )
+    .unwrap();
+    let mut j = PgJournal::connect_in_schema(&s.url, "local", Some(&s.name)).unwrap();
+    let old = j.account("dr lee").unwrap().unwrap();
+    assert_eq!(old.profile, None);
+    assert_eq!(old.role, supine_store::Role::Clinician);
+    assert_eq!(old.created_at, "2026-12-01T09:00:00+01:00");
+    assert!(j.assign("dr lee", "ana").unwrap());
+    assert_eq!(j.people_of("dr lee").unwrap(), ["ana"]);
 }
