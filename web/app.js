@@ -198,6 +198,9 @@ async function today() {
           ? [h("strong", {}, String(t.streak)), ` day${t.streak === 1 ? "" : "s"} in a row`]
           : "Start a streak today.")),
       blocked ? null : h("div", { class: "starts" }, start, withCamera)),
+    t.clinician_note ? h("section", { class: "panel", id: "clinician-note", "aria-labelledby": "cn-h" },
+      h("h2", { id: "cn-h" }, "From your clinician"),
+      h("p", {}, t.clinician_note)) : null,
     t.screening.conditions.length ? h("section", { class: "panel", "aria-labelledby": "adj-h" },
       h("h2", { id: "adj-h" }, "Adjusted for you"),
       h("p", {}, `Your answers mentioned ${t.screening.conditions.map((c) => c.label).join(" and ")}, so the routine changes:`),
@@ -549,6 +552,39 @@ function progressView(p) {
 
 // ---------- a clinician's people ----------
 
+/** A clinician's form to change one of their people's plan, with a note they will see. */
+function planChangeForm(name) {
+  const status = h("p", { role: "status", id: "plan-status" });
+  const field = (label, input) => h("label", {}, label, input);
+  const form = h("form", { class: "settings", id: "plan-change", novalidate: true },
+    field("Level", h("select", { name: "level" }, h("option", { value: "" }, "as it is"), h("option", { value: "gentle" }, "gentle"), h("option", { value: "standard" }, "standard"))),
+    field("Breathe in (seconds, 2 to 8)", h("input", { name: "inhale", type: "number", min: 2, max: 8, step: 0.5 })),
+    field("Breathe out (seconds, 2 to 12)", h("input", { name: "exhale", type: "number", min: 2, max: 12, step: 0.5 })),
+    field("Minutes (1 to 60)", h("input", { name: "minutes", type: "number", min: 1, max: 60 })),
+    field("Your note for them (they see it on their Today page and in the terminal)", h("textarea", { name: "note", rows: 3, maxlength: 1000, required: true })),
+    h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Change their plan")),
+    status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = form.elements;
+    const num = (v, k) => (v === "" ? undefined : Number(v) * k);
+    const body = {
+      level: f.level.value || undefined,
+      inhale_ms: num(f.inhale.value, 1000),
+      exhale_ms: num(f.exhale.value, 1000),
+      minutes: num(f.minutes.value, 1),
+      note: f.note.value,
+    };
+    try {
+      await api(`/api/people/${encodeURIComponent(name)}/plan`, { method: "PUT", body });
+      status.textContent = `Changed. ${name} sees your note and follows the new plan from their next session.`;
+    } catch (err) {
+      status.textContent = `Not changed: ${err.message}`;
+    }
+  });
+  return h("section", { class: "panel", "aria-labelledby": "pc-h" }, h("h2", { id: "pc-h" }, "Change their plan"), form);
+}
+
 async function people() {
   const list = await api("/api/people");
   const when = (t) => (t ? new Date(t).toLocaleDateString() : "none yet");
@@ -574,6 +610,7 @@ async function person(name) {
   show(name,
     h("p", {}, h("a", { href: "#/people" }, "Your people")),
     h("h1", {}, name),
+    planChangeForm(name),
     ...progressView(p),
     h("section", { class: "panel", "aria-labelledby": "s-h" },
       h("h2", { id: "s-h" }, "Sessions"),

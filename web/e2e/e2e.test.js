@@ -1216,10 +1216,34 @@ test("open to the network: an invitation makes an account with a journal of its 
     await c.locator("#person-sessions").waitFor();
     assert.match(await c.locator("#person-sessions tbody").textContent(), /in progress4/);
     await shot("36-clinician-person", c);
+    // The clinician changes her plan, with a note.
+    await c.selectOption("#plan-change select[name=level]", "gentle");
+    await c.fill("#plan-change input[name=inhale]", "5");
+    await c.fill("#plan-change input[name=exhale]", "7");
+    await c.fill("#plan-change textarea[name=note]", "Gentler this week while your back settles.");
+    await c.click("#plan-change button[type=submit]");
+    await c.waitForFunction(() => /^Changed\./.test(document.querySelector("#plan-status")?.textContent || ""));
 
+    // Ana sees the note on Today and in the terminal, and her next session follows the plan.
+    await p.goto(s.url);
+    await p.locator("#clinician-note").waitFor();
+    assert.match(await p.locator("#clinician-note").textContent(), /dr lee changed your plan on .*level: gentle; breathe in for 5 s and out for 7 s.*Gentler this week while your back settles\./);
+    await shot("37-note-from-clinician", p);
+    assert.match(supineIn(dir, ["plan", "--profile", "ana"]), /^dr lee changed your plan on .*Gentler this week/);
+    const next = await p.evaluate(async () => {
+      const r = await fetch("/api/sessions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ pain_before: 3 }) });
+      const { id } = await r.json();
+      const { speed } = await (await fetch("/api/today")).json();
+      const u = await (await fetch(`/api/sessions/${id}`)).json();
+      return { inhale_ms: Math.round(u.ring.left_ms * speed / 100) * 100, plan: await (await fetch("/api/plan")).json() };
+    });
+    // The ring counts real time, and this server runs sped up.
+    assert.equal(next.inhale_ms, 5000, "the first breath in is 5 s");
+    assert.equal(next.plan.settings.level, "gentle");
     // Ana sees, in her settings, that dr lee looked.
     await p.goto(`${s.url}#/settings`);
     await p.locator("#audit li").first().waitFor();
+    assert.match(await p.locator("#audit").textContent(), /dr lee looked at your plan, and changed it \(level: gentle/);
     assert.match(await p.locator("#audit").textContent(), /dr lee looked at your sessions/);
     await p.locator("#audit-h").scrollIntoViewIfNeeded();
     await shot("35-who-looked", p);

@@ -126,6 +126,9 @@ pub(crate) struct Today {
     recent: Vec<SessionSummary>,
     settings: WebSettings,
     speed: f64,
+    /// The last change a clinician who follows this person made to their plan, and their
+    /// note, in one sentence.
+    clinician_note: Option<String>,
 }
 
 /// The settings, screening and conditions on file, and the plan they make.
@@ -154,12 +157,13 @@ pub(crate) async fn today(
     axum::Extension(me): axum::Extension<Profile>,
 ) -> Result<Json<Today>, ApiError> {
     let (settings, screening, plan) = current_plan(&state, &me, None).await?;
-    let (sessions, history, check) = state
+    let (sessions, history, check, clinician) = state
         .with_journal(&me, |j| {
             Ok((
                 j.recent_sessions(5)?,
                 j.history()?,
                 settings::daily_check_recent(j)?,
+                practice::clinician_plan(j)?,
             ))
         })
         .await?;
@@ -184,6 +188,7 @@ pub(crate) async fn today(
         recent: sessions.iter().take(5).map(SessionSummary::from).collect(),
         settings,
         speed: state.clock().speed(),
+        clinician_note: clinician.map(|c| c.sentence()),
     }))
 }
 

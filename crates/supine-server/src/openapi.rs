@@ -50,6 +50,7 @@ pub(crate) struct ErrorBody {
         crate::people::people,
         crate::people::person_progress,
         crate::people::person_sessions,
+        crate::people::change_plan,
         crate::people::audit,
         crate::people::accept,
         crate::observe::healthz,

@@ -83,6 +83,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/people", get(people))
         .route("/api/people/{name}/progress", get(person_progress))
         .route("/api/people/{name}/sessions", get(person_sessions))
+        .route("/api/people/{name}/plan", axum::routing::put(change_plan))
         .route("/api/audit", get(audit))
         .route("/api/invitations/accept", post(accept))
 }
@@ -238,6 +239,131 @@ pub(crate) async fn person_sessions(
         })
         .await?;
     Ok(Json(sessions.iter().map(SessionSummary::from).collect()))
+}
+
+/// A clinician's change to a person's plan: what to change (anything left out stays as it
+/// is), and a note for the person.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PlanChange)]
+pub(crate) struct PlanChangeBody {
+    /// gentle or standard.
+    #[schema(value_type = Option<crate::openapi::foreign::Level>)]
+    level: Option<supine_core::Level>,
+    /// Breathe in, milliseconds (2000-8000).
+    inhale_ms: Option<u32>,
+    /// Breathe out, milliseconds (2000-12000).
+    exhale_ms: Option<u32>,
+    /// Target minutes (1-60).
+    minutes: Option<f64>,
+    /// The easier version of every pose.
+    easier: Option<bool>,
+    /// Why, in a few words, for the person (1-1000 characters).
+    note: String,
+}
+
+/// The most characters a clinician's note has.
+const NOTE_MAX: usize = 1000;
+
+/// `PUT /api/people/{name}/plan`: a clinician changes one of their people's plan, with a note.
+#[utoipa::path(put, tag = "api", path = "/api/people/{name}/plan",
+    summary = "A clinician changes one of their people's plan (level, breath pace, minutes, the easier version) with a note the person sees; kept in their journal and their audit log",
+    params(("name" = String, Path, description = "the person's account name")),
+    request_body = PlanChangeBody,
+    responses(
+        (status = 200, description = "the person's settings now", body = crate::settings::WebSettings),
+        (status = 403, description = "not a clinician", body = ErrorBody),
+        (status = 404, description = "no one of that name is assigned to this clinician", body = ErrorBody),
+        (status = 422, description = "a value out of range, no note, or nothing to change", body = ErrorBody)))]
+pub(crate) async fn change_plan(
+    State(state): State<AppState>,
+    current: Option<axum::Extension<Current>>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<PlanChangeBody>,
+) -> Result<Json<crate::settings::WebSettings>, ApiError> {
+    let (clinician, profile) = their_journal(&state, current.as_deref(), &name).await?;
+    let note = body.note.trim().to_owned();
+    if note.is_empty() || note.chars().count() > NOTE_MAX {
+        return Err(ApiError::Invalid(format!(
+            "write a note for them of 1 to {NOTE_MAX} characters: what you changed and why"
+        )));
+    }
+    let content = state.content().clone();
+    let saved = state
+        .with_journal(&profile, move |j| {
+            let remembered = crate::settings::load(j)?;
+            let mut s = crate::settings::WebSettings::from_remembered(&remembered);
+            let mut changes = Vec::new();
+            if let Some(level) = body.level.filter(|l| *l != s.level) {
+                s.level = level;
+                changes.push(format!("level: {}", level_word(level)));
+            }
+            let (inhale, exhale) = (
+                body.inhale_ms.unwrap_or(s.inhale_ms),
+                body.exhale_ms.unwrap_or(s.exhale_ms),
+            );
+            if (inhale, exhale) != (s.inhale_ms, s.exhale_ms) {
+                (s.inhale_ms, s.exhale_ms) = (inhale, exhale);
+                changes.push(format!(
+                    "breathe in for {} s and out for {} s",
+                    f64::from(inhale) / 1000.0,
+                    f64::from(exhale) / 1000.0
+                ));
+            }
+            if let Some(m) = body.minutes.filter(|m| Some(*m) != s.minutes) {
+                s.minutes = Some(m);
+                changes.push(format!("about {m} minutes"));
+            }
+            if let Some(e) = body.easier.filter(|e| *e != s.easier) {
+                s.easier = e;
+                changes.push(if e {
+                    "the easier version of every pose".to_owned()
+                } else {
+                    "the usual version of each pose".to_owned()
+                });
+            }
+            if changes.is_empty() {
+                return Err(ApiError::Invalid(
+                    "that is their plan already: change the level, breath, minutes or the easier version".into(),
+                ));
+            }
+            s.validate()?;
+            supine_core::compile(&content, &s.plan_input(Vec::new()))
+                .map_err(|e| ApiError::Invalid(e.to_string()))?;
+            let at = stamp(Local::now());
+            let summary = changes.join("; ");
+            // The audit entry, the new settings and the note, in that order: a change is never
+            // kept without its entry.
+            j.add_audit(&AuditEntry {
+                at: at.clone(),
+                actor: clinician.clone(),
+                action: format!("plan, and changed it ({summary})"),
+            })?;
+            crate::settings::save(j, &s.apply_to(remembered))?;
+            supine_store::practice::save_clinician_plan(
+                j,
+                &supine_store::practice::ClinicianPlan {
+                    by: clinician,
+                    at,
+                    changes,
+                    note,
+                },
+            )?;
+            Ok(s)
+        })
+        .await?;
+    if profile == *state.own_profile() {
+        state.forget_plan();
+    }
+    tracing::info!("a clinician changed a plan");
+    Ok(Json(saved))
+}
+
+fn level_word(level: supine_core::Level) -> &'static str {
+    match level {
+        supine_core::Level::Gentle => "gentle",
+        supine_core::Level::Standard => "standard",
+    }
 }
 
 /// One read of the asker's journal by someone else.

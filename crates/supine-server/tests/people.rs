@@ -268,3 +268,94 @@ async fn an_invitation_makes_its_account_once_and_not_after_seven_days() {
         .collect();
     assert_eq!(names, ["ana", "cat"]);
 }
+
+#[tokio::test]
+async fn a_clinician_changes_a_plan_with_a_note_the_person_sees_and_her_next_session_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = clinic(&dir.path().join("j.db"));
+    let ana = signed_in(&app, "ana", "10.0.0.1:1").await;
+    let lee = signed_in(&app, "dr lee", "10.0.0.4:1").await;
+    let change = json!({ "level": "gentle", "inhale_ms": 5000, "exhale_ms": 7000,
+        "note": "Gentler this week while your back settles." });
+    // Only her clinician, and only with a note and values in range.
+    let ben = signed_in(&app, "ben", "10.0.0.2:1").await;
+    let (s, _) = as_(
+        &app,
+        &ben,
+        "PUT",
+        "/api/people/ana/plan",
+        Some(change.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = as_(
+        &app,
+        &lee,
+        "PUT",
+        "/api/people/ben/plan",
+        Some(change.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let mut no_note = change.clone();
+    no_note["note"] = json!("  ");
+    let (s, _) = as_(&app, &lee, "PUT", "/api/people/ana/plan", Some(no_note)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut too_fast = change.clone();
+    too_fast["inhale_ms"] = json!(500);
+    let (s, v) = as_(&app, &lee, "PUT", "/api/people/ana/plan", Some(too_fast)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (_, v) = as_(&app, &ana, "GET", "/api/today", None).await;
+    assert_eq!(
+        v["clinician_note"],
+        Value::Null,
+        "a refused change left a note: {v}"
+    );
+
+    let (s, v) = as_(
+        &app,
+        &lee,
+        "PUT",
+        "/api/people/ana/plan",
+        Some(change.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["level"], "gentle");
+    // The same again changes nothing, and says so.
+    let (s, _) = as_(&app, &lee, "PUT", "/api/people/ana/plan", Some(change)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Ana sees the note, her settings are the new ones, and the change is in her audit log.
+    let (_, v) = as_(&app, &ana, "GET", "/api/today", None).await;
+    let note = v["clinician_note"].as_str().unwrap();
+    assert!(note.starts_with("dr lee changed your plan on "), "{note}");
+    assert!(
+        note.contains("level: gentle; breathe in for 5 s and out for 7 s"),
+        "{note}"
+    );
+    assert!(
+        note.contains("Gentler this week while your back settles."),
+        "{note}"
+    );
+    let (_, v) = as_(&app, &ana, "GET", "/api/settings", None).await;
+    assert_eq!(
+        (v["level"].clone(), v["inhale_ms"].clone()),
+        (json!("gentle"), json!(5000))
+    );
+    let (_, log) = as_(&app, &ana, "GET", "/api/audit", None).await;
+    assert!(
+        log[0]["action"]
+            .as_str()
+            .unwrap()
+            .starts_with("plan, and changed it"),
+        "{log}"
+    );
+    // Her next session breathes at the new pace.
+    let id = ana_practises(&app, &ana).await;
+    let (_, v) = as_(&app, &ana, "GET", &format!("/api/sessions/{id}"), None).await;
+    assert_eq!(v["ring"]["left_ms"], 5000, "{v}");
+    // Ben's plan is untouched.
+    let (_, v) = as_(&app, &ben, "GET", "/api/today", None).await;
+    assert_eq!(v["clinician_note"], Value::Null);
+}

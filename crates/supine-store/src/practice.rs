@@ -106,6 +106,51 @@ pub fn save_remembered(j: &mut dyn Journal, r: &Remembered) -> Result<(), StoreE
     j.save_setting(SETTINGS_KEY, &v)
 }
 
+/// Journal key of the last change a clinician made to the plan, with their note.
+pub const CLINICIAN_PLAN_KEY: &str = "clinician_plan";
+
+/// A change a clinician made to a person's plan, kept in the person's journal (key
+/// [`CLINICIAN_PLAN_KEY`]) for both front ends to show: who, when, what changed, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClinicianPlan {
+    /// The clinician's account name.
+    pub by: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// What changed, each in plain words, e.g. "level: gentle".
+    pub changes: Vec<String>,
+    /// Their note to the person.
+    pub note: String,
+}
+
+impl ClinicianPlan {
+    /// The change in one sentence, for the terminal and the page.
+    pub fn sentence(&self) -> String {
+        let day = DateTime::parse_from_rfc3339(&self.at)
+            .map(|t| t.format("%-d %b %Y").to_string())
+            .unwrap_or_else(|_| self.at.clone());
+        format!(
+            "{} changed your plan on {day}: {}. Their note: \"{}\"",
+            self.by,
+            self.changes.join("; "),
+            self.note
+        )
+    }
+}
+
+/// The last change a clinician made to the plan, if any (one that does not read back is none).
+pub fn clinician_plan(j: &dyn Journal) -> Result<Option<ClinicianPlan>, StoreError> {
+    Ok(j.load_setting(CLINICIAN_PLAN_KEY)?
+        .and_then(|v| serde_json::from_value(v).ok()))
+}
+
+/// Keeps a clinician's change to the plan.
+pub fn save_clinician_plan(j: &mut dyn Journal, c: &ClinicianPlan) -> Result<(), StoreError> {
+    let v = serde_json::to_value(c)
+        .map_err(|e| StoreError::invalid("clinician plan", e, "a note that serialises to JSON"))?;
+    j.save_setting(CLINICIAN_PLAN_KEY, &v)
+}
+
 /// Why a stored full screening cannot be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScreeningProblem {

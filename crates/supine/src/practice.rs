@@ -18,7 +18,7 @@ use crate::cli::{Cli, LevelArg, PlanArgs, PracticeArgs, Switch};
 use crate::files::{journal_path, load_content};
 use crate::plan_text::render;
 use crate::prompt::Wrap;
-use crate::{Exit, Usage, exit, prompt};
+use crate::{Exit, Usage, exit, prompt, term_text};
 
 /// How long an open session may go without a heartbeat before it counts as interrupted.
 const STALE_MINUTES: i64 = 2;
@@ -237,6 +237,10 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
         Some(j) => (practice::load_remembered(&**j)?, screened_conditions(&**j)?),
         None => (Remembered::default(), Vec::new()),
     };
+    let clinician = match &journal {
+        Some(j) => practice::clinician_plan(&**j)?,
+        None => None,
+    };
     for c in conditions_given {
         if !conditions.contains(&c) {
             conditions.push(c);
@@ -251,6 +255,9 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, &plan)?;
         writeln!(out)?;
     } else {
+        if let Some(c) = &clinician {
+            writeln!(out, "{}\n", term_text::show_lines(&c.sentence()))?;
+        }
         write!(out, "{}", render(&plan))?;
     }
     Ok(())
@@ -475,6 +482,9 @@ pub fn practice(cli: &Cli, args: &PracticeArgs) -> anyhow::Result<()> {
     let stdin = io::stdin();
     let mut input = stdin.lock();
     report_interrupted(&mut *journal, &mut out)?;
+    if let Some(c) = practice::clinician_plan(&*journal)? {
+        writeln!(out, "{}", term_text::show_lines(&c.sentence()))?;
+    }
 
     // Safety first: the full screening when due, then the check before a session.
     let on_file = practice::full_screening(&*journal, Local::now().fixed_offset())?;
