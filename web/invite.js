@@ -2,17 +2,15 @@
 // never sends to a server; this page posts it with the chosen password to
 // POST /api/invitations/accept and, once the account is made and signed in, goes to the app.
 
-const theme = localStorage.getItem("supine-theme");
-if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+import { keepTheme, sayer, sentence } from "./form.js";
+
+keepTheme();
 
 const form = document.getElementById("accept");
 const problem = document.getElementById("problem");
 const go = document.getElementById("go");
 
-function say(text) {
-  problem.textContent = text;
-  problem.hidden = !text;
-}
+const say = sayer(problem);
 
 const token = decodeURIComponent(location.hash.slice(1)).trim();
 // The token leaves the address bar (and the browser's history) at once.
@@ -46,7 +44,7 @@ form.addEventListener("submit", async (e) => {
     }
     const data = await res.json().catch(() => ({}));
     if (res.status === 401) say("This invitation does not work: it may be used already or more than 7 days old. Ask whoever invited you for a new one.");
-    else say(data.error ? data.error.charAt(0).toUpperCase() + data.error.slice(1) + "." : "That did not work. Try again in a moment.");
+    else say(sentence(data.error, "That did not work. Try again in a moment."));
   } catch {
     say("supine cannot be reached. Check your connection, then try again.");
   } finally {

@@ -2,17 +2,15 @@
 // sends to a server; this page posts it to POST /api/pair with a name for the device and, once
 // paired, goes to the app. The server sets the device cookie (HttpOnly: this script never sees it).
 
-const theme = localStorage.getItem("supine-theme");
-if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+import { keepTheme, sayer, sentence } from "./form.js";
+
+keepTheme();
 
 const form = document.getElementById("pair");
 const problem = document.getElementById("problem");
 const go = document.getElementById("go");
 
-function say(text) {
-  problem.textContent = text;
-  problem.hidden = !text;
-}
+const say = sayer(problem);
 
 /** A name for this device from what the browser says it is; the person can change it. */
 function guessName() {
@@ -52,7 +50,7 @@ form.addEventListener("submit", async (e) => {
     }
     const data = await res.json().catch(() => ({}));
     if (res.status === 401) say("That code does not work: it may be used already or more than 5 minutes old. On the computer, run supine devices pair for a new one.");
-    else say(data.error ? data.error.charAt(0).toUpperCase() + data.error.slice(1) + "." : "Pairing did not work. Try again in a moment.");
+    else say(sentence(data.error, "Pairing did not work. Try again in a moment."));
     form.elements.code.select();
   } catch {
     say("supine cannot be reached. Check that it is still running, then try again.");

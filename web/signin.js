@@ -1,17 +1,15 @@
 // The sign-in page: sends the name and password to POST /api/sign-in and, once signed in,
 // goes to the page. The server sets the session cookie (HttpOnly: this script never sees it).
 
-const theme = localStorage.getItem("supine-theme");
-if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+import { keepTheme, sayer, sentence } from "./form.js";
+
+keepTheme();
 
 const form = document.getElementById("sign-in");
 const problem = document.getElementById("problem");
 const go = document.getElementById("go");
 
-function say(text) {
-  problem.textContent = text;
-  problem.hidden = !text;
-}
+const say = sayer(problem);
 
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -37,7 +35,7 @@ form.addEventListener("submit", async (e) => {
     const data = await res.json().catch(() => ({}));
     if (res.status === 401) say("That name and password do not match. Check them and try again.");
     else if (res.status === 409) location.assign("/");
-    else say(data.error ? data.error.charAt(0).toUpperCase() + data.error.slice(1) + "." : "Signing in did not work. Try again in a moment.");
+    else say(sentence(data.error, "Signing in did not work. Try again in a moment."));
     form.elements.password.select();
   } catch {
     say("supine cannot be reached. Check that it is still running, then try again.");

@@ -38,6 +38,7 @@ assets![
     ("/pair.js", "pair.js", "text/javascript; charset=utf-8"),
     ("/invite.html", "invite.html", "text/html; charset=utf-8"),
     ("/invite.js", "invite.js", "text/javascript; charset=utf-8"),
+    ("/form.js", "form.js", "text/javascript; charset=utf-8"),
 ];
 
 fn serve(mime: &'static str, bytes: &'static [u8]) -> Response {

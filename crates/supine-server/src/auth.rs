@@ -214,6 +214,12 @@ impl Limiters {
     }
 }
 
+/// The peer's address, from the connection; requests with none are this process's own (tests),
+/// and share one bucket.
+pub(crate) fn peer_ip(peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>) -> IpAddr {
+    peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0.0.ip())
+}
+
 /// The address attempts are counted under: an IPv4 address as it is, an IPv6 one by its /64
 /// network (one household or machine has a whole /64 to pick addresses from).
 fn peer_key(peer: IpAddr) -> IpAddr {
@@ -268,6 +274,7 @@ fn is_public(method: &Method, path: &str) -> bool {
                     | "/pair.js"
                     | "/invite.html"
                     | "/invite.js"
+                    | "/form.js"
                     | "/style.css"
                     | "/icon.svg"
             )
@@ -364,10 +371,7 @@ async fn signed_in_account(
         .filter(|a| a.created_at == signed_in.created_at);
     match account {
         Some(a) => Ok(Some(Current {
-            profile: a
-                .profile
-                .as_deref()
-                .map_or_else(|| state.own_profile().clone(), Profile::new),
+            profile: state.account_profile(a.profile.as_deref()),
             name: a.name,
             role: a.role,
             device: None,
@@ -426,9 +430,7 @@ pub(crate) async fn sign_in(
             "there is nothing to sign in to: on 127.0.0.1 supine needs no account".into(),
         ));
     };
-    // Requests with no peer address are this process's own (tests); they share one bucket.
-    let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0.0.ip());
-    state.limiters().attempt(peer, &body.name)?;
+    state.limiters().attempt(peer_ip(peer), &body.name)?;
     let SignInBody { name, password } = body;
     let account = state
         .with_journal(

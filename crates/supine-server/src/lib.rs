@@ -318,6 +318,12 @@ impl AppState {
         &self.inner.profile
     }
 
+    /// The journal an account uses: its own profile, or the server's for an account without one
+    /// (see `Account::profile`).
+    pub(crate) fn account_profile(&self, profile: Option<&str>) -> Profile {
+        profile.map_or_else(|| self.own_profile().clone(), Profile::new)
+    }
+
     /// Runs `f` on a blocking thread on the journal of `profile`, and only that profile's.
     ///
     /// The journal is one connection shared by every profile, taken in turns: each turn first

@@ -12,7 +12,7 @@
 //!   nobody in.
 //! - Pairing needs HTTPS: without it the cookie would cross the network in the clear.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -190,8 +190,7 @@ pub(crate) async fn pair(
             "this supine does not pair devices: start it with `supine serve --lan` for that".into(),
         ));
     }
-    let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0.0.ip());
-    state.limiters().attempt_from(peer)?;
+    state.limiters().attempt_from(crate::auth::peer_ip(peer))?;
     let name = match body.name.trim() {
         "" => "Phone".to_owned(),
         n => n.to_owned(),

@@ -117,10 +117,7 @@ async fn their_journal(
         })
         .await?
         .ok_or_else(|| ApiError::NotFound("no one of that name is assigned to you".into()))?;
-    Ok((
-        clinician,
-        profile.map_or_else(|| state.own_profile().clone(), |p| Profile::new(&p)),
-    ))
+    Ok((clinician, state.account_profile(profile.as_deref())))
 }
 
 /// The signed-in clinician's name; 403 for anyone else.
@@ -173,7 +170,7 @@ pub(crate) async fn people(
     let week_ago = Local::now() - chrono::Duration::days(7);
     let mut out = Vec::with_capacity(people.len());
     for (name, profile) in people {
-        let profile = profile.map_or_else(|| state.own_profile().clone(), |p| Profile::new(&p));
+        let profile = state.account_profile(profile.as_deref());
         let first = audited(
             clinician.clone(),
             "sessions this week, in their list of people",
@@ -434,10 +431,7 @@ pub(crate) async fn accept(
             "there is nothing to accept: on 127.0.0.1 supine needs no account".into(),
         ));
     };
-    let peer = peer.map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |p| {
-        p.0.0.ip()
-    });
-    state.limiters().attempt_from(peer)?;
+    state.limiters().attempt_from(crate::auth::peer_ip(peer))?;
     crate::check_password(&body.password).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let password = body.password;
     let hash = tokio::task::spawn_blocking(move || crate::hash_password(&password))

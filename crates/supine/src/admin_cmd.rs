@@ -268,14 +268,16 @@ fn list_users(cli: &Cli, json: bool) -> anyhow::Result<()> {
         let list: Vec<serde_json::Value> = accounts
             .iter()
             .map(|a| {
-                serde_json::json!({
+                Ok(serde_json::json!({
                     "name": a.name,
                     "role": a.role,
                     "created_at": a.created_at,
                     "profile": a.profile,
-                })
+                    "follows": journal.people_of(&a.name)?,
+                    "followed_by": journal.clinicians_of(&a.name)?,
+                }))
             })
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         writeln!(out, "{}", serde_json::Value::Array(list))?;
         return Ok(());
     }
@@ -305,6 +307,30 @@ fn list_users(cli: &Cli, json: bool) -> anyhow::Result<()> {
             a.role.as_str(),
             if a.profile.is_some() { "own" } else { "shared" },
             a.created_at
+        )?;
+    }
+    for a in &accounts {
+        let people = journal.people_of(&a.name)?;
+        if !people.is_empty() {
+            let people: Vec<String> = people
+                .iter()
+                .map(|p| term_text::show_lines(p).to_string())
+                .collect();
+            writeln!(
+                out,
+                "{} follows {}",
+                term_text::show_lines(&a.name),
+                people.join(", ")
+            )?;
+        }
+    }
+    for i in journal.open_invitations(&now())? {
+        writeln!(
+            out,
+            "{} is invited ({}), until {}",
+            term_text::show_lines(&i.name),
+            i.role,
+            i.expires_at
         )?;
     }
     Ok(())

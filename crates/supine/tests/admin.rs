@@ -254,6 +254,17 @@ fn clinicians_are_assigned_their_people_and_invitations_are_links() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("https://clinic.example/invite.html#"), "{out}");
+    let text = stdout(&home.run(&["admin", "list-users"]));
+    assert!(text.contains("dr lee follows ana"), "{text}");
+    assert!(text.contains("cat is invited (person), until "), "{text}");
+    let list = accounts(&home);
+    let ana = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "ana")
+        .unwrap();
+    assert_eq!(ana["followed_by"], serde_json::json!(["dr lee"]));
     let o = home.run(&["admin", "invite", "cat"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
